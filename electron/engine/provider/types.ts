@@ -1,0 +1,64 @@
+/**
+ * The provider layer's public surface: what the solve service and the gateway depend on.
+ * Implementations live beside this file; nothing outside electron/engine/provider imports them directly.
+ */
+import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
+import type { Micros } from '@shared/money'
+import type { ProviderProfile } from '@shared/provider'
+
+/** What to do about an upstream error code. */
+export type ErrorAction = 'retry' | 'fail_task' | 'stop_key'
+
+export class ProviderError extends Error {
+  override name = 'ProviderError'
+  constructor(
+    /** The upstream's code (ERROR_…), or one of ours: HTTP_<status>, NETWORK_ERROR, BAD_REPLY, DEADLINE_EXCEEDED, CANCELLED, INVALID_REQUEST. */
+    readonly code: string,
+    readonly action: ErrorAction,
+    message: string,
+    /** When the key may be tried again (stop_key with a known lift time, e.g. IP_BANNED after 5 minutes). */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message)
+  }
+}
+
+export interface SubmitResult {
+  /** Upstream task id as a string (CaptchaAI returns numbers for reCAPTCHA in JSON mode). */
+  taskId: string
+  submittedAt: number
+}
+
+export type TaskOutcome =
+  | { status: 'solved'; taskId: string; answer: string; submittedAt: number; readyAt: number }
+  | { status: 'failed'; taskId: string; code: string; action: ErrorAction; submittedAt: number; endedAt: number }
+  | { status: 'timed_out'; taskId: string; submittedAt: number; endedAt: number }
+  | { status: 'cancelled'; taskId: string; submittedAt: number; endedAt: number }
+
+export interface SolveOptions {
+  signal?: AbortSignal
+  /** Overall deadline for submit + wait, ms from now. Default: per type (120 s; 600 s for reCAPTCHA v2). */
+  timeoutMs?: number
+  /** Called once the upstream has accepted the task, before any wait: the ledger records the task id here. */
+  onSubmitted?: (submit: SubmitResult) => void | Promise<void>
+  /** Pingback URL for the upstream to call when done; polling stays on as the fallback. */
+  pingbackUrl?: string
+}
+
+export interface ProviderClient {
+  readonly profile: ProviderProfile
+  /** Validates, then in.php. Retries transient errors (NO_SLOT, 5xx, bad replies) within the deadline. Throws ProviderError. */
+  submit(apiKey: string, request: CaptchaRequest, options?: Pick<SolveOptions, 'signal' | 'timeoutMs' | 'pingbackUrl'>): Promise<SubmitResult>
+  /** Waits for a submitted task through the key's shared poller. Never throws for task-level outcomes. */
+  waitForResult(apiKey: string, task: SubmitResult & { type: CaptchaType }, options?: Pick<SolveOptions, 'signal' | 'timeoutMs'>): Promise<TaskOutcome>
+  /** submit + onSubmitted + waitForResult. Throws ProviderError only when submit fails. */
+  solve(apiKey: string, request: CaptchaRequest, options?: SolveOptions): Promise<TaskOutcome>
+  /** One res.php?action=get for a task (used at start-up to settle tasks a crash left open). */
+  checkTask(apiKey: string, taskId: string): Promise<{ ready: true; answer: string } | { ready: false } | { ready: true; error: string }>
+  getBalance(apiKey: string, options?: { signal?: AbortSignal }): Promise<Micros>
+  report(apiKey: string, taskId: string, verdict: 'good' | 'bad'): Promise<void>
+  /** Delivers a pingback the app received (id + code); resolves the matching waiter at once. */
+  acceptPingback(taskId: string, code: string): boolean
+  /** Stops every poller and rejects nothing silently: in-flight waits resolve as cancelled. */
+  close(): Promise<void>
+}

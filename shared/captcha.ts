@@ -1,0 +1,77 @@
+import type { Micros } from './money'
+
+/** The captcha types CaptchaDesk meters and prices. Enterprise / invisible are options of the reCAPTCHA types. */
+export const CAPTCHA_TYPES = ['image', 'recaptcha_v2', 'recaptcha_v3', 'turnstile', 'geetest'] as const
+export type CaptchaType = (typeof CAPTCHA_TYPES)[number]
+
+export const CAPTCHA_TYPE_LABELS: Record<CaptchaType, string> = {
+  image: 'Image',
+  recaptcha_v2: 'reCAPTCHA v2',
+  recaptcha_v3: 'reCAPTCHA v3',
+  turnstile: 'Cloudflare Turnstile',
+  geetest: 'GeeTest v3',
+}
+
+/** The seed article's price map (USD per solve), in micros. */
+export const DEFAULT_PRICES: Record<CaptchaType, Micros> = {
+  image: 1_000,
+  recaptcha_v2: 3_000,
+  recaptcha_v3: 4_000,
+  turnstile: 2_000,
+  geetest: 3_000,
+}
+
+export function isCaptchaType(value: unknown): value is CaptchaType {
+  return typeof value === 'string' && (CAPTCHA_TYPES as readonly string[]).includes(value)
+}
+
+/** What a caller asks to be solved: typed per captcha type. Validated by `captchaRequestSchema` (shared/captcha-schema.ts). */
+export type CaptchaRequest =
+  | {
+      type: 'image'
+      /** base64 of a jpg/png/gif, without a data: prefix */
+      body: string
+      phrase?: boolean
+      caseSensitive?: boolean
+      numeric?: 0 | 1 | 2 | 3 | 4
+      calc?: boolean
+      minLength?: number
+      maxLength?: number
+      textInstructions?: string
+    }
+  | {
+      type: 'recaptcha_v2'
+      googlekey: string
+      pageurl: string
+      invisible?: boolean
+      enterprise?: boolean
+      dataS?: string
+      userAgent?: string
+      cookies?: string
+      proxy?: string
+      proxytype?: 'HTTP' | 'HTTPS' | 'SOCKS4' | 'SOCKS5'
+    }
+  | {
+      type: 'recaptcha_v3'
+      googlekey: string
+      pageurl: string
+      action?: string
+      minScore?: number
+      enterprise?: boolean
+    }
+  | {
+      type: 'turnstile'
+      sitekey: string
+      pageurl: string
+      action?: string
+      data?: string
+      proxy?: string
+      proxytype?: 'HTTP' | 'HTTPS' | 'SOCKS4' | 'SOCKS5'
+    }
+  | {
+      type: 'geetest'
+      gt: string
+      challenge: string
+      pageurl: string
+      apiServer?: string
+    }
