@@ -1,0 +1,107 @@
+/**
+ * Reads the protocol's parameters from a request: the query string, an urlencoded body, or a multipart body
+ * (the `file` field of method=post becomes `body` in base64). Later sources override earlier ones.
+ */
+import type { IncomingMessage } from 'node:http'
+import busboy from 'busboy'
+
+export class RequestTooLargeError extends Error {
+  override name = 'RequestTooLargeError'
+}
+export class MalformedRequestError extends Error {
+  override name = 'MalformedRequestError'
+}
+
+export interface ParsedRequest {
+  path: string
+  params: Record<string, string>
+}
+
+export async function readRequestParams(req: IncomingMessage, maxBytes: number): Promise<ParsedRequest> {
+  const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+  const params: Record<string, string> = Object.create(null) as Record<string, string>
+  for (const [k, v] of url.searchParams) params[k] = v
+  if (req.method === 'POST' || req.method === 'PUT') {
+    const type = (req.headers['content-type'] ?? '').toLowerCase()
+    if (type.startsWith('multipart/form-data')) await readMultipart(req, params, maxBytes)
+    else {
+      const body = await readBody(req, maxBytes)
+      if (type.includes('application/json')) {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(body.toString('utf8'))
+        } catch {
+          throw new MalformedRequestError('body is not valid JSON')
+        }
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          for (const [k, v] of Object.entries(parsed))
+            if (v !== null && typeof v !== 'object') params[k] = String(v)
+        }
+      } else {
+        for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params[k] = v
+      }
+    }
+  }
+  return { path: url.pathname, params }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) {
+        reject(new RequestTooLargeError(`request body over ${maxBytes} bytes`))
+        req.pause()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function readMultipart(
+  req: IncomingMessage,
+  params: Record<string, string>,
+  maxBytes: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy
+    try {
+      bb = busboy({
+        headers: req.headers,
+        limits: { fileSize: maxBytes, fieldSize: maxBytes, files: 4, fields: 200 },
+      })
+    } catch (err) {
+      reject(new MalformedRequestError((err as Error).message))
+      return
+    }
+    let failed = false
+    const fail = (err: Error): void => {
+      if (failed) return
+      failed = true
+      req.unpipe(bb)
+      req.resume()
+      reject(err)
+    }
+    bb.on('field', (name, value) => {
+      params[name] = value
+    })
+    bb.on('file', (name, stream) => {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('limit', () => fail(new RequestTooLargeError(`file over ${maxBytes} bytes`)))
+      stream.on('end', () => {
+        if (name === 'file' || name === 'body') params.body = Buffer.concat(chunks).toString('base64')
+      })
+    })
+    bb.on('error', (err) => fail(new MalformedRequestError((err as Error).message)))
+    bb.on('close', () => {
+      if (!failed) resolve()
+    })
+    req.pipe(bb)
+  })
+}

@@ -1,0 +1,145 @@
+/**
+ * The Sandbox's record of every task it accepted: per-key thread accounting, solve timing, answers.
+ * A task holds one of its key's threads from submit until it is ready (solved or unsolvable).
+ */
+import type { CaptchaType } from '@shared/captcha'
+import type { Prng } from './prng'
+import type { SandboxKeyConfig, SandboxTaskRecord, SolveTimeRange } from './types'
+
+export interface KeyAccount {
+  fingerprint: string
+  threads: number
+  balanceMicros: number
+  chargePerSolveMicros: number
+  state: 'active' | 'no_threads'
+}
+
+export class TaskBook {
+  private readonly tasks = new Map<string, SandboxTaskRecord & { key: string }>()
+  private nextId = 73_000_000_001
+  private readonly timers = new Set<NodeJS.Timeout>()
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly now: () => number,
+    private readonly onReady: (task: SandboxTaskRecord) => void,
+  ) {}
+
+  create(
+    key: string,
+    account: KeyAccount,
+    type: CaptchaType,
+    params: Record<string, string>,
+    time: SolveTimeRange,
+    speed: number,
+    unsolvable: boolean,
+    pingback: string | null,
+  ): SandboxTaskRecord {
+    const id = String(this.nextId++)
+    const submittedAt = this.now()
+    const delay = Math.max(0, Math.round(this.prng.between(time.minMs, time.maxMs) / speed))
+    const task = {
+      id,
+      key,
+      keyFingerprint: account.fingerprint,
+      type,
+      params,
+      status: 'solving' as const,
+      submittedAt,
+      readyAt: submittedAt + delay,
+      answer: null,
+      firstDeliveredAt: null,
+      deliveredCount: 0,
+      reports: [],
+      pingback,
+    }
+    const answer = unsolvable ? null : this.answerFor(type)
+    this.tasks.set(id, task)
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      this.finish(id, account, answer)
+    }, delay)
+    this.timers.add(timer)
+    return this.view(task)
+  }
+
+  private finish(id: string, account: KeyAccount, answer: string | null): void {
+    const task = this.tasks.get(id)
+    if (!task || task.status !== 'solving') return
+    task.readyAt = this.now()
+    if (answer === null) task.status = 'unsolvable'
+    else {
+      task.status = 'solved'
+      task.answer = answer
+      account.balanceMicros -= account.chargePerSolveMicros
+    }
+    this.onReady(this.view(task))
+  }
+
+  private answerFor(type: CaptchaType): string {
+    switch (type) {
+      case 'image':
+        return this.prng.token(6, 'abcdefghjkmnpqrstuvwxyz23456789')
+      case 'geetest':
+        return JSON.stringify({
+          geetest_challenge: this.prng.token(32, '0123456789abcdef'),
+          geetest_validate: this.prng.token(32, '0123456789abcdef'),
+          geetest_seccode: `${this.prng.token(32, '0123456789abcdef')}_jordan`,
+        })
+      case 'turnstile':
+        return `0.${this.prng.token(300)}`
+      default:
+        return `03AFcWeA${this.prng.token(480)}`
+    }
+  }
+
+  get(id: string): (SandboxTaskRecord & { key: string }) | undefined {
+    return this.tasks.get(id)
+  }
+
+  markDelivered(task: SandboxTaskRecord): void {
+    const stored = this.tasks.get(task.id)
+    if (!stored) return
+    stored.deliveredCount += 1
+    stored.firstDeliveredAt ??= this.now()
+  }
+
+  threadsInUse(key: string): number {
+    let n = 0
+    for (const t of this.tasks.values()) if (t.key === key && t.status === 'solving') n++
+    return n
+  }
+
+  list(
+    filter: { key?: string; status?: SandboxTaskRecord['status']; type?: CaptchaType } = {},
+  ): SandboxTaskRecord[] {
+    const out: SandboxTaskRecord[] = []
+    for (const t of this.tasks.values()) {
+      if (filter.key !== undefined && t.key !== filter.key) continue
+      if (filter.status !== undefined && t.status !== filter.status) continue
+      if (filter.type !== undefined && t.type !== filter.type) continue
+      out.push(this.view(t))
+    }
+    return out
+  }
+
+  view(task: SandboxTaskRecord & { key?: string }): SandboxTaskRecord {
+    const { key: _key, ...rest } = task
+    return { ...rest, params: { ...rest.params }, reports: [...rest.reports] }
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+}
+
+export function accountFrom(cfg: SandboxKeyConfig, fingerprint: string): KeyAccount {
+  return {
+    fingerprint,
+    threads: cfg.threads ?? 10,
+    balanceMicros: cfg.balanceMicros ?? 10_000_000,
+    chargePerSolveMicros: cfg.chargePerSolveMicros ?? 0,
+    state: cfg.state ?? 'active',
+  }
+}
