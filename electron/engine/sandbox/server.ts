@@ -245,10 +245,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   function send(res: ServerResponse, reply: Reply, json: boolean): void {
     if (json) {
-      const body: Reply =
-        reply.status === 0
-          ? { ...reply, error_text: reply.error_text ?? errorText(String(reply.request)) }
-          : reply
+      const text = reply.status === 0 ? ERROR_TEXTS[String(reply.request)] : undefined
+      const body: Reply = text ? { ...reply, error_text: text } : reply
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     } else {
       const text =
@@ -400,8 +398,4 @@ const ERROR_TEXTS: Record<string, string> = {
   ERROR_EMPTY_ACTION: 'action is missing.',
   ERROR_REPORT_NOT_RECORDED: 'The report was not recorded.',
   ERROR_DUPLICATE_REPORT: 'This task was already reported.',
-}
-
-function errorText(code: string): string {
-  return ERROR_TEXTS[code] ?? code
 }
