@@ -31,7 +31,14 @@ export interface SubmitResult {
 
 export type TaskOutcome =
   | { status: 'solved'; taskId: string; answer: string; submittedAt: number; readyAt: number }
-  | { status: 'failed'; taskId: string; code: string; action: ErrorAction; submittedAt: number; endedAt: number }
+  | {
+      status: 'failed'
+      taskId: string
+      code: string
+      action: ErrorAction
+      submittedAt: number
+      endedAt: number
+    }
   | { status: 'timed_out'; taskId: string; submittedAt: number; endedAt: number }
   | { status: 'cancelled'; taskId: string; submittedAt: number; endedAt: number }
 
@@ -48,13 +55,24 @@ export interface SolveOptions {
 export interface ProviderClient {
   readonly profile: ProviderProfile
   /** Validates, then in.php. Retries transient errors (NO_SLOT, 5xx, bad replies) within the deadline. Throws ProviderError. */
-  submit(apiKey: string, request: CaptchaRequest, options?: Pick<SolveOptions, 'signal' | 'timeoutMs' | 'pingbackUrl'>): Promise<SubmitResult>
+  submit(
+    apiKey: string,
+    request: CaptchaRequest,
+    options?: Pick<SolveOptions, 'signal' | 'timeoutMs' | 'pingbackUrl'>,
+  ): Promise<SubmitResult>
   /** Waits for a submitted task through the key's shared poller. Never throws for task-level outcomes. */
-  waitForResult(apiKey: string, task: SubmitResult & { type: CaptchaType }, options?: Pick<SolveOptions, 'signal' | 'timeoutMs'>): Promise<TaskOutcome>
+  waitForResult(
+    apiKey: string,
+    task: SubmitResult & { type: CaptchaType },
+    options?: Pick<SolveOptions, 'signal' | 'timeoutMs'>,
+  ): Promise<TaskOutcome>
   /** submit + onSubmitted + waitForResult. Throws ProviderError only when submit fails. */
   solve(apiKey: string, request: CaptchaRequest, options?: SolveOptions): Promise<TaskOutcome>
   /** One res.php?action=get for a task (used at start-up to settle tasks a crash left open). */
-  checkTask(apiKey: string, taskId: string): Promise<{ ready: true; answer: string } | { ready: false } | { ready: true; error: string }>
+  checkTask(
+    apiKey: string,
+    taskId: string,
+  ): Promise<{ ready: true; answer: string } | { ready: false } | { ready: true; error: string }>
   getBalance(apiKey: string, options?: { signal?: AbortSignal }): Promise<Micros>
   report(apiKey: string, taskId: string, verdict: 'good' | 'bad'): Promise<void>
   /** Delivers a pingback the app received (id + code); resolves the matching waiter at once. */

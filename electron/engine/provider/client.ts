@@ -1,0 +1,248 @@
+/**
+ * The protocol client: validated submits with classified retries, one shared poller per key, pingback, balances.
+ * It never logs or throws an API key.
+ */
+import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
+import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
+import type { Micros } from '@shared/money'
+import type { ProviderProfile } from '@shared/provider'
+import { classifyCode } from './error-codes'
+import { inPhpParams } from './in-php-params'
+import { KeyPoller } from './key-poller'
+import { parseDecimalBalance } from './balance'
+import {
+  BATCH_POLL_POLICY,
+  DEFAULT_TIMING,
+  SINGLE_POLL_POLICY,
+  type PollPolicy,
+  type TypeTiming,
+} from './timing'
+import {
+  ProviderError,
+  type ProviderClient,
+  type SolveOptions,
+  type SubmitResult,
+  type TaskOutcome,
+} from './types'
+import { callUpstream, type UpstreamReply } from './upstream-http'
+
+export interface ProviderClientOptions {
+  profile: ProviderProfile
+  fetch?: typeof fetch
+  now?: () => number
+  /** Divides every wait, back-off and default deadline: the Sandbox's speed factor. */
+  speed?: number
+  timing?: Partial<Record<CaptchaType, Partial<TypeTiming>>>
+  pollPolicy?: Partial<PollPolicy>
+  /** One HTTP call's limit (real ms, not scaled). */
+  requestTimeoutMs?: number
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new ProviderError('CANCELLED', 'fail_task', 'Cancelled.'))
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(new ProviderError('CANCELLED', 'fail_task', 'Cancelled.'))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+
+export function createProviderClient(options: ProviderClientOptions): ProviderClient {
+  const profile = options.profile
+  if (!/^https?:\/\/[^\s]+$/.test(profile.baseUrl))
+    throw new TypeError('The provider needs an http(s) base URL')
+  const base = profile.baseUrl.replace(/\/+$/, '')
+  const fetchImpl = options.fetch ?? fetch
+  const now = options.now ?? Date.now
+  const speed = options.speed ?? 1
+  if (!(speed > 0)) throw new RangeError('speed must be positive')
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+  const policy: PollPolicy = {
+    ...(profile.supportsBatchGet ? BATCH_POLL_POLICY : SINGLE_POLL_POLICY),
+    ...options.pollPolicy,
+  }
+  const timing = (type: CaptchaType): TypeTiming => ({ ...DEFAULT_TIMING[type], ...options.timing?.[type] })
+  const pollers = new Map<string, KeyPoller>()
+  /** Keys the upstream told us to stop using, until when (IP_BANNED lifts after 5 minutes). */
+  const blockedUntil = new Map<string, { until: number; code: string }>()
+  const closing = new AbortController()
+
+  const call = (
+    path: 'in.php' | 'res.php',
+    apiKey: string,
+    params: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<UpstreamReply> =>
+    callUpstream(
+      fetchImpl,
+      `${base}/${path}`,
+      { ...params, key: apiKey },
+      {
+        signal: signal ? AbortSignal.any([signal, closing.signal]) : closing.signal,
+        timeoutMs: requestTimeoutMs,
+      },
+    )
+
+  function assertKey(apiKey: string): void {
+    if (typeof apiKey !== 'string' || apiKey.length === 0)
+      throw new ProviderError('INVALID_KEY', 'stop_key', 'No upstream key is configured.')
+    const blocked = blockedUntil.get(apiKey)
+    if (blocked && blocked.until > now()) {
+      throw new ProviderError(
+        blocked.code,
+        'stop_key',
+        'The upstream refuses this key for now (IP_BANNED); retry later.',
+        blocked.until - now(),
+      )
+    }
+  }
+
+  function pollerFor(apiKey: string): KeyPoller {
+    let poller = pollers.get(apiKey)
+    if (!poller) {
+      const created: KeyPoller = new KeyPoller({
+        get: (params, signal) => call('res.php', apiKey, params, signal),
+        batch: profile.supportsBatchGet,
+        policy,
+        timing,
+        zeroBalanceMeansNoThreads: profile.zeroBalanceMeansNoThreads,
+        speed,
+        now,
+        onIdle: () => {
+          if (pollers.get(apiKey) === created) pollers.delete(apiKey)
+        },
+      })
+      poller = created
+      pollers.set(apiKey, poller)
+    }
+    return poller
+  }
+
+  function validate(request: CaptchaRequest): CaptchaRequest {
+    const parsed = captchaRequestSchema.safeParse(request)
+    if (!parsed.success)
+      throw new ProviderError(
+        'INVALID_REQUEST',
+        'fail_task',
+        `Invalid captcha request: ${describeIssues(parsed.error)}`,
+      )
+    return parsed.data
+  }
+
+  async function submit(
+    apiKey: string,
+    request: CaptchaRequest,
+    opts: Pick<SolveOptions, 'signal' | 'timeoutMs' | 'pingbackUrl'> = {},
+  ): Promise<SubmitResult> {
+    const valid = validate(request)
+    assertKey(apiKey)
+    const deadline = now() + (opts.timeoutMs ?? timing(valid.type).deadlineMs / speed)
+    const params = inPhpParams(valid)
+    if (opts.pingbackUrl) params.pingback = opts.pingbackUrl
+    const retriesByCode = new Map<string, number>()
+    for (let attempt = 0; ; attempt++) {
+      let code: string
+      try {
+        const reply = await call('in.php', apiKey, params, opts.signal)
+        if (reply.ok && /^\d+$/.test(reply.request)) return { taskId: reply.request, submittedAt: now() }
+        code = reply.ok ? 'BAD_REPLY' : reply.request
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err
+        if (err.code === 'CANCELLED') throw err
+        code = err.code
+      }
+      const c = classifyCode(code, profile)
+      if (c.action === 'stop_key') {
+        if (c.liftsAfterMs) blockedUntil.set(apiKey, { until: now() + c.liftsAfterMs, code })
+        throw new ProviderError(code, 'stop_key', c.message, c.liftsAfterMs)
+      }
+      if (c.action === 'fail_task') throw new ProviderError(code, 'fail_task', c.message)
+      const used = (retriesByCode.get(code) ?? 0) + 1
+      retriesByCode.set(code, used)
+      if (c.maxRetries !== undefined && used > c.maxRetries)
+        throw new ProviderError(code, 'fail_task', `${c.message} Gave up after ${c.maxRetries} retries.`)
+      const backoff =
+        Math.min(30_000, (c.backoffMs ?? 2_000) * 2 ** Math.min(3, used - 1)) * (0.75 + Math.random() * 0.5)
+      const wait = backoff / speed
+      if (now() + wait >= deadline)
+        throw new ProviderError(code, 'retry', `${c.message} Still failing at the deadline.`)
+      await sleep(wait, opts.signal)
+    }
+  }
+
+  async function waitForResult(
+    apiKey: string,
+    task: SubmitResult & { type: CaptchaType },
+    opts: Pick<SolveOptions, 'signal' | 'timeoutMs'> = {},
+  ): Promise<TaskOutcome> {
+    const deadlineAt =
+      opts.timeoutMs !== undefined
+        ? now() + opts.timeoutMs
+        : task.submittedAt + timing(task.type).deadlineMs / speed
+    return pollerFor(apiKey).wait(task, deadlineAt, opts.signal)
+  }
+
+  return {
+    profile,
+    submit,
+    waitForResult,
+    async solve(apiKey, request, opts = {}) {
+      const started = now()
+      const type = validate(request).type
+      const deadline = opts.timeoutMs ?? timing(type).deadlineMs / speed
+      const submitted = await submit(apiKey, request, {
+        signal: opts.signal,
+        timeoutMs: deadline,
+        pingbackUrl: opts.pingbackUrl,
+      })
+      await opts.onSubmitted?.(submitted)
+      const left = Math.max(0, started + deadline - now())
+      return waitForResult(apiKey, { ...submitted, type }, { signal: opts.signal, timeoutMs: left })
+    },
+    async checkTask(apiKey, taskId) {
+      assertKey(apiKey)
+      if (!/^\d+$/.test(taskId))
+        throw new ProviderError('ERROR_WRONG_ID_FORMAT', 'fail_task', 'Task ids are numeric.')
+      const reply = await call('res.php', apiKey, { action: 'get', id: taskId })
+      if (reply.ok) return { ready: true, answer: reply.request }
+      if (reply.request === 'CAPCHA_NOT_READY' || reply.request === 'CAPTCHA_NOT_READY')
+        return { ready: false }
+      return { ready: true, error: reply.request }
+    },
+    async getBalance(apiKey, opts = {}) {
+      assertKey(apiKey)
+      const reply = await call('res.php', apiKey, { action: 'getbalance' }, opts.signal)
+      if (!reply.ok) {
+        const c = classifyCode(reply.request, profile)
+        throw new ProviderError(reply.request, c.action, c.message, c.liftsAfterMs)
+      }
+      return parseDecimalBalance(reply.request) as Micros
+    },
+    async report(apiKey, taskId, verdict) {
+      assertKey(apiKey)
+      const reply = await call('res.php', apiKey, {
+        action: verdict === 'bad' ? 'reportbad' : 'reportgood',
+        id: taskId,
+      })
+      if (!reply.ok && reply.request !== 'ERROR_DUPLICATE_REPORT') {
+        const c = classifyCode(reply.request, profile)
+        throw new ProviderError(reply.request, c.action, c.message)
+      }
+    },
+    acceptPingback(taskId, code) {
+      if (typeof taskId !== 'string' || typeof code !== 'string' || !/^\d+$/.test(taskId)) return false
+      for (const poller of pollers.values()) if (poller.has(taskId)) return poller.deliver(taskId, code)
+      return false
+    },
+    async close() {
+      closing.abort()
+      for (const p of pollers.values()) p.close()
+      pollers.clear()
+    },
+  }
+}

@@ -1,0 +1,61 @@
+/** CaptchaRequest → the in.php form fields of the 2captcha protocol. */
+import type { CaptchaRequest } from '@shared/captcha'
+
+export function inPhpParams(request: CaptchaRequest): Record<string, string> {
+  const p: Record<string, string> = {}
+  const set = (name: string, value: string | number | boolean | undefined): void => {
+    if (value === undefined || value === false) return
+    p[name] = value === true ? '1' : String(value)
+  }
+  switch (request.type) {
+    case 'image':
+      set('method', 'base64')
+      set('body', request.body.replace(/[\r\n]/g, ''))
+      set('phrase', request.phrase)
+      set('regsense', request.caseSensitive)
+      set('numeric', request.numeric || undefined)
+      set('calc', request.calc)
+      set('min_len', request.minLength)
+      set('max_len', request.maxLength)
+      set('textinstructions', request.textInstructions)
+      break
+    case 'recaptcha_v2':
+      set('method', 'userrecaptcha')
+      set('googlekey', request.googlekey)
+      set('pageurl', request.pageurl)
+      set('invisible', request.invisible)
+      set('enterprise', request.enterprise)
+      set('data-s', request.dataS)
+      set('userAgent', request.userAgent)
+      set('cookies', request.cookies)
+      set('proxy', request.proxy)
+      set('proxytype', request.proxytype)
+      break
+    case 'recaptcha_v3':
+      set('method', 'userrecaptcha')
+      set('version', 'v3')
+      set('googlekey', request.googlekey)
+      set('pageurl', request.pageurl)
+      set('action', request.action)
+      set('min_score', request.minScore)
+      set('enterprise', request.enterprise)
+      break
+    case 'turnstile':
+      set('method', 'turnstile')
+      set('sitekey', request.sitekey)
+      set('pageurl', request.pageurl)
+      set('action', request.action)
+      set('data', request.data)
+      set('proxy', request.proxy)
+      set('proxytype', request.proxytype)
+      break
+    case 'geetest':
+      set('method', 'geetest')
+      set('gt', request.gt)
+      set('challenge', request.challenge)
+      set('pageurl', request.pageurl)
+      set('api_server', request.apiServer)
+      break
+  }
+  return p
+}

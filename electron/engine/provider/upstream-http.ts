@@ -1,0 +1,74 @@
+/**
+ * One protocol call: always json=1, keys in the POST body, every failure mapped to a ProviderError code
+ * (HTTP_<status>, NETWORK_ERROR, REQUEST_TIMEOUT, BAD_REPLY, CANCELLED). Never puts the key in an error.
+ */
+import { ProviderError } from './types'
+import { classifyCode } from './error-codes'
+
+export interface UpstreamReply {
+  ok: boolean
+  /** The answer, the task id, or the code; numbers and objects are normalised to strings. */
+  request: string
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+  timeoutMs: number
+}
+
+const profileForTransport = { zeroBalanceMeansNoThreads: true }
+
+function transportError(code: string, detail: string): ProviderError {
+  const c = classifyCode(code, profileForTransport)
+  return new ProviderError(code, c.action, `${c.message} (${detail})`)
+}
+
+export async function callUpstream(
+  fetchImpl: typeof fetch,
+  url: string,
+  params: Record<string, string>,
+  options: CallOptions,
+): Promise<UpstreamReply> {
+  if (options.signal?.aborted) throw new ProviderError('CANCELLED', 'fail_task', 'Cancelled.')
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+  const body = new URLSearchParams({ ...params, json: '1' })
+  let text: string
+  let status: number
+  try {
+    const res = await fetchImpl(url, { method: 'POST', body, signal })
+    status = res.status
+    text = await res.text()
+  } catch (err) {
+    if (options.signal?.aborted) throw new ProviderError('CANCELLED', 'fail_task', 'Cancelled.')
+    if (timeout.aborted) throw transportError('REQUEST_TIMEOUT', `no reply within ${options.timeoutMs} ms`)
+    throw transportError(
+      'NETWORK_ERROR',
+      (err as Error).cause
+        ? String((err as Error & { cause: Error }).cause.message ?? '')
+        : 'connection failed',
+    )
+  }
+  if (status !== 200) throw transportError(`HTTP_${status}`, `HTTP ${status}`)
+  return parseReply(text)
+}
+
+export function parseReply(text: string): UpstreamReply {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw transportError('BAD_REPLY', 'the reply was not JSON')
+  }
+  if (!parsed || typeof parsed !== 'object' || !('status' in parsed) || !('request' in parsed)) {
+    throw transportError('BAD_REPLY', 'the reply lacked status/request')
+  }
+  const { status, request } = parsed as { status: unknown; request: unknown }
+  const ok = status === 1 || status === '1'
+  let value: string
+  if (typeof request === 'string') value = request
+  else if (typeof request === 'number' && Number.isFinite(request)) value = String(request)
+  else if (request && typeof request === 'object') value = JSON.stringify(request)
+  else throw transportError('BAD_REPLY', 'the reply’s request field was empty')
+  return { ok, request: value }
+}

@@ -1,0 +1,135 @@
+/** zod schema for CaptchaRequest: validated before anything is sent upstream, reused by the IPC contract and the gateway. */
+import { z } from 'zod'
+import type { CaptchaRequest } from './captcha'
+
+const url = z
+  .string()
+  .trim()
+  .max(2048, 'pageurl is longer than 2048 characters')
+  .refine(
+    (v) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(v),
+    'pageurl must be an http(s) URL, e.g. https://example.com/login',
+  )
+const siteKey = (name: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${name} is required`)
+    .max(200, `${name} is longer than 200 characters`)
+    .regex(/^[A-Za-z0-9_-]+$/, `${name} may contain only letters, digits, - and _`)
+const proxy = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(
+    /^([^:@\s]+:[^@\s]+@)?[A-Za-z0-9.-]+:\d{1,5}$/,
+    'proxy must look like user:pass@host:port or host:port',
+  )
+const proxytype = z.enum(['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'])
+const shortText = (max: number) => z.string().max(max, `at most ${max} characters`)
+
+const MIN_IMAGE_BYTES = 100
+const MAX_IMAGE_BYTES = 100 * 1024
+
+function decodedLength(b64: string): number {
+  const clean = b64.replace(/[\r\n]/g, '')
+  const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0
+  return Math.floor((clean.length * 3) / 4) - padding
+}
+
+export const imageRequestSchema = z
+  .object({
+    type: z.literal('image'),
+    body: z
+      .string()
+      .regex(/^[A-Za-z0-9+/\r\n]+={0,2}$/, 'body must be base64 (no data: prefix)')
+      .refine((b) => decodedLength(b) >= MIN_IMAGE_BYTES, 'the image is smaller than 100 bytes')
+      .refine((b) => decodedLength(b) <= MAX_IMAGE_BYTES, 'the image is larger than 100 kB'),
+    phrase: z.boolean().optional(),
+    caseSensitive: z.boolean().optional(),
+    numeric: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+    calc: z.boolean().optional(),
+    minLength: z.number().int().min(1).max(20).optional(),
+    maxLength: z.number().int().min(1).max(20).optional(),
+    textInstructions: shortText(140).optional(),
+  })
+  .strict()
+  .refine((r) => r.minLength === undefined || r.maxLength === undefined || r.minLength <= r.maxLength, {
+    message: 'minLength must not exceed maxLength',
+    path: ['minLength'],
+  })
+
+export const recaptchaV2RequestSchema = z
+  .object({
+    type: z.literal('recaptcha_v2'),
+    googlekey: siteKey('googlekey'),
+    pageurl: url,
+    invisible: z.boolean().optional(),
+    enterprise: z.boolean().optional(),
+    dataS: shortText(4096).optional(),
+    userAgent: shortText(512).optional(),
+    cookies: shortText(4096).optional(),
+    proxy: proxy.optional(),
+    proxytype: proxytype.optional(),
+  })
+  .strict()
+
+export const recaptchaV3RequestSchema = z
+  .object({
+    type: z.literal('recaptcha_v3'),
+    googlekey: siteKey('googlekey'),
+    pageurl: url,
+    action: shortText(100)
+      .regex(/^[A-Za-z0-9_/]*$/, 'action may contain only letters, digits, _ and /')
+      .optional(),
+    minScore: z
+      .number()
+      .min(0.1, 'minScore is between 0.1 and 0.9')
+      .max(0.9, 'minScore is between 0.1 and 0.9')
+      .optional(),
+    enterprise: z.boolean().optional(),
+  })
+  .strict()
+
+export const turnstileRequestSchema = z
+  .object({
+    type: z.literal('turnstile'),
+    sitekey: siteKey('sitekey'),
+    pageurl: url,
+    action: shortText(100).optional(),
+    data: shortText(4096).optional(),
+    proxy: proxy.optional(),
+    proxytype: proxytype.optional(),
+  })
+  .strict()
+
+export const geetestRequestSchema = z
+  .object({
+    type: z.literal('geetest'),
+    gt: siteKey('gt'),
+    challenge: siteKey('challenge'),
+    pageurl: url,
+    apiServer: z
+      .string()
+      .trim()
+      .max(200)
+      .regex(/^[A-Za-z0-9.-]+$/, 'apiServer is a host name, e.g. api-na.geetest.com')
+      .optional(),
+  })
+  .strict()
+
+export const captchaRequestSchema: z.ZodType<CaptchaRequest> = z.discriminatedUnion('type', [
+  imageRequestSchema,
+  recaptchaV2RequestSchema,
+  recaptchaV3RequestSchema,
+  turnstileRequestSchema,
+  geetestRequestSchema,
+]) as unknown as z.ZodType<CaptchaRequest>
+
+/** Human-readable summary of the first problems, naming the fields. */
+export function describeIssues(error: z.ZodError, max = 3): string {
+  return error.issues
+    .slice(0, max)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ')
+}
