@@ -11,7 +11,8 @@ export class MoneyError extends Error {
 }
 
 export function assertMicros(value: number, what = 'amount'): Micros {
-  if (!Number.isSafeInteger(value)) throw new MoneyError(`${what} must be a whole number of micro-units, got ${value}`)
+  if (!Number.isSafeInteger(value))
+    throw new MoneyError(`${what} must be a whole number of micro-units, got ${value}`)
   return value
 }
 
@@ -32,7 +33,8 @@ export function parseMoney(text: string): Micros {
 /** Formats micros as a decimal string with `decimals` places (default 6), rounding half away from zero. */
 export function formatMoney(micros: Micros, decimals = 6): string {
   assertMicros(micros)
-  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 6) throw new MoneyError('decimals must be 0..6')
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 6)
+    throw new MoneyError('decimals must be 0..6')
   const negative = micros < 0
   let abs = Math.abs(micros)
   const step = 10 ** (6 - decimals)
@@ -54,7 +56,8 @@ export function addMicros(...values: Micros[]): Micros {
 /** quantity × unit price, exact. */
 export function multiplyMicros(unit: Micros, quantity: number): Micros {
   assertMicros(unit, 'unit price')
-  if (!Number.isSafeInteger(quantity)) throw new MoneyError(`quantity must be a whole number, got ${quantity}`)
+  if (!Number.isSafeInteger(quantity))
+    throw new MoneyError(`quantity must be a whole number, got ${quantity}`)
   return assertMicros(unit * quantity, 'product')
 }
 
@@ -79,7 +82,8 @@ export function applyBasisPoints(amount: Micros, bps: number): Micros {
 export function allocateByWeights(total: Micros, weights: readonly number[]): Micros[] {
   assertMicros(total, 'total')
   if (weights.length === 0) return []
-  for (const w of weights) if (!Number.isSafeInteger(w) || w < 0) throw new MoneyError('weights must be non-negative integers')
+  for (const w of weights)
+    if (!Number.isSafeInteger(w) || w < 0) throw new MoneyError('weights must be non-negative integers')
   const sumW = weights.reduce((a, b) => a + b, 0)
   if (sumW === 0) return weights.map(() => 0)
   const T = BigInt(total)
