@@ -177,14 +177,14 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
 
   async function waitForResult(
     apiKey: string,
-    task: SubmitResult & { type: CaptchaType },
+    task: SubmitResult & { type: CaptchaType; pingback?: boolean },
     opts: Pick<SolveOptions, 'signal' | 'timeoutMs'> = {},
   ): Promise<TaskOutcome> {
     const deadlineAt =
       opts.timeoutMs !== undefined
         ? now() + opts.timeoutMs
         : task.submittedAt + timing(task.type).deadlineMs / speed
-    return pollerFor(apiKey).wait(task, deadlineAt, opts.signal)
+    return pollerFor(apiKey).wait(task, deadlineAt, opts.signal, task.pingback === true)
   }
 
   return {
@@ -202,7 +202,11 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       })
       await opts.onSubmitted?.(submitted)
       const left = Math.max(0, started + deadline - now())
-      return waitForResult(apiKey, { ...submitted, type }, { signal: opts.signal, timeoutMs: left })
+      return waitForResult(
+        apiKey,
+        { ...submitted, type, pingback: opts.pingbackUrl !== undefined },
+        { signal: opts.signal, timeoutMs: left },
+      )
     },
     async checkTask(apiKey, taskId) {
       assertKey(apiKey)

@@ -53,10 +53,12 @@ export class KeyPoller {
     return this.waiters.has(taskId)
   }
 
+  /** With `pingback`, the upstream calls us when the task is done; polling is only the fallback, late and rare. */
   wait(
     task: { taskId: string; type: CaptchaType; submittedAt: number },
     deadlineAt: number,
     signal?: AbortSignal,
+    pingback = false,
   ): Promise<TaskOutcome> {
     return new Promise<TaskOutcome>((resolve) => {
       if (this.closed || signal?.aborted) {
@@ -86,7 +88,8 @@ export class KeyPoller {
           endedAt: this.ctx.now(),
         })
       signal?.addEventListener('abort', onAbort, { once: true })
-      const first = task.submittedAt + this.scaled(this.ctx.timing(task.type).firstPollMs)
+      const t = this.ctx.timing(task.type)
+      const first = task.submittedAt + this.scaled(pingback ? t.typicalMaxMs * 1.5 : t.firstPollMs)
       this.waiters.set(task.taskId, {
         ...task,
         dueAt: Math.min(first, deadlineAt),
@@ -185,11 +188,12 @@ export class KeyPoller {
             endedAt: now,
           })
       }
-      // Tasks due within half the shortest interval ride along, so close-together tasks share one request.
-      const horizon = now + this.scaled(this.ctx.policy.minIntervalMs) / 2
+      // A batch costs one request however many ids it carries: tasks due within half an interval ride along,
+      // which keeps every in-flight task of the key on one cadence.
+      const interval = this.nextInterval(now)
+      const horizon = now + (this.ctx.batch ? interval / 2 : this.scaled(this.ctx.policy.minIntervalMs) / 2)
       const due = [...this.waiters.values()].filter((w) => w.dueAt <= horizon)
       if (due.length > 0) {
-        const interval = this.nextInterval(now)
         if (this.ctx.batch) {
           const chunks: Waiter[][] = []
           for (let i = 0; i < due.length; i += BATCH_SIZE) chunks.push(due.slice(i, i + BATCH_SIZE))

@@ -30,7 +30,7 @@ export interface PollPolicy {
 export const BATCH_POLL_POLICY: PollPolicy = {
   minIntervalMs: 500,
   maxIntervalMs: 3_000,
-  targetReadyPerPoll: 4,
+  targetReadyPerPoll: 6,
 }
 /** CaptchaAI asks for a poll about every 5 s per task and has no confirmed batch get. */
 export const SINGLE_POLL_POLICY: PollPolicy = {

@@ -63,7 +63,7 @@ export interface ProviderClient {
   /** Waits for a submitted task through the key's shared poller. Never throws for task-level outcomes. */
   waitForResult(
     apiKey: string,
-    task: SubmitResult & { type: CaptchaType },
+    task: SubmitResult & { type: CaptchaType; pingback?: boolean },
     options?: Pick<SolveOptions, 'signal' | 'timeoutMs'>,
   ): Promise<TaskOutcome>
   /** submit + onSubmitted + waitForResult. Throws ProviderError only when submit fails. */
