@@ -13,7 +13,8 @@ import type { TenantId } from '@shared/tenant'
  * failed / timed_out / cancelled / expired: ended, never billed
  * rejected:  refused by admission control (limit) or input validation; never reached upstream
  */
-export type AttemptStatus = 'pending' | 'submitted' | 'solved' | 'failed' | 'timed_out' | 'cancelled' | 'expired' | 'rejected'
+export type AttemptStatus =
+  'pending' | 'submitted' | 'solved' | 'failed' | 'timed_out' | 'cancelled' | 'expired' | 'rejected'
 export const OPEN_STATUSES: readonly AttemptStatus[] = ['pending', 'submitted']
 
 export type AttemptSource = 'console' | 'gateway' | 'api'
@@ -56,8 +57,20 @@ export interface BeginAttempt {
 }
 
 export type SettleOutcome =
-  | { status: 'solved'; readyAt: number; endedAt: number; threadMs: number; costMicros: Micros; priceMicros: Micros }
-  | { status: 'failed' | 'timed_out' | 'cancelled' | 'expired'; errorCode: string | null; endedAt: number; threadMs: number }
+  | {
+      status: 'solved'
+      readyAt: number
+      endedAt: number
+      threadMs: number
+      costMicros: Micros
+      priceMicros: Micros
+    }
+  | {
+      status: 'failed' | 'timed_out' | 'cancelled' | 'expired'
+      errorCode: string | null
+      endedAt: number
+      threadMs: number
+    }
 
 export interface Ledger {
   /** Durably records an admitted attempt (status pending) before anything is sent upstream. */
@@ -76,6 +89,12 @@ export interface Ledger {
    * Streams attempts in [fromMs, toMs) ordered by (endedAt, attemptId) — for billing exports over millions of rows.
    * `statuses` defaults to all.
    */
-  iterate(q: { tenantId?: TenantId; fromMs: number; toMs: number; statuses?: AttemptStatus[]; by?: 'endedAt' | 'createdAt' }): Iterable<AttemptRecord>
+  iterate(q: {
+    tenantId?: TenantId
+    fromMs: number
+    toMs: number
+    statuses?: AttemptStatus[]
+    by?: 'endedAt' | 'createdAt'
+  }): Iterable<AttemptRecord>
   close(): Promise<void>
 }

@@ -24,7 +24,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f
 }
 
-export function isValidTimeZone(tz: unknown): tz is string {
+export function isValidTimeZone(tz: unknown): boolean {
   if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false
   try {
     formatter(tz)

@@ -1,0 +1,204 @@
+/**
+ * In-process admission control: one synchronous step checks every limit and reserves (nothing awaits between check
+ * and reserve, so concurrent solves cannot overshoot), and `release` returns exactly what `reserve` took.
+ */
+import type { Tenant } from '@shared/tenant'
+import {
+  localDateOf,
+  localDayBounds,
+  localMonthBounds,
+  localMonthOf,
+  nextLocalMidnight,
+  nextLocalMonthStart,
+} from '../time/zoned'
+import { gcraCheck, gcraParams } from './gcra'
+import { SharedCapacity } from './shared-capacity'
+import type {
+  Admission,
+  AdmissionRequest,
+  AdmissionStore,
+  Reservation,
+  TenantUsageSnapshot,
+  UsageLoader,
+} from './types'
+
+interface TenantState {
+  tat: number
+  inFlight: number
+  days: Map<string, number>
+  months: Map<string, { spent: number; reserved: number }>
+}
+
+export interface AdmissionOptions {
+  loader?: UsageLoader
+  sharedThreads?: number
+  /** Short hint for concurrency / capacity refusals (a thread frees up when any solve ends). */
+  busyRetryMs?: number
+}
+
+export function createAdmissionController(options: AdmissionOptions = {}): AdmissionStore {
+  const states = new Map<string, TenantState>()
+  const shared = new SharedCapacity(options.sharedThreads)
+  const busyRetryMs = options.busyRetryMs ?? 2_000
+  const open = new Map<number, Reservation>()
+  let nextId = 1
+
+  const stateOf = (id: string): TenantState => {
+    let s = states.get(id)
+    if (!s) {
+      s = { tat: -Infinity, inFlight: 0, days: new Map(), months: new Map() }
+      states.set(id, s)
+    }
+    return s
+  }
+
+  const dayCount = (t: Tenant, s: TenantState, day: string): number => {
+    let n = s.days.get(day)
+    if (n === undefined) {
+      const [a, b] = localDayBounds(day, t.timezone)
+      n = options.loader?.dayCount(t.id, a, b) ?? 0
+      s.days.set(day, n)
+      if (s.days.size > 4) s.days.delete(s.days.keys().next().value!)
+    }
+    return n
+  }
+
+  const monthState = (t: Tenant, s: TenantState, month: string): { spent: number; reserved: number } => {
+    let m = s.months.get(month)
+    if (!m) {
+      const [a, b] = localMonthBounds(month, t.timezone)
+      const loaded = options.loader?.monthSpend(t.id, a, b) ?? { spentMicros: 0, reservedMicros: 0 }
+      m = { spent: loaded.spentMicros, reserved: loaded.reservedMicros }
+      s.months.set(month, m)
+      if (s.months.size > 3) s.months.delete(s.months.keys().next().value!)
+    }
+    return m
+  }
+
+  const refuse = (
+    limit: Extract<Admission, { ok: false }>['limit'],
+    message: string,
+    retryAfterMs: number,
+  ): Admission => ({
+    ok: false,
+    limit,
+    message,
+    retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)),
+  })
+
+  return {
+    reserve({ tenant, captchaType, estimateMicros, now }) {
+      if (tenant.status !== 'active') {
+        return refuse(
+          'suspended',
+          `Tenant "${tenant.name}" is ${tenant.status}; resume it to allow solves.`,
+          0,
+        )
+      }
+      const s = stateOf(tenant.id)
+      const L = tenant.limits
+      // 1. concurrency
+      if (L.maxConcurrent !== undefined && s.inFlight >= L.maxConcurrent) {
+        return refuse(
+          'concurrency',
+          `Concurrency limit: ${L.maxConcurrent} solves already in flight.`,
+          busyRetryMs,
+        )
+      }
+      // 2. rate (GCRA; a refusal consumes nothing)
+      let newTat = s.tat
+      if (L.requestsPerMinute !== undefined) {
+        const d = gcraCheck(gcraParams(L.requestsPerMinute), s.tat, now)
+        if (!d.ok)
+          return refuse('rate', `Rate limit: ${L.requestsPerMinute} requests per minute.`, d.retryAfterMs)
+        newTat = d.tat
+      }
+      // 3. daily count (solved + in flight), by the tenant's local day
+      const day = localDateOf(now, tenant.timezone)
+      const counted = dayCount(tenant, s, day)
+      if (L.solvesPerDay !== undefined && counted >= L.solvesPerDay) {
+        return refuse(
+          'daily',
+          `Daily limit: ${L.solvesPerDay} solves per day (resets at midnight ${tenant.timezone}).`,
+          nextLocalMidnight(now, tenant.timezone) - now,
+        )
+      }
+      // 4. monthly budget (spent + reserved + this one)
+      const month = localMonthOf(now, tenant.timezone)
+      const m = monthState(tenant, s, month)
+      if (
+        L.monthlyBudgetMicros !== undefined &&
+        m.spent + m.reserved + estimateMicros > L.monthlyBudgetMicros
+      ) {
+        return refuse(
+          'budget',
+          'Monthly budget exhausted for this month.',
+          nextLocalMonthStart(now, tenant.timezone) - now,
+        )
+      }
+      // 5. fair share of the platform key's threads
+      const isShared = tenant.keyMode === 'shared'
+      if (isShared) {
+        const c = shared.check(tenant.id, tenant.shareWeight, now)
+        if (!c.ok) {
+          shared.noteDemand(tenant.id, tenant.shareWeight, now)
+          return refuse('shared_capacity', `Shared capacity: ${c.reason}.`, busyRetryMs)
+        }
+      }
+      // All checks passed: reserve everything at once.
+      s.tat = newTat
+      s.inFlight++
+      s.days.set(day, counted + 1)
+      m.reserved += estimateMicros
+      if (isShared) shared.take(tenant.id, tenant.shareWeight, now)
+      const reservation: Reservation = {
+        id: nextId++,
+        tenantId: tenant.id,
+        captchaType,
+        dayKey: day,
+        monthKey: month,
+        reservedMicros: estimateMicros,
+        shared: isShared,
+        at: now,
+      }
+      open.set(reservation.id, reservation)
+      return { ok: true, reservation }
+    },
+
+    release(r, outcome) {
+      if (!open.delete(r.id)) return // released already: every exit path may call this, it counts once
+      const s = stateOf(r.tenantId)
+      s.inFlight--
+      if (!outcome.solved) {
+        const n = s.days.get(r.dayKey)
+        if (n !== undefined) s.days.set(r.dayKey, n - 1)
+      }
+      const m = s.months.get(r.monthKey)
+      if (m) {
+        m.reserved -= r.reservedMicros
+        if (outcome.solved) m.spent += outcome.priceMicros
+      }
+      if (r.shared) shared.give(r.tenantId, outcome.now)
+    },
+
+    snapshot(tenant, now): TenantUsageSnapshot {
+      const s = stateOf(tenant.id)
+      const day = localDateOf(now, tenant.timezone)
+      const month = localMonthOf(now, tenant.timezone)
+      const m = monthState(tenant, s, month)
+      return {
+        tenantId: tenant.id,
+        inFlight: s.inFlight,
+        today: { date: day, counted: dayCount(tenant, s, day) },
+        month: { month, spentMicros: m.spent, reservedMicros: m.reserved },
+        sharedThreads: shared.usedBy(tenant.id),
+      }
+    },
+
+    setSharedCapacity(threads) {
+      shared.capacity = threads
+    },
+
+    openReservations: () => open.size,
+  }
+}

@@ -1,0 +1,282 @@
+/** The ledger on SQLite: durable group commits, idempotent writes keyed by attempt and by upstream task. */
+import type { CaptchaType } from '@shared/captcha'
+import { GroupCommitter, migrate, type Database } from './database'
+import { LEDGER_MIGRATIONS } from './schema'
+import type { AttemptRecord, AttemptStatus, BeginAttempt, Ledger, SettleOutcome } from './types'
+
+export class LedgerError extends Error {
+  override name = 'LedgerError'
+}
+
+interface Row {
+  attempt_id: string
+  tenant_id: string
+  captcha_type: string
+  provider_account: string
+  upstream_task_id: string | null
+  status: string
+  error_code: string | null
+  source: string
+  created_at: number
+  submitted_at: number | null
+  ready_at: number | null
+  ended_at: number | null
+  thread_ms: number
+  cost_micros: number
+  price_micros: number
+  reserved_micros: number
+}
+
+function toRecord(r: Row): AttemptRecord {
+  return {
+    attemptId: r.attempt_id,
+    tenantId: r.tenant_id,
+    captchaType: r.captcha_type as CaptchaType,
+    providerAccount: r.provider_account,
+    upstreamTaskId: r.upstream_task_id,
+    status: r.status as AttemptStatus,
+    errorCode: r.error_code,
+    source: r.source as AttemptRecord['source'],
+    createdAt: r.created_at,
+    submittedAt: r.submitted_at,
+    readyAt: r.ready_at,
+    endedAt: r.ended_at,
+    threadMs: r.thread_ms,
+    costMicros: r.cost_micros,
+    priceMicros: r.price_micros,
+    reservedMicros: r.reserved_micros,
+  }
+}
+
+/** One row of usage aggregated per 15-minute UTC bucket (every zone's offset is a multiple of 15 minutes). */
+export interface UsageBucket {
+  tenantId: string
+  bucketStart: number
+  captchaType: CaptchaType
+  status: AttemptStatus
+  errorCode: string | null
+  count: number
+  threadMs: number
+  costMicros: number
+  priceMicros: number
+}
+
+export const BUCKET_MS = 15 * 60_000
+
+export interface SqliteLedger extends Ledger {
+  readonly db: Database
+  /** Attempts admitted in [start, end) that are solved or still open: what counts against a daily limit. */
+  countForDay(tenantId: string, startMs: number, endMs: number): { solved: number; open: number }
+  /** Price of solves ended in [start, end) and reservations of open attempts created then. */
+  spendForMonth(
+    tenantId: string,
+    startMs: number,
+    endMs: number,
+  ): { spentMicros: number; reservedMicros: number }
+  openByTenant(): Map<string, number>
+  /** Aggregates by 15-minute bucket of `by` (endedAt for ended rows, createdAt for open/rejected). */
+  buckets(q: { tenantId?: string; fromMs: number; toMs: number }): UsageBucket[]
+  /** Test hook and start-up helper: push queued writes to disk now. */
+  flush(): void
+}
+
+export function openSqliteLedger(db: Database, options: { now?: () => number } = {}): SqliteLedger {
+  const now = options.now ?? Date.now
+  migrate(db, 'ledger', LEDGER_MIGRATIONS)
+  const committer = new GroupCommitter(db)
+  const s = {
+    insert:
+      db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)
+      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`),
+    insertRejected:
+      db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, error_code, source, created_at, ended_at, settled_at)
+      VALUES (?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?)`),
+    get: db.prepare('SELECT * FROM attempts WHERE attempt_id = ?'),
+    byTask: db.prepare('SELECT * FROM attempts WHERE provider_account = ? AND upstream_task_id = ?'),
+    submit: db.prepare(
+      `UPDATE attempts SET status = 'submitted', upstream_task_id = ?, submitted_at = ? WHERE attempt_id = ? AND status = 'pending'`,
+    ),
+    settleSolved:
+      db.prepare(`UPDATE attempts SET status = 'solved', ready_at = ?, ended_at = ?, thread_ms = ?, cost_micros = ?, price_micros = ?, settled_at = ?
+      WHERE attempt_id = ? AND status IN ('pending','submitted')`),
+    settleOther:
+      db.prepare(`UPDATE attempts SET status = ?, error_code = ?, ended_at = ?, thread_ms = ?, settled_at = ?
+      WHERE attempt_id = ? AND status IN ('pending','submitted')`),
+    open: db.prepare(`SELECT * FROM attempts WHERE status IN ('pending','submitted') ORDER BY created_at`),
+    openByTenant: db.prepare(
+      `SELECT tenant_id, COUNT(*) AS n FROM attempts WHERE status IN ('pending','submitted') GROUP BY tenant_id`,
+    ),
+    countDay: db.prepare(`SELECT
+        COALESCE(SUM(CASE WHEN status = 'solved' THEN 1 ELSE 0 END), 0) AS solved,
+        COALESCE(SUM(CASE WHEN status IN ('pending','submitted') THEN 1 ELSE 0 END), 0) AS open
+      FROM attempts WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`),
+    spentMonth: db.prepare(`SELECT COALESCE(SUM(price_micros), 0) AS spent FROM attempts
+      WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?`),
+    reservedMonth: db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts
+      WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`),
+  }
+
+  const getRow = (id: string): Row | undefined => s.get.get(id) as Row | undefined
+
+  const ledger: SqliteLedger = {
+    db,
+    begin(a: BeginAttempt) {
+      return committer.write(() => {
+        const existing = getRow(a.attemptId)
+        if (existing) {
+          if (existing.tenant_id !== a.tenantId)
+            throw new LedgerError(`attempt ${a.attemptId} already belongs to another tenant`)
+          return
+        }
+        s.insert.run(
+          a.attemptId,
+          a.tenantId,
+          a.captchaType,
+          a.providerAccount,
+          a.source,
+          a.createdAt,
+          a.reservedMicros,
+        )
+      })
+    },
+    markSubmitted(attemptId, upstreamTaskId, submittedAt) {
+      return committer.write(() => {
+        const row = getRow(attemptId)
+        if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
+        if (row.upstream_task_id === upstreamTaskId) return
+        if (row.status !== 'pending')
+          throw new LedgerError(`attempt ${attemptId} is ${row.status}, not pending`)
+        const clash = s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined
+        if (clash)
+          throw new LedgerError(
+            `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attempt_id}`,
+          )
+        s.submit.run(upstreamTaskId, submittedAt, attemptId)
+      })
+    },
+    settle(attemptId, o: SettleOutcome) {
+      return committer.write(() => {
+        const row = getRow(attemptId)
+        if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
+        if (row.status !== 'pending' && row.status !== 'submitted') return false
+        if (o.status === 'solved') {
+          if (!Number.isSafeInteger(o.costMicros) || !Number.isSafeInteger(o.priceMicros))
+            throw new LedgerError('money must be integer micros')
+          s.settleSolved.run(
+            o.readyAt,
+            o.endedAt,
+            Math.max(0, Math.round(o.threadMs)),
+            o.costMicros,
+            o.priceMicros,
+            now(),
+            attemptId,
+          )
+        } else {
+          s.settleOther.run(
+            o.status,
+            o.errorCode,
+            o.endedAt,
+            Math.max(0, Math.round(o.threadMs)),
+            now(),
+            attemptId,
+          )
+        }
+        return true
+      })
+    },
+    recordRejection(r) {
+      return committer.write(() => {
+        if (getRow(r.attemptId)) return
+        s.insertRejected.run(
+          r.attemptId,
+          r.tenantId,
+          r.captchaType,
+          r.providerAccount,
+          r.errorCode,
+          r.source,
+          r.createdAt,
+          r.createdAt,
+          now(),
+        )
+      })
+    },
+    get(attemptId) {
+      const row = getRow(attemptId)
+      return row ? toRecord(row) : undefined
+    },
+    findByUpstreamTask(account, taskId) {
+      const row = s.byTask.get(account, taskId) as Row | undefined
+      return row ? toRecord(row) : undefined
+    },
+    openAttempts() {
+      return (s.open.all() as unknown as Row[]).map(toRecord)
+    },
+    *iterate(q) {
+      const by = q.by === 'createdAt' ? 'created_at' : 'ended_at'
+      const statuses = q.statuses ?? []
+      const where = [`${by} >= ?`, `${by} < ?`]
+      const args: Array<string | number> = [q.fromMs, q.toMs]
+      if (q.tenantId !== undefined) {
+        where.push('tenant_id = ?')
+        args.push(q.tenantId)
+      }
+      if (statuses.length > 0) {
+        where.push(`status IN (${statuses.map(() => '?').join(',')})`)
+        args.push(...statuses)
+      }
+      const stmt = db.prepare(
+        `SELECT * FROM attempts WHERE ${where.join(' AND ')} ORDER BY ${by}, attempt_id`,
+      )
+      for (const row of stmt.iterate(...args)) yield toRecord(row as unknown as Row)
+    },
+    countForDay(tenantId, startMs, endMs) {
+      const r = s.countDay.get(tenantId, startMs, endMs) as { solved: number; open: number }
+      return { solved: Number(r.solved), open: Number(r.open) }
+    },
+    spendForMonth(tenantId, startMs, endMs) {
+      const spent = (s.spentMonth.get(tenantId, startMs, endMs) as { spent: number }).spent
+      const reserved = (s.reservedMonth.get(tenantId, startMs, endMs) as { reserved: number }).reserved
+      return { spentMicros: Number(spent), reservedMicros: Number(reserved) }
+    },
+    openByTenant() {
+      const out = new Map<string, number>()
+      for (const r of s.openByTenant.all() as Array<{ tenant_id: string; n: number }>)
+        out.set(r.tenant_id, Number(r.n))
+      return out
+    },
+    buckets(q) {
+      const args: Array<string | number> = [q.fromMs, q.toMs]
+      let tenant = ''
+      if (q.tenantId !== undefined) {
+        tenant = 'AND tenant_id = ?'
+        args.push(q.tenantId)
+      }
+      const rows = db
+        .prepare(
+          `SELECT tenant_id, (COALESCE(ended_at, created_at) / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, captcha_type, status, error_code,
+             COUNT(*) AS n, SUM(thread_ms) AS thread_ms, SUM(cost_micros) AS cost, SUM(price_micros) AS price
+           FROM attempts WHERE COALESCE(ended_at, created_at) >= ? AND COALESCE(ended_at, created_at) < ? ${tenant}
+           GROUP BY tenant_id, bucket, captcha_type, status, error_code`,
+        )
+        .all(...args) as Array<Record<string, unknown>>
+      return rows.map((r) => ({
+        tenantId: String(r.tenant_id),
+        bucketStart: Number(r.bucket),
+        captchaType: r.captcha_type as CaptchaType,
+        status: r.status as AttemptStatus,
+        errorCode: (r.error_code as string | null) ?? null,
+        count: Number(r.n),
+        threadMs: Number(r.thread_ms),
+        costMicros: Number(r.cost),
+        priceMicros: Number(r.price),
+      }))
+    },
+    flush() {
+      committer.flush()
+    },
+    async close() {
+      committer.flush()
+    },
+  }
+  return ledger
+}

@@ -1,0 +1,3 @@
+export { createSolveService, type SolveServiceDeps } from './solve-service'
+export { createPricing } from './pricing'
+export type * from './types'

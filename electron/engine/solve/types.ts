@@ -1,0 +1,74 @@
+import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
+import type { Micros } from '@shared/money'
+import type { Tenant } from '@shared/tenant'
+import type { LimitKind } from '../admission/types'
+import type { AttemptSource } from '../ledger/types'
+
+/** Which upstream key serves a tenant: own mode → the tenant's key, shared mode → the platform key. */
+export interface KeyResolver {
+  resolve(tenant: Tenant): { apiKey: string; providerAccount: string }
+}
+
+export interface Pricing {
+  /** What the operator pays the upstream for one solve (per-solve price list; plan-mode costs are allocated later). */
+  costOf(type: CaptchaType, providerAccount: string): Micros
+  /** What the tenant is billed for one solve. */
+  priceOf(tenant: Tenant, type: CaptchaType, costMicros: Micros): Micros
+}
+
+export type SolveProgress =
+  | { stage: 'admitted'; attemptId: string; tenantId: string; at: number }
+  | { stage: 'submitted'; attemptId: string; tenantId: string; taskId: string; at: number }
+  | { stage: 'ended'; attemptId: string; tenantId: string; result: SolveResult; at: number }
+
+export type SolveResult =
+  | {
+      status: 'solved'
+      attemptId: string
+      taskId: string
+      answer: string
+      threadMs: number
+      priceMicros: Micros
+      costMicros: Micros
+    }
+  | {
+      status: 'rejected'
+      attemptId: string
+      limit: LimitKind | 'invalid_request' | 'no_key'
+      message: string
+      retryAfterMs: number
+    }
+  | {
+      status: 'failed' | 'timed_out' | 'cancelled'
+      attemptId: string
+      taskId: string | null
+      code: string
+      message: string
+      /** stop_key: the key itself is refused upstream (operator action needed). */
+      keyProblem: boolean
+    }
+
+export interface SolveCallOptions {
+  source: AttemptSource
+  signal?: AbortSignal
+  timeoutMs?: number
+  pingbackUrl?: string
+  onProgress?: (event: SolveProgress) => void
+}
+
+export interface SolveService {
+  solve(tenantId: string, request: CaptchaRequest, options: SolveCallOptions): Promise<SolveResult>
+  /** Settles attempts a crash left open: asks the upstream about submitted ones; pending ones expire. */
+  recoverOpenAttempts(): Promise<RecoveryReport>
+  inFlight(): number
+  /** Waits for every solve in flight to end (for shutdown). */
+  drain(): Promise<void>
+}
+
+export interface RecoveryReport {
+  solved: number
+  failed: number
+  expired: number
+  stillRunning: number
+  unconfirmed: number
+}

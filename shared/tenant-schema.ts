@@ -1,0 +1,112 @@
+/** Input schemas for creating and updating tenants (used by the engine, the IPC contract and the console). */
+import { z } from 'zod'
+import { CAPTCHA_TYPES } from './captcha'
+
+const MAX_MICROS = 1_000_000_000_000 // 1,000,000 USD
+const micros = (what: string) =>
+  z
+    .number()
+    .int(`${what} must be whole micro-units`)
+    .min(0, `${what} cannot be negative`)
+    .max(MAX_MICROS, `${what} is absurdly large (max 1,000,000.00)`)
+
+export const tenantLimitsSchema = z
+  .object({
+    requestsPerMinute: z
+      .number()
+      .int('a whole number')
+      .min(1, 'at least 1')
+      .max(100_000, 'at most 100,000')
+      .optional(),
+    solvesPerDay: z
+      .number()
+      .int('a whole number')
+      .min(1, 'at least 1')
+      .max(10_000_000, 'at most 10,000,000')
+      .optional(),
+    maxConcurrent: z
+      .number()
+      .int('a whole number')
+      .min(1, 'at least 1')
+      .max(10_000, 'at most 10,000')
+      .optional(),
+    monthlyBudgetMicros: micros('the monthly budget').optional(),
+  })
+  .strict()
+
+export const unitPricesSchema = z.object(
+  Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, micros(`the ${t} price`)])) as Record<
+    (typeof CAPTCHA_TYPES)[number],
+    ReturnType<typeof micros>
+  >,
+)
+
+export const pricePlanSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('unit'),
+      prices: unitPricesSchema,
+      monthlyMinimumMicros: micros('the monthly minimum').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('markup'),
+      markupBps: z
+        .number()
+        .int()
+        .min(0, 'the markup cannot be negative')
+        .max(1_000_000, 'the markup is at most 10,000 %'),
+      monthlyMinimumMicros: micros('the monthly minimum').optional(),
+    })
+    .strict(),
+])
+
+export const alertThresholdsSchema = z
+  .object({
+    percents: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .max(10)
+      .refine(
+        (a) => a.every((v, i) => i === 0 || v > a[i - 1]!),
+        'thresholds must be ascending and distinct',
+      ),
+  })
+  .strict()
+
+const name = z
+  .string()
+  .trim()
+  .min(1, 'a name is required')
+  .max(100, 'at most 100 characters')
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'no control characters')
+
+export const tenantCreateSchema = z
+  .object({
+    name,
+    keyMode: z.enum(['own', 'shared']).default('shared'),
+    limits: tenantLimitsSchema.default({}),
+    pricePlan: pricePlanSchema.optional(),
+    timezone: z.string().trim().min(1).max(64).default('UTC'),
+    alertThresholds: alertThresholdsSchema.optional(),
+    shareWeight: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').default(1),
+    notes: z.string().max(2000, 'at most 2000 characters').default(''),
+  })
+  .strict()
+
+export const tenantUpdateSchema = z
+  .object({
+    name: name.optional(),
+    keyMode: z.enum(['own', 'shared']).optional(),
+    limits: tenantLimitsSchema.optional(),
+    pricePlan: pricePlanSchema.optional(),
+    timezone: z.string().trim().min(1).max(64).optional(),
+    alertThresholds: alertThresholdsSchema.optional(),
+    shareWeight: z.number().int().min(1).max(1000).optional(),
+    notes: z.string().max(2000).optional(),
+  })
+  .strict()
+
+export type TenantCreateInput = z.input<typeof tenantCreateSchema>
+export type TenantUpdateInput = z.input<typeof tenantUpdateSchema>

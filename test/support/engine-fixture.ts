@@ -1,0 +1,85 @@
+/** A real engine slice for tests: SQLite ledger in a temp dir, tenant registry, admission, provider, Sandbox. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PROVIDER_PRESETS } from '@shared/provider'
+import type { TenantCreateInput } from '@shared/tenant-schema'
+import { createAdmissionController } from '../../electron/engine/admission'
+import { openAuditLog } from '../../electron/engine/audit/audit-log'
+import { openDatabase } from '../../electron/engine/ledger/database'
+import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
+import { createProviderClient } from '../../electron/engine/provider'
+import {
+  SANDBOX_DEMO_KEY,
+  keyFingerprint,
+  startSandbox,
+  type SandboxOptions,
+} from '../../electron/engine/sandbox'
+import { createPricing, createSolveService } from '../../electron/engine/solve'
+import { createTenantRegistry } from '../../electron/engine/tenants/registry'
+
+export async function engineFixture(
+  opts: { sandbox?: SandboxOptions; sharedThreads?: number; speed?: number; now?: () => number } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'captchadesk-test-'))
+  const speed = opts.speed ?? 2_000
+  const sandbox = await startSandbox({ speed, seed: 3, ...opts.sandbox })
+  const db = openDatabase(join(dir, 'engine.db'))
+  const audit = openAuditLog(db)
+  const ledger = openSqliteLedger(db)
+  const tenants = createTenantRegistry({ dataDir: dir, audit })
+  const admission = createAdmissionController({
+    sharedThreads: opts.sharedThreads,
+    loader: {
+      dayCount: (id, a, b) => {
+        const c = ledger.countForDay(id, a, b)
+        return c.solved + c.open
+      },
+      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
+    },
+  })
+  const provider = createProviderClient({
+    profile: { ...PROVIDER_PRESETS.sandbox, baseUrl: sandbox.url },
+    speed,
+  })
+  const ownKeys = new Map<string, string>()
+  const keys = {
+    resolve(t: { id: string; keyMode: string }) {
+      const apiKey = t.keyMode === 'own' ? ownKeys.get(t.id) : SANDBOX_DEMO_KEY
+      if (!apiKey) throw new Error('This tenant uses its own key, and none is set.')
+      return { apiKey, providerAccount: `sandbox:${keyFingerprint(apiKey)}` }
+    },
+  }
+  const solver = createSolveService({
+    tenants,
+    ledger,
+    admission,
+    keys,
+    provider,
+    pricing: createPricing(),
+    now: opts.now,
+  })
+  const addTenant = (input: Partial<TenantCreateInput> = {}) =>
+    tenants.create({ name: `Tenant ${Math.random().toString(36).slice(2, 8)}`, ...input }, 'test')
+  return {
+    dir,
+    sandbox,
+    db,
+    audit,
+    ledger,
+    tenants,
+    admission,
+    provider,
+    solver,
+    ownKeys,
+    addTenant,
+    async close() {
+      await solver.drain()
+      await provider.close()
+      await sandbox.close()
+      await ledger.close()
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
