@@ -13,14 +13,7 @@ import {
 } from '../time/zoned'
 import { gcraCheck, gcraParams } from './gcra'
 import { SharedCapacity } from './shared-capacity'
-import type {
-  Admission,
-  AdmissionRequest,
-  AdmissionStore,
-  Reservation,
-  TenantUsageSnapshot,
-  UsageLoader,
-} from './types'
+import type { Admission, AdmissionStore, Reservation, TenantUsageSnapshot, UsageLoader } from './types'
 
 interface TenantState {
   tat: number
