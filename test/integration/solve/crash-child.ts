@@ -8,10 +8,20 @@ import { keyFingerprint } from '../../../electron/engine/sandbox'
 import { createPricing, createSolveService } from '../../../electron/engine/solve'
 import { createTenantRegistry } from '../../../electron/engine/tenants/registry'
 
-const { SANDBOX_URL, DB_PATH, DATA_DIR, TENANT_ID, API_KEY, TOTAL, SPEED } = process.env as Record<
-  string,
-  string
->
+const env = (name: string): string => {
+  const v = process.env[name]
+  if (!v) throw new Error(`crash-child needs ${name}`)
+  return v
+}
+const [SANDBOX_URL, DB_PATH, DATA_DIR, TENANT_ID, API_KEY, TOTAL, SPEED] = [
+  'SANDBOX_URL',
+  'DB_PATH',
+  'DATA_DIR',
+  'TENANT_ID',
+  'API_KEY',
+  'TOTAL',
+  'SPEED',
+].map(env) as [string, string, string, string, string, string, string]
 const db = openDatabase(DB_PATH)
 const ledger = openSqliteLedger(db)
 const tenants = createTenantRegistry({ dataDir: DATA_DIR })
