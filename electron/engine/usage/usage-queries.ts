@@ -1,0 +1,103 @@
+/**
+ * Usage per tenant (or all) per local day and per local month, in each tenant's own time zone, from the ledger's
+ * 15-minute buckets: solves, failures and rejections by code, thread-seconds, cost, price, margin; in flight now.
+ */
+import type { Micros } from '@shared/money'
+import type { Tenant } from '@shared/tenant'
+import type { SqliteLedger } from '../ledger/sqlite-ledger'
+import { datesBetween, localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
+
+export interface UsageRow {
+  period: string
+  tenantId: string
+  solves: number
+  failures: number
+  failuresByCode: Record<string, number>
+  rejections: number
+  rejectionsByCode: Record<string, number>
+  threadMs: number
+  costMicros: Micros
+  priceMicros: Micros
+  marginMicros: Micros
+}
+
+function empty(period: string, tenantId: string): UsageRow {
+  return {
+    period,
+    tenantId,
+    solves: 0,
+    failures: 0,
+    failuresByCode: {},
+    rejections: 0,
+    rejectionsByCode: {},
+    threadMs: 0,
+    costMicros: 0,
+    priceMicros: 0,
+    marginMicros: 0,
+  }
+}
+
+export interface UsageQueries {
+  byDay(tenantIds: string[] | 'all', from: string, to: string): UsageRow[]
+  forMonth(tenantIds: string[] | 'all', month: string): UsageRow[]
+  inFlight(): Map<string, number>
+}
+
+export function createUsageQueries(
+  ledger: SqliteLedger,
+  tenants: { list(o?: { includeDeleted?: boolean }): Tenant[] },
+): UsageQueries {
+  function aggregate(
+    ids: string[] | 'all',
+    periodOf: (ms: number, tz: string) => string,
+    bounds: (tz: string) => [number, number],
+    periods: string[],
+  ): UsageRow[] {
+    const list = tenants.list({ includeDeleted: true }).filter((t) => ids === 'all' || ids.includes(t.id))
+    const rows: UsageRow[] = []
+    for (const t of list) {
+      const [from, to] = bounds(t.timezone)
+      const byPeriod = new Map(periods.map((p) => [p, empty(p, t.id)]))
+      for (const b of ledger.buckets({ tenantId: t.id, fromMs: from, toMs: to })) {
+        const row = byPeriod.get(periodOf(b.bucketStart, t.timezone))
+        if (!row) continue
+        if (b.status === 'solved') {
+          row.solves += b.count
+          row.threadMs += b.threadMs
+          row.costMicros += b.costMicros
+          row.priceMicros += b.priceMicros
+        } else if (b.status === 'rejected') {
+          row.rejections += b.count
+          const code = b.errorCode ?? 'UNKNOWN'
+          row.rejectionsByCode[code] = (row.rejectionsByCode[code] ?? 0) + b.count
+        } else if (b.status !== 'pending' && b.status !== 'submitted') {
+          row.failures += b.count
+          row.threadMs += b.threadMs
+          const code = b.errorCode ?? b.status.toUpperCase()
+          row.failuresByCode[code] = (row.failuresByCode[code] ?? 0) + b.count
+        }
+      }
+      for (const r of byPeriod.values()) {
+        r.marginMicros = r.priceMicros - r.costMicros
+        rows.push(r)
+      }
+    }
+    return rows
+  }
+  return {
+    byDay(ids, from, to) {
+      const days = datesBetween(from, to)
+      if (days.length === 0) return []
+      return aggregate(
+        ids,
+        localDateOf,
+        (tz) => [localDayBounds(days[0]!, tz)[0], localDayBounds(days[days.length - 1]!, tz)[1]],
+        days,
+      )
+    },
+    forMonth(ids, month) {
+      return aggregate(ids, localMonthOf, (tz) => localMonthBounds(month, tz), [month])
+    },
+    inFlight: () => ledger.openByTenant(),
+  }
+}

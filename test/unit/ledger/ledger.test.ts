@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openAuditLog } from '../../../electron/engine/audit/audit-log'
+import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openSqliteLedger, type SqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import { createUsageQueries } from '../../../electron/engine/usage/usage-queries'
+import type { Tenant } from '@shared/tenant'
+
+let dir: string
+let db: Database
+let ledger: SqliteLedger
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ledger-'))
+  db = openDatabase(join(dir, 'engine.db'))
+  ledger = openSqliteLedger(db)
+})
+afterEach(() => {
+  db.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const begin = (id: string, tenantId = 't1', createdAt = 1_000) =>
+  ledger.begin({
+    attemptId: id,
+    tenantId,
+    captchaType: 'turnstile',
+    providerAccount: 'sandbox:abc',
+    source: 'api',
+    createdAt,
+    reservedMicros: 2_000,
+  })
+
+describe('SQLite ledger', () => {
+  it('is a 0600 file and survives close and reopen', async () => {
+    await begin('a1')
+    await ledger.markSubmitted('a1', '100', 1_010)
+    await ledger.settle('a1', {
+      status: 'solved',
+      readyAt: 1_500,
+      endedAt: 1_500,
+      threadMs: 490,
+      costMicros: 2_000,
+      priceMicros: 3_000,
+    })
+    db.close()
+    expect(statSync(join(dir, 'engine.db')).mode & 0o777).toBe(0o600)
+    db = openDatabase(join(dir, 'engine.db'))
+    ledger = openSqliteLedger(db)
+    expect(ledger.get('a1')).toMatchObject({
+      status: 'solved',
+      upstreamTaskId: '100',
+      threadMs: 490,
+      priceMicros: 3_000,
+    })
+  })
+
+  it('is idempotent: repeated writes make one row; a task id is never claimed twice', async () => {
+    await begin('a1')
+    await begin('a1')
+    await ledger.markSubmitted('a1', '100', 1_010)
+    await ledger.markSubmitted('a1', '100', 1_010)
+    await begin('a2')
+    await expect(ledger.markSubmitted('a2', '100', 1_020)).rejects.toThrow(/already recorded/)
+    expect(
+      await ledger.settle('a1', {
+        status: 'failed',
+        errorCode: 'ERROR_CAPTCHA_UNSOLVABLE',
+        endedAt: 2_000,
+        threadMs: 990,
+      }),
+    ).toBe(true)
+    expect(
+      await ledger.settle('a1', {
+        status: 'solved',
+        readyAt: 2_000,
+        endedAt: 2_000,
+        threadMs: 1,
+        costMicros: 1,
+        priceMicros: 1,
+      }),
+    ).toBe(false)
+    expect(ledger.get('a1')).toMatchObject({ status: 'failed', priceMicros: 0 })
+    const n = db.prepare('SELECT COUNT(*) AS n FROM attempts').get() as { n: number }
+    expect(n.n).toBe(2)
+  })
+
+  it('the database itself refuses billing a failure, editing an ended row, or deleting history', async () => {
+    await begin('a1')
+    await ledger.settle('a1', { status: 'failed', errorCode: 'X', endedAt: 2_000, threadMs: 0 })
+    expect(() => db.prepare("UPDATE attempts SET price_micros = 5 WHERE attempt_id = 'a1'").run()).toThrow(
+      /never changes/,
+    )
+    expect(() => db.prepare("DELETE FROM attempts WHERE attempt_id = 'a1'").run()).toThrow(/never deleted/)
+    await begin('a2')
+    expect(() =>
+      db
+        .prepare(
+          "UPDATE attempts SET status = 'failed', ended_at = 5, price_micros = 7 WHERE attempt_id = 'a2'",
+        )
+        .run(),
+    ).toThrow(/CHECK/)
+  })
+
+  it('group commits: many concurrent writes, each durable when its promise resolves', async () => {
+    await Promise.all(Array.from({ length: 500 }, (_, i) => begin(`b${i}`)))
+    expect(ledger.openAttempts()).toHaveLength(500)
+    expect(ledger.openByTenant().get('t1')).toBe(500)
+  })
+
+  it('streams rows in order without loading them all', async () => {
+    const insert = db.prepare(
+      "INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, ended_at, price_micros, cost_micros) VALUES (?, 't1', 'image', 'p', 'solved', 'api', ?, ?, 1000, 500)",
+    )
+    db.exec('BEGIN')
+    for (let i = 0; i < 20_000; i++) insert.run(`s${String(i).padStart(6, '0')}`, i, i)
+    db.exec('COMMIT')
+    let n = 0
+    let last = -1
+    for (const r of ledger.iterate({ tenantId: 't1', fromMs: 0, toMs: 20_000, statuses: ['solved'] })) {
+      expect(r.endedAt!).toBeGreaterThanOrEqual(last)
+      last = r.endedAt!
+      n++
+    }
+    expect(n).toBe(20_000)
+    expect(ledger.spendForMonth('t1', 0, 10_000)).toEqual({ spentMicros: 10_000_000, reservedMicros: 0 })
+  })
+
+  it('usage by local day splits at the tenant’s midnight', async () => {
+    const tenant = { id: 't1', timezone: 'America/New_York', status: 'active' } as Tenant
+    const usage = createUsageQueries(ledger, { list: () => [tenant] })
+    const at = (iso: string) => Date.parse(iso)
+    for (const [id, iso, status] of [
+      ['x1', '2026-11-02T04:30:00Z', 'solved'], // 23:30 on Nov 1 in New York
+      ['x2', '2026-11-02T05:30:00Z', 'solved'], // 00:30 on Nov 2
+      ['x3', '2026-11-02T06:00:00Z', 'failed'],
+    ] as const) {
+      await ledger.begin({
+        attemptId: id,
+        tenantId: 't1',
+        captchaType: 'image',
+        providerAccount: 'p',
+        source: 'api',
+        createdAt: at(iso),
+        reservedMicros: 0,
+      })
+      if (status === 'solved')
+        await ledger.settle(id, {
+          status,
+          readyAt: at(iso),
+          endedAt: at(iso),
+          threadMs: 1_000,
+          costMicros: 1_000,
+          priceMicros: 1_500,
+        })
+      else
+        await ledger.settle(id, {
+          status,
+          errorCode: 'ERROR_CAPTCHA_UNSOLVABLE',
+          endedAt: at(iso),
+          threadMs: 500,
+        })
+    }
+    await ledger.recordRejection({
+      attemptId: 'r1',
+      tenantId: 't1',
+      captchaType: 'image',
+      providerAccount: '-',
+      source: 'api',
+      createdAt: at('2026-11-02T07:00:00Z'),
+      errorCode: 'LIMIT_RATE',
+    })
+    const rows = usage.byDay([tenant.id], '2026-11-01', '2026-11-02')
+    expect(rows.map((r) => [r.period, r.solves, r.failures, r.rejections])).toEqual([
+      ['2026-11-01', 1, 0, 0],
+      ['2026-11-02', 1, 1, 1],
+    ])
+    expect(rows[1]!.failuresByCode).toEqual({ ERROR_CAPTCHA_UNSOLVABLE: 1 })
+    expect(rows[1]!.marginMicros).toBe(500)
+    expect(usage.forMonth('all', '2026-11')[0]).toMatchObject({
+      solves: 2,
+      priceMicros: 3_000,
+      costMicros: 2_000,
+      threadMs: 2_500,
+    })
+  })
+})
+
+describe('audit log', () => {
+  it('is append-only and never stores a key', () => {
+    const audit = openAuditLog(db)
+    const key = 'a'.repeat(8) + '1234567890abcdef1234567890ab'
+    audit.record({
+      actor: 'operator',
+      action: 'vault.setTenantKey',
+      subjectType: 'tenant',
+      subjectId: 't1',
+      details: { apiKey: key, note: `key ${key}` },
+    })
+    const [e] = audit.list()
+    expect(JSON.stringify(e)).not.toContain(key)
+    expect(e!.details._redacted).toEqual(['apiKey', 'note'])
+    expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/)
+  })
+})
