@@ -3,19 +3,21 @@
  * and reserve, so concurrent solves cannot overshoot), and `release` returns exactly what `reserve` took.
  */
 import type { Tenant } from '@shared/tenant'
-import {
-  localDateOf,
-  localDayBounds,
-  localMonthBounds,
-  localMonthOf,
-  nextLocalMidnight,
-  nextLocalMonthStart,
-} from '../time/zoned'
+import { localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 import { gcraCheck, gcraParams } from './gcra'
 import { SharedCapacity } from './shared-capacity'
 import type { Admission, AdmissionStore, Reservation, TenantUsageSnapshot, UsageLoader } from './types'
 
+interface Window {
+  key: string
+  start: number
+  end: number
+  tz: string
+}
+
 interface TenantState {
+  dayWindow?: Window
+  monthWindow?: Window
   tat: number
   inFlight: number
   days: Map<string, number>
@@ -68,6 +70,24 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
     return m
   }
 
+  /** Local day / month of `now`, recomputed only when `now` leaves the cached window (Intl is slow). */
+  const dayOf = (t: Tenant, s: TenantState, now: number): string => {
+    const w = s.dayWindow
+    if (w && w.tz === t.timezone && now >= w.start && now < w.end) return w.key
+    const key = localDateOf(now, t.timezone)
+    const [start, end] = localDayBounds(key, t.timezone)
+    s.dayWindow = { key, start, end, tz: t.timezone }
+    return key
+  }
+  const monthOf = (t: Tenant, s: TenantState, now: number): string => {
+    const w = s.monthWindow
+    if (w && w.tz === t.timezone && now >= w.start && now < w.end) return w.key
+    const key = localMonthOf(now, t.timezone)
+    const [start, end] = localMonthBounds(key, t.timezone)
+    s.monthWindow = { key, start, end, tz: t.timezone }
+    return key
+  }
+
   const refuse = (
     limit: Extract<Admission, { ok: false }>['limit'],
     message: string,
@@ -107,27 +127,23 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
         newTat = d.tat
       }
       // 3. daily count (solved + in flight), by the tenant's local day
-      const day = localDateOf(now, tenant.timezone)
+      const day = dayOf(tenant, s, now)
       const counted = dayCount(tenant, s, day)
       if (L.solvesPerDay !== undefined && counted >= L.solvesPerDay) {
         return refuse(
           'daily',
           `Daily limit: ${L.solvesPerDay} solves per day (resets at midnight ${tenant.timezone}).`,
-          nextLocalMidnight(now, tenant.timezone) - now,
+          s.dayWindow!.end - now,
         )
       }
       // 4. monthly budget (spent + reserved + this one)
-      const month = localMonthOf(now, tenant.timezone)
+      const month = monthOf(tenant, s, now)
       const m = monthState(tenant, s, month)
       if (
         L.monthlyBudgetMicros !== undefined &&
         m.spent + m.reserved + estimateMicros > L.monthlyBudgetMicros
       ) {
-        return refuse(
-          'budget',
-          'Monthly budget exhausted for this month.',
-          nextLocalMonthStart(now, tenant.timezone) - now,
-        )
+        return refuse('budget', 'Monthly budget exhausted for this month.', s.monthWindow!.end - now)
       }
       // 5. fair share of the platform key's threads
       const isShared = tenant.keyMode === 'shared'
@@ -176,8 +192,8 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
 
     snapshot(tenant, now): TenantUsageSnapshot {
       const s = stateOf(tenant.id)
-      const day = localDateOf(now, tenant.timezone)
-      const month = localMonthOf(now, tenant.timezone)
+      const day = dayOf(tenant, s, now)
+      const month = monthOf(tenant, s, now)
       const m = monthState(tenant, s, month)
       return {
         tenantId: tenant.id,
