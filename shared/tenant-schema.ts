@@ -80,7 +80,10 @@ const name = z
   .trim()
   .min(1, 'a name is required')
   .max(100, 'at most 100 characters')
-  .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127), 'no control characters')
+  .refine(
+    (v) => ![...v].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127),
+    'no control characters',
+  )
 
 export const tenantCreateSchema = z
   .object({

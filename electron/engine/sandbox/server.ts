@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import type { CaptchaType } from '@shared/captcha'
 import { formatMoney } from '@shared/money'
 import { createPrng, type Prng } from './prng'
-import { MalformedRequestError, readRequestParams, RequestTooLargeError } from './request-params'
+import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import { accountFrom, TaskBook, type KeyAccount } from './task-book'
 import {
   DEFAULT_SOLVE_TIMES,

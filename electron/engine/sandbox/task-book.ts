@@ -18,6 +18,8 @@ export class TaskBook {
   private readonly tasks = new Map<string, SandboxTaskRecord & { key: string }>()
   private nextId = 73_000_000_001
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Tasks still solving per key: the threads they hold (kept as a count, not a scan). */
+  private readonly solving = new Map<string, number>()
 
   constructor(
     private readonly prng: Prng,
@@ -55,6 +57,7 @@ export class TaskBook {
     }
     const answer = unsolvable ? null : this.answerFor(type)
     this.tasks.set(id, task)
+    this.solving.set(key, (this.solving.get(key) ?? 0) + 1)
     const timer = setTimeout(() => {
       this.timers.delete(timer)
       this.finish(id, account, answer)
@@ -66,6 +69,7 @@ export class TaskBook {
   private finish(id: string, account: KeyAccount, answer: string | null): void {
     const task = this.tasks.get(id)
     if (!task || task.status !== 'solving') return
+    this.solving.set(task.key, (this.solving.get(task.key) ?? 1) - 1)
     task.readyAt = this.now()
     if (answer === null) task.status = 'unsolvable'
     else {
@@ -105,9 +109,7 @@ export class TaskBook {
   }
 
   threadsInUse(key: string): number {
-    let n = 0
-    for (const t of this.tasks.values()) if (t.key === key && t.status === 'solving') n++
-    return n
+    return this.solving.get(key) ?? 0
   }
 
   list(

@@ -93,9 +93,13 @@ export function createTenantRegistry(options: {
   }
 
   const listeners = new Set<(t: Tenant) => void>()
-  const all = (): Record<string, Tenant> => store.get('tenants')
+  // conf re-reads its file on every get; we are the only writer, so keep the parsed copy (hot path of every solve).
+  let cache: Record<string, Tenant> = store.get('tenants')
+  const all = (): Record<string, Tenant> => cache
   const save = (t: Tenant): void => {
-    store.set('tenants', { ...all(), [t.id]: t })
+    const next = { ...cache, [t.id]: t }
+    store.set('tenants', next)
+    cache = next
     for (const l of listeners) l(t)
   }
   const mustGet = (id: string): Tenant => {

@@ -1,0 +1,264 @@
+/**
+ * The composition root: one engine per data folder, used by the Electron shell and by the headless host alike.
+ * It wires settings, vault, tenants, ledger, admission, provider (the embedded Sandbox by default), solve service,
+ * billing, alerts, balances and the gateway, and emits the events the console listens to.
+ */
+import { EventEmitter } from 'node:events'
+import { mkdirSync } from 'node:fs'
+import { PROVIDER_PRESETS, type ProviderProfile } from '@shared/provider'
+import type { Settings } from '@shared/settings'
+import { createAdmissionController } from '../admission'
+import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
+import { openAuditLog, type AuditLog } from '../audit/audit-log'
+import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
+import { openBilling, type InvoiceBuilder } from '../billing'
+import { openDatabase, type Database } from '../ledger/database'
+import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
+import { createProviderClient, type ProviderClient } from '../provider'
+import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
+import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
+import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
+import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
+import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
+import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
+import { KeyVault, type DeviceKeyProtector } from '../vault'
+import { vaultKeyResolver } from '../vault/vault-key-resolver'
+import { dataPaths, type DataPaths } from './data-paths'
+
+export interface EngineEvents {
+  'solve.progress': SolveProgress
+  'alert.raised': AlertEvent['alert']
+  'alert.resolved': AlertEvent['alert']
+  'vault.locked': { reason: string }
+  'export.progress': { jobId: string; rows: number; done: boolean }
+}
+
+export interface EngineOptions {
+  dataDir: string
+  /** Start the Sandbox in-process (the default provider). */
+  embeddedSandbox?: boolean
+  /** Sandbox speed factor (demo: 10 so a reCAPTCHA v2 takes a few seconds). */
+  sandboxSpeed?: number
+  settingsOverrides?: Partial<Settings>
+  device?: DeviceKeyProtector
+  /** Tests only: a cheap KDF. */
+  weakKdfForTests?: boolean
+  now?: () => number
+}
+
+export interface Engine {
+  readonly paths: DataPaths
+  readonly settings: SettingsStore
+  readonly vault: KeyVault
+  readonly db: Database
+  readonly ledger: SqliteLedger
+  readonly audit: AuditLog
+  readonly tenants: TenantRegistry
+  readonly usage: UsageQueries
+  readonly solver: SolveService
+  readonly billing: InvoiceBuilder
+  readonly alerts: AlertEngine
+  readonly balances: BalanceChecker
+  readonly sandbox: Sandbox | undefined
+  readonly admission: ReturnType<typeof createAdmissionController>
+  provider(): ProviderClient
+  providerProfile(): ProviderProfile
+  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
+  emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void
+  /** After the vault opens: settle attempts a crash left open, seed the Sandbox key. */
+  afterUnlock(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const now = options.now ?? Date.now
+  const paths = dataPaths(options.dataDir)
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
+  const settings = createSettingsStore(paths.dir, options.settingsOverrides)
+  const events = new EventEmitter()
+  events.setMaxListeners(100)
+  const emit = <K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void =>
+    void events.emit(event, payload)
+
+  const sandboxSpeed = options.sandboxSpeed ?? 10
+  const sandbox =
+    options.embeddedSandbox === false
+      ? undefined
+      : await startSandbox({
+          speed: sandboxSpeed,
+          seed: Date.now() & 0xffff,
+          keys: [{ key: SANDBOX_DEMO_KEY, threads: 50 }],
+        })
+  const vault = KeyVault.open(paths.vault, {
+    now,
+    idleLockMs: settings.get().autoLockMinutes * 60_000 || undefined,
+    device: options.device,
+    ...(options.weakKdfForTests ? { kdf: { N: 2 ** 10, r: 8, p: 1 }, allowWeakKdfForTests: true } : {}),
+  })
+  vault.onLock((reason) => emit('vault.locked', { reason }))
+
+  const db = openDatabase(paths.database)
+  const audit = openAuditLog(db, now)
+  const ledger = openSqliteLedger(db, { now })
+  const billing = openBilling(db, {
+    now,
+    graceDays: settings.get().invoiceGraceDays,
+    currency: settings.get().currency,
+  })
+  const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
+  const usage = createUsageQueries(ledger, tenants)
+  const alerts = createAlertEngine(db, now)
+  alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
+
+  const profileOf = (s: Settings): ProviderProfile => {
+    if (s.providerId === 'sandbox') {
+      if (!sandbox)
+        throw new Error('The Sandbox is not running in this process; pick a real provider in Settings.')
+      return { ...PROVIDER_PRESETS.sandbox, baseUrl: sandbox.url }
+    }
+    if (s.providerId === 'custom')
+      return {
+        id: 'custom',
+        label: 'Custom',
+        baseUrl: s.baseUrl,
+        supportsBatchGet: s.supportsBatchGet,
+        zeroBalanceMeansNoThreads: true,
+        billing: 'threads',
+      }
+    return { ...PROVIDER_PRESETS[s.providerId], ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }
+  }
+  let client: ProviderClient | undefined
+  let clientKey = ''
+  const provider = (): ProviderClient => {
+    const s = settings.get()
+    const key = `${s.providerId}|${s.baseUrl}|${s.supportsBatchGet}|${s.requestTimeoutSeconds}`
+    if (!client || key !== clientKey) {
+      const old = client
+      client = createProviderClient({
+        profile: profileOf(s),
+        speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
+        requestTimeoutMs: s.requestTimeoutSeconds * 1000,
+      })
+      clientKey = key
+      // Solves still running on the old client finish on it; it closes when the engine does.
+      if (old) retired.push(old)
+    }
+    return client
+  }
+  const retired: ProviderClient[] = []
+
+  const admission = createAdmissionController({
+    sharedThreads: settings.get().sharedThreads ?? undefined,
+    loader: {
+      dayCount: (id, a, b) => {
+        const c = ledger.countForDay(id, a, b)
+        return c.solved + c.open
+      },
+      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
+    },
+  })
+  settings.onChange((s) => admission.setSharedCapacity(s.sharedThreads ?? undefined))
+
+  const keys = vaultKeyResolver(vault, () => settings.get().providerId)
+  const lazyProvider = new Proxy({} as ProviderClient, { get: (_t, prop) => Reflect.get(provider(), prop) })
+  const solver = createSolveService({
+    tenants,
+    ledger,
+    admission,
+    keys,
+    provider: lazyProvider,
+    pricing: createPricing(() => settings.get().costPrices),
+    now,
+    onSettled: (tenantId) => {
+      const t = tenants.get(tenantId)
+      if (!t) return
+      const at = now()
+      const snap = admission.snapshot(t, at)
+      const [ms, me] = localMonthBounds(localMonthOf(at, t.timezone), t.timezone)
+      alerts.evaluateTenant({
+        tenant: t,
+        day: localDateOf(at, t.timezone),
+        dayCount: snap.today.counted,
+        month: snap.month.month,
+        monthSpendMicros: ledger.spendForMonth(t.id, ms, me).spentMicros,
+      })
+    },
+  })
+
+  const balances = createBalanceChecker({
+    db,
+    provider,
+    alerts,
+    now,
+    lowBalanceMicros: () => settings.get().lowBalanceMicros,
+    keys: {
+      accounts: () => {
+        if (!vault.isUnlocked()) return []
+        const out: Array<{ account: string; label: string; apiKey: string }> = []
+        const pid = settings.get().providerId
+        for (const info of vault.describe()) {
+          const tenant = info.tenantId ? tenants.get(info.tenantId) : undefined
+          if (info.scope === 'tenant' && !tenant) continue
+          const { key, fingerprint } = vault.readKeyForSolve(
+            info.tenantId ?? '-',
+            info.scope === 'platform' ? 'shared' : 'own',
+          )
+          out.push({
+            account: `${pid}:${fingerprint}`,
+            label:
+              info.scope === 'platform' ? `Platform key (${info.label})` : `${tenant!.name} (${info.label})`,
+            apiKey: key,
+          })
+        }
+        return out
+      },
+    },
+  })
+
+  return {
+    paths,
+    settings,
+    vault,
+    db,
+    ledger,
+    audit,
+    tenants,
+    usage,
+    solver,
+    billing,
+    alerts,
+    balances,
+    sandbox,
+    admission,
+    provider,
+    providerProfile: () => provider().profile,
+    on(event, listener) {
+      events.on(event, listener as (p: unknown) => void)
+      return () => events.off(event, listener as (p: unknown) => void)
+    },
+    emit,
+    async afterUnlock() {
+      if (settings.get().providerId === 'sandbox' && !vault.hasKey('platform')) {
+        vault.setPlatformKey(SANDBOX_DEMO_KEY, 'Sandbox demo key')
+        audit.record({
+          actor: 'system',
+          action: 'vault.setPlatformKey',
+          subjectType: 'vault',
+          details: { label: 'Sandbox demo key', fingerprint: keyFingerprint(SANDBOX_DEMO_KEY) },
+        })
+      }
+      await solver.recoverOpenAttempts()
+      balances.start(settings.get().balanceCheckMinutes * 60_000)
+    },
+    async close() {
+      balances.stop()
+      vault.lock('shutdown')
+      await solver.drain()
+      await client?.close()
+      for (const c of retired) await c.close()
+      await sandbox?.close()
+      await ledger.close()
+      db.close()
+    },
+  }
+}

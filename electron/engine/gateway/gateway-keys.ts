@@ -1,0 +1,95 @@
+/**
+ * Gateway keys: CaptchaDesk issues each tenant a 32-character key for the gateway. Only its SHA-256 is stored (the
+ * keys are random, so a fast hash is enough, as LiteLLM does); it is shown once; rotation keeps the old key working
+ * for a grace period; revocation is immediate.
+ */
+import { createHash, randomInt } from 'node:crypto'
+import { migrate, type Database } from '../ledger/database'
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
+
+const MIGRATIONS = [
+  (db: Database) =>
+    db.exec(`CREATE TABLE gateway_keys (
+      key_hash   TEXT PRIMARY KEY,
+      tenant_id  TEXT NOT NULL,
+      last4      TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER,
+      revoked_at INTEGER
+    ) STRICT;
+    CREATE INDEX gateway_keys_tenant ON gateway_keys (tenant_id);`),
+]
+
+export interface GatewayKeyInfo {
+  tenantId: string
+  last4: string
+  createdAt: number
+  expiresAt: number | null
+}
+
+export interface GatewayKeys {
+  issue(tenantId: string, graceMs?: number): { key: string; info: GatewayKeyInfo }
+  revoke(tenantId: string): number
+  lookup(key: string): string | undefined
+  list(tenantId?: string): GatewayKeyInfo[]
+}
+
+const hash = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex')
+
+export function createGatewayKeys(db: Database, now: () => number = Date.now): GatewayKeys {
+  migrate(db, 'gateway', MIGRATIONS)
+  const active = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'
+  return {
+    issue(tenantId, graceMs = 0) {
+      let key = ''
+      for (let i = 0; i < 32; i++) key += ALPHABET[randomInt(ALPHABET.length)]
+      const at = now()
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        // The previous key keeps working for the grace period, then expires.
+        db.prepare(`UPDATE gateway_keys SET expires_at = ? WHERE tenant_id = ? AND ${active}`).run(
+          at + graceMs,
+          tenantId,
+          at,
+        )
+        db.prepare(
+          'INSERT INTO gateway_keys (key_hash, tenant_id, last4, created_at) VALUES (?, ?, ?, ?)',
+        ).run(hash(key), tenantId, key.slice(-4), at)
+        db.exec('COMMIT')
+      } catch (err) {
+        db.exec('ROLLBACK')
+        throw err
+      }
+      return { key, info: { tenantId, last4: key.slice(-4), createdAt: at, expiresAt: null } }
+    },
+    revoke(tenantId) {
+      const r = db
+        .prepare(`UPDATE gateway_keys SET revoked_at = ? WHERE tenant_id = ? AND ${active}`)
+        .run(now(), tenantId, now())
+      return Number(r.changes)
+    },
+    lookup(key) {
+      if (typeof key !== 'string' || key.length !== 32) return undefined
+      const row = db
+        .prepare(`SELECT tenant_id FROM gateway_keys WHERE key_hash = ? AND ${active}`)
+        .get(hash(key), now()) as { tenant_id: string } | undefined
+      return row?.tenant_id
+    },
+    list(tenantId) {
+      const rows = (
+        tenantId
+          ? db
+              .prepare(`SELECT * FROM gateway_keys WHERE tenant_id = ? AND ${active} ORDER BY created_at`)
+              .all(tenantId, now())
+          : db.prepare(`SELECT * FROM gateway_keys WHERE ${active} ORDER BY created_at`).all(now())
+      ) as Array<Record<string, unknown>>
+      return rows.map((r) => ({
+        tenantId: String(r.tenant_id),
+        last4: String(r.last4),
+        createdAt: Number(r.created_at),
+        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+      }))
+    },
+  }
+}

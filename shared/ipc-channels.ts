@@ -1,0 +1,49 @@
+/** Channel and event names only: tiny, so the sandboxed preload can import it without zod. */
+export const CHANNELS = [
+  'app.status',
+  'vault.create',
+  'vault.unlock',
+  'vault.lock',
+  'vault.changePassphrase',
+  'vault.describeKeys',
+  'vault.setPlatformKey',
+  'vault.removePlatformKey',
+  'vault.setTenantKey',
+  'vault.removeTenantKey',
+  'tenants.list',
+  'tenants.create',
+  'tenants.update',
+  'tenants.suspend',
+  'tenants.resume',
+  'tenants.delete',
+  'solve.test',
+  'usage.dashboard',
+  'usage.byDay',
+  'balances.check',
+  'balances.history',
+  'billing.preview',
+  'billing.export',
+  'alerts.list',
+  'audit.list',
+  'settings.get',
+  'settings.update',
+  'gateway.status',
+  'gateway.start',
+  'gateway.stop',
+  'gateway.issueKey',
+  'gateway.revokeKey',
+] as const
+export type Channel = (typeof CHANNELS)[number]
+
+export const EVENTS = [
+  'solve.progress',
+  'alert.raised',
+  'alert.resolved',
+  'vault.locked',
+  'export.progress',
+] as const
+export type EventName = (typeof EVENTS)[number]
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value)
+}

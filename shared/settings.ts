@@ -1,0 +1,56 @@
+/** Operator settings (no secrets: keys live in the vault). */
+import { z } from 'zod'
+import { CAPTCHA_TYPES } from './captcha'
+import { PROVIDER_IDS } from './provider'
+
+const micros = z.number().int().min(0).max(1_000_000_000_000)
+
+export const settingsSchema = z
+  .object({
+    providerId: z.enum(PROVIDER_IDS),
+    /** For 'custom' (and to override presets): http(s) base URL without in.php. */
+    baseUrl: z
+      .string()
+      .trim()
+      .max(500)
+      .refine(
+        (v) => v === '' || /^https?:\/\/[^\s]+$/.test(v),
+        'the base URL must start with http:// or https://',
+      ),
+    supportsBatchGet: z.boolean(),
+    /** Threads of the platform key's plan, shared fairly among shared-mode tenants (empty: no cap). */
+    sharedThreads: z.number().int().min(1).max(100_000).nullable(),
+    requestTimeoutSeconds: z.number().int().min(5).max(600),
+    solveTimeoutSeconds: z.number().int().min(10).max(3_600),
+    autoLockMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60),
+    costPrices: z.object(
+      Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, micros])) as Record<
+        (typeof CAPTCHA_TYPES)[number],
+        typeof micros
+      >,
+    ),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code'),
+    invoiceGraceDays: z.number().int().min(0).max(60),
+    lowBalanceMicros: micros,
+    balanceCheckMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    gateway: z
+      .object({
+        enabled: z.boolean(),
+        port: z.number().int().min(0).max(65_535),
+        allowLan: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict()
+
+export type Settings = z.infer<typeof settingsSchema>
+export const settingsPatchSchema = settingsSchema.partial().strict()
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>
