@@ -1,0 +1,56 @@
+/**
+ * `npm run serve [-- --port N --data-dir DIR --sandbox-speed X]`: the console and engine on 127.0.0.1, no Electron.
+ * With no arguments: the Sandbox provider and a demo data folder, so a newcomer sees a working console at once.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
+import { runHost } from '../engine/host/run-host'
+
+const root = resolve(import.meta.dirname, '../..')
+function fail(message: string): never {
+  console.error(
+    `serve: ${message}\nusage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--no-build]`,
+  )
+  process.exit(2)
+}
+let values
+try {
+  values = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'sandbox-speed': { type: 'string' },
+      'no-build': { type: 'boolean' },
+    },
+    strict: true,
+  }).values
+} catch (err) {
+  fail((err as Error).message)
+}
+const port = values.port === undefined ? 0 : Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be 0..65535')
+const speed = values['sandbox-speed'] === undefined ? 10 : Number(values['sandbox-speed'])
+if (!(speed > 0 && speed <= 100_000)) fail('--sandbox-speed must be a positive number')
+const rendererDir = join(root, 'out/renderer')
+if (!values['no-build'] && !existsSync(join(rendererDir, 'index.html'))) {
+  console.log('Building the console once (electron-vite build)…')
+  execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+}
+const dataDir = resolve(values['data-dir'] ?? join(root, DEFAULT_DEMO_DIR))
+const running = await runHost({ dataDir, rendererDir, port, sandboxSpeed: speed })
+console.log(`CaptchaDesk console (headless) — data in ${dataDir}`)
+console.log(
+  `Provider: ${running.engine.settings.get().providerId}${running.engine.sandbox ? ` (Sandbox at ${running.engine.sandbox.url}, ×${speed})` : ''}`,
+)
+console.log(`\n  Open: ${running.host.url}\n`)
+const stop = (): void => {
+  void running.close().then(() => process.exit(0))
+}
+process.once('SIGINT', stop)
+process.once('SIGTERM', stop)

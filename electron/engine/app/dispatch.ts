@@ -1,0 +1,59 @@
+/** One entry point for both transports: validate input against the contract, run the handler, wrap the envelope. */
+import { contract, isChannel, type ApiError, type Envelope } from '@shared/ipc-contract'
+import { describeIssues } from '@shared/captcha-schema'
+import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
+import { ProviderError } from '../provider'
+import { VaultError, VaultLockedError, VaultThrottledError, WrongPassphraseError } from '../vault'
+import type { Handlers } from './handlers'
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ValidationError)
+    return { code: 'VALIDATION', message: err.message, fields: err.fields, field: err.fields[0]?.field }
+  if (err instanceof NotFoundError || (err instanceof Error && err.name === 'NotFoundError'))
+    return { code: 'NOT_FOUND', message: err.message }
+  if (err instanceof ConflictError) return { code: 'CONFLICT', message: err.message }
+  if (err instanceof VaultLockedError) return { code: 'VAULT_LOCKED', message: err.message }
+  if (err instanceof WrongPassphraseError) return { code: 'WRONG_PASSPHRASE', message: err.message }
+  if (err instanceof VaultThrottledError)
+    return { code: 'THROTTLED', message: err.message, retryAfterMs: err.retryAfterMs }
+  if (err instanceof VaultError) return { code: 'VAULT', message: err.message }
+  if (err instanceof ProviderError)
+    return { code: err.code, message: err.message, retryAfterMs: err.retryAfterMs }
+  if (err instanceof RangeError) return { code: 'BAD_INPUT', message: err.message }
+  return {
+    code: 'INTERNAL',
+    message:
+      'Something went wrong inside CaptchaDesk; nothing was changed. Try again, and check the audit log.',
+  }
+}
+
+export async function dispatch(
+  handlers: Handlers,
+  channel: unknown,
+  input: unknown,
+): Promise<Envelope<unknown>> {
+  if (!isChannel(channel))
+    return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'There is no such action.' } }
+  const parsed = contract[channel].input.safeParse(input ?? {})
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({
+      field: i.path.join('.') || '(input)',
+      message: i.message,
+    }))
+    return {
+      ok: false,
+      error: {
+        code: 'VALIDATION',
+        message: `Invalid input: ${describeIssues(parsed.error)}`,
+        fields,
+        field: fields[0]?.field,
+      },
+    }
+  }
+  try {
+    const value = await (handlers[channel] as (i: unknown) => Promise<unknown>)(parsed.data)
+    return { ok: true, value }
+  } catch (err) {
+    return { ok: false, error: toApiError(err) }
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * The implementation of every IPC contract channel, shared by Electron's ipcMain and the headless host's HTTP
+ * bridge so the two can never drift. Inputs arrive already validated against the contract.
+ */
+import { randomUUID } from 'node:crypto'
+import type { CaptchaRequest } from '@shared/captcha'
+import type { Channel, InputOf } from '@shared/ipc-contract'
+import { localDateOf, localMonthOf } from '../time/zoned'
+import { exportAllTenantsSummary, exportInvoice } from '../billing'
+import type { Engine } from './engine'
+import type { GatewayController } from './gateway-controller'
+
+export type Handlers = { [C in Channel]: (input: InputOf<C>) => Promise<unknown> }
+
+export interface HandlerContext {
+  engine: Engine
+  gateway: GatewayController
+  version: string
+  /** Where an export should go: Electron asks with a save dialog; the host writes into the data folder. */
+  exportTarget(suggestedName: string): Promise<{ dir: string; urlFor?: (file: string) => string } | null>
+}
+
+export function createHandlers(ctx: HandlerContext): Handlers {
+  const { engine } = ctx
+  const vaultStatus = () => ({
+    exists: engine.vault.exists(),
+    unlocked: engine.vault.isUnlocked(),
+    deviceUnlock: engine.vault.deviceUnlockEnabled(),
+    kdf: engine.vault.kdfParams() ? `scrypt N=2^${Math.log2(engine.vault.kdfParams()!.N)}` : null,
+  })
+  const tenantOrThrow = (id: string) => {
+    const t = engine.tenants.get(id)
+    if (!t) throw Object.assign(new Error(`No tenant with id "${id}".`), { name: 'NotFoundError' })
+    return t
+  }
+  const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
+    engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
+
+  return {
+    async 'app.status'() {
+      const s = engine.settings.get()
+      let provider: { id: string; label: string; baseUrl: string } = {
+        id: s.providerId,
+        label: s.providerId,
+        baseUrl: s.baseUrl,
+      }
+      try {
+        const p = engine.providerProfile()
+        provider = { id: p.id, label: p.label, baseUrl: p.baseUrl }
+      } catch {
+        // provider not configured yet
+      }
+      return {
+        vault: vaultStatus(),
+        provider,
+        sandbox: engine.sandbox !== undefined,
+        gateway: { running: ctx.gateway.status().running, url: ctx.gateway.status().url },
+        version: ctx.version,
+      }
+    },
+    async 'vault.create'({ passphrase }) {
+      await engine.vault.create(passphrase)
+      audit('vault.create', null)
+      await engine.afterUnlock()
+      return vaultStatus()
+    },
+    async 'vault.unlock'({ passphrase }) {
+      await engine.vault.unlock(passphrase)
+      await engine.afterUnlock()
+      return vaultStatus()
+    },
+    async 'vault.lock'() {
+      engine.vault.lock('operator')
+      return vaultStatus()
+    },
+    async 'vault.changePassphrase'({ oldPassphrase, newPassphrase }) {
+      await engine.vault.changePassphrase(oldPassphrase, newPassphrase)
+      audit('vault.changePassphrase', null)
+      return vaultStatus()
+    },
+    async 'vault.describeKeys'() {
+      return engine.vault.describe()
+    },
+    async 'vault.setPlatformKey'({ key, label }) {
+      const info = engine.vault.setPlatformKey(key, label || 'Platform key')
+      audit('vault.setPlatformKey', null, {
+        label: info.label,
+        last4: info.last4,
+        fingerprint: info.fingerprint,
+      })
+      return info
+    },
+    async 'vault.removePlatformKey'() {
+      const removed = engine.vault.removePlatformKey()
+      audit('vault.removePlatformKey', null)
+      return { removed }
+    },
+    async 'vault.setTenantKey'({ tenantId, key, label }) {
+      tenantOrThrow(tenantId)
+      const info = engine.vault.setTenantKey(tenantId, key, label || 'Tenant key')
+      audit('vault.setTenantKey', tenantId, {
+        label: info.label,
+        last4: info.last4,
+        fingerprint: info.fingerprint,
+      })
+      return info
+    },
+    async 'vault.removeTenantKey'({ tenantId }) {
+      const removed = engine.vault.removeTenantKey(tenantId)
+      audit('vault.removeTenantKey', tenantId)
+      return { removed }
+    },
+    async 'tenants.list'({ search, includeDeleted }) {
+      const q = (search ?? '').trim().toLowerCase()
+      return engine.tenants
+        .list({ includeDeleted })
+        .filter((t) => !q || t.name.toLowerCase().includes(q) || t.id.includes(q))
+    },
+    async 'tenants.create'(input) {
+      return engine.tenants.create(input, 'operator')
+    },
+    async 'tenants.update'({ id, patch }) {
+      return engine.tenants.update(id, patch, 'operator')
+    },
+    async 'tenants.suspend'({ id }) {
+      return engine.tenants.suspend(id, 'operator')
+    },
+    async 'tenants.resume'({ id }) {
+      return engine.tenants.resume(id, 'operator')
+    },
+    async 'tenants.delete'({ id }) {
+      ctx.gateway.keys.revoke(id)
+      return engine.tenants.delete(id, 'operator')
+    },
+    async 'solve.test'({ tenantId, request, timeoutSeconds }) {
+      return engine.solver.solve(tenantId, request as CaptchaRequest, {
+        source: 'console',
+        timeoutMs: (timeoutSeconds ?? engine.settings.get().solveTimeoutSeconds) * 1000,
+        onProgress: (e) => engine.emit('solve.progress', e),
+      })
+    },
+    async 'usage.dashboard'() {
+      const now = Date.now()
+      const tenants = engine.tenants.list()
+      const inFlight = engine.usage.inFlight()
+      const rows = tenants.map((t) => {
+        const snap = engine.admission.snapshot(t, now)
+        const month = engine.usage.forMonth([t.id], localMonthOf(now, t.timezone))[0]
+        const today = engine.usage.byDay(
+          [t.id],
+          localDateOf(now, t.timezone),
+          localDateOf(now, t.timezone),
+        )[0]
+        return {
+          tenantId: t.id,
+          name: t.name,
+          status: t.status,
+          keyMode: t.keyMode,
+          limits: t.limits,
+          today: {
+            date: snap.today.date,
+            counted: snap.today.counted,
+            solves: today?.solves ?? 0,
+            failures: today?.failures ?? 0,
+            rejections: today?.rejections ?? 0,
+          },
+          month: {
+            month: snap.month.month,
+            spentMicros: month?.priceMicros ?? 0,
+            costMicros: month?.costMicros ?? 0,
+            reservedMicros: snap.month.reservedMicros,
+            solves: month?.solves ?? 0,
+          },
+          inFlight: inFlight.get(t.id) ?? 0,
+        }
+      })
+      return {
+        tenants: rows,
+        sharedThreads: {
+          capacity: engine.settings.get().sharedThreads,
+          inUse: engine.sandbox
+            ? engine.sandbox.threadsInUse(
+                engine.vault.isUnlocked() && engine.vault.hasKey('platform')
+                  ? engine.vault.readKeyForSolve('-', 'shared').key
+                  : '',
+              )
+            : null,
+        },
+        balances: engine.balances.latest(),
+        alerts: engine.alerts.list({ activeOnly: true, limit: 50 }),
+      }
+    },
+    async 'usage.byDay'({ tenantId, from, to }) {
+      if (from > to) throw new RangeError('"from" must not be after "to".')
+      return engine.usage.byDay(tenantId === 'all' ? 'all' : [tenantId], from, to)
+    },
+    async 'balances.check'() {
+      return engine.balances.checkNow()
+    },
+    async 'balances.history'({ account, limit }) {
+      return engine.balances.history(account, limit)
+    },
+    async 'billing.preview'({ month, tenantId }) {
+      return engine.billing.invoice(tenantOrThrow(tenantId), month)
+    },
+    async 'billing.export'({ month, tenantId }) {
+      const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
+      if (!target) return { files: [], rows: 0 }
+      const jobId = randomUUID()
+      const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
+      const files: string[] = []
+      let rows = 0
+      for (const t of tenants) {
+        const r = await exportInvoice(engine.billing, t, month, target.dir, (n) =>
+          engine.emit('export.progress', { jobId, rows: rows + n, done: false }),
+        )
+        rows += r.detailRows
+        files.push(r.summary, r.detail)
+      }
+      if (!tenantId)
+        files.push((await exportAllTenantsSummary(engine.billing, tenants, month, target.dir)).path)
+      engine.emit('export.progress', { jobId, rows, done: true })
+      audit('billing.export', tenantId, { month, files: files.length })
+      const name = (p: string) => p.split(/[\\/]/).pop()!
+      return {
+        files: files.map((p) => ({
+          name: name(p),
+          url: target.urlFor ? target.urlFor(name(p)) : null,
+          path: target.urlFor ? null : p,
+        })),
+        rows,
+      }
+    },
+    async 'alerts.list'({ activeOnly }) {
+      return engine.alerts.list({ activeOnly })
+    },
+    async 'audit.list'({ limit, beforeId }) {
+      return engine.audit.list({ limit, beforeId })
+    },
+    async 'settings.get'() {
+      return engine.settings.get()
+    },
+    async 'settings.update'(patch) {
+      const before = engine.settings.get()
+      const next = engine.settings.update(patch)
+      const changes = Object.fromEntries(
+        Object.keys(patch).map((k) => [
+          k,
+          { from: before[k as keyof typeof before], to: next[k as keyof typeof next] },
+        ]),
+      )
+      audit('settings.update', null, changes)
+      return next
+    },
+    async 'gateway.status'() {
+      return { ...ctx.gateway.status(), keys: ctx.gateway.keys.list() }
+    },
+    async 'gateway.start'() {
+      const s = await ctx.gateway.start()
+      audit('gateway.start', null, { url: s.url })
+      return s
+    },
+    async 'gateway.stop'() {
+      const s = await ctx.gateway.stop()
+      audit('gateway.stop', null)
+      return s
+    },
+    async 'gateway.issueKey'({ tenantId, graceHours }) {
+      tenantOrThrow(tenantId)
+      const { key, info } = ctx.gateway.keys.issue(tenantId, (graceHours ?? 0) * 3_600_000)
+      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours: graceHours ?? 0 })
+      // Shown once: the only reply that ever carries a secret, and it is the tenant's own gateway key.
+      return { key, info }
+    },
+    async 'gateway.revokeKey'({ tenantId }) {
+      const revoked = ctx.gateway.keys.revoke(tenantId)
+      audit('gateway.revokeKey', tenantId, { revoked })
+      return { revoked }
+    },
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The headless host: the same engine and the same built console, served on 127.0.0.1 with a random token in the
+ * printed URL (as Jupyter does). Every API call needs the token; Host and Origin are checked (DNS rebinding,
+ * cross-site requests); static files are confined to the renderer folder.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { extname, join, resolve, sep } from 'node:path'
+import { EVENTS } from '@shared/ipc-channels'
+import type { Engine } from '../app/engine'
+import { dispatch } from '../app/dispatch'
+import type { Handlers } from '../app/handlers'
+
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+}
+
+export interface HostOptions {
+  engine: Engine
+  handlers: Handlers
+  rendererDir: string
+  port?: number
+  token?: string
+}
+
+export interface Host {
+  readonly port: number
+  readonly origin: string
+  readonly token: string
+  /** The URL to open: origin + ?token= */
+  readonly url: string
+  close(): Promise<void>
+}
+
+const MAX_BODY = 2 * 1024 * 1024
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+export async function startHost(options: HostOptions): Promise<Host> {
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const rendererDir = resolve(options.rendererDir)
+  const sockets = new Set<Socket>()
+  const streams = new Set<ServerResponse>()
+  let port = 0
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
+  const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`)
+
+  const security = {
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+  }
+
+  function deny(res: ServerResponse, status: number, message: string): void {
+    res
+      .writeHead(status, { 'content-type': 'application/json', ...security })
+      .end(JSON.stringify({ ok: false, error: { code: `HTTP_${status}`, message } }))
+  }
+
+  function tokenOf(req: IncomingMessage, url: URL): string {
+    const header = req.headers['x-captchadesk-token']
+    return typeof header === 'string' ? header : (url.searchParams.get('token') ?? '')
+  }
+
+  function readJson(req: IncomingMessage): Promise<unknown> {
+    return new Promise((resolveBody, reject) => {
+      let size = 0
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => {
+        size += c.length
+        if (size > MAX_BODY) {
+          reject(Object.assign(new Error('too large'), { status: 413 }))
+          req.destroy()
+        } else chunks.push(c)
+      })
+      req.on('end', () => {
+        try {
+          resolveBody(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {})
+        } catch {
+          reject(Object.assign(new Error('The request body is not JSON.'), { status: 400 }))
+        }
+      })
+      req.on('error', reject)
+    })
+  }
+
+  function serveStatic(res: ServerResponse, pathname: string): void {
+    let rel: string
+    try {
+      rel = decodeURIComponent(pathname)
+    } catch {
+      return deny(res, 400, 'Bad path.')
+    }
+    if (rel.includes('\0')) return deny(res, 400, 'Bad path.')
+    const target = resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`)
+    if (target !== rendererDir && !target.startsWith(rendererDir + sep))
+      return deny(res, 403, 'Outside the console folder.')
+    const file = existsSync(target) && statSync(target).isFile() ? target : join(rendererDir, 'index.html')
+    if (!existsSync(file))
+      return deny(
+        res,
+        503,
+        'The console is not built yet: run `npx electron-vite build` (npm run serve does it for you).',
+      )
+    const isIndex = file.endsWith('index.html')
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': isIndex ? 'no-store' : 'public, max-age=31536000, immutable',
+      ...security,
+    })
+    createReadStream(file).pipe(res)
+  }
+
+  function serveEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      ...security,
+    })
+    res.write(': connected\n\n')
+    streams.add(res)
+    const offs = EVENTS.map((name) =>
+      options.engine.on(name, (payload) => res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)),
+    )
+    const ping = setInterval(() => res.write(': ping\n\n'), 25_000)
+    req.on('close', () => {
+      clearInterval(ping)
+      for (const off of offs) off()
+      streams.delete(res)
+    })
+  }
+
+  function serveExport(res: ServerResponse, name: string): void {
+    if (!/^[A-Za-z0-9._-]+\.csv$/.test(name)) return deny(res, 400, 'Bad file name.')
+    const file = join(options.engine.paths.exports, name)
+    if (!existsSync(file)) return deny(res, 404, 'No such export.')
+    res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}"`,
+      'cache-control': 'no-store',
+      ...security,
+    })
+    createReadStream(file).pipe(res)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts().includes(req.headers.host ?? ''))
+      return deny(res, 421, 'Unknown Host header (the console is served only on 127.0.0.1).')
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+    const isApi = url.pathname.startsWith('/api/') || url.pathname.startsWith('/exports/')
+    if (!isApi) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.')
+      return serveStatic(res, url.pathname)
+    }
+    const origin = req.headers.origin
+    if (origin !== undefined && !allowedOrigins().includes(origin))
+      return deny(res, 403, 'Cross-origin requests are refused.')
+    if (!sameSecret(tokenOf(req, url), token))
+      return deny(res, 401, 'Missing or wrong token: open the URL that `npm run serve` printed.')
+    if (req.method === 'GET' && url.pathname === '/api/events') return serveEvents(req, res)
+    if (req.method === 'GET' && url.pathname.startsWith('/exports/'))
+      return serveExport(res, url.pathname.slice('/exports/'.length))
+    const m = /^\/api\/invoke\/([A-Za-z.]+)$/.exec(url.pathname)
+    if (req.method !== 'POST' || !m) return deny(res, 404, 'No such endpoint.')
+    if (origin === undefined) return deny(res, 403, 'API calls must come from the console page.')
+    let body: unknown
+    try {
+      body = await readJson(req)
+    } catch (err) {
+      return deny(res, (err as { status?: number }).status ?? 400, (err as Error).message)
+    }
+    const input =
+      body && typeof body === 'object' && !Array.isArray(body)
+        ? (body as { input?: unknown }).input
+        : undefined
+    const envelope = await dispatch(options.handlers, m[1], input)
+    options.engine.vault.touch()
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...security })
+      .end(JSON.stringify(envelope))
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) deny(res, 500, 'Internal error; nothing was changed.')
+      else res.destroy()
+    })
+  })
+  server.headersTimeout = 10_000
+  server.requestTimeout = 0 // solves and exports can take a while; SSE streams stay open
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((r, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => r())
+  })
+  port = (server.address() as { port: number }).port
+  const origin = `http://127.0.0.1:${port}`
+  return {
+    port,
+    origin,
+    token,
+    url: `${origin}/?token=${token}`,
+    async close() {
+      for (const s of streams) s.end()
+      await new Promise<void>((r) => {
+        server.close(() => r())
+        for (const s of sockets) s.destroy()
+      })
+    },
+  }
+}

@@ -1,0 +1,27 @@
+import { create } from 'zustand'
+
+export interface Toast {
+  id: number
+  kind: 'info' | 'error' | 'success'
+  text: string
+}
+
+interface ToastState {
+  toasts: Toast[]
+  push(kind: Toast['kind'], text: string): void
+  dismiss(id: number): void
+}
+
+let next = 1
+export const useToasts = create<ToastState>((set) => ({
+  toasts: [],
+  push(kind, text) {
+    const id = next++
+    set((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, text }] }))
+    setTimeout(
+      () => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+      kind === 'error' ? 10_000 : 5_000,
+    )
+  },
+  dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+}))
