@@ -4,7 +4,19 @@ import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process', 'net', 'url', 'util']
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'crypto',
+  'http',
+  'https',
+  'os',
+  'child_process',
+  'net',
+  'url',
+  'util',
+]
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-artifacts/**'] },
@@ -43,8 +55,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'electron/*'], message: 'The engine runs in plain Node: no electron import.' },
-            { group: ['**/electron/main/**', '**/main/**', '**/preload/**'], message: 'The engine does not reach into the Electron shell.' },
+            {
+              group: ['electron', 'electron/*'],
+              message: 'The engine runs in plain Node: no electron import.',
+            },
+            {
+              group: ['**/electron/main/**', '**/main/**', '**/preload/**'],
+              message: 'The engine does not reach into the Electron shell.',
+            },
             { group: ['**/renderer/**', 'react', 'react-dom'], message: 'The engine has no UI code.' },
           ],
         },
@@ -60,7 +78,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: nodeBuiltins, message: 'A sandboxed preload has no Node built-ins.' },
-            { group: ['**/engine/**', '**/main/**'], message: 'The preload talks to main only over the IPC contract.' },
+            {
+              group: ['**/engine/**', '**/main/**'],
+              message: 'The preload talks to main only over the IPC contract.',
+            },
           ],
         },
       ],
@@ -81,7 +102,10 @@ export default tseslint.config(
           patterns: [
             { group: ['electron', 'electron/*'], message: 'The renderer uses window.api, never electron.' },
             { group: nodeBuiltins, message: 'The renderer has no Node built-ins.' },
-            { group: ['**/electron/**'], message: 'The renderer reaches main only through the IPC contract.' },
+            {
+              group: ['**/electron/**'],
+              message: 'The renderer reaches main only through the IPC contract.',
+            },
           ],
         },
       ],

@@ -1,0 +1,122 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runHost, type RunningHost } from '../../../electron/engine/host/run-host'
+
+let running: RunningHost
+let dir: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'host-'))
+  const renderer = join(dir, 'renderer')
+  mkdirSync(join(renderer, 'assets'), { recursive: true })
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>console</title>')
+  writeFileSync(join(dir, 'secret.txt'), 'outside the console folder')
+  running = await runHost({
+    dataDir: join(dir, 'data'),
+    rendererDir: renderer,
+    sandboxSpeed: 1000,
+    weakKdfForTests: true,
+  })
+})
+afterAll(async () => {
+  await running.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Raw HTTP so the Host header and paths are sent exactly as given. */
+function raw(
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: running.host.port, path, method, headers }, (res) => {
+      let text = ''
+      res.on('data', (c: Buffer) => (text += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const origin = () => running.host.origin
+const good = () => ({
+  host: `127.0.0.1:${running.host.port}`,
+  origin: origin(),
+  'x-captchadesk-token': running.host.token,
+  'content-type': 'application/json',
+})
+const invoke = (channel: string, input: unknown, headers = good()) =>
+  raw(`/api/invoke/${channel}`, headers, 'POST', JSON.stringify({ input }))
+
+describe('headless host', () => {
+  it('serves the console with a strict CSP, and only from its own folder', async () => {
+    const home = await raw('/', { host: `127.0.0.1:${running.host.port}` })
+    expect(home.status).toBe(200)
+    expect(String(home.headers['content-security-policy'])).toContain("script-src 'self'")
+    expect(home.headers['cache-control']).toBe('no-store')
+    for (const p of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/../../secret.txt',
+    ]) {
+      const r = await raw(p, { host: `127.0.0.1:${running.host.port}` })
+      expect(r.text).not.toContain('outside the console folder')
+    }
+  })
+
+  it('refuses a foreign Host header (DNS rebinding) and foreign origins', async () => {
+    expect((await raw('/', { host: 'evil.example' })).status).toBe(421)
+    expect((await invoke('app.status', {}, { ...good(), origin: 'https://evil.example' })).status).toBe(403)
+    expect(
+      (await invoke('app.status', {}, { ...good(), host: `attacker.test:${running.host.port}` })).status,
+    ).toBe(421)
+  })
+
+  it('requires the token on every API call', async () => {
+    expect((await invoke('app.status', {}, { ...good(), 'x-captchadesk-token': 'wrong' })).status).toBe(401)
+    const { 'x-captchadesk-token': _t, ...noToken } = good()
+    expect((await invoke('app.status', {}, noToken as never)).status).toBe(401)
+    expect((await raw(`/api/events`, { host: `127.0.0.1:${running.host.port}` })).status).toBe(401)
+    expect((await raw(`/exports/x.csv`, { host: `127.0.0.1:${running.host.port}` })).status).toBe(401)
+  })
+
+  it('bridges the contract: envelopes, validation errors, unknown channels', async () => {
+    const status = JSON.parse((await invoke('app.status', {})).text)
+    expect(status).toMatchObject({ ok: true, value: { vault: { exists: false }, sandbox: true } })
+    expect(JSON.parse((await invoke('vault.create', { passphrase: 'short' })).text)).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    })
+    expect(JSON.parse((await invoke('nope.nothing', {})).text)).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_CHANNEL' },
+    })
+    expect(JSON.parse((await invoke('tenants.list', {})).text)).toMatchObject({ ok: true })
+    const bad = await raw('/api/invoke/app.status', good(), 'POST', '{not json')
+    expect(bad.status).toBe(400)
+  })
+
+  it('streams engine events over SSE', async () => {
+    const ctl = new AbortController()
+    const res = await fetch(`${origin()}/api/events?token=${running.host.token}`, { signal: ctl.signal })
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    setTimeout(() => running.engine.emit('vault.locked', { reason: 'test' }), 50)
+    while (!text.includes('event: vault.locked')) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += decoder.decode(value)
+    }
+    ctl.abort()
+    expect(text).toContain('data: {"reason":"test"}')
+  })
+})

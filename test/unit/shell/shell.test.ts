@@ -1,0 +1,192 @@
+/** The Electron wiring, with the `electron` module replaced by a test double. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { CHANNELS } from '@shared/ipc-channels'
+import { electronDouble, fakeWebContents } from './electron-double'
+
+vi.mock('electron', () => ({ ...electronDouble.module, default: electronDouble.module }))
+vi.mock('electron-store', () => ({
+  default: class {
+    private data: Record<string, unknown>
+    constructor(o: { defaults: Record<string, unknown> }) {
+      this.data = { ...o.defaults }
+    }
+    get(k: string) {
+      return this.data[k]
+    }
+    set(k: string, v: unknown) {
+      this.data[k] = v
+    }
+  },
+}))
+
+const { registerIpc, isTrustedSender } = await import('../../../electron/main/ipc')
+const { applySecurity, hardenWebContents } = await import('../../../electron/main/security')
+const { createMainWindow, SECURE_WEB_PREFERENCES } = await import('../../../electron/main/window')
+const { createEngine } = await import('../../../electron/engine/app/engine')
+const { createGatewayController } = await import('../../../electron/engine/app/gateway-controller')
+const { createHandlers } = await import('../../../electron/engine/app/handlers')
+
+const APP_FRAME = { url: 'app://console/index.html', parent: null }
+let dir: string
+let engine: Awaited<ReturnType<typeof createEngine>>
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'shell-'))
+  engine = await createEngine({ dataDir: dir, sandboxSpeed: 1000, weakKdfForTests: true })
+  const handlers = createHandlers({
+    engine,
+    gateway: createGatewayController(engine),
+    version: 'test',
+    exportTarget: async () => ({ dir: join(dir, 'exports') }),
+  })
+  registerIpc(electronDouble.module.ipcMain as never, handlers)
+})
+afterAll(async () => {
+  await engine.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const invoke = (channel: string, input: unknown, frame: unknown = APP_FRAME) =>
+  electronDouble.handlers.get(channel)!({ senderFrame: frame, sender: {} }, input) as Promise<{
+    ok: boolean
+    value?: unknown
+    error?: { code: string; message: string }
+  }>
+
+describe('Electron shell wiring', () => {
+  it('creates the window sandboxed, isolated and without Node', () => {
+    createMainWindow('/preload')
+    const opts = electronDouble.windows.at(-1)!.options as { webPreferences: Record<string, unknown> }
+    expect(opts.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webviewTag: false,
+      webSecurity: true,
+      preload: '/preload/index.cjs',
+    })
+    expect(SECURE_WEB_PREFERENCES.nodeIntegration).toBe(false)
+  })
+
+  it('registers every contract channel exactly once', () => {
+    expect([...electronDouble.handlers.keys()].sort()).toEqual([...CHANNELS].sort())
+  })
+
+  it('refuses foreign senders: no frame, a subframe, another origin', async () => {
+    for (const frame of [
+      null,
+      { url: 'app://console/index.html', parent: {} },
+      { url: 'https://evil.example/', parent: null },
+      { url: 'file:///etc/passwd', parent: null },
+    ]) {
+      const r = await invoke('app.status', {}, frame)
+      expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    }
+    expect(isTrustedSender({ senderFrame: APP_FRAME as never, sender: {} as never })).toBe(true)
+    expect((await invoke('app.status', {})).ok).toBe(true)
+  })
+
+  it('blocks navigation, new windows and webviews; opens only allowlisted https links outside', () => {
+    const wc = fakeWebContents()
+    hardenWebContents(wc as never)
+    const nav = { preventDefault: vi.fn() }
+    wc.emit('will-navigate', nav, 'https://evil.example/')
+    expect(nav.preventDefault).toHaveBeenCalled()
+    const own = { preventDefault: vi.fn() }
+    wc.emit('will-navigate', own, 'app://console/#/tenants')
+    expect(own.preventDefault).not.toHaveBeenCalled()
+    const webview = { preventDefault: vi.fn() }
+    wc.emit('will-attach-webview', webview)
+    expect(webview.preventDefault).toHaveBeenCalled()
+    expect(wc.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
+    expect(wc.openHandler!({ url: 'https://docs.captchaai.com/api' })).toEqual({ action: 'deny' })
+    expect(electronDouble.openExternal).toHaveBeenCalledTimes(1)
+    expect(electronDouble.openExternal).toHaveBeenCalledWith('https://docs.captchaai.com/api')
+    wc.openHandler!({ url: 'http://captchaai.com' })
+    expect(electronDouble.openExternal).toHaveBeenCalledTimes(1)
+  })
+
+  it('denies every permission request and check', () => {
+    applySecurity()
+    const cb = vi.fn()
+    electronDouble.permissionHandlers.request!({}, 'media', cb)
+    expect(cb).toHaveBeenCalledWith(false)
+    expect(electronDouble.permissionHandlers.check!()).toBe(false)
+  })
+})
+
+describe('IPC fuzzing: malformed payloads on every channel', () => {
+  const payloads: unknown[] = [
+    null,
+    42,
+    'x'.repeat(100_000),
+    [],
+    [1, 2],
+    { __proto__: { polluted: true } },
+    JSON.parse('{"__proto__":{"polluted":true}}'),
+    { constructor: { prototype: { polluted: true } } },
+    { id: 123 },
+    { id: '../../etc/passwd' },
+    { passphrase: 7 },
+    { name: '' },
+    { month: '2026-13', tenantId: 't' },
+    { tenantId: 'x'.repeat(500) },
+    { key: 'short' },
+    { limit: -1 },
+    { extra: true, unexpected: 'field' },
+  ]
+
+  it('answers with a clear error, never crashes, never changes state', async () => {
+    await invoke('vault.create', { passphrase: 'fuzzing passphrase' })
+    const snapshot = () => ({
+      tenants: JSON.stringify(engine.tenants.list({ includeDeleted: true })),
+      vault: readFileSync(engine.paths.vault, 'utf8'),
+      settings: JSON.stringify(engine.settings.get()),
+      attempts: JSON.stringify(engine.db.prepare('SELECT COUNT(*) AS n FROM attempts').get()),
+    })
+    const before = snapshot()
+    let refused = 0
+    for (const channel of CHANNELS) {
+      for (const p of payloads) {
+        const r = await invoke(channel, p)
+        expect(r, `${channel} ${JSON.stringify(p)?.slice(0, 60)}`).toHaveProperty('ok')
+        if (!r.ok) {
+          refused++
+          expect(r.error!.message.length).toBeGreaterThan(5)
+          expect(r.error!.code).not.toBe('INTERNAL')
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(CHANNELS.length * 10)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    const after = snapshot()
+    expect(after.tenants).toBe(before.tenants)
+    expect(after.settings).toBe(before.settings)
+    expect(after.attempts).toBe(before.attempts)
+  }, 60_000)
+
+  it('never returns a key in any reply', async () => {
+    const key = 'Zq7'.padEnd(32, 'x9')
+    // ({ __proto__: … } is a plain {} to the contract, so the fuzzing above may have locked the vault legitimately.)
+    if (!engine.vault.isUnlocked())
+      expect((await invoke('vault.unlock', { passphrase: 'fuzzing passphrase' })).ok).toBe(true)
+    const t = await invoke('tenants.create', { name: 'Key Holder', keyMode: 'own' })
+    const id = (t.value as { id: string }).id
+    const set = await invoke('vault.setTenantKey', { tenantId: id, key })
+    expect(set.ok).toBe(true)
+    for (const channel of [
+      'vault.describeKeys',
+      'app.status',
+      'usage.dashboard',
+      'tenants.list',
+      'audit.list',
+      'settings.get',
+      'balances.history',
+    ]) {
+      expect(JSON.stringify(await invoke(channel, {})), channel).not.toContain(key)
+    }
+  })
+})
