@@ -10,6 +10,7 @@ import type { Socket } from 'node:net'
 import type { CaptchaType } from '@shared/captcha'
 import { formatMoney, type Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
+import { sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import type { SolveResult, SolveService } from '../solve'
 import type { GatewayKeys } from './gateway-keys'
@@ -238,17 +239,7 @@ export async function startGateway(
     }
   }
 
-  function send(res: ServerResponse, reply: Reply, json: boolean): void {
-    if (res.headersSent || res.destroyed) return
-    if (json) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply))
-    else {
-      const text =
-        reply.status === 1 && !String(reply.request).startsWith('OK_')
-          ? `OK|${reply.request}`
-          : String(reply.request)
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(text)
-    }
-  }
+  const send = sendProtocolReply
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net'
 import type { CaptchaType } from '@shared/captcha'
 import { formatMoney } from '@shared/money'
 import { createPrng, type Prng } from './prng'
+import { sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import { accountFrom, TaskBook, type KeyAccount } from './task-book'
 import {
@@ -244,17 +245,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   function send(res: ServerResponse, reply: Reply, json: boolean): void {
-    if (json) {
-      const text = reply.status === 0 ? ERROR_TEXTS[String(reply.request)] : undefined
-      const body: Reply = text ? { ...reply, error_text: text } : reply
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-    } else {
-      const text =
-        reply.status === 1 && !String(reply.request).startsWith('OK_')
-          ? `OK|${reply.request}`
-          : String(reply.request)
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(text)
-    }
+    const text = json && reply.status === 0 ? ERROR_TEXTS[String(reply.request)] : undefined
+    sendProtocolReply(res, text ? { ...reply, error_text: text } : reply, json)
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

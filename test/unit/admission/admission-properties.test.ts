@@ -4,27 +4,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import type { Tenant } from '@shared/tenant'
+import { tenantFixture } from '../../support/tenant-fixture'
 import { createAdmissionController, type Reservation } from '../../../electron/engine/admission'
 import { localDateOf, localMonthOf } from '../../../electron/engine/time/zoned'
 
-function tenant(id: string, over: Partial<Tenant> = {}): Tenant {
-  return {
-    id,
-    name: id,
-    status: 'active',
-    keyMode: 'shared',
-    limits: {},
-    pricePlan: { kind: 'markup', markupBps: 0 },
-    timezone: 'UTC',
-    alertThresholds: { percents: [80, 95, 100] },
-    shareWeight: 1,
-    notes: '',
-    createdAt: '',
-    updatedAt: '',
-    ...over,
-  }
-}
+const tenant = tenantFixture
 
 const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'UTC']
 const op = fc.oneof(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { tenantFixture } from '../../support/tenant-fixture'
 import type { Tenant } from '@shared/tenant'
 import { CAPTCHA_TYPES } from '@shared/captcha'
 import { parseMoney } from '@shared/money'
@@ -33,21 +34,10 @@ afterEach(() => {
 })
 
 function tenant(id: string, over: Partial<Tenant> = {}): Tenant {
-  return {
-    id,
-    name: id,
-    status: 'active',
-    keyMode: 'shared',
-    limits: {},
-    pricePlan: { kind: 'markup', markupBps: 5_000 },
-    timezone: 'Europe/Berlin',
-    alertThresholds: { percents: [80, 95, 100] },
-    shareWeight: 1,
-    notes: '',
-    createdAt: '',
-    updatedAt: '',
+  return tenantFixture(id, {
+    ...{ pricePlan: { kind: 'markup', markupBps: 5_000 }, timezone: 'Europe/Berlin' },
     ...over,
-  }
+  })
 }
 
 const NOV_START = Date.parse('2026-10-31T23:00:00Z') // Nov 1, 00:00 in Berlin
