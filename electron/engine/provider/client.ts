@@ -67,6 +67,11 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     ...options.pollPolicy,
   }
   const timing = (type: CaptchaType): TypeTiming => ({ ...DEFAULT_TIMING[type], ...options.timing?.[type] })
+  /**
+   * The default overall deadline follows the (scaled) solve times, but never drops below 30 s of real time: it guards
+   * against hangs, and a busy machine must not turn a fast simulated solve into a timeout.
+   */
+  const defaultDeadline = (type: CaptchaType): number => Math.max(timing(type).deadlineMs / speed, Math.min(timing(type).deadlineMs, 30_000))
   const pollers = new Map<string, KeyPoller>()
   /** Keys the upstream told us to stop using, until when (IP_BANNED lifts after 5 minutes). */
   const blockedUntil = new Map<string, { until: number; code: string }>()
@@ -141,7 +146,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   ): Promise<SubmitResult> {
     const valid = validate(request)
     assertKey(apiKey)
-    const deadline = now() + (opts.timeoutMs ?? timing(valid.type).deadlineMs / speed)
+    const deadline = now() + (opts.timeoutMs ?? defaultDeadline(valid.type))
     const params = inPhpParams(valid)
     if (opts.pingbackUrl) params.pingback = opts.pingbackUrl
     const retriesByCode = new Map<string, number>()
@@ -183,7 +188,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     const deadlineAt =
       opts.timeoutMs !== undefined
         ? now() + opts.timeoutMs
-        : task.submittedAt + timing(task.type).deadlineMs / speed
+        : task.submittedAt + defaultDeadline(task.type)
     return pollerFor(apiKey).wait(task, deadlineAt, opts.signal, task.pingback === true)
   }
 
@@ -194,7 +199,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     async solve(apiKey, request, opts = {}) {
       const started = now()
       const type = validate(request).type
-      const deadline = opts.timeoutMs ?? timing(type).deadlineMs / speed
+      const deadline = opts.timeoutMs ?? defaultDeadline(type)
       const submitted = await submit(apiKey, request, {
         signal: opts.signal,
         timeoutMs: deadline,

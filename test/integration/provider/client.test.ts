@@ -200,15 +200,16 @@ describe('provider client against the Sandbox', () => {
   })
 
   it('cancels with an AbortSignal: outcome cancelled, no more polling of that task', async () => {
-    const { sb, client } = await setup({ solveTimes: { turnstile: { minMs: 60_000, maxMs: 60_000 } } })
+    const { sb, client } = await setup({ solveTimes: { turnstile: { minMs: 2_000_000, maxMs: 2_000_000 } } })
     const ctl = new AbortController()
     const pending = client.solve(SANDBOX_DEMO_KEY, requests[4]!, { signal: ctl.signal, timeoutMs: 5_000 })
     await new Promise((r) => setTimeout(r, 30))
     ctl.abort()
     const o = await pending
     expect(o.status).toBe('cancelled')
+    await new Promise((r) => setTimeout(r, 50)) // a poll already on the wire may still land
     const polls = sb.stats().resGet
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 150))
     expect(sb.stats().resGet).toBe(polls)
   })
 
@@ -219,7 +220,7 @@ describe('provider client against the Sandbox', () => {
   })
 
   it('a pingback resolves the waiter at once', async () => {
-    const { sb, client } = await setup({ solveTimes: { turnstile: { minMs: 2_000, maxMs: 2_000 } } }, {}, 100)
+    const { sb, client } = await setup({ solveTimes: { turnstile: { minMs: 20_000, maxMs: 20_000 } } }, {}, 10)
     let taskId = ''
     const pending = client.solve(SANDBOX_DEMO_KEY, requests[4]!, {
       onSubmitted: (s) => void (taskId = s.taskId),

@@ -159,7 +159,7 @@ describe('Sandbox res.php', () => {
     sb = await startSandbox({
       speed: 1_000,
       keys: [{ key: KEY }, { key: other }],
-      solveTimes: { turnstile: { minMs: 50_000, maxMs: 50_000 } },
+      solveTimes: { turnstile: { minMs: 300_000, maxMs: 300_000 } },
     })
     const a = String(
       (await json('/in.php', { key: KEY, method: 'turnstile', sitekey: 's', pageurl: 'https://a.example' }))
@@ -172,7 +172,7 @@ describe('Sandbox res.php', () => {
     expect(await call('/res.php', { key: other, action: 'get', id: a })).toBe('ERROR_WRONG_CAPTCHA_ID')
     expect(await call('/res.php', { key: KEY, action: 'get', id: 'abc' })).toBe('ERROR_WRONG_ID_FORMAT')
     expect(await call('/res.php', { key: KEY })).toBe('ERROR_EMPTY_ACTION')
-    await sleep(80)
+    await sleep(450)
     const answer = await call('/res.php', { key: KEY, action: 'get', id: a })
     expect(answer).toMatch(/^OK\|0\./)
     const batch = await json('/res.php', { key: KEY, action: 'get', ids: `${a},999,${a}` })
