@@ -71,7 +71,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
    * The default overall deadline follows the (scaled) solve times, but never drops below 30 s of real time: it guards
    * against hangs, and a busy machine must not turn a fast simulated solve into a timeout.
    */
-  const defaultDeadline = (type: CaptchaType): number => Math.max(timing(type).deadlineMs / speed, Math.min(timing(type).deadlineMs, 30_000))
+  const defaultDeadline = (type: CaptchaType): number =>
+    Math.max(timing(type).deadlineMs / speed, Math.min(timing(type).deadlineMs, 30_000))
   const pollers = new Map<string, KeyPoller>()
   /** Keys the upstream told us to stop using, until when (IP_BANNED lifts after 5 minutes). */
   const blockedUntil = new Map<string, { until: number; code: string }>()
@@ -186,9 +187,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     opts: Pick<SolveOptions, 'signal' | 'timeoutMs'> = {},
   ): Promise<TaskOutcome> {
     const deadlineAt =
-      opts.timeoutMs !== undefined
-        ? now() + opts.timeoutMs
-        : task.submittedAt + defaultDeadline(task.type)
+      opts.timeoutMs !== undefined ? now() + opts.timeoutMs : task.submittedAt + defaultDeadline(task.type)
     return pollerFor(apiKey).wait(task, deadlineAt, opts.signal, task.pingback === true)
   }
 

@@ -220,7 +220,11 @@ describe('provider client against the Sandbox', () => {
   })
 
   it('a pingback resolves the waiter at once', async () => {
-    const { sb, client } = await setup({ solveTimes: { turnstile: { minMs: 20_000, maxMs: 20_000 } } }, {}, 10)
+    const { sb, client } = await setup(
+      { solveTimes: { turnstile: { minMs: 20_000, maxMs: 20_000 } } },
+      {},
+      10,
+    )
     let taskId = ''
     const pending = client.solve(SANDBOX_DEMO_KEY, requests[4]!, {
       onSubmitted: (s) => void (taskId = s.taskId),

@@ -85,7 +85,9 @@ describe('solve service', () => {
   })
 
   it('names the limit that refused: rate, concurrency, daily, budget', async () => {
-    fx = await engineFixture({ sandbox: { solveTimes: { turnstile: { minMs: 2_000_000, maxMs: 2_000_000 } } } })
+    fx = await engineFixture({
+      sandbox: { solveTimes: { turnstile: { minMs: 2_000_000, maxMs: 2_000_000 } } },
+    })
     const rate = fx.addTenant({ limits: { requestsPerMinute: 1 } })
     await fx.solver.solve(rate.id, v3, { source: 'api' })
     expect(await fx.solver.solve(rate.id, v3, { source: 'api' })).toMatchObject({
@@ -161,7 +163,9 @@ describe('solve service', () => {
   })
 
   it('cancellation ends the attempt unbilled and releases the reservation', async () => {
-    fx = await engineFixture({ sandbox: { solveTimes: { turnstile: { minMs: 5_000_000, maxMs: 5_000_000 } } } })
+    fx = await engineFixture({
+      sandbox: { solveTimes: { turnstile: { minMs: 5_000_000, maxMs: 5_000_000 } } },
+    })
     const t = fx.addTenant({ limits: { maxConcurrent: 1 } })
     const ctl = new AbortController()
     const p = fx.solver.solve(t.id, turnstile, { source: 'console', signal: ctl.signal, timeoutMs: 10_000 })
