@@ -146,6 +146,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     return client
   }
   const retired: ProviderClient[] = []
+  let recovered = false
 
   const admission = createAdmissionController({
     sharedThreads: settings.get().sharedThreads ?? undefined,
@@ -247,7 +248,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           details: { label: 'Sandbox demo key', fingerprint: keyFingerprint(SANDBOX_DEMO_KEY) },
         })
       }
-      await solver.recoverOpenAttempts()
+      // Only what a previous process left open: later unlocks must not touch solves running now.
+      if (!recovered) {
+        recovered = true
+        await solver.recoverOpenAttempts()
+      }
       balances.start(settings.get().balanceCheckMinutes * 60_000)
     },
     async close() {

@@ -120,8 +120,8 @@ export function Dashboard() {
                   <YAxis stroke="var(--muted)" allowDecimals={false} />
                   <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
                   <Legend />
-                  <Bar dataKey="solves" fill="#3b82f6" name="Solves" />
-                  <Bar dataKey="failures" fill="#e25545" name="Failures" />
+                  <Bar dataKey="solves" fill="#3b82f6" name="Solves" isAnimationActive={false} />
+                  <Bar dataKey="failures" fill="#e25545" name="Failures" isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
             )}
