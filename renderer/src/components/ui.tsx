@@ -14,8 +14,18 @@ export function ErrorNote({ text }: { text: string | null | undefined }) {
   )
 }
 
-export function Meter({ value, max, label }: { value: number; max: number | undefined; label: string }) {
-  if (max === undefined) return <span className="muted">{value} (no limit)</span>
+export function Meter({
+  value,
+  max,
+  label,
+  format = String,
+}: {
+  value: number
+  max: number | undefined
+  label: string
+  format?: (n: number) => string
+}) {
+  if (max === undefined) return <span className="muted">{format(value)} (no limit)</span>
   const pct = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 100
   const tone = pct >= 100 ? 'bad' : pct >= 80 ? 'warn' : 'ok'
   return (
@@ -29,7 +39,7 @@ export function Meter({ value, max, label }: { value: number; max: number | unde
     >
       <div className={`meter-bar ${tone}`} style={{ width: `${pct}%` }} />
       <span className="meter-text">
-        {value} / {max} ({pct} %)
+        {format(value)} / {format(max)} ({pct} %)
       </span>
     </div>
   )
