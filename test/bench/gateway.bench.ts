@@ -1,83 +1,39 @@
 /**
  * Gateway added latency and throughput on loopback: in.php submissions at a fixed rate straight to the Sandbox, then
  * the same load through the gateway (gateway key → admission → durable ledger row → upstream in.php), in one run.
- * Goal: p50 < 1 ms, p99 < 5 ms added at 1,000 requests/s.
+ * Goal: p50 < 1 ms, p99 < 5 ms added at 1,000 requests/s. Measured at 200/s as well.
  */
-import { Agent, request } from 'node:http'
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { createGatewayKeys, startGateway } from '../../electron/engine/gateway'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { engineFixture } from '../support/engine-fixture'
 
-const RATE = 1_000
+const run_ = promisify(execFile)
+const RATES = [200, 1_000]
 const SECONDS = 4
 
-function post(agent: Agent, url: string, body: string): Promise<number> {
-  const u = new URL(url)
-  const t0 = performance.now()
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(performance.now() - t0)
-            : reject(new Error(`HTTP ${res.statusCode}`)),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
+/** The load comes from a separate process, so the generator does not compete with the server's event loop. */
 async function load(
   url: string,
   key: string,
+  rate: number,
 ): Promise<{ p50: number; p99: number; rps: number; errors: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1024 })
-  const body = new URLSearchParams({
+  const { stdout } = await run_(process.execPath, [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'gateway-load-child.ts'),
+    url,
     key,
-    method: 'turnstile',
-    sitekey: 's',
-    pageurl: 'https://example.com',
-    json: '1',
-  }).toString()
-  const lat: number[] = []
-  let errors = 0
-  const total = RATE * SECONDS
-  const start = performance.now()
-  const pending: Promise<void>[] = []
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / RATE
-    const wait = due - performance.now()
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
-    pending.push(
-      post(agent, `${url}/in.php`, body).then(
-        (ms) => void lat.push(ms),
-        () => void errors++,
-      ),
-    )
-  }
-  await Promise.all(pending)
-  const secs = (performance.now() - start) / 1000
-  agent.destroy()
-  lat.sort((a, b) => a - b)
-  return {
-    p50: lat[Math.floor(lat.length * 0.5)] ?? NaN,
-    p99: lat[Math.floor(lat.length * 0.99)] ?? NaN,
-    rps: lat.length / secs,
-    errors,
+    String(rate),
+    String(SECONDS),
+  ])
+  return JSON.parse(stdout.trim().split('\n').pop()!) as {
+    p50: number
+    p99: number
+    rps: number
+    errors: number
   }
 }
 
@@ -91,33 +47,42 @@ export async function run(): Promise<void> {
   try {
     const t = fx.addTenant({ name: 'Bench' })
     const key = keys.issue(t.id).key
-    await load(fx.sandbox.url, SANDBOX_DEMO_KEY) // warm-up
-    const direct = await load(fx.sandbox.url, SANDBOX_DEMO_KEY)
-    const via = await load(gw.url, key)
-    console.table([
-      {
-        path: 'straight to the Sandbox',
-        'p50 ms': direct.p50.toFixed(2),
-        'p99 ms': direct.p99.toFixed(2),
-        'req/s': direct.rps.toFixed(0),
-        errors: direct.errors,
-      },
-      {
-        path: 'through the gateway',
-        'p50 ms': via.p50.toFixed(2),
-        'p99 ms': via.p99.toFixed(2),
-        'req/s': via.rps.toFixed(0),
-        errors: via.errors,
-      },
-      {
-        path: 'added by the gateway',
-        'p50 ms': (via.p50 - direct.p50).toFixed(2),
-        'p99 ms': (via.p99 - direct.p99).toFixed(2),
-        'req/s': '',
-        errors: '',
-      },
-    ])
-    console.log(`Offered load ${RATE} in.php/s for ${SECONDS} s each. Goal: added p50 < 1 ms, p99 < 5 ms.`)
+    await load(fx.sandbox.url, SANDBOX_DEMO_KEY, 200) // warm-up
+    const rows = []
+    for (const rate of RATES) {
+      const direct = await load(fx.sandbox.url, SANDBOX_DEMO_KEY, rate)
+      const via = await load(gw.url, key, rate)
+      rows.push(
+        {
+          'offered /s': rate,
+          path: 'straight to the Sandbox',
+          'p50 ms': direct.p50.toFixed(2),
+          'p99 ms': direct.p99.toFixed(2),
+          'served /s': direct.rps.toFixed(0),
+          errors: direct.errors,
+        },
+        {
+          'offered /s': rate,
+          path: 'through the gateway',
+          'p50 ms': via.p50.toFixed(2),
+          'p99 ms': via.p99.toFixed(2),
+          'served /s': via.rps.toFixed(0),
+          errors: via.errors,
+        },
+        {
+          'offered /s': rate,
+          path: 'added by the gateway',
+          'p50 ms': (via.p50 - direct.p50).toFixed(2),
+          'p99 ms': (via.p99 - direct.p99).toFixed(2),
+          'served /s': '',
+          errors: '',
+        },
+      )
+    }
+    console.table(rows)
+    console.log(
+      `Each load runs ${SECONDS} s from a separate process. Goal: added p50 < 1 ms, p99 < 5 ms at 1,000 requests/s.`,
+    )
   } finally {
     await gw.close()
     await fx.close()

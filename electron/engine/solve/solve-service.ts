@@ -135,8 +135,11 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
           onSubmitted: async (s) => {
             taskId = s.taskId
             submittedAt = s.submittedAt
-            await deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
+            // Tell the caller at once (the gateway answers in.php here); the task id's durable write follows. The
+            // attempt itself was durable before the upstream call, so a crash in between can only expire it unbilled.
+            const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
             emit({ stage: 'submitted', attemptId, tenantId: tenant.id, taskId: s.taskId, at: now() })
+            await recorded
           },
         })
       } catch (err) {

@@ -1,0 +1,73 @@
+/** Open-loop load generator in its own process: POSTs in.php at a fixed rate, prints latency figures as JSON. */
+import { Agent, request } from 'node:http'
+
+const [url, key, rateArg, secondsArg] = process.argv.slice(2) as [string, string, string, string]
+const rate = Number(rateArg)
+const seconds = Number(secondsArg)
+const agent = new Agent({ keepAlive: true, maxSockets: 1024 })
+const body = new URLSearchParams({
+  key,
+  method: 'turnstile',
+  sitekey: 's',
+  pageurl: 'https://example.com',
+  json: '1',
+}).toString()
+const u = new URL(`${url}/in.php`)
+
+function post(): Promise<number> {
+  const t0 = performance.now()
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = ''
+        res.on('data', (c: Buffer) => (text += c.toString()))
+        res.on('end', () =>
+          res.statusCode === 200 && text.includes('"status":1')
+            ? resolve(performance.now() - t0)
+            : reject(new Error(text)),
+        )
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const lat: number[] = []
+let errors = 0
+const total = rate * seconds
+const start = performance.now()
+const pending: Promise<void>[] = []
+for (let i = 0; i < total; i++) {
+  const wait = start + (i * 1000) / rate - performance.now()
+  if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+  pending.push(
+    post().then(
+      (ms) => void lat.push(ms),
+      () => void errors++,
+    ),
+  )
+}
+await Promise.all(pending)
+const secs = (performance.now() - start) / 1000
+lat.sort((a, b) => a - b)
+console.log(
+  JSON.stringify({
+    p50: lat[Math.floor(lat.length * 0.5)] ?? null,
+    p99: lat[Math.floor(lat.length * 0.99)] ?? null,
+    rps: lat.length / secs,
+    errors,
+  }),
+)
+agent.destroy()
