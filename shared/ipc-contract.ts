@@ -4,8 +4,8 @@
  */
 import { z } from 'zod'
 import { captchaRequestSchema } from './captcha-schema'
-import { settingsPatchSchema } from './settings'
-import { tenantCreateSchema, tenantUpdateSchema } from './tenant-schema'
+import { settingsPatchSchema, settingsSchema } from './settings'
+import { tenantCreateSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
@@ -25,6 +25,113 @@ const upstreamKey = z
 const label = z.string().trim().max(80).default('')
 const empty = z.object({}).strict()
 const any = z.unknown()
+const micros = z.number().int()
+
+const solveResult = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('solved'),
+    attemptId: z.string(),
+    taskId: z.string(),
+    answer: z.string(),
+    threadMs: z.number(),
+    priceMicros: micros,
+    costMicros: micros,
+  }),
+  z.object({
+    status: z.literal('rejected'),
+    attemptId: z.string(),
+    limit: z.string(),
+    message: z.string(),
+    retryAfterMs: z.number(),
+  }),
+  z.object({
+    status: z.enum(['failed', 'timed_out', 'cancelled']),
+    attemptId: z.string(),
+    taskId: z.string().nullable(),
+    code: z.string(),
+    message: z.string(),
+    keyProblem: z.boolean(),
+  }),
+])
+
+const invoiceLine = z.object({
+  kind: z.enum(['usage', 'late_usage', 'minimum']),
+  fromMonth: z.string(),
+  captchaType: z.string().nullable(),
+  description: z.string(),
+  quantity: z.number().int(),
+  unitPriceMicros: micros,
+  amountMicros: micros,
+  costMicros: micros,
+  threadMs: z.number(),
+})
+const invoice = z.object({
+  tenantId: z.string(),
+  tenantName: z.string(),
+  month: z.string(),
+  timezone: z.string(),
+  currency: z.string(),
+  status: z.enum(['draft', 'locked']),
+  number: z.string().nullable(),
+  lockedAt: z.number().nullable(),
+  cutoffAt: z.number(),
+  periodStartUtc: z.string(),
+  periodEndUtc: z.string(),
+  periodStartLocal: z.string(),
+  periodEndLocal: z.string(),
+  lines: z.array(invoiceLine),
+  solves: z.number().int(),
+  costMicros: micros,
+  subtotalMicros: micros,
+  totalMicros: micros,
+  marginMicros: micros,
+})
+const usageRow = z.object({
+  period: z.string(),
+  tenantId: z.string(),
+  solves: z.number().int(),
+  failures: z.number().int(),
+  failuresByCode: z.record(z.string(), z.number()),
+  rejections: z.number().int(),
+  rejectionsByCode: z.record(z.string(), z.number()),
+  threadMs: z.number(),
+  costMicros: micros,
+  priceMicros: micros,
+  marginMicros: micros,
+})
+const balanceCheck = z.object({
+  account: z.string(),
+  label: z.string(),
+  checkedAt: z.number(),
+  balanceMicros: micros.nullable(),
+  errorCode: z.string().nullable(),
+})
+const alert = z.object({
+  id: z.number(),
+  subject: z.string(),
+  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance']),
+  threshold: z.number(),
+  period: z.string(),
+  raisedAt: z.number(),
+  resolvedAt: z.number().nullable(),
+  value: z.number(),
+  message: z.string(),
+})
+const auditEntry = z.object({
+  id: z.number(),
+  at: z.number(),
+  actor: z.string(),
+  action: z.string(),
+  subjectType: z.string(),
+  subjectId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+})
+const gatewayStatus = z.object({
+  running: z.boolean(),
+  url: z.string().nullable(),
+  port: z.number().nullable(),
+  allowLan: z.boolean(),
+})
 
 const vaultStatus = z.object({
   exists: z.boolean(),
@@ -83,13 +190,13 @@ export const contract = {
     input: z
       .object({ search: z.string().max(100).optional(), includeDeleted: z.boolean().optional() })
       .strict(),
-    output: z.array(any),
+    output: z.array(tenantSchema),
   },
-  'tenants.create': { input: tenantCreateSchema, output: any },
-  'tenants.update': { input: z.object({ id, patch: tenantUpdateSchema }).strict(), output: any },
-  'tenants.suspend': { input: z.object({ id }).strict(), output: any },
-  'tenants.resume': { input: z.object({ id }).strict(), output: any },
-  'tenants.delete': { input: z.object({ id }).strict(), output: any },
+  'tenants.create': { input: tenantCreateSchema, output: tenantSchema },
+  'tenants.update': { input: z.object({ id, patch: tenantUpdateSchema }).strict(), output: tenantSchema },
+  'tenants.suspend': { input: z.object({ id }).strict(), output: tenantSchema },
+  'tenants.resume': { input: z.object({ id }).strict(), output: tenantSchema },
+  'tenants.delete': { input: z.object({ id }).strict(), output: tenantSchema },
   'solve.test': {
     input: z
       .object({
@@ -98,14 +205,14 @@ export const contract = {
         timeoutSeconds: z.number().int().min(5).max(600).optional(),
       })
       .strict(),
-    output: any,
+    output: solveResult,
   },
   'usage.dashboard': { input: empty, output: any },
   'usage.byDay': {
     input: z.object({ tenantId: z.union([id, z.literal('all')]), from: date, to: date }).strict(),
-    output: z.array(any),
+    output: z.array(usageRow),
   },
-  'balances.check': { input: empty, output: z.array(any) },
+  'balances.check': { input: empty, output: z.array(balanceCheck) },
   'balances.history': {
     input: z
       .object({
@@ -113,9 +220,9 @@ export const contract = {
         limit: z.number().int().min(1).max(1000).optional(),
       })
       .strict(),
-    output: z.array(any),
+    output: z.array(balanceCheck),
   },
-  'billing.preview': { input: z.object({ month, tenantId: id }).strict(), output: any },
+  'billing.preview': { input: z.object({ month, tenantId: id }).strict(), output: invoice },
   'billing.export': {
     input: z.object({ month, tenantId: id.nullable() }).strict(),
     output: z.object({
@@ -123,18 +230,30 @@ export const contract = {
       rows: z.number(),
     }),
   },
-  'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(any) },
+  'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
   'audit.list': {
     input: z
       .object({ limit: z.number().int().min(1).max(1000).optional(), beforeId: z.number().int().optional() })
       .strict(),
-    output: z.array(any),
+    output: z.array(auditEntry),
   },
-  'settings.get': { input: empty, output: any },
-  'settings.update': { input: settingsPatchSchema, output: any },
-  'gateway.status': { input: empty, output: any },
-  'gateway.start': { input: empty, output: any },
-  'gateway.stop': { input: empty, output: any },
+  'settings.get': { input: empty, output: settingsSchema },
+  'settings.update': { input: settingsPatchSchema, output: settingsSchema },
+  'gateway.status': {
+    input: empty,
+    output: gatewayStatus.extend({
+      keys: z.array(
+        z.object({
+          tenantId: z.string(),
+          last4: z.string(),
+          createdAt: z.number(),
+          expiresAt: z.number().nullable(),
+        }),
+      ),
+    }),
+  },
+  'gateway.start': { input: empty, output: gatewayStatus },
+  'gateway.stop': { input: empty, output: gatewayStatus },
   'gateway.issueKey': {
     input: z
       .object({
@@ -147,9 +266,20 @@ export const contract = {
           .optional(),
       })
       .strict(),
-    output: any,
+    output: z.object({
+      key: z.string().length(32),
+      info: z.object({
+        tenantId: z.string(),
+        last4: z.string(),
+        createdAt: z.number(),
+        expiresAt: z.number().nullable(),
+      }),
+    }),
   },
-  'gateway.revokeKey': { input: z.object({ tenantId: id }).strict(), output: any },
+  'gateway.revokeKey': {
+    input: z.object({ tenantId: id }).strict(),
+    output: z.object({ revoked: z.number() }),
+  },
 } satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
 
 export type Contract = typeof contract

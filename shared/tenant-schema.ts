@@ -113,3 +113,21 @@ export const tenantUpdateSchema = z
 
 export type TenantCreateInput = z.input<typeof tenantCreateSchema>
 export type TenantUpdateInput = z.input<typeof tenantUpdateSchema>
+
+/** A stored tenant, as replies carry it. */
+export const tenantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(['active', 'suspended', 'deleted']),
+    keyMode: z.enum(['own', 'shared']),
+    limits: tenantLimitsSchema,
+    pricePlan: pricePlanSchema,
+    timezone: z.string(),
+    alertThresholds: alertThresholdsSchema,
+    shareWeight: z.number().int(),
+    notes: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .strict()

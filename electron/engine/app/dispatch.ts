@@ -6,6 +6,12 @@ import { ProviderError } from '../provider'
 import { VaultError, VaultLockedError, VaultThrottledError, WrongPassphraseError } from '../vault'
 import type { Handlers } from './handlers'
 
+/** Replies are checked against the contract in tests and development (cheap, but not free on hot paths). */
+const CHECK_OUTPUTS =
+  process.env.VITEST !== undefined ||
+  process.env.CAPTCHADESK_CHECK_CONTRACT === '1' ||
+  process.env.NODE_ENV === 'development'
+
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ValidationError)
     return { code: 'VALIDATION', message: err.message, fields: err.fields, field: err.fields[0]?.field }
@@ -52,6 +58,17 @@ export async function dispatch(
   }
   try {
     const value = await (handlers[channel] as (i: unknown) => Promise<unknown>)(parsed.data)
+    if (CHECK_OUTPUTS) {
+      const out = contract[channel].output.safeParse(value)
+      if (!out.success)
+        return {
+          ok: false,
+          error: {
+            code: 'CONTRACT',
+            message: `The ${channel} reply broke the contract: ${describeIssues(out.error)}`,
+          },
+        }
+    }
     return { ok: true, value }
   } catch (err) {
     return { ok: false, error: toApiError(err) }
