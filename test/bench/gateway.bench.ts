@@ -3,7 +3,7 @@
  * the same load through the gateway (gateway key → admission → durable ledger row → upstream in.php), in one run.
  * Goal: p50 < 1 ms, p99 < 5 ms added at 1,000 requests/s. Measured at 200/s as well.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createGatewayKeys, startGateway } from '../../electron/engine/gateway'
@@ -37,8 +37,35 @@ async function load(
   }
 }
 
+/** The Sandbox in a process of its own too, so the gateway process runs only the gateway and the engine. */
+async function externalSandbox(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, '../../electron/cli/sandbox.ts'),
+    '--port',
+    '0',
+    '--speed',
+    '10000',
+    '--threads',
+    '100000',
+  ])
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.on('exit', (c) => reject(new Error(`sandbox exited ${c}`)))
+  })
+  return { url, stop: () => child.kill('SIGTERM') }
+}
+
 export async function run(): Promise<void> {
+  const upstream = await externalSandbox()
   const fx = await engineFixture({
+    upstreamUrl: upstream.url,
     speed: 10_000,
     sandbox: { keys: [{ key: SANDBOX_DEMO_KEY, threads: 100_000 }] },
   })
@@ -47,10 +74,10 @@ export async function run(): Promise<void> {
   try {
     const t = fx.addTenant({ name: 'Bench' })
     const key = keys.issue(t.id).key
-    await load(fx.sandbox.url, SANDBOX_DEMO_KEY, 200) // warm-up
+    await load(upstream.url, SANDBOX_DEMO_KEY, 200) // warm-up
     const rows = []
     for (const rate of RATES) {
-      const direct = await load(fx.sandbox.url, SANDBOX_DEMO_KEY, rate)
+      const direct = await load(upstream.url, SANDBOX_DEMO_KEY, rate)
       const via = await load(gw.url, key, rate)
       rows.push(
         {
@@ -86,6 +113,7 @@ export async function run(): Promise<void> {
   } finally {
     await gw.close()
     await fx.close()
+    upstream.stop()
   }
 }
 

@@ -19,7 +19,13 @@ import { createPricing, createSolveService } from '../../electron/engine/solve'
 import { createTenantRegistry } from '../../electron/engine/tenants/registry'
 
 export async function engineFixture(
-  opts: { sandbox?: SandboxOptions; sharedThreads?: number; speed?: number; now?: () => number } = {},
+  opts: {
+    sandbox?: SandboxOptions
+    sharedThreads?: number
+    speed?: number
+    now?: () => number
+    upstreamUrl?: string
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'captchadesk-test-'))
   const speed = opts.speed ?? 2_000
@@ -39,7 +45,7 @@ export async function engineFixture(
     },
   })
   const provider = createProviderClient({
-    profile: { ...PROVIDER_PRESETS.sandbox, baseUrl: sandbox.url },
+    profile: { ...PROVIDER_PRESETS.sandbox, baseUrl: opts.upstreamUrl ?? sandbox.url },
     speed,
   })
   const ownKeys = new Map<string, string>()
