@@ -5,6 +5,8 @@ export const CHANNELS = [
   'vault.unlock',
   'vault.lock',
   'vault.changePassphrase',
+  'vault.unlockWithDevice',
+  'vault.setDeviceUnlock',
   'vault.describeKeys',
   'vault.setPlatformKey',
   'vault.removePlatformKey',

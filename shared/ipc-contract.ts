@@ -175,6 +175,8 @@ export const contract = {
       .strict(),
     output: vaultStatus,
   },
+  'vault.unlockWithDevice': { input: empty, output: vaultStatus },
+  'vault.setDeviceUnlock': { input: z.object({ enabled: z.boolean() }).strict(), output: vaultStatus },
   'vault.describeKeys': { input: empty, output: z.array(keyInfo) },
   'vault.setPlatformKey': { input: z.object({ key: upstreamKey, label }).strict(), output: keyInfo },
   'vault.removePlatformKey': { input: empty, output: z.object({ removed: z.boolean() }) },

@@ -158,7 +158,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
     },
   })
-  settings.onChange((s) => admission.setSharedCapacity(s.sharedThreads ?? undefined))
+  settings.onChange((s) => {
+    admission.setSharedCapacity(s.sharedThreads ?? undefined)
+    vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
+  })
 
   const keys = vaultKeyResolver(vault, () => settings.get().providerId)
   const lazyProvider = new Proxy({} as ProviderClient, { get: (_t, prop) => Reflect.get(provider(), prop) })

@@ -78,6 +78,17 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('vault.changePassphrase', null)
       return vaultStatus()
     },
+    async 'vault.unlockWithDevice'() {
+      await engine.vault.unlockWithDevice()
+      await engine.afterUnlock()
+      return vaultStatus()
+    },
+    async 'vault.setDeviceUnlock'({ enabled }) {
+      if (enabled) engine.vault.enableDeviceUnlock()
+      else engine.vault.disableDeviceUnlock()
+      audit('vault.setDeviceUnlock', null, { enabled })
+      return vaultStatus()
+    },
     async 'vault.describeKeys'() {
       return engine.vault.describe()
     },

@@ -299,6 +299,14 @@ export class KeyVault {
     return () => this.lockListeners.delete(listener)
   }
 
+  /** Changes the idle auto-lock (undefined or 0: never). */
+  setIdleLock(ms: number | undefined): void {
+    this.options.idleLockMs = ms
+    if (this.idleTimer) clearInterval(this.idleTimer)
+    this.idleTimer = undefined
+    if (this.dek) this.activity()
+  }
+
   /** Marks activity (resets the idle timer). */
   touch(): void {
     if (this.dek) this.lastActive = this.now()

@@ -159,6 +159,40 @@ export function Settings() {
           </button>
         </div>
         <div className="card">
+          <h2>Unlock with this device</h2>
+          <p>
+            Keeps a copy of the vault’s data key in the system keystore (Keychain, DPAPI, libsecret/KWallet),
+            so this computer can unlock without the passphrase. Refused where the keystore gives no
+            protection.
+          </p>
+          <div className="actions">
+            <button
+              onClick={async () => {
+                try {
+                  await call('vault.setDeviceUnlock', { enabled: true })
+                  push('success', 'This device can now unlock the vault.')
+                } catch (err) {
+                  setError(messageOf(err))
+                }
+              }}
+            >
+              Enable
+            </button>
+            <button
+              onClick={async () => {
+                try {
+                  await call('vault.setDeviceUnlock', { enabled: false })
+                  push('success', 'Device unlock is off.')
+                } catch (err) {
+                  setError(messageOf(err))
+                }
+              }}
+            >
+              Disable
+            </button>
+          </div>
+        </div>
+        <div className="card">
           <h2>Tenant gateway</h2>
           <p data-testid="gateway-status">{gw?.running ? `Running at ${gw.url}` : 'Stopped.'}</p>
           <button

@@ -131,7 +131,7 @@ export function FirstRun() {
 }
 
 export function Unlock() {
-  const { unlock, loading, error } = useSession()
+  const { unlock, unlockWithDevice, loading, error, status } = useSession()
   const [pass, setPass] = useState('')
   return (
     <main className="center-card">
@@ -159,6 +159,11 @@ export function Unlock() {
         <button type="submit" className="primary" disabled={loading || pass.length === 0}>
           {loading ? 'Unlocking…' : 'Unlock'}
         </button>
+        {status?.vault.deviceUnlock ? (
+          <button type="button" onClick={() => void unlockWithDevice()} disabled={loading}>
+            Unlock with this device
+          </button>
+        ) : null}
       </form>
     </main>
   )

@@ -11,6 +11,7 @@ interface SessionState {
   refresh(): Promise<void>
   create(passphrase: string): Promise<boolean>
   unlock(passphrase: string): Promise<boolean>
+  unlockWithDevice(): Promise<boolean>
   lock(): Promise<void>
 }
 
@@ -42,6 +43,19 @@ export const useSession = create<SessionState>((set, get) => ({
     set({ loading: true, error: null })
     try {
       await call('vault.unlock', { passphrase })
+      await get().refresh()
+      return true
+    } catch (err) {
+      set({ error: messageOf(err) })
+      return false
+    } finally {
+      set({ loading: false })
+    }
+  },
+  async unlockWithDevice() {
+    set({ loading: true, error: null })
+    try {
+      await call('vault.unlockWithDevice', {})
       await get().refresh()
       return true
     } catch (err) {

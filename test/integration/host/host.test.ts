@@ -103,6 +103,21 @@ describe('headless host', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('refuses device unlock where no system keystore exists, with a clear error', async () => {
+    expect(
+      JSON.parse((await invoke('vault.create', { passphrase: 'host test passphrase' })).text),
+    ).toMatchObject({ ok: true })
+    const r = JSON.parse((await invoke('vault.setDeviceUnlock', { enabled: true })).text)
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'VAULT', message: expect.stringContaining('No system keystore') },
+    })
+    expect(JSON.parse((await invoke('vault.unlockWithDevice', {})).text)).toMatchObject({
+      ok: false,
+      error: { code: 'VAULT' },
+    })
+  })
+
   it('streams engine events over SSE', async () => {
     const ctl = new AbortController()
     const res = await fetch(`${origin()}/api/events?token=${running.host.token}`, { signal: ctl.signal })

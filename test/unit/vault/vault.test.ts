@@ -117,6 +117,12 @@ describe('key vault', () => {
     v.checkIdle()
     expect(v.isUnlocked()).toBe(false)
     expect(reasons).toEqual(['idle'])
+    // The operator can change the idle time while it runs (settings); 0 turns it off.
+    await v.unlock(PASS)
+    v.setIdleLock(0)
+    t += 10 * 60_000
+    v.checkIdle()
+    expect(v.isUnlocked()).toBe(true)
   })
 
   it('flipping any byte of the file is detected (never a silent unlock with altered content)', async () => {
