@@ -44,6 +44,14 @@ export function Settings() {
     }
   }
   const num = (v: string) => (v.trim() === '' ? NaN : Number(v))
+  async function setDeviceUnlock(enabled: boolean) {
+    try {
+      await call('vault.setDeviceUnlock', { enabled })
+      push('success', enabled ? 'This device can now unlock the vault.' : 'Device unlock is off.')
+    } catch (err) {
+      setError(messageOf(err))
+    }
+  }
 
   return (
     <Screen title="Settings">
@@ -166,30 +174,8 @@ export function Settings() {
             protection.
           </p>
           <div className="actions">
-            <button
-              onClick={async () => {
-                try {
-                  await call('vault.setDeviceUnlock', { enabled: true })
-                  push('success', 'This device can now unlock the vault.')
-                } catch (err) {
-                  setError(messageOf(err))
-                }
-              }}
-            >
-              Enable
-            </button>
-            <button
-              onClick={async () => {
-                try {
-                  await call('vault.setDeviceUnlock', { enabled: false })
-                  push('success', 'Device unlock is off.')
-                } catch (err) {
-                  setError(messageOf(err))
-                }
-              }}
-            >
-              Disable
-            </button>
+            <button onClick={() => void setDeviceUnlock(true)}>Enable</button>
+            <button onClick={() => void setDeviceUnlock(false)}>Disable</button>
           </div>
         </div>
         <div className="card">

@@ -15,21 +15,12 @@ interface SessionState {
   lock(): Promise<void>
 }
 
-export const useSession = create<SessionState>((set, get) => ({
-  status: null,
-  loading: false,
-  error: null,
-  async refresh() {
-    try {
-      set({ status: await call('app.status', {}), error: null })
-    } catch (err) {
-      set({ error: messageOf(err) })
-    }
-  },
-  async create(passphrase) {
+export const useSession = create<SessionState>((set, get) => {
+  /** Runs a vault action with the loading flag, then refreshes the status; errors land in `error`. */
+  const vaultAction = async (action: () => Promise<unknown>): Promise<boolean> => {
     set({ loading: true, error: null })
     try {
-      await call('vault.create', { passphrase })
+      await action()
       await get().refresh()
       return true
     } catch (err) {
@@ -38,37 +29,26 @@ export const useSession = create<SessionState>((set, get) => ({
     } finally {
       set({ loading: false })
     }
-  },
-  async unlock(passphrase) {
-    set({ loading: true, error: null })
-    try {
-      await call('vault.unlock', { passphrase })
+  }
+  return {
+    status: null,
+    loading: false,
+    error: null,
+    async refresh() {
+      try {
+        set({ status: await call('app.status', {}), error: null })
+      } catch (err) {
+        set({ error: messageOf(err) })
+      }
+    },
+    create: (passphrase) => vaultAction(() => call('vault.create', { passphrase })),
+    unlock: (passphrase) => vaultAction(() => call('vault.unlock', { passphrase })),
+    unlockWithDevice: () => vaultAction(() => call('vault.unlockWithDevice', {})),
+    async lock() {
+      await call('vault.lock', {}).catch(() => undefined)
       await get().refresh()
-      return true
-    } catch (err) {
-      set({ error: messageOf(err) })
-      return false
-    } finally {
-      set({ loading: false })
-    }
-  },
-  async unlockWithDevice() {
-    set({ loading: true, error: null })
-    try {
-      await call('vault.unlockWithDevice', {})
-      await get().refresh()
-      return true
-    } catch (err) {
-      set({ error: messageOf(err) })
-      return false
-    } finally {
-      set({ loading: false })
-    }
-  },
-  async lock() {
-    await call('vault.lock', {}).catch(() => undefined)
-    await get().refresh()
-  },
-}))
+    },
+  }
+})
 
 api.on('vault.locked', () => void useSession.getState().refresh())
