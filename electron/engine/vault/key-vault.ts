@@ -35,6 +35,8 @@ import {
 import {
   discardStaleTemp,
   readVaultFile,
+  readThrottle,
+  writeThrottle,
   writeVaultFileAtomic,
   type VaultFileV1,
   type WriteHooks,
@@ -139,6 +141,9 @@ export class KeyVault {
   static open(path: string, options: VaultOptions = {}): KeyVault {
     const v = new KeyVault(path, options)
     discardStaleTemp(path)
+    const throttle = readThrottle(path)
+    v.failures = throttle.failures
+    v.blockedUntil = throttle.blockedUntil
     if (existsSync(path)) v.file = v.checkedHeader(readVaultFile(path))
     return v
   }
@@ -205,6 +210,8 @@ export class KeyVault {
       // Growing delays: none for the first two misses, then 1 s, 2 s, 4 s … up to a minute.
       if (this.failures >= 3)
         this.blockedUntil = this.now() + Math.min(60_000, 1_000 * 2 ** (this.failures - 3))
+      // Kept beside the vault (never in it), so a restart does not reset the delay.
+      writeThrottle(this.path, { failures: this.failures, blockedUntil: this.blockedUntil })
       return new WrongPassphraseError()
     }
     if (typeof passphrase !== 'string' || passphrase.length === 0 || passphrase.length > 1024) throw miss()
@@ -223,6 +230,7 @@ export class KeyVault {
       kek.fill(0)
     }
     this.verifyWhole(file, dek)
+    if (this.failures > 0) writeThrottle(this.path, { failures: 0, blockedUntil: 0 })
     this.failures = 0
     this.blockedUntil = 0
     this.dek = dek

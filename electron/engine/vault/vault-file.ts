@@ -112,3 +112,36 @@ export function writeVaultFileAtomic(path: string, file: VaultFileV1, hooks: Wri
 export function discardStaleTemp(path: string): void {
   if (existsSync(`${path}.tmp`)) rmSync(`${path}.tmp`, { force: true })
 }
+
+/** Failed-unlock state, beside the vault file so the growing delays survive a restart. */
+export interface ThrottleState {
+  failures: number
+  blockedUntil: number
+}
+
+const throttlePath = (vaultPath: string): string => `${vaultPath}.throttle`
+
+export function readThrottle(vaultPath: string): ThrottleState {
+  try {
+    const t = JSON.parse(readFileSync(throttlePath(vaultPath), 'utf8')) as Partial<ThrottleState>
+    const failures =
+      Number.isSafeInteger(t.failures) && (t.failures as number) >= 0 ? (t.failures as number) : 0
+    const blockedUntil = Number.isSafeInteger(t.blockedUntil) ? (t.blockedUntil as number) : 0
+    return { failures: Math.min(failures, 1_000), blockedUntil }
+  } catch {
+    return { failures: 0, blockedUntil: 0 }
+  }
+}
+
+export function writeThrottle(vaultPath: string, state: ThrottleState): void {
+  const path = throttlePath(vaultPath)
+  const tmp = `${path}.tmp`
+  const fd = openSync(tmp, 'w', 0o600)
+  try {
+    writeSync(fd, JSON.stringify(state))
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+}

@@ -89,6 +89,11 @@ describe('key vault', () => {
     await expect(v.unlock('x'.repeat(2000))).rejects.toThrow(WrongPassphraseError)
     throttled = (await v.unlock(PASS).catch((e: unknown) => e)) as VaultThrottledError
     expect(throttled.retryAfterMs).toBe(2_000)
+    // A restart does not reset the delay.
+    const restarted = KeyVault.open(path, { ...FAST, now: () => t })
+    expect(
+      ((await restarted.unlock(PASS).catch((e: unknown) => e)) as VaultThrottledError).retryAfterMs,
+    ).toBe(2_000)
     t += 2_000
     await v.unlock(PASS)
     expect(v.readKeyForSolve('t_b', 'own').key).toBe(TENANT_B)
@@ -133,12 +138,14 @@ describe('key vault', () => {
       const copy = Buffer.from(original)
       copy[i] = copy[i]! ^ 0x01
       writeFileSync(path, copy)
+      rmSync(`${path}.throttle`, { force: true }) // each try must really attempt the unlock
       try {
         const v = KeyVault.open(path, FAST)
         await v.unlock(PASS)
         v.describe()
         undetected++
       } catch (err) {
+        expect(err).not.toBeInstanceOf(VaultThrottledError)
         expect(err).toBeInstanceOf(Error)
         expect((err as Error).message).not.toContain(PLATFORM)
       }
