@@ -15,6 +15,7 @@ import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '
 import type { SolveResult, SolveService } from '../solve'
 import type { GatewayKeys } from './gateway-keys'
 import { requestFromParams } from './protocol-request'
+import { isPublicDestination } from './public-address'
 
 interface GatewayTask {
   tenantId: string
@@ -122,13 +123,17 @@ export async function startGateway(
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return
     if (url.username || url.password) return
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-    if (loopback && !deps.allowLoopbackPingbacks) return
     url.searchParams.set('id', id)
     url.searchParams.set('code', task.state === 'solved' ? (task.answer ?? '') : 'ERROR_CAPTCHA_UNSOLVABLE')
-    fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' })
-      .then((r) => r.arrayBuffer())
-      .catch(() => undefined)
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+    const allowed =
+      loopback && deps.allowLoopbackPingbacks ? Promise.resolve(true) : isPublicDestination(url.hostname)
+    void allowed.then((ok) => {
+      if (!ok) return
+      fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined)
+    })
   }
 
   async function handleIn(tenant: Tenant, p: Record<string, string>): Promise<Reply> {
