@@ -49,3 +49,11 @@ export type EventName = (typeof EVENTS)[number]
 export function isChannel(value: unknown): value is Channel {
   return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value)
 }
+
+/** Channels the console polls on its own (dashboard refresh): they do not count as operator activity for auto-lock. */
+export const PASSIVE_CHANNELS: readonly Channel[] = [
+  'app.status',
+  'usage.dashboard',
+  'usage.byDay',
+  'alerts.list',
+]

@@ -1,7 +1,7 @@
 // One typed registration for every contract channel: the sender frame must be the app's own main frame, the input
 // is validated against the contract, and errors come back in the envelope.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
-import { CHANNELS, EVENTS } from '@shared/ipc-channels'
+import { CHANNELS, EVENTS, PASSIVE_CHANNELS } from '@shared/ipc-channels'
 import { dispatch } from '../engine/app/dispatch'
 import type { Engine } from '../engine/app/engine'
 import type { Handlers } from '../engine/app/handlers'
@@ -26,7 +26,7 @@ export function registerIpc(
           ok: false,
           error: { code: 'FORBIDDEN', message: 'This request did not come from the CaptchaDesk console.' },
         }
-      onActivity()
+      if (!PASSIVE_CHANNELS.includes(channel)) onActivity()
       return dispatch(handlers, channel, input)
     })
   }

@@ -206,6 +206,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           const { key, fingerprint } = vault.readKeyForSolve(
             info.tenantId ?? '-',
             info.scope === 'platform' ? 'shared' : 'own',
+            { touch: false }, // scheduled checks are not operator activity
           )
           out.push({
             account: `${pid}:${fingerprint}`,

@@ -192,7 +192,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           inUse: engine.sandbox
             ? engine.sandbox.threadsInUse(
                 engine.vault.isUnlocked() && engine.vault.hasKey('platform')
-                  ? engine.vault.readKeyForSolve('-', 'shared').key
+                  ? engine.vault.readKeyForSolve('-', 'shared', { touch: false }).key
                   : '',
               )
             : null,

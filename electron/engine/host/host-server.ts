@@ -8,7 +8,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
-import { EVENTS } from '@shared/ipc-channels'
+import { EVENTS, PASSIVE_CHANNELS } from '@shared/ipc-channels'
 import type { Engine } from '../app/engine'
 import { dispatch } from '../app/dispatch'
 import type { Handlers } from '../app/handlers'
@@ -194,7 +194,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         ? (body as { input?: unknown }).input
         : undefined
     const envelope = await dispatch(options.handlers, m[1], input)
-    options.engine.vault.touch()
+    if (!(PASSIVE_CHANNELS as readonly string[]).includes(m[1]!)) options.engine.vault.touch()
     res
       .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...security })
       .end(JSON.stringify(envelope))

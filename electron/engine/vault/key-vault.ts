@@ -429,7 +429,11 @@ export class KeyVault {
    * For the solver, inside the main process only. Own-mode tenants use their own key (never silently the platform
    * key); shared-mode tenants use the platform key.
    */
-  readKeyForSolve(tenantId: string, keyMode: 'own' | 'shared'): { key: string; fingerprint: string } {
+  readKeyForSolve(
+    tenantId: string,
+    keyMode: 'own' | 'shared',
+    options: { touch?: boolean } = {},
+  ): { key: string; fingerprint: string } {
     const dek = this.requireDek()
     const file = this.requireFile()
     const scope = keyMode === 'own' ? `tenant:${checkTenantId(tenantId)}` : 'platform'
@@ -442,7 +446,7 @@ export class KeyVault {
       )
     }
     const plain = this.openEntry(dek, file, e)
-    this.touch()
+    if (options.touch !== false) this.touch()
     return { key: plain.key, fingerprint: plain.fingerprint }
   }
 

@@ -109,6 +109,27 @@ describe('Electron shell wiring', () => {
     expect(electronDouble.openExternal).toHaveBeenCalledTimes(1)
   })
 
+  it('console polling (dashboard refresh) does not count as activity for auto-lock; operator actions do', async () => {
+    const calls = new Map<string, (e: unknown, i: unknown) => Promise<unknown>>()
+    const activity = vi.fn()
+    const handlers = createHandlers({
+      engine,
+      gateway: createGatewayController(engine),
+      version: 'test',
+      exportTarget: async () => null,
+    })
+    registerIpc(
+      { handle: (c: string, fn: (e: unknown, i: unknown) => Promise<unknown>) => calls.set(c, fn) } as never,
+      handlers,
+      activity,
+    )
+    await calls.get('usage.dashboard')!({ senderFrame: APP_FRAME, sender: {} }, {})
+    await calls.get('app.status')!({ senderFrame: APP_FRAME, sender: {} }, {})
+    expect(activity).not.toHaveBeenCalled()
+    await calls.get('tenants.list')!({ senderFrame: APP_FRAME, sender: {} }, {})
+    expect(activity).toHaveBeenCalledTimes(1)
+  })
+
   it('denies every permission request and check', () => {
     applySecurity()
     const cb = vi.fn()
