@@ -2,12 +2,11 @@
  * `npm start`: builds the app and opens the Electron window. Electron downloads its runtime on first launch; where
  * that cannot happen (no internet access), this says so plainly and serves the same console headless instead.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '../..')
-const require = createRequire(import.meta.url)
 
 console.log('Building CaptchaDesk (electron-vite build)…')
 execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
@@ -27,14 +26,23 @@ function serveHeadless(reason: string): void {
   child.on('exit', (code) => process.exit(code ?? 0))
 }
 
-let electronPath: string
-try {
-  electronPath = require('electron') as string // the binary's path; triggers Electron's own first-launch download
-} catch (err) {
-  serveHeadless((err as Error).message.split('\n')[0] ?? 'download failed')
-  electronPath = ''
-}
-if (electronPath) {
+// Ask the electron package for its binary in a child process: that triggers Electron's own first-launch download
+// and keeps this launcher free of any electron import (it runs in plain Node).
+const electronEntry = join(root, 'node_modules', 'electron', 'index.js')
+const probe = spawnSync(
+  process.execPath,
+  ['-e', 'process.stdout.write(require(process.argv[1]))', electronEntry],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 10 * 60_000,
+  },
+)
+const electronPath = probe.status === 0 ? probe.stdout.trim() : ''
+if (!electronPath || !existsSync(electronPath)) {
+  serveHeadless(probe.error ? probe.error.message : 'its download failed')
+} else {
   const app = spawn(electronPath, [root], { cwd: root, stdio: 'inherit' })
   app.on('error', (err) => serveHeadless(err.message))
   app.on('exit', (code, signal) => {
