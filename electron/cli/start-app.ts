@@ -39,7 +39,8 @@ const probe = spawnSync(
     timeout: 10 * 60_000,
   },
 )
-const electronPath = probe.status === 0 ? probe.stdout.trim() : ''
+// The package may print download progress first; the path is the last line.
+const electronPath = probe.status === 0 ? (probe.stdout.trim().split('\n').pop() ?? '') : ''
 if (!electronPath || !existsSync(electronPath)) {
   serveHeadless(probe.error ? probe.error.message : 'its download failed')
 } else {
