@@ -36,7 +36,8 @@ export interface Sandbox {
   readonly url: string
   readonly port: number
   addKey(cfg: SandboxKeyConfig): void
-  setKeyState(key: string, patch: Partial<Omit<SandboxKeyConfig, 'key'>>): void
+  /** Changes a key's plan in place (threads, balance, charge, state); `key` in the patch is ignored. */
+  setKeyState(key: string, patch: Partial<SandboxKeyConfig>): void
   setFaults(faults: SandboxFaults): void
   setSpeed(speed: number): void
   tasks(filter?: {
@@ -58,9 +59,40 @@ function emptyStats(): SandboxStats {
   return { inPhp: 0, resGet: 0, resGetIds: 0, getBalance: 0, reports: 0, faultsInjected: {}, byKey: {} }
 }
 
-function checkRate(name: string, value: number | undefined): void {
-  if (value !== undefined && !(value >= 0 && value <= 1))
-    throw new RangeError(`faults.${name} must be between 0 and 1`)
+function checkRate(name: string, value: unknown): void {
+  if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1))
+    throw new RangeError(`faults.${name} must be a number between 0 and 1`)
+}
+
+const MAX_TIMER_MS = 24 * 60 * 60_000
+
+function checkKeyConfig(cfg: Partial<SandboxKeyConfig>): void {
+  if (cfg.threads !== undefined && !(Number.isInteger(cfg.threads) && cfg.threads >= 0))
+    throw new RangeError('threads must be a whole number, 0 or more')
+  if (cfg.balanceMicros !== undefined && !Number.isSafeInteger(cfg.balanceMicros))
+    throw new RangeError('balanceMicros must be whole micro-units')
+  if (
+    cfg.chargePerSolveMicros !== undefined &&
+    !(Number.isSafeInteger(cfg.chargePerSolveMicros) && cfg.chargePerSolveMicros >= 0)
+  )
+    throw new RangeError('chargePerSolveMicros must be whole micro-units, 0 or more')
+  if (cfg.state !== undefined && cfg.state !== 'active' && cfg.state !== 'no_threads')
+    throw new RangeError("state must be 'active' or 'no_threads'")
+}
+
+function checkSolveTimes(times: Partial<Record<CaptchaType, SolveTimeRange>>): void {
+  for (const [type, range] of Object.entries(times)) {
+    if (range === undefined) continue
+    const { minMs, maxMs } = range
+    if (!(
+      Number.isFinite(minMs) &&
+      Number.isFinite(maxMs) &&
+      minMs >= 0 &&
+      minMs <= maxMs &&
+      maxMs <= MAX_TIMER_MS
+    ))
+      throw new RangeError(`solveTimes.${type} must have 0 <= minMs <= maxMs <= 24 h`)
+  }
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -71,24 +103,49 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faultPrng: Prng = createPrng((options.seed ?? 1) ^ 0x5bd1e995)
   let faults: SandboxFaults = {}
   const setFaults = (f: SandboxFaults): void => {
-    for (const [k, v] of Object.entries(f)) if (k !== 'slowReplyMs') checkRate(k, v as number)
+    for (const [k, v] of Object.entries(f)) if (k !== 'slowReplyMs') checkRate(k, v)
+    const slow = f.slowReplyMs
+    if (slow !== undefined && !(Number.isFinite(slow) && slow >= 0 && slow <= MAX_TIMER_MS))
+      throw new RangeError('faults.slowReplyMs must be between 0 and 24 h')
     faults = { ...f }
   }
   setFaults(options.faults ?? {})
+  checkSolveTimes(options.solveTimes ?? {})
   const solveTimes: Record<CaptchaType, SolveTimeRange> = { ...DEFAULT_SOLVE_TIMES, ...options.solveTimes }
   const banThreshold = options.badKeyBanThreshold ?? 20
   const banMs = options.banMs ?? 5 * 60_000
+  if (!(Number.isInteger(banThreshold) && banThreshold >= 1))
+    throw new RangeError('badKeyBanThreshold must be a whole number, 1 or more')
+  if (!(Number.isFinite(banMs) && banMs >= 0)) throw new RangeError('banMs must be 0 or more')
   const accounts = new Map<string, KeyAccount>()
   const badKeyHits = new Map<string, number[]>()
   const bannedUntil = new Map<string, number>()
   let stats = emptyStats()
   const sockets = new Set<Socket>()
   const pingbacks = new Set<AbortController>()
+  /** Slow-reply delays in progress: cleared by close() so they never hold the process open. */
+  const delays = new Map<NodeJS.Timeout, () => void>()
+  let closed = false
+
+  function delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        delays.delete(timer)
+        resolve()
+      }, ms)
+      delays.set(timer, resolve)
+    })
+  }
 
   const addKey = (cfg: SandboxKeyConfig): void => {
     if (typeof cfg.key !== 'string' || cfg.key.length === 0)
       throw new TypeError('key must be a non-empty string')
-    accounts.set(cfg.key, accountFrom(cfg, keyFingerprint(cfg.key)))
+    checkKeyConfig(cfg)
+    const account = accountFrom(cfg, keyFingerprint(cfg.key))
+    const existing = accounts.get(cfg.key)
+    // Re-adding a key replaces its plan in place, so tasks in flight settle against the same account.
+    if (existing) Object.assign(existing, account)
+    else accounts.set(cfg.key, account)
   }
   for (const cfg of options.keys ?? [{ key: SANDBOX_DEMO_KEY, threads: 50 }]) addKey(cfg)
 
@@ -261,14 +318,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       countFault('http5xx')
       req.resume()
       const status = faultPrng.chance(0.5) ? 502 : 500
+      const title = status === 502 ? '502 Bad Gateway' : '500 Internal Server Error'
       res
         .writeHead(status, { 'content-type': 'text/html' })
-        .end(`<html><body><h1>${status} Bad Gateway</h1></body></html>`)
+        .end(
+          `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center></body></html>`,
+        )
       return
     }
     if (faultPrng.chance(faults.slowReplyRate ?? 0)) {
       countFault('slow')
-      await new Promise((r) => setTimeout(r, faults.slowReplyMs ?? 2_000))
+      await delay(faults.slowReplyMs ?? 2_000)
+      if (closed || req.socket.destroyed) return
     }
     const malformed = faultPrng.chance(faults.malformedRate ?? 0)
     let parsed
@@ -338,6 +399,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setKeyState(key, patch) {
       const account = accounts.get(key)
       if (!account) throw new Error('unknown Sandbox key')
+      checkKeyConfig(patch)
       if (patch.threads !== undefined) account.threads = patch.threads
       if (patch.balanceMicros !== undefined) account.balanceMicros = patch.balanceMicros
       if (patch.chargePerSolveMicros !== undefined) account.chargePerSolveMicros = patch.chargePerSolveMicros
@@ -360,7 +422,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stats = emptyStats()
     },
     async close() {
+      closed = true
       book.close()
+      for (const [timer, resolve] of delays) {
+        clearTimeout(timer)
+        resolve()
+      }
+      delays.clear()
       for (const ctl of pingbacks) ctl.abort()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
