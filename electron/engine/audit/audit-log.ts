@@ -38,35 +38,55 @@ const MIGRATIONS = [
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`),
 ]
 
-/** Values shaped like upstream or gateway keys (long runs of letters and digits), or fields named like secrets. */
-const KEYLIKE = /\b[A-Za-z0-9]{32,}\b/g
+/**
+ * Values shaped like upstream or gateway keys: a run of 32 or more letters and digits, also when glued to other
+ * text by `_`, `-` or `=` (e.g. "label_<key>"). Fields named like secrets are redacted whole, with everything below.
+ */
+const KEYLIKE = /(?<![A-Za-z0-9])[A-Za-z0-9]{32,}(?![A-Za-z0-9])/g
 const SECRET_FIELD = /(key|secret|passphrase|password|token)$/i
+const REDACTED = '[redacted]'
+
+/** Replaces key-shaped runs in a string; says whether it did. */
+function scrubString(v: string): { text: string; hit: boolean } {
+  const text = v.replace(KEYLIKE, REDACTED)
+  return { text, hit: text !== v }
+}
 
 export function redactSecrets(value: unknown, path = ''): { value: unknown; redacted: string[] } {
   const redacted: string[] = []
-  const walk = (v: unknown, p: string, depth: number): unknown => {
+  const walk = (v: unknown, p: string, depth: number, secret: boolean): unknown => {
     if (depth > 8) return '[too deep]'
     if (typeof v === 'string') {
-      if (SECRET_FIELD.test(p.split('.').pop() ?? '') && v.length > 0) {
+      if (secret && v.length > 0) {
         redacted.push(p)
-        return '[redacted]'
+        return REDACTED
       }
-      if (KEYLIKE.test(v)) {
-        KEYLIKE.lastIndex = 0
-        redacted.push(p)
-        return v.replace(KEYLIKE, '[redacted]')
-      }
-      return v.length > 2000 ? `${v.slice(0, 2000)}…` : v
+      const { text, hit } = scrubString(v)
+      if (hit) redacted.push(p)
+      return text.length > 2000 ? `${text.slice(0, 2000)}…` : text
     }
-    if (Array.isArray(v)) return v.slice(0, 100).map((x, i) => walk(x, `${p}[${i}]`, depth + 1))
+    if (Array.isArray(v)) return v.slice(0, 100).map((x, i) => walk(x, `${p}[${i}]`, depth + 1, secret))
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {}
-      for (const [k, x] of Object.entries(v)) out[k] = walk(x, p ? `${p}.${k}` : k, depth + 1)
+      for (const [rawKey, x] of Object.entries(v)) {
+        // A key can hide in a property name too (e.g. a map keyed by API key).
+        const { text: k, hit } = scrubString(rawKey)
+        const childPath = p ? `${p}.${k}` : k
+        if (hit) redacted.push(childPath)
+        out[k] = walk(x, childPath, depth + 1, secret || hit || SECRET_FIELD.test(rawKey))
+      }
       return out
     }
     return v
   }
-  return { value: walk(value, path, 0), redacted }
+  return { value: walk(value, path, 0, false), redacted }
+}
+
+/** Scrubs a short label column (actor, action, subject): key-shaped runs become [redacted]. */
+function scrubLabel(v: string, max: number, redacted: string[], field: string): string {
+  const { text, hit } = scrubString(v)
+  if (hit) redacted.push(`(${field})`)
+  return text.slice(0, max)
 }
 
 export function openAuditLog(db: Database, now: () => number = Date.now): AuditLog {
@@ -77,15 +97,13 @@ export function openAuditLog(db: Database, now: () => number = Date.now): AuditL
   return {
     record(e) {
       const { value, redacted } = redactSecrets(e.details ?? {})
+      const actor = scrubLabel(String(e.actor), 100, redacted, 'actor')
+      const action = scrubLabel(String(e.action), 100, redacted, 'action')
+      const subjectType = scrubLabel(String(e.subjectType), 50, redacted, 'subjectType')
+      const subjectId =
+        e.subjectId == null ? null : scrubLabel(String(e.subjectId), 200, redacted, 'subjectId')
       const details = redacted.length > 0 ? { ...(value as object), _redacted: redacted } : value
-      insert.run(
-        now(),
-        e.actor.slice(0, 100),
-        e.action.slice(0, 100),
-        e.subjectType.slice(0, 50),
-        e.subjectId ?? null,
-        JSON.stringify(details),
-      )
+      insert.run(now(), actor, action, subjectType, subjectId, JSON.stringify(details))
     },
     list(q = {}) {
       const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 100)), 1000)

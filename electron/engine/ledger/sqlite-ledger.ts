@@ -80,6 +80,17 @@ export interface SqliteLedger extends Ledger {
   flush(): void
 }
 
+const SETTLED_STATUSES = new Set(['solved', 'failed', 'timed_out', 'cancelled', 'expired'])
+
+/** Checks an outcome at run time too: callers across IPC/JS boundaries are not held by the types. */
+function checkOutcome(o: SettleOutcome): void {
+  if (!o || !SETTLED_STATUSES.has(o.status))
+    throw new LedgerError(`cannot settle with status ${String((o as { status?: unknown })?.status)}`)
+  if (!Number.isFinite(o.endedAt) || !Number.isFinite(o.threadMs))
+    throw new LedgerError('endedAt and threadMs must be numbers')
+  if (o.status === 'solved' && !Number.isFinite(o.readyAt)) throw new LedgerError('readyAt must be a number')
+}
+
 export function openSqliteLedger(db: Database, options: { now?: () => number } = {}): SqliteLedger {
   const now = options.now ?? Date.now
   migrate(db, 'ledger', LEDGER_MIGRATIONS)
@@ -122,6 +133,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     db,
     begin(a: BeginAttempt) {
       return committer.write(() => {
+        if (!Number.isFinite(a.createdAt)) throw new LedgerError('createdAt must be a number')
         const existing = getRow(a.attemptId)
         if (existing) {
           if (existing.tenant_id !== a.tenantId)
@@ -159,6 +171,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
         const row = getRow(attemptId)
         if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
         if (row.status !== 'pending' && row.status !== 'submitted') return false
+        checkOutcome(o)
         if (o.status === 'solved') {
           if (!Number.isSafeInteger(o.costMicros) || !Number.isSafeInteger(o.priceMicros))
             throw new LedgerError('money must be integer micros')
