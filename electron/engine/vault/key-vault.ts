@@ -5,7 +5,7 @@
  * Buffers that are zeroed on lock; nothing but masked descriptions ever leaves this module, except through
  * readKeyForSolve, which only the main process's solver calls.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import type { DeviceKeyProtector } from './device-protector'
 import {
@@ -20,28 +20,37 @@ import {
   WrongPassphraseError,
 } from './errors'
 import {
-  canonical,
   deriveKek,
+  keyFingerprint,
   mac,
+  MAC_KEY_INFO,
   MINIMUM_KDF,
   open,
+  openEntry,
   RECOMMENDED_KDF,
   randomBase64,
   sameMac,
   seal,
-  subkey,
+  sealEntry,
+  withSubkey,
+  wrapAad,
+  type KdfCost,
   type ScryptParams,
 } from './vault-crypto'
 import {
   discardStaleTemp,
+  macInput,
+  readLocalState,
   readVaultFile,
-  readThrottle,
-  writeThrottle,
+  writeLocalState,
   writeVaultFileAtomic,
+  type LocalVaultState,
+  type VaultEntryRecord,
   type VaultFileV1,
   type WriteHooks,
 } from './vault-file'
 
+/** What anything outside the main process may know about a stored key. */
 export interface VaultEntryInfo {
   scope: 'platform' | 'tenant'
   tenantId: string | null
@@ -56,32 +65,36 @@ interface EntryPlain {
   key: string
   label: string
   last4: string
-  fingerprint: string
   createdAt: string
   updatedAt: string
 }
 
 export interface VaultOptions {
   now?: () => number
-  /** scrypt cost for new vaults and passphrase changes (default N=2^17, r=8, p=1). */
-  kdf?: { N: number; r: number; p: number }
+  /** scrypt cost for new vaults, passphrase changes and rotations (default N=2^17, r=8, p=1). */
+  kdf?: KdfCost
   /** Files with weaker parameters are refused on read (anti-downgrade). Default N=2^15, r=8, p=1. */
-  minimumKdf?: { N: number; r: number; p: number }
-  /** Only tests may go below the minimum. */
+  minimumKdf?: KdfCost
+  /** Only tests may go below the minimum (for the configured cost and for files read). */
   allowWeakKdfForTests?: boolean
+  /** Idle time after which the vault locks itself (undefined or 0: never). Checked every 10 s at most. */
   idleLockMs?: number
   hooks?: WriteHooks
   device?: DeviceKeyProtector
 }
 
 export const MIN_PASSPHRASE_LENGTH = 10
+export const MAX_PASSPHRASE_LENGTH = 1024
 const KEY_FORMAT = /^[A-Za-z0-9]{32}$/
+const IDLE_CHECK_MS = 10_000
+const MAX_DELAY_MS = 60_000
 
-function checkPassphrase(p: unknown): string {
+function checkNewPassphrase(p: unknown): string {
   if (typeof p !== 'string' || p.length < MIN_PASSPHRASE_LENGTH) {
     throw new VaultError(`The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long.`)
   }
-  if (p.length > 1024) throw new VaultError('The passphrase is longer than 1024 characters.')
+  if (p.length > MAX_PASSPHRASE_LENGTH)
+    throw new VaultError(`The passphrase is longer than ${MAX_PASSPHRASE_LENGTH} characters.`)
   return p
 }
 
@@ -95,8 +108,11 @@ function checkUpstreamKey(key: unknown): string {
 }
 
 function checkLabel(label: unknown): string {
-  const l = typeof label === 'string' ? label.trim() : ''
+  if (label !== undefined && typeof label !== 'string') throw new VaultError('The label must be text.')
+  const l = (label ?? '').trim()
   if (l.length > 80) throw new VaultError('The label is longer than 80 characters.')
+  if ([...l].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    throw new VaultError('The label contains control characters.')
   return l
 }
 
@@ -106,45 +122,51 @@ function checkTenantId(id: unknown): string {
   return id
 }
 
-const wrapAad = (file: Pick<VaultFileV1, 'vaultId' | 'kdf'>): string =>
-  `vault/v1/wrap|${file.vaultId}|${canonical(file.kdf)}`
-const entryAad = (scope: string, entryId: string): string => canonical({ v: 1, scope, entryId })
-const macContent = (file: VaultFileV1): string => {
-  const { mac: _mac, ...rest } = file
-  return canonical(rest)
+function belowMinimum(k: KdfCost, min: KdfCost): boolean {
+  return k.N < min.N || k.r < min.r || k.p < min.p
 }
 
 export class KeyVault {
   private file: VaultFileV1 | undefined
   private dek: Buffer | undefined
-  private failures = 0
-  private deviceInvalidated = false
-  private blockedUntil = 0
+  private local: LocalVaultState = { failures: 0, blockedUntil: 0, deviceRevoked: false }
   private lastActive = 0
   private idleTimer: NodeJS.Timeout | undefined
+  /** Passphrase work runs one at a time, so parallel guesses cannot slip past the throttle. */
+  private queue: Promise<unknown> = Promise.resolve()
   private readonly lockListeners = new Set<(reason: string) => void>()
   private readonly now: () => number
+  private readonly minimum: KdfCost
+  private readonly cost: KdfCost
 
   private constructor(
     readonly path: string,
     private readonly options: VaultOptions,
   ) {
     this.now = options.now ?? Date.now
-    const min = options.minimumKdf ?? MINIMUM_KDF
-    const kdf = options.kdf ?? RECOMMENDED_KDF
-    if (!options.allowWeakKdfForTests && (kdf.N < min.N || kdf.r < min.r || kdf.p < min.p)) {
+    this.minimum = options.minimumKdf ?? MINIMUM_KDF
+    this.cost = options.kdf ?? RECOMMENDED_KDF
+    if (!options.allowWeakKdfForTests && belowMinimum(this.cost, this.minimum)) {
       throw new WeakKdfError('The configured key-derivation cost is below the minimum.')
     }
   }
 
-  /** Opens the vault at `path` (which may not exist yet: then `exists()` is false and `create` makes it). */
+  /**
+   * Opens the vault at `path` without unlocking it (reads and checks the header). The file may not exist yet: then
+   * `exists()` is false and `create` makes it. A damaged or downgraded file throws and is left exactly as it is.
+   */
   static open(path: string, options: VaultOptions = {}): KeyVault {
     const v = new KeyVault(path, options)
     discardStaleTemp(path)
-    const throttle = readThrottle(path)
-    v.failures = throttle.failures
-    v.blockedUntil = throttle.blockedUntil
+    v.local = readLocalState(path)
     if (existsSync(path)) v.file = v.checkedHeader(readVaultFile(path))
+    return v
+  }
+
+  /** Creates the vault file (first run) and leaves it unlocked. */
+  static async create(path: string, passphrase: string, options: VaultOptions = {}): Promise<KeyVault> {
+    const v = KeyVault.open(path, options)
+    await v.create(passphrase)
     return v
   }
 
@@ -163,126 +185,129 @@ export class KeyVault {
   }
 
   private checkedHeader(file: VaultFileV1): VaultFileV1 {
-    const min = this.options.minimumKdf ?? MINIMUM_KDF
-    const k = file.kdf
-    if (!this.options.allowWeakKdfForTests && (k.N < min.N || k.r < min.r || k.p < min.p)) {
+    if (!this.options.allowWeakKdfForTests && belowMinimum(file.kdf, this.minimum)) {
       throw new WeakKdfError(
         'The vault file asks for a weaker key derivation than this app accepts (possible downgrade attack). It was not opened.',
       )
     }
-    if (k.N > 2 ** 22 || k.r > 32 || k.p > 16) throw new VaultDamagedError('key-derivation cost out of range')
     return file
   }
 
   async create(passphrase: string): Promise<void> {
-    if (this.file || existsSync(this.path)) throw new VaultExistsError()
-    checkPassphrase(passphrase)
-    const kdfCost = this.options.kdf ?? RECOMMENDED_KDF
-    const at = new Date(this.now()).toISOString()
-    const dek = randomBytes(32)
-    const kdf: ScryptParams = { name: 'scrypt', ...kdfCost, salt: randomBase64(16) }
-    const vaultId = randomBytes(16).toString('hex')
-    const kek = await deriveKek(passphrase, kdf)
-    const file: VaultFileV1 = {
-      format: 'captchadesk-vault',
-      version: 1,
-      vaultId,
-      kdf,
-      wrappedDek: seal(kek, dek, wrapAad({ vaultId, kdf })),
-      deviceUnlock: null,
-      entries: [],
-      createdAt: at,
-      updatedAt: at,
-      mac: '',
-    }
-    kek.fill(0)
-    this.persist(file, dek)
-    this.dek = dek
-    this.activity()
+    return this.serial(async () => {
+      if (this.file || existsSync(this.path)) throw new VaultExistsError()
+      checkNewPassphrase(passphrase)
+      const at = new Date(this.now()).toISOString()
+      const dek = randomBytes(32)
+      const kdf: ScryptParams = { name: 'scrypt', ...this.cost, salt: randomBase64(16) }
+      const vaultId = randomBytes(16).toString('hex')
+      const kek = await deriveKek(passphrase, kdf)
+      if (this.file || existsSync(this.path)) {
+        kek.fill(0)
+        dek.fill(0)
+        throw new VaultExistsError()
+      }
+      const file: VaultFileV1 = {
+        format: 'captchadesk-vault',
+        version: 1,
+        vaultId,
+        kdf,
+        wrappedDek: seal(kek, dek, wrapAad({ vaultId, kdf })),
+        deviceUnlock: null,
+        entries: [],
+        createdAt: at,
+        updatedAt: at,
+        mac: '',
+      }
+      kek.fill(0)
+      try {
+        this.persist(file, dek)
+      } catch (err) {
+        dek.fill(0)
+        throw err
+      }
+      this.setDek(dek)
+    })
   }
 
+  /** Unlocks with the passphrase. Throws WrongPassphraseError, VaultThrottledError or VaultDamagedError. */
   async unlock(passphrase: string): Promise<void> {
-    const file = this.requireFile()
-    const wait = this.blockedUntil - this.now()
-    if (wait > 0) throw new VaultThrottledError(wait)
-    const miss = (): WrongPassphraseError => {
-      this.failures++
-      // Growing delays: none for the first two misses, then 1 s, 2 s, 4 s … up to a minute.
-      if (this.failures >= 3)
-        this.blockedUntil = this.now() + Math.min(60_000, 1_000 * 2 ** (this.failures - 3))
-      // Kept beside the vault (never in it), so a restart does not reset the delay.
-      writeThrottle(this.path, { failures: this.failures, blockedUntil: this.blockedUntil })
-      return new WrongPassphraseError()
-    }
-    if (typeof passphrase !== 'string' || passphrase.length === 0 || passphrase.length > 1024) throw miss()
-    let kek: Buffer
-    try {
-      kek = await deriveKek(passphrase, file.kdf)
-    } catch {
-      throw new VaultDamagedError('key derivation failed')
-    }
-    let dek: Buffer
-    try {
-      dek = open(kek, file.wrappedDek, wrapAad(file))
-    } catch {
-      throw miss()
-    } finally {
-      kek.fill(0)
-    }
-    this.verifyWhole(file, dek)
-    if (this.failures > 0) writeThrottle(this.path, { failures: 0, blockedUntil: 0 })
-    this.failures = 0
-    this.blockedUntil = 0
-    this.dek = dek
-    const d = this.options.device
-    if (
-      file.deviceUnlock &&
-      (this.deviceInvalidated || (d && d.isAvailable() && d.backend() !== file.deviceUnlock.backend))
-    ) {
-      this.persist({ ...file, deviceUnlock: null }, dek)
-      this.deviceInvalidated = false
-    }
-    this.activity()
+    return this.serial(async () => {
+      const file = this.requireFile()
+      const dek = await this.unwrapWithPassphrase(file, passphrase)
+      const d = this.options.device
+      const du = file.deviceUnlock
+      if (du && (this.local.deviceRevoked || (d?.isAvailable() && d.backend() !== du.backend))) {
+        // The keystore backend changed: the device wrap is worthless now; drop it from the file (as it is now).
+        this.persist({ ...this.requireFile(), deviceUnlock: null }, dek)
+        this.saveLocal({ deviceRevoked: false })
+      }
+      this.setDek(dek)
+    })
   }
 
   /** Unlocks with the OS keystore, if it was enabled on this device and its backend has not changed. */
   async unlockWithDevice(): Promise<void> {
     const file = this.requireFile()
     const d = this.options.device
-    if (!file.deviceUnlock) throw new DeviceUnlockError('Device unlock is not enabled for this vault.')
+    const du = file.deviceUnlock
+    if (!du) throw new DeviceUnlockError('Device unlock is not enabled for this vault.')
+    if (this.local.deviceRevoked)
+      throw new DeviceUnlockError(
+        'Device unlock was turned off because the system keystore changed. Unlock with the passphrase.',
+      )
     if (!d || !d.isAvailable())
       throw new DeviceUnlockError('The system keystore is not available; unlock with the passphrase.')
-    if (d.backend() !== file.deviceUnlock.backend) {
-      // Invalidated: removed from the file at the next passphrase unlock (the file's MAC needs the data key).
-      this.deviceInvalidated = true
+    if (d.backend() !== du.backend) {
+      // Invalidated for good (kept beside the vault, since rewriting the file needs the data key); the stale
+      // record is removed from the file at the next passphrase unlock.
+      this.saveLocal({ deviceRevoked: true })
       throw new DeviceUnlockError(
-        'The system keystore changed since device unlock was enabled; it was turned off. Unlock with the passphrase.',
+        'The system keystore changed since device unlock was enabled, so device unlock was turned off. Unlock with the passphrase.',
       )
     }
     let dek: Buffer
     try {
-      dek = d.unprotect(Buffer.from(file.deviceUnlock.wrapped, 'base64'))
-      if (dek.length !== 32) throw new Error('length')
+      dek = d.unprotect(Buffer.from(du.wrappedDek, 'base64'))
     } catch {
       throw new DeviceUnlockError('The system keystore could not open the vault; unlock with the passphrase.')
     }
-    this.verifyWhole(file, dek)
-    this.dek = dek
-    this.activity()
+    if (dek.length !== 32) {
+      dek.fill(0)
+      throw new DeviceUnlockError('The system keystore could not open the vault; unlock with the passphrase.')
+    }
+    try {
+      this.verifyWhole(file, dek)
+    } catch (err) {
+      dek.fill(0)
+      throw err
+    }
+    this.setDek(dek)
   }
 
+  /** Also wraps the data key with the OS keystore. Refused on Linux's basic_text backend (no protection). */
   enableDeviceUnlock(): void {
     const dek = this.requireDek()
     const d = this.options.device
-    if (!d || !d.isAvailable())
-      throw new DeviceUnlockError('No system keystore is available on this machine.')
-    if (d.backend() === 'basic_text') {
+    if (d && d.backend() === 'basic_text') {
       throw new DeviceUnlockError(
         'This Linux session has no secret store (basic_text backend); device unlock would not protect anything, so it is refused.',
       )
     }
-    const wrapped = d.protect(dek).toString('base64')
-    this.persist({ ...this.requireFile(), deviceUnlock: { backend: d.backend(), wrapped } }, dek)
+    if (!d || !d.isAvailable())
+      throw new DeviceUnlockError('No system keystore is available on this machine.')
+    const backend = d.backend()
+    let wrapped: Buffer
+    try {
+      wrapped = d.protect(dek)
+    } catch {
+      throw new DeviceUnlockError('The system keystore refused to store the key.')
+    }
+    this.persist(
+      { ...this.requireFile(), deviceUnlock: { backend, wrappedDek: wrapped.toString('base64') } },
+      dek,
+    )
+    this.saveLocal({ deviceRevoked: false })
   }
 
   disableDeviceUnlock(): void {
@@ -290,16 +315,23 @@ export class KeyVault {
   }
 
   deviceUnlockEnabled(): boolean {
-    return this.file?.deviceUnlock != null
+    return this.file?.deviceUnlock != null && !this.local.deviceRevoked
   }
 
+  /** Zeroes the data key and forgets it. Every key read fails until the next unlock. */
   lock(reason = 'locked'): void {
     if (this.idleTimer) clearInterval(this.idleTimer)
     this.idleTimer = undefined
     if (!this.dek) return
     this.dek.fill(0)
     this.dek = undefined
-    for (const l of this.lockListeners) l(reason)
+    for (const l of this.lockListeners) {
+      try {
+        l(reason)
+      } catch {
+        // a listener's failure must not keep the vault from locking or the others from hearing of it
+      }
+    }
   }
 
   onLock(listener: (reason: string) => void): () => void {
@@ -312,88 +344,86 @@ export class KeyVault {
     this.options.idleLockMs = ms
     if (this.idleTimer) clearInterval(this.idleTimer)
     this.idleTimer = undefined
-    if (this.dek) this.activity()
+    if (this.dek) this.startIdleTimer()
   }
 
-  /** Marks activity (resets the idle timer). */
+  /** Marks operator activity (resets the idle timer). */
   touch(): void {
     if (this.dek) this.lastActive = this.now()
   }
 
-  /** Locks if idle for longer than idleLockMs (checked every 10 s; tests call it directly). */
+  /** Locks if idle for idleLockMs or longer (the timer calls this every 10 s; tests call it directly). */
   checkIdle(): void {
     const idle = this.options.idleLockMs
     if (this.dek && idle !== undefined && idle > 0 && this.now() - this.lastActive >= idle) this.lock('idle')
   }
 
+  /**
+   * Re-wraps the data key under a new passphrase (new salt, current KDF cost); no entry is touched. One atomic
+   * rename: after a crash either the old or the new passphrase works, never neither.
+   */
   async changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void> {
-    checkPassphrase(newPassphrase)
-    const file = this.requireFile()
-    const oldKek = await deriveKek(oldPassphrase, file.kdf)
-    let dek: Buffer
-    try {
-      dek = open(oldKek, file.wrappedDek, wrapAad(file))
-    } catch {
-      throw new WrongPassphraseError()
-    } finally {
-      oldKek.fill(0)
-    }
-    const kdf: ScryptParams = {
-      name: 'scrypt',
-      ...(this.options.kdf ?? RECOMMENDED_KDF),
-      salt: randomBase64(16),
-    }
-    const kek = await deriveKek(newPassphrase, kdf)
-    const next: VaultFileV1 = {
-      ...file,
-      kdf,
-      wrappedDek: seal(kek, dek, wrapAad({ vaultId: file.vaultId, kdf })),
-    }
-    kek.fill(0)
-    // Only the wrap changes; entries are untouched. One atomic rename: old or new passphrase works, never neither.
-    this.persist(next, dek)
-    dek.fill(0)
+    checkNewPassphrase(newPassphrase)
+    return this.serial(async () => {
+      const dek = await this.unwrapWithPassphrase(this.requireFile(), oldPassphrase)
+      try {
+        const kdf: ScryptParams = { name: 'scrypt', ...this.cost, salt: randomBase64(16) }
+        const kek = await deriveKek(newPassphrase, kdf)
+        // Built from the file as it is now (a key may have been set while scrypt ran); the data key is unchanged.
+        const file = this.requireFile()
+        const next: VaultFileV1 = {
+          ...file,
+          kdf,
+          wrappedDek: seal(kek, dek, wrapAad({ vaultId: file.vaultId, kdf })),
+        }
+        kek.fill(0)
+        this.persist(next, dek)
+      } finally {
+        dek.fill(0)
+      }
+    })
   }
 
-  /** Re-encrypts every entry under a fresh data key (after a suspected compromise), in one atomic write. */
+  /**
+   * Re-encrypts every entry under a fresh data key (after a suspected compromise), in one atomic write. The device
+   * wrap is renewed when the keystore is still the same, else dropped. The vault stays locked if it was locked.
+   */
   async rotateDataKey(passphrase: string): Promise<void> {
-    const file = this.requireFile()
-    const kek = await deriveKek(passphrase, file.kdf)
-    let oldDek: Buffer
-    try {
-      oldDek = open(kek, file.wrappedDek, wrapAad(file))
-    } catch {
-      kek.fill(0)
-      throw new WrongPassphraseError()
-    }
-    this.verifyWhole(file, oldDek)
-    const newDek = randomBytes(32)
-    const entries = file.entries.map((e) => {
-      const plain = open(
-        subkey(oldDek, file.vaultId, `entry/v1/${e.scope}`),
-        e.sealed,
-        entryAad(e.scope, e.entryId),
-      )
-      const sealed = seal(
-        subkey(newDek, file.vaultId, `entry/v1/${e.scope}`),
-        plain,
-        entryAad(e.scope, e.entryId),
-      )
-      plain.fill(0)
-      return { ...e, sealed }
+    return this.serial(async () => {
+      const oldDek = await this.unwrapWithPassphrase(this.requireFile(), passphrase)
+      const newDek = randomBytes(32)
+      try {
+        const kdf: ScryptParams = { name: 'scrypt', ...this.cost, salt: randomBase64(16) }
+        const kek = await deriveKek(passphrase, kdf)
+        // Everything below is synchronous, so no other change can slip in between reading and writing.
+        const file = this.requireFile()
+        this.verifyWhole(file, oldDek)
+        const entries = file.entries.map((e) => {
+          const plain = openEntry(oldDek, file.vaultId, e.scope, e.entryId, e.sealed)
+          try {
+            return { ...e, sealed: sealEntry(newDek, file.vaultId, e.scope, e.entryId, plain) }
+          } finally {
+            plain.fill(0)
+          }
+        })
+        const next: VaultFileV1 = {
+          ...file,
+          kdf,
+          entries,
+          wrappedDek: seal(kek, newDek, wrapAad({ vaultId: file.vaultId, kdf })),
+          deviceUnlock: this.rewrapForDevice(file, newDek),
+        }
+        kek.fill(0)
+        this.persist(next, newDek)
+      } catch (err) {
+        newDek.fill(0)
+        throw err
+      } finally {
+        oldDek.fill(0)
+      }
+      if (this.dek) this.setDek(newDek)
+      else newDek.fill(0)
     })
-    const next: VaultFileV1 = {
-      ...file,
-      entries,
-      wrappedDek: seal(kek, newDek, wrapAad(file)),
-      deviceUnlock: null,
-    }
-    kek.fill(0)
-    oldDek.fill(0)
-    this.persist(next, newDek)
-    this.dek?.fill(0)
-    this.dek = newDek
-    this.activity()
   }
 
   setPlatformKey(key: string, label = 'Platform key'): VaultEntryInfo {
@@ -416,9 +446,10 @@ export class KeyVault {
   describe(): VaultEntryInfo[] {
     const dek = this.requireDek()
     const file = this.requireFile()
-    return file.entries.map((e) => this.info(e.scope, this.openEntry(dek, file, e)))
+    return file.entries.map((e) => this.info(e.scope, this.openPlain(dek, file, e)))
   }
 
+  /** Whether a key is stored for the scope (the scopes are not secret: they are in the file in clear). */
   hasKey(scope: { tenantId: string } | 'platform'): boolean {
     const file = this.requireFile()
     const s = scope === 'platform' ? 'platform' : `tenant:${scope.tenantId}`
@@ -426,8 +457,9 @@ export class KeyVault {
   }
 
   /**
-   * For the solver, inside the main process only. Own-mode tenants use their own key (never silently the platform
-   * key); shared-mode tenants use the platform key.
+   * For the solver, inside the main process only. The tenant's key mode decides: 'own' uses the tenant's key and
+   * never silently falls back to the platform key; 'shared' uses the platform key.
+   * `touch: false` for reads that are not operator activity (scheduled checks), so they do not hold auto-lock off.
    */
   readKeyForSolve(
     tenantId: string,
@@ -436,18 +468,19 @@ export class KeyVault {
   ): { key: string; fingerprint: string } {
     const dek = this.requireDek()
     const file = this.requireFile()
+    if (keyMode !== 'own' && keyMode !== 'shared') throw new VaultError('Unknown key mode.')
     const scope = keyMode === 'own' ? `tenant:${checkTenantId(tenantId)}` : 'platform'
     const e = file.entries.find((x) => x.scope === scope)
     if (!e) {
       throw new NoKeyError(
         keyMode === 'own'
-          ? 'This tenant uses its own upstream key, and none is set. Set it in the tenant’s key settings.'
+          ? 'This tenant uses its own upstream key, and none is set (tenant has no key of its own). Set it in the tenant’s key settings.'
           : 'No platform key is set. Add one in Settings.',
       )
     }
-    const plain = this.openEntry(dek, file, e)
+    const plain = this.openPlain(dek, file, e)
     if (options.touch !== false) this.touch()
-    return { key: plain.key, fingerprint: plain.fingerprint }
+    return { key: plain.key, fingerprint: keyFingerprint(plain.key) }
   }
 
   private setEntry(scope: string, rawKey: string, rawLabel: string): VaultEntryInfo {
@@ -457,18 +490,16 @@ export class KeyVault {
     const file = this.requireFile()
     const at = new Date(this.now()).toISOString()
     const existing = file.entries.find((e) => e.scope === scope)
-    const createdAt = existing ? this.openEntry(dek, file, existing).createdAt : at
-    const fingerprint = createHmac('sha256', subkey(dek, file.vaultId, 'fingerprint/v1'))
-      .update(key)
-      .digest('hex')
-      .slice(0, 12)
-    const plain: EntryPlain = { key, label, last4: key.slice(-4), fingerprint, createdAt, updatedAt: at }
+    const createdAt = existing ? this.openPlain(dek, file, existing).createdAt : at
+    const plain: EntryPlain = { key, label, last4: key.slice(-4), createdAt, updatedAt: at }
     const entryId = randomUUID()
-    const sealed = seal(
-      subkey(dek, file.vaultId, `entry/v1/${scope}`),
-      Buffer.from(JSON.stringify(plain), 'utf8'),
-      entryAad(scope, entryId),
-    )
+    const bytes = Buffer.from(JSON.stringify(plain), 'utf8')
+    let sealed: VaultEntryRecord['sealed']
+    try {
+      sealed = sealEntry(dek, file.vaultId, scope, entryId, bytes)
+    } finally {
+      bytes.fill(0)
+    }
     const entries = [...file.entries.filter((e) => e.scope !== scope), { entryId, scope, sealed }]
     this.persist({ ...file, entries }, dek)
     this.touch()
@@ -484,21 +515,27 @@ export class KeyVault {
     return true
   }
 
-  private openEntry(dek: Buffer, file: VaultFileV1, e: VaultFileV1['entries'][number]): EntryPlain {
+  private openPlain(dek: Buffer, file: VaultFileV1, e: VaultEntryRecord): EntryPlain {
+    let bytes: Buffer | undefined
     try {
-      const plain = JSON.parse(
-        open(
-          subkey(dek, file.vaultId, `entry/v1/${e.scope}`),
-          e.sealed,
-          entryAad(e.scope, e.entryId),
-        ).toString('utf8'),
-      ) as EntryPlain
-      if (typeof plain.key !== 'string') throw new Error('shape')
-      return plain
+      bytes = openEntry(dek, file.vaultId, e.scope, e.entryId, e.sealed)
+      const p = JSON.parse(bytes.toString('utf8')) as Partial<EntryPlain>
+      if (
+        typeof p.key !== 'string' ||
+        !KEY_FORMAT.test(p.key) ||
+        typeof p.label !== 'string' ||
+        typeof p.last4 !== 'string' ||
+        typeof p.createdAt !== 'string' ||
+        typeof p.updatedAt !== 'string'
+      )
+        throw new Error('shape')
+      return { key: p.key, label: p.label, last4: p.last4, createdAt: p.createdAt, updatedAt: p.updatedAt }
     } catch {
       throw new VaultDamagedError(
-        `an entry does not belong where it is (${e.scope === 'platform' ? 'platform' : 'tenant'} entry)`,
+        `an entry does not open where it is (${e.scope === 'platform' ? 'platform' : 'tenant'} entry)`,
       )
+    } finally {
+      bytes?.fill(0)
     }
   }
 
@@ -509,32 +546,125 @@ export class KeyVault {
       tenantId: isPlatform ? null : scope.slice('tenant:'.length),
       label: p.label,
       last4: p.last4,
-      fingerprint: p.fingerprint,
+      fingerprint: keyFingerprint(p.key),
       createdAt: p.createdAt,
       updatedAt: p.updatedAt,
     }
   }
 
-  /** Checks the file's MAC and that every entry opens where it sits. */
+  /** Checks the file's HMAC and that every entry opens where it sits. Does not zero `dek`. */
   private verifyWhole(file: VaultFileV1, dek: Buffer): void {
-    const expected = mac(subkey(dek, file.vaultId, 'vault/v1/mac'), macContent(file))
-    if (!sameMac(expected, file.mac)) {
-      dek.fill(0)
-      throw new VaultDamagedError('its integrity check failed')
-    }
+    const expected = withSubkey(dek, file.vaultId, MAC_KEY_INFO, (k) => mac(k, macInput(file)))
+    if (!sameMac(expected, file.mac)) throw new VaultDamagedError('its integrity check failed')
     const scopes = new Set<string>()
+    const ids = new Set<string>()
     for (const e of file.entries) {
       if (scopes.has(e.scope)) throw new VaultDamagedError('two entries for one owner')
+      if (ids.has(e.entryId)) throw new VaultDamagedError('two entries with one id')
       scopes.add(e.scope)
-      this.openEntry(dek, file, e)
+      ids.add(e.entryId)
+      this.openPlain(dek, file, e)
+    }
+  }
+
+  /**
+   * Derives the KEK, unwraps the data key and verifies the whole file with it. Wrong passphrases are counted and
+   * delayed (0, 0, 1, 2, 4 … 60 s); the vault file itself is never written because of a failure.
+   */
+  private async unwrapWithPassphrase(file: VaultFileV1, passphrase: unknown): Promise<Buffer> {
+    const wait = this.local.blockedUntil - this.now()
+    if (wait > 0) throw new VaultThrottledError(wait)
+    if (
+      typeof passphrase !== 'string' ||
+      passphrase.length === 0 ||
+      passphrase.length > MAX_PASSPHRASE_LENGTH
+    )
+      throw this.miss()
+    let kek: Buffer
+    try {
+      kek = await deriveKek(passphrase, file.kdf)
+    } catch {
+      throw new VaultDamagedError('its key derivation failed')
+    }
+    let dek: Buffer
+    try {
+      dek = open(kek, file.wrappedDek, wrapAad(file))
+    } catch {
+      throw this.miss()
+    } finally {
+      kek.fill(0)
+    }
+    if (dek.length !== 32) {
+      dek.fill(0)
+      throw new VaultDamagedError('the data key has the wrong length')
+    }
+    if (this.local.failures > 0 || this.local.blockedUntil > 0)
+      this.saveLocal({ failures: 0, blockedUntil: 0 })
+    try {
+      this.verifyWhole(file, dek)
+    } catch (err) {
+      dek.fill(0)
+      throw err
+    }
+    return dek
+  }
+
+  private miss(): WrongPassphraseError {
+    const failures = this.local.failures + 1
+    // Growing delays: none for the first two misses, then 1 s, 2 s, 4 s … up to a minute.
+    const blockedUntil =
+      failures >= 3 ? this.now() + Math.min(MAX_DELAY_MS, 1_000 * 2 ** Math.min(failures - 3, 16)) : 0
+    try {
+      this.saveLocal({ failures, blockedUntil })
+    } catch {
+      // the delay still holds in memory for this process
+    }
+    return new WrongPassphraseError()
+  }
+
+  private saveLocal(patch: Partial<LocalVaultState>): void {
+    this.local = { ...this.local, ...patch }
+    writeLocalState(this.path, this.local)
+  }
+
+  private rewrapForDevice(file: VaultFileV1, newDek: Buffer): VaultFileV1['deviceUnlock'] {
+    const d = this.options.device
+    const du = file.deviceUnlock
+    if (!du || this.local.deviceRevoked || !d || !d.isAvailable() || d.backend() !== du.backend) return null
+    if (du.backend === 'basic_text') return null
+    try {
+      return { backend: du.backend, wrappedDek: d.protect(newDek).toString('base64') }
+    } catch {
+      return null
     }
   }
 
   private persist(next: VaultFileV1, dek: Buffer): void {
     const stamped: VaultFileV1 = { ...next, updatedAt: new Date(this.now()).toISOString(), mac: '' }
-    stamped.mac = mac(subkey(dek, stamped.vaultId, 'vault/v1/mac'), macContent(stamped))
+    stamped.mac = withSubkey(dek, stamped.vaultId, MAC_KEY_INFO, (k) => mac(k, macInput(stamped)))
     writeVaultFileAtomic(this.path, stamped, this.options.hooks)
     this.file = stamped
+  }
+
+  private setDek(dek: Buffer): void {
+    if (this.dek && this.dek !== dek) this.dek.fill(0)
+    this.dek = dek
+    this.lastActive = this.now()
+    this.startIdleTimer()
+  }
+
+  private startIdleTimer(): void {
+    const idle = this.options.idleLockMs
+    if (idle !== undefined && idle > 0 && !this.idleTimer) {
+      this.idleTimer = setInterval(() => this.checkIdle(), Math.min(IDLE_CHECK_MS, idle))
+      this.idleTimer.unref?.()
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => undefined)
+    return run
   }
 
   private requireFile(): VaultFileV1 {
@@ -545,14 +675,5 @@ export class KeyVault {
   private requireDek(): Buffer {
     if (!this.dek) throw new VaultLockedError()
     return this.dek
-  }
-
-  private activity(): void {
-    this.lastActive = this.now()
-    const idle = this.options.idleLockMs
-    if (idle !== undefined && idle > 0 && !this.idleTimer) {
-      this.idleTimer = setInterval(() => this.checkIdle(), Math.min(10_000, idle))
-      this.idleTimer.unref()
-    }
   }
 }
