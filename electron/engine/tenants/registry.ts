@@ -40,7 +40,14 @@ export interface TenantRegistry {
 const MIGRATIONS: Array<(data: Record<string, unknown>) => Record<string, unknown>> = [
   (data) => {
     const tenants = (data.tenants ?? {}) as Record<string, Record<string, unknown>>
+    const epoch = new Date(0).toISOString()
     for (const t of Object.values(tenants)) {
+      t.status ??= 'active'
+      t.keyMode ??= 'shared'
+      t.limits ??= {}
+      t.timezone ??= 'UTC'
+      t.createdAt ??= epoch
+      t.updatedAt ??= t.createdAt
       t.shareWeight ??= 1
       t.alertThresholds ??= { percents: DEFAULT_ALERT_PERCENTS }
       t.notes ??= ''
@@ -80,10 +87,11 @@ export function createTenantRegistry(options: {
         additionalProperties: { type: 'object', required: ['id', 'name', 'status'] },
       },
     },
-    defaults: { schemaVersion: TENANTS_SCHEMA_VERSION, tenants: {} },
+    // No schemaVersion default: conf would write it into an unversioned early file before we could migrate it.
+    defaults: { tenants: {} } as StoreShape,
   })
-  // Our own migrations (conf's semver migrations are documented as buggy).
-  let version = store.get('schemaVersion')
+  // Our own migrations (conf's semver migrations are documented as buggy). A file without a version is version 0.
+  let version = store.has('schemaVersion') ? store.get('schemaVersion') : 0
   if (version > TENANTS_SCHEMA_VERSION)
     throw new Error(`tenants.json is from a newer CaptchaDesk (schema ${version}); update the app.`)
   if (version < TENANTS_SCHEMA_VERSION) {
@@ -96,6 +104,9 @@ export function createTenantRegistry(options: {
   // conf re-reads its file on every get; we are the only writer, so keep the parsed copy (hot path of every solve).
   let cache: Record<string, Tenant> = store.get('tenants')
   const all = (): Record<string, Tenant> => cache
+  // Own properties only: ids like "__proto__" or "toString" from IPC must not reach Object.prototype.
+  const lookup = (id: unknown): Tenant | undefined =>
+    typeof id === 'string' && Object.hasOwn(cache, id) ? cache[id] : undefined
   const save = (t: Tenant): void => {
     const next = { ...cache, [t.id]: t }
     store.set('tenants', next)
@@ -103,7 +114,7 @@ export function createTenantRegistry(options: {
     for (const l of listeners) l(t)
   }
   const mustGet = (id: string): Tenant => {
-    const t = typeof id === 'string' ? all()[id] : undefined
+    const t = lookup(id)
     if (!t) throw new NotFoundError(`No tenant with id "${String(id as unknown).slice(0, 40)}".`)
     return t
   }
@@ -191,7 +202,7 @@ export function createTenantRegistry(options: {
     suspend: (id, actor) => setStatus(id, 'suspended', actor, 'tenant.suspend'),
     resume: (id, actor) => setStatus(id, 'active', actor, 'tenant.resume'),
     delete: (id, actor) => setStatus(id, 'deleted', actor, 'tenant.delete'),
-    get: (id) => (typeof id === 'string' ? all()[id] : undefined),
+    get: (id) => lookup(id),
     list: ({ includeDeleted = false } = {}) =>
       Object.values(all())
         .filter((t) => includeDeleted || t.status !== 'deleted')
