@@ -122,7 +122,7 @@ export function parseVaultFile(text: string): VaultFileV1 {
   ) {
     throw new VaultDamagedError('bad key-derivation header')
   }
-  if (scryptMemory(kdf as ScryptParams) > MAX_KDF_MEMORY || kdf.p! > 16)
+  if (scryptMemory(kdf as ScryptParams) > MAX_KDF_MEMORY || kdf.r! > 32 || kdf.p! > 16)
     throw new VaultDamagedError('key-derivation cost out of range')
   if (typeof v.vaultId !== 'string' || !/^[0-9a-f]{32}$/.test(v.vaultId))
     throw new VaultDamagedError('bad vault id')
