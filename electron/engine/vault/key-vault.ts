@@ -276,8 +276,14 @@ export class KeyVault {
       dek.fill(0)
       throw new DeviceUnlockError('The system keystore could not open the vault; unlock with the passphrase.')
     }
+    if (!this.macMatches(file, dek)) {
+      dek.fill(0)
+      throw new DeviceUnlockError(
+        'The system keystore gave a key that does not open this vault; unlock with the passphrase.',
+      )
+    }
     try {
-      this.verifyWhole(file, dek)
+      this.verifyEntries(file, dek)
     } catch (err) {
       dek.fill(0)
       throw err
@@ -554,8 +560,16 @@ export class KeyVault {
 
   /** Checks the file's HMAC and that every entry opens where it sits. Does not zero `dek`. */
   private verifyWhole(file: VaultFileV1, dek: Buffer): void {
+    if (!this.macMatches(file, dek)) throw new VaultDamagedError('its integrity check failed')
+    this.verifyEntries(file, dek)
+  }
+
+  private macMatches(file: VaultFileV1, dek: Buffer): boolean {
     const expected = withSubkey(dek, file.vaultId, MAC_KEY_INFO, (k) => mac(k, macInput(file)))
-    if (!sameMac(expected, file.mac)) throw new VaultDamagedError('its integrity check failed')
+    return sameMac(expected, file.mac)
+  }
+
+  private verifyEntries(file: VaultFileV1, dek: Buffer): void {
     const scopes = new Set<string>()
     const ids = new Set<string>()
     for (const e of file.entries) {
