@@ -1,6 +1,7 @@
 /** Channel and event names only: tiny, so the sandboxed preload can import it without zod. */
 export const CHANNELS = [
   'app.status',
+  'vault.status',
   'vault.create',
   'vault.unlock',
   'vault.lock',
@@ -13,12 +14,14 @@ export const CHANNELS = [
   'vault.setTenantKey',
   'vault.removeTenantKey',
   'tenants.list',
+  'tenants.get',
   'tenants.create',
   'tenants.update',
   'tenants.suspend',
   'tenants.resume',
   'tenants.delete',
   'solve.test',
+  'solve.cancel',
   'usage.dashboard',
   'usage.byDay',
   'balances.check',
@@ -26,6 +29,7 @@ export const CHANNELS = [
   'billing.preview',
   'billing.export',
   'alerts.list',
+  'alerts.ack',
   'audit.list',
   'settings.get',
   'settings.update',
@@ -33,6 +37,7 @@ export const CHANNELS = [
   'gateway.start',
   'gateway.stop',
   'gateway.issueKey',
+  'gateway.rotateKey',
   'gateway.revokeKey',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
@@ -53,6 +58,7 @@ export function isChannel(value: unknown): value is Channel {
 /** Channels the console polls on its own (dashboard refresh): they do not count as operator activity for auto-lock. */
 export const PASSIVE_CHANNELS: readonly Channel[] = [
   'app.status',
+  'vault.status',
   'usage.dashboard',
   'usage.byDay',
   'alerts.list',

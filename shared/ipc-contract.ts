@@ -116,6 +116,7 @@ const alert = z.object({
   resolvedAt: z.number().nullable(),
   value: z.number(),
   message: z.string(),
+  acknowledgedAt: z.number().nullable(),
 })
 const auditEntry = z.object({
   id: z.number(),
@@ -132,6 +133,14 @@ const gatewayStatus = z.object({
   port: z.number().nullable(),
   allowLan: z.boolean(),
 })
+
+const gatewayKeyInfo = z.object({
+  tenantId: z.string(),
+  last4: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number().nullable(),
+})
+const issuedGatewayKey = z.object({ key: z.string().length(32), info: gatewayKeyInfo })
 
 const vaultStatus = z.object({
   exists: z.boolean(),
@@ -160,6 +169,7 @@ export const contract = {
       version: z.string(),
     }),
   },
+  'vault.status': { input: empty, output: vaultStatus },
   'vault.create': {
     input: z.object({ passphrase: z.string().min(10, 'at least 10 characters').max(1024) }).strict(),
     output: vaultStatus,
@@ -194,6 +204,7 @@ export const contract = {
       .strict(),
     output: z.array(tenantSchema),
   },
+  'tenants.get': { input: z.object({ id }).strict(), output: tenantSchema },
   'tenants.create': { input: tenantCreateSchema, output: tenantSchema },
   'tenants.update': { input: z.object({ id, patch: tenantUpdateSchema }).strict(), output: tenantSchema },
   'tenants.suspend': { input: z.object({ id }).strict(), output: tenantSchema },
@@ -208,6 +219,10 @@ export const contract = {
       })
       .strict(),
     output: solveResult,
+  },
+  'solve.cancel': {
+    input: z.object({ attemptId: z.uuid('an attempt id from solve.progress') }).strict(),
+    output: z.object({ cancelled: z.boolean() }),
   },
   'usage.dashboard': { input: empty, output: any },
   'usage.byDay': {
@@ -233,6 +248,10 @@ export const contract = {
     }),
   },
   'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
+  'alerts.ack': {
+    input: z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
+    output: alert,
+  },
   'audit.list': {
     input: z
       .object({ limit: z.number().int().min(1).max(1000).optional(), beforeId: z.number().int().optional() })
@@ -243,16 +262,7 @@ export const contract = {
   'settings.update': { input: settingsPatchSchema, output: settingsSchema },
   'gateway.status': {
     input: empty,
-    output: gatewayStatus.extend({
-      keys: z.array(
-        z.object({
-          tenantId: z.string(),
-          last4: z.string(),
-          createdAt: z.number(),
-          expiresAt: z.number().nullable(),
-        }),
-      ),
-    }),
+    output: gatewayStatus.extend({ keys: z.array(gatewayKeyInfo) }),
   },
   'gateway.start': { input: empty, output: gatewayStatus },
   'gateway.stop': { input: empty, output: gatewayStatus },
@@ -268,15 +278,22 @@ export const contract = {
           .optional(),
       })
       .strict(),
-    output: z.object({
-      key: z.string().length(32),
-      info: z.object({
-        tenantId: z.string(),
-        last4: z.string(),
-        createdAt: z.number(),
-        expiresAt: z.number().nullable(),
-      }),
-    }),
+    output: issuedGatewayKey,
+  },
+  /** A new key now; the old one keeps working for the grace period (default 24 h) so the tenant can switch. */
+  'gateway.rotateKey': {
+    input: z
+      .object({
+        tenantId: id,
+        graceHours: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 30)
+          .default(24),
+      })
+      .strict(),
+    output: issuedGatewayKey,
   },
   'gateway.revokeKey': {
     input: z.object({ tenantId: id }).strict(),
@@ -286,6 +303,8 @@ export const contract = {
 
 export type Contract = typeof contract
 export type InputOf<C extends Channel> = z.input<Contract[C]['input']>
+/** What a handler receives: the input after validation (defaults applied). */
+export type ParsedInputOf<C extends Channel> = z.output<Contract[C]['input']>
 export type OutputOf<C extends Channel> = z.output<Contract[C]['output']>
 
 export interface ApiError {

@@ -1,8 +1,9 @@
 /**
- * `npm run serve [-- --port N --data-dir DIR --sandbox-speed X]`: the console and engine on 127.0.0.1, no Electron.
- * With no arguments: the Sandbox provider and a demo data folder, so a newcomer sees a working console at once.
+ * `npm run serve [-- --port N --data-dir DIR --sandbox-speed X --no-open]`: the console and engine on 127.0.0.1, no
+ * Electron. With no arguments: the Sandbox provider and a demo data folder, so a newcomer sees a working console at
+ * once; the browser opens by itself when there is a terminal and a desktop (never in CI).
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -12,7 +13,7 @@ import { runHost } from '../engine/host/run-host'
 const root = resolve(import.meta.dirname, '../..')
 function fail(message: string): never {
   console.error(
-    `serve: ${message}\nusage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--no-build]`,
+    `serve: ${message}\nusage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--no-open] [--no-build]`,
   )
   process.exit(2)
 }
@@ -24,6 +25,7 @@ try {
       'data-dir': { type: 'string' },
       'sandbox-speed': { type: 'string' },
       'no-build': { type: 'boolean' },
+      'no-open': { type: 'boolean' },
     },
     strict: true,
   }).values
@@ -43,12 +45,46 @@ if (!values['no-build'] && !existsSync(join(rendererDir, 'index.html'))) {
   })
 }
 const dataDir = resolve(values['data-dir'] ?? join(root, DEFAULT_DEMO_DIR))
-const running = await runHost({ dataDir, rendererDir, port, sandboxSpeed: speed })
+let running: Awaited<ReturnType<typeof runHost>>
+try {
+  running = await runHost({ dataDir, rendererDir, port, sandboxSpeed: speed })
+} catch (err) {
+  const e = err as NodeJS.ErrnoException
+  if (e.code === 'EADDRINUSE')
+    fail(`port ${port} is in use; pick another with --port, or 0 for any free port`)
+  console.error(`serve: the engine could not start in ${dataDir}: ${e.message}`)
+  process.exit(1)
+}
 console.log(`CaptchaDesk console (headless) — data in ${dataDir}`)
 console.log(
   `Provider: ${running.engine.settings.get().providerId}${running.engine.sandbox ? ` (Sandbox at ${running.engine.sandbox.url}, ×${speed})` : ''}`,
 )
 console.log(`\n  Open: ${running.host.url}\n`)
+if (shouldOpenBrowser(values['no-open'] === true)) openBrowser(running.host.url)
+
+function shouldOpenBrowser(refused: boolean): boolean {
+  if (refused || process.env.CI || !process.stdout.isTTY) return false
+  if (process.platform === 'linux') return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
+  return process.platform === 'darwin' || process.platform === 'win32'
+}
+
+/** Best effort: if no browser opens, the printed URL is still there. */
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
+        : ['xdg-open', [url]]
+  try {
+    const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true })
+    child.on('error', () => undefined)
+    child.unref()
+  } catch {
+    // no opener on this machine
+  }
+}
+
 const stop = (): void => {
   void running.close().then(() => process.exit(0))
 }

@@ -3,7 +3,7 @@ import { net, protocol } from 'electron'
 import { resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { APP_HOST, APP_SCHEME } from './app-origin'
-import { CONTENT_SECURITY_POLICY } from '../engine/host/host-server'
+import { CONTENT_SECURITY_POLICY } from '../engine/host/security-headers'
 
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([

@@ -1,61 +1,80 @@
 // Electron shell entry. Thin: window, security, IPC registration, safeStorage, dialogs, notifications, power events.
 // Everything else is the engine (electron/engine), which runs the same in the headless host and in tests.
-import { app, dialog, ipcMain, Notification, powerMonitor, type BrowserWindow } from 'electron'
+import { app, ipcMain, type BrowserWindow } from 'electron'
 import { join } from 'node:path'
 import { createEngine, type Engine } from '../engine/app/engine'
-import { createGatewayController } from '../engine/app/gateway-controller'
+import { createGatewayController, type GatewayController } from '../engine/app/gateway-controller'
 import { createHandlers } from '../engine/app/handlers'
-import { serveRenderer, registerAppScheme } from './app-protocol'
+import { registerAppScheme, serveRenderer } from './app-protocol'
 import { createSafeStorageProtector } from './device-unlock'
+import { chooseExportFolder } from './dialogs'
 import { forwardEvents, registerIpc } from './ipc'
+import { notifyAlerts } from './notifications'
+import { lockOnSuspend } from './power'
 import { applySecurity } from './security'
 import { createMainWindow } from './window'
 
 const here = import.meta.dirname
 let win: BrowserWindow | undefined
 let engine: Engine | undefined
+let gateway: GatewayController | undefined
+
+// A packaged app never loads a page named by the environment.
+if (app.isPackaged) delete process.env.ELECTRON_RENDERER_URL
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   app.enableSandbox()
-  registerAppScheme()
+  registerAppScheme() // before 'ready'
   app.on('second-instance', () => {
-    if (win) {
-      if (win.isMinimized()) win.restore()
-      win.focus()
-    }
+    if (!win) return
+    if (win.isMinimized()) win.restore()
+    win.focus()
   })
-  void app.whenReady().then(start)
+  app.whenReady().then(start, (err: unknown) => fatal(err))
   app.on('window-all-closed', () => app.quit())
-  app.on('will-quit', () => void engine?.close())
+  let closing = false
+  app.on('will-quit', (event) => {
+    if (closing || !engine) return
+    // Let the engine settle in-flight solves and close the ledger before the process goes.
+    event.preventDefault()
+    closing = true
+    const e = engine
+    void (async () => {
+      await gateway?.stop().catch(() => undefined)
+      await e.close().catch(() => undefined)
+      app.quit()
+    })()
+  })
+}
+
+function fatal(err: unknown): void {
+  console.error('CaptchaDesk could not start:', err instanceof Error ? err.message : err)
+  app.exit(1)
 }
 
 async function start(): Promise<void> {
-  applySecurity()
-  serveRenderer(join(here, '../renderer'))
-  engine = await createEngine({ dataDir: app.getPath('userData'), device: createSafeStorageProtector() })
+  try {
+    applySecurity()
+    serveRenderer(join(here, '../renderer'))
+    engine = await createEngine({ dataDir: app.getPath('userData'), device: createSafeStorageProtector() })
+  } catch (err) {
+    fatal(err)
+    return
+  }
   const e = engine
-  const gateway = createGatewayController(e)
+  gateway = createGatewayController(e)
   const handlers = createHandlers({
     engine: e,
     gateway,
     version: app.getVersion(),
-    async exportTarget(suggested) {
-      const r = await dialog.showOpenDialog(win!, {
-        title: `Export ${suggested}: choose a folder`,
-        properties: ['openDirectory', 'createDirectory'],
-      })
-      return r.canceled || !r.filePaths[0] ? null : { dir: r.filePaths[0] }
-    },
+    exportTarget: (suggested) => chooseExportFolder(win, suggested),
   })
   registerIpc(ipcMain, handlers, () => e.vault.touch())
   forwardEvents(e, () => win?.webContents)
-  e.on('alert.raised', (a) => {
-    if (Notification.isSupported()) new Notification({ title: 'CaptchaDesk alert', body: a.message }).show()
-  })
-  // Lock the vault when the machine sleeps or the screen locks.
-  powerMonitor.on('suspend', () => e.vault.lock('suspend'))
-  powerMonitor.on('lock-screen', () => e.vault.lock('screen locked'))
+  notifyAlerts(e, () => win?.show())
+  lockOnSuspend(e.vault)
   win = createMainWindow(join(here, '../preload'))
+  win.on('closed', () => (win = undefined))
 }

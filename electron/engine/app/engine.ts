@@ -23,6 +23,7 @@ import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { vaultKeyResolver } from '../vault/vault-key-resolver'
+import { createAlertAcks, type AlertAcks } from './alert-acks'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -58,6 +59,7 @@ export interface Engine {
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
   readonly alerts: AlertEngine
+  readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
   readonly sandbox: Sandbox | undefined
   readonly admission: ReturnType<typeof createAdmissionController>
@@ -99,6 +101,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
+  for (const note of settings.loadNotes)
+    audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
   const billing = openBilling(db, {
     now,
@@ -108,6 +112,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
   const usage = createUsageQueries(ledger, tenants)
   const alerts = createAlertEngine(db, now)
+  const alertAcks = createAlertAcks(db, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
 
   const profileOf = (s: Settings): ProviderProfile => {
@@ -232,6 +237,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     solver,
     billing,
     alerts,
+    alertAcks,
     balances,
     sandbox,
     admission,

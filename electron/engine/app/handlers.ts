@@ -4,13 +4,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
-import type { Channel, InputOf } from '@shared/ipc-contract'
+import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
 import { exportAllTenantsSummary, exportInvoice } from '../billing'
+import { NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
 import type { GatewayController } from './gateway-controller'
 
-export type Handlers = { [C in Channel]: (input: InputOf<C>) => Promise<unknown> }
+export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
 
 export interface HandlerContext {
   engine: Engine
@@ -30,9 +31,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   })
   const tenantOrThrow = (id: string) => {
     const t = engine.tenants.get(id)
-    if (!t) throw Object.assign(new Error(`No tenant with id "${id}".`), { name: 'NotFoundError' })
+    if (!t) throw new NotFoundError(`No tenant with id "${id}".`)
     return t
   }
+  /** Console test solves in flight, by attempt id (known from the first solve.progress event), for solve.cancel. */
+  const cancellers = new Map<string, AbortController>()
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
@@ -57,6 +60,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         gateway: { running: ctx.gateway.status().running, url: ctx.gateway.status().url },
         version: ctx.version,
       }
+    },
+    async 'vault.status'() {
+      return vaultStatus()
     },
     async 'vault.create'({ passphrase }) {
       await engine.vault.create(passphrase)
@@ -127,6 +133,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         .list({ includeDeleted })
         .filter((t) => !q || t.name.toLowerCase().includes(q) || t.id.includes(q))
     },
+    async 'tenants.get'({ id }) {
+      return tenantOrThrow(id)
+    },
     async 'tenants.create'(input) {
       return engine.tenants.create(input, 'operator')
     },
@@ -144,11 +153,32 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return engine.tenants.delete(id, 'operator')
     },
     async 'solve.test'({ tenantId, request, timeoutSeconds }) {
-      return engine.solver.solve(tenantId, request as CaptchaRequest, {
-        source: 'console',
-        timeoutMs: (timeoutSeconds ?? engine.settings.get().solveTimeoutSeconds) * 1000,
-        onProgress: (e) => engine.emit('solve.progress', e),
-      })
+      // The reply is the final result; progress (with the attempt id, for solve.cancel) arrives as events first.
+      const controller = new AbortController()
+      let attemptId: string | undefined
+      try {
+        return await engine.solver.solve(tenantId, request as CaptchaRequest, {
+          source: 'console',
+          signal: controller.signal,
+          timeoutMs: (timeoutSeconds ?? engine.settings.get().solveTimeoutSeconds) * 1000,
+          onProgress: (e) => {
+            if (attemptId === undefined && e.stage !== 'ended') {
+              attemptId = e.attemptId
+              cancellers.set(attemptId, controller)
+            }
+            engine.emit('solve.progress', e)
+          },
+        })
+      } finally {
+        if (attemptId !== undefined) cancellers.delete(attemptId)
+      }
+    },
+    async 'solve.cancel'({ attemptId }) {
+      const controller = cancellers.get(attemptId)
+      if (!controller) return { cancelled: false } // already ended, or not a console test solve
+      controller.abort()
+      audit('solve.cancel', null, { attemptId })
+      return { cancelled: true }
     },
     async 'usage.dashboard'() {
       const now = Date.now()
@@ -198,7 +228,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
             : null,
         },
         balances: engine.balances.latest(),
-        alerts: engine.alerts.list({ activeOnly: true, limit: 50 }),
+        alerts: engine.alertAcks.annotate(engine.alerts.list({ activeOnly: true, limit: 50 })),
       }
     },
     async 'usage.byDay'({ tenantId, from, to }) {
@@ -243,7 +273,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       }
     },
     async 'alerts.list'({ activeOnly }) {
-      return engine.alerts.list({ activeOnly })
+      return engine.alertAcks.annotate(engine.alerts.list({ activeOnly }))
+    },
+    async 'alerts.ack'({ id }) {
+      const alert = engine.alertAcks.ack(id, 'operator')
+      if (!alert) throw new NotFoundError(`No alert with id ${id}.`)
+      audit('alerts.ack', String(id), { kind: alert.kind, subject: alert.subject })
+      return alert
     },
     async 'audit.list'({ limit, beforeId }) {
       return engine.audit.list({ limit, beforeId })
@@ -282,6 +318,12 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours: graceHours ?? 0 })
       // Shown once: the only reply that ever carries a secret, and it is the tenant's own gateway key.
       return { key, info }
+    },
+    async 'gateway.rotateKey'({ tenantId, graceHours }) {
+      tenantOrThrow(tenantId)
+      const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
+      audit('gateway.rotateKey', tenantId, { last4: info.last4, graceHours })
+      return { key, info } // shown once, like gateway.issueKey
     },
     async 'gateway.revokeKey'({ tenantId }) {
       const revoked = ctx.gateway.keys.revoke(tenantId)

@@ -9,12 +9,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import { EVENTS, PASSIVE_CHANNELS } from '@shared/ipc-channels'
+import { SECURITY_HEADERS } from './security-headers'
 import type { Engine } from '../app/engine'
 import { dispatch } from '../app/dispatch'
 import type { Handlers } from '../app/handlers'
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+export { CONTENT_SECURITY_POLICY } from './security-headers'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -61,14 +61,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
   const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`)
 
-  const security = {
-    'content-security-policy': CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-resource-policy': 'same-origin',
-  }
+  const security = SECURITY_HEADERS
 
   function deny(res: ServerResponse, status: number, message: string): void {
     res
@@ -76,20 +69,26 @@ export async function startHost(options: HostOptions): Promise<Host> {
       .end(JSON.stringify({ ok: false, error: { code: `HTTP_${status}`, message } }))
   }
 
-  function tokenOf(req: IncomingMessage, url: URL): string {
+  /** The header on API calls; the query only where a browser cannot send headers (EventSource, download links). */
+  function tokenOf(req: IncomingMessage, url: URL, queryAllowed: boolean): string {
     const header = req.headers['x-captchadesk-token']
-    return typeof header === 'string' ? header : (url.searchParams.get('token') ?? '')
+    if (typeof header === 'string') return header
+    return queryAllowed ? (url.searchParams.get('token') ?? '') : ''
   }
 
   function readJson(req: IncomingMessage): Promise<unknown> {
     return new Promise((resolveBody, reject) => {
       let size = 0
       const chunks: Buffer[] = []
+      const tooLarge = () =>
+        Object.assign(new Error(`The request body is over ${MAX_BODY / 1024 / 1024} MiB.`), { status: 413 })
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return reject(tooLarge())
       req.on('data', (c: Buffer) => {
+        if (size > MAX_BODY) return
         size += c.length
         if (size > MAX_BODY) {
-          reject(Object.assign(new Error('too large'), { status: 413 }))
-          req.destroy()
+          chunks.length = 0
+          reject(tooLarge())
         } else chunks.push(c)
       })
       req.on('end', () => {
@@ -150,8 +149,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
     })
   }
 
-  function serveExport(res: ServerResponse, name: string): void {
-    if (!/^[A-Za-z0-9._-]+\.csv$/.test(name)) return deny(res, 400, 'Bad file name.')
+  function serveExport(res: ServerResponse, encoded: string): void {
+    let name: string
+    try {
+      name = decodeURIComponent(encoded)
+    } catch {
+      return deny(res, 400, 'Bad file name.')
+    }
+    // A bare file name of the exports folder: no separators, no '..', nothing but CSV.
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*\.csv$/.test(name) || name.includes('..'))
+      return deny(res, 400, 'Bad file name.')
     const file = join(options.engine.paths.exports, name)
     if (!existsSync(file)) return deny(res, 404, 'No such export.')
     res.writeHead(200, {
@@ -175,18 +182,27 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const origin = req.headers.origin
     if (origin !== undefined && !allowedOrigins().includes(origin))
       return deny(res, 403, 'Cross-origin requests are refused.')
-    if (!sameSecret(tokenOf(req, url), token))
+    const isEvents = url.pathname === '/api/events'
+    const isExport = url.pathname.startsWith('/exports/')
+    if (!sameSecret(tokenOf(req, url, isEvents || isExport), token))
       return deny(res, 401, 'Missing or wrong token: open the URL that `npm run serve` printed.')
-    if (req.method === 'GET' && url.pathname === '/api/events') return serveEvents(req, res)
-    if (req.method === 'GET' && url.pathname.startsWith('/exports/'))
-      return serveExport(res, url.pathname.slice('/exports/'.length))
+    if (isEvents) return req.method === 'GET' ? serveEvents(req, res) : deny(res, 405, 'Method not allowed.')
+    if (isExport)
+      return req.method === 'GET'
+        ? serveExport(res, url.pathname.slice('/exports/'.length))
+        : deny(res, 405, 'Method not allowed.')
     const m = /^\/api\/invoke\/([A-Za-z.]+)$/.exec(url.pathname)
     if (req.method !== 'POST' || !m) return deny(res, 404, 'No such endpoint.')
     if (origin === undefined) return deny(res, 403, 'API calls must come from the console page.')
+    if (!/^application\/json(;|$)/i.test(req.headers['content-type'] ?? ''))
+      return deny(res, 415, 'Send the input as JSON (content-type: application/json).')
     let body: unknown
     try {
       body = await readJson(req)
     } catch (err) {
+      // Answer, then drop the connection so an oversized upload stops here.
+      res.setHeader('connection', 'close')
+      res.once('finish', () => req.destroy())
       return deny(res, (err as { status?: number }).status ?? 400, (err as Error).message)
     }
     const input =

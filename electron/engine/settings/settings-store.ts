@@ -1,5 +1,11 @@
-/** Operator settings, persisted with conf (electron-store's engine): 0600, schemaVersion, validated on every change. */
+/**
+ * Operator settings, persisted with conf (electron-store's engine): mode 0600, our own schemaVersion with a migration
+ * step per version (conf's semver migrations are documented as buggy), validated on every change. A damaged file is
+ * kept aside (never deleted) and the defaults take over; a field that no longer validates falls back alone.
+ */
 import Conf from 'conf'
+import { existsSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import { DEFAULT_PRICES } from '@shared/captcha'
 import { settingsPatchSchema, settingsSchema, type Settings, type SettingsPatch } from '@shared/settings'
 import { ValidationError } from '../errors/engine-errors'
@@ -20,24 +26,92 @@ export const DEFAULT_SETTINGS: Settings = {
   gateway: { enabled: false, port: 8787, allowLan: false },
 }
 
+export const SETTINGS_SCHEMA_VERSION = 1
+
+/** Step v → v+1 on the raw stored object; index 0 upgrades version 0 (files written before schemaVersion). */
+const MIGRATIONS: ReadonlyArray<(raw: Record<string, unknown>) => Record<string, unknown>> = [(raw) => raw]
+
+export function migrateSettings(version: number, raw: unknown): Record<string, unknown> {
+  if (!Number.isInteger(version) || version < 0) version = 0
+  if (version > SETTINGS_SCHEMA_VERSION)
+    throw new Error(
+      `The settings file is from a newer CaptchaDesk (schema ${version}, this build knows ${SETTINGS_SCHEMA_VERSION}). Update the app.`,
+    )
+  let out =
+    raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : {}
+  for (let v = version; v < SETTINGS_SCHEMA_VERSION; v++) out = MIGRATIONS[v]!(out)
+  return out
+}
+
+/** Every known field that validates is kept; any other falls back to its default (nothing unknown survives). */
+export function sanitizeSettings(raw: Record<string, unknown>): { settings: Settings; dropped: string[] } {
+  const shape = settingsSchema.shape
+  const out: Record<string, unknown> = {}
+  const dropped: string[] = []
+  for (const key of Object.keys(shape) as Array<keyof Settings>) {
+    if (!(key in raw)) {
+      out[key] = DEFAULT_SETTINGS[key]
+      continue
+    }
+    const r = shape[key].safeParse(raw[key])
+    if (r.success) out[key] = r.data
+    else {
+      out[key] = DEFAULT_SETTINGS[key]
+      dropped.push(key)
+    }
+  }
+  const whole = settingsSchema.safeParse(out)
+  return whole.success ? { settings: whole.data, dropped } : { settings: DEFAULT_SETTINGS, dropped: ['*'] }
+}
+
 export interface SettingsStore {
   get(): Settings
   update(patch: SettingsPatch): Settings
   onChange(listener: (s: Settings) => void): () => void
+  /** What happened at load time (a damaged file set aside, fields reset), for the audit log and the console. */
+  readonly loadNotes: string[]
+}
+
+type Stored = { schemaVersion: number; settings: Settings }
+
+function openConf(dataDir: string, notes: string[]): Conf<Stored> {
+  const make = () =>
+    new Conf<Stored>({
+      cwd: dataDir,
+      configName: 'settings',
+      configFileMode: 0o600,
+      clearInvalidConfig: false,
+      defaults: { schemaVersion: SETTINGS_SCHEMA_VERSION, settings: DEFAULT_SETTINGS },
+    })
+  try {
+    return make()
+  } catch (err) {
+    // Unreadable JSON: keep the file for the operator, start from the defaults.
+    const file = join(dataDir, 'settings.json')
+    if (!existsSync(file)) throw err
+    const aside = `${file}.damaged-${Date.now()}`
+    renameSync(file, aside)
+    notes.push(`The settings file could not be read; it was kept as ${aside} and the defaults are in use.`)
+    return make()
+  }
 }
 
 export function createSettingsStore(dataDir: string, overrides: SettingsPatch = {}): SettingsStore {
-  const store = new Conf<{ schemaVersion: number; settings: Settings }>({
-    cwd: dataDir,
-    configName: 'settings',
-    configFileMode: 0o600,
-    clearInvalidConfig: false,
-    defaults: { schemaVersion: 1, settings: DEFAULT_SETTINGS },
-  })
+  const notes: string[] = []
+  const store = openConf(dataDir, notes)
   const listeners = new Set<(s: Settings) => void>()
-  const stored = settingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...store.get('settings') })
-  let current: Settings = { ...(stored.success ? stored.data : DEFAULT_SETTINGS), ...overrides }
+  const { settings: loaded, dropped } = sanitizeSettings(
+    migrateSettings(Number(store.get('schemaVersion') ?? 0), store.get('settings')),
+  )
+  if (dropped.length)
+    notes.push(`Settings reset to defaults because they were invalid: ${dropped.join(', ')}.`)
+  if (store.get('schemaVersion') !== SETTINGS_SCHEMA_VERSION)
+    store.set('schemaVersion', SETTINGS_SCHEMA_VERSION)
+  const withOverrides = settingsSchema.safeParse({ ...loaded, ...overrides })
+  if (!withOverrides.success) throw new Error('Invalid settings overrides for this engine.')
+  let current: Settings = withOverrides.data
   return {
+    loadNotes: notes,
     get: () => current,
     update(patch) {
       const p = settingsPatchSchema.safeParse(patch)

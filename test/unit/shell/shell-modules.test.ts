@@ -1,0 +1,171 @@
+/** The small shell modules (protocol, CSP headers, power, notifications, dialogs, origins), with an electron double. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { EventEmitter } from 'node:events'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { electronDouble } from './electron-double'
+
+vi.mock('electron', () => ({ ...electronDouble.module, default: electronDouble.module }))
+
+const { registerAppScheme, serveRenderer } = await import('../../../electron/main/app-protocol')
+const { applySecurity, withConsoleHeaders, isAllowedExternal } =
+  await import('../../../electron/main/security')
+const { lockOnSuspend } = await import('../../../electron/main/power')
+const { notifyAlerts } = await import('../../../electron/main/notifications')
+const { chooseExportFolder } = await import('../../../electron/main/dialogs')
+const { isAppUrl, devServerOrigin, rendererUrl } = await import('../../../electron/main/app-origin')
+const { forwardEvents } = await import('../../../electron/main/ipc')
+const { CONTENT_SECURITY_POLICY } = await import('../../../electron/engine/host/security-headers')
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'shell-mod-'))
+  mkdirSync(join(dir, 'renderer', 'assets'), { recursive: true })
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>console</title>')
+  writeFileSync(join(dir, 'renderer', 'assets', 'app.js'), 'console.log(1)')
+  writeFileSync(join(dir, 'secret.txt'), 'outside the console folder')
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterEach(() => {
+  delete process.env.ELECTRON_RENDERER_URL
+})
+
+describe('app:// protocol', () => {
+  it('registers app as a privileged standard, secure scheme', () => {
+    registerAppScheme()
+    expect(electronDouble.privileged).toContainEqual({
+      scheme: 'app',
+      privileges: expect.objectContaining({ standard: true, secure: true }),
+    })
+  })
+
+  it('serves the built console with the CSP, and nothing outside its folder', async () => {
+    serveRenderer(join(dir, 'renderer'))
+    const handler = electronDouble.protocolHandlers.get('app')!
+    const home = await handler(new Request('app://console/'))
+    expect(home.status).toBe(200)
+    expect(await home.text()).toContain('<title>console</title>')
+    expect(home.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
+    expect(home.headers.get('x-content-type-options')).toBe('nosniff')
+    expect((await handler(new Request('app://console/assets/app.js'))).status).toBe(200)
+    for (const url of [
+      'app://console/..%2fsecret.txt',
+      'app://console/%2e%2e/secret.txt',
+      'app://console/assets/..%2f..%2fsecret.txt',
+      'app://console/%E0%A4%A',
+    ]) {
+      const r = await handler(new Request(url))
+      expect(r.status, url).toBeGreaterThanOrEqual(400)
+      expect(await r.text()).not.toContain('outside the console folder')
+    }
+    expect((await handler(new Request('app://elsewhere/index.html'))).status).toBe(404)
+  })
+})
+
+describe('security headers and origins', () => {
+  it('adds the strict CSP to the console’s own responses only, replacing a weaker one', () => {
+    applySecurity()
+    const listener = electronDouble.permissionHandlers.headers!
+    const seen: Array<Record<string, string[]> | undefined> = []
+    listener(
+      {
+        url: 'app://console/index.html',
+        responseHeaders: { 'content-security-policy': ["default-src *; script-src 'unsafe-inline'"] },
+      },
+      (r) => seen.push(r.responseHeaders),
+    )
+    listener({ url: 'https://captchaai.com/x', responseHeaders: { a: ['b'] } }, (r) =>
+      seen.push(r.responseHeaders),
+    )
+    expect(seen[0]).toEqual({
+      'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      'X-Content-Type-Options': ['nosniff'],
+    })
+    expect(seen[1]).toEqual({ a: ['b'] })
+    expect(withConsoleHeaders('app://console.evil/x', {})).toEqual({})
+    expect(electronDouble.permissionHandlers.device!()).toBe(false)
+  })
+
+  it('trusts the app origin and a loopback dev server only, never a remote page named by the environment', () => {
+    expect(isAppUrl('app://console/index.html')).toBe(true)
+    expect(isAppUrl('app://console:99/index.html')).toBe(false)
+    expect(isAppUrl('app://user@console/index.html')).toBe(false)
+    expect(isAppUrl('app://consolex/index.html')).toBe(false)
+    expect(isAppUrl('file:///index.html')).toBe(false)
+    expect(isAppUrl('not a url')).toBe(false)
+    process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/'
+    expect(devServerOrigin()).toBe('http://localhost:5173')
+    expect(isAppUrl('http://localhost:5173/#/tenants')).toBe(true)
+    expect(isAppUrl('http://localhost:5174/')).toBe(false)
+    expect(rendererUrl()).toBe('http://localhost:5173/')
+    process.env.ELECTRON_RENDERER_URL = 'https://evil.example/'
+    expect(devServerOrigin()).toBeNull()
+    expect(isAppUrl('https://evil.example/')).toBe(false)
+    expect(rendererUrl()).toBe('app://console/index.html')
+  })
+
+  it('opens only https links on the allowlist', () => {
+    expect(isAllowedExternal('https://captchaai.com/pricing')).toBe(true)
+    expect(isAllowedExternal('https://captchaai.com.evil.example/')).toBe(false)
+    expect(isAllowedExternal('https://evil.example/?https://captchaai.com')).toBe(false)
+    expect(isAllowedExternal('http://captchaai.com/')).toBe(false)
+    expect(isAllowedExternal('javascript:alert(1)')).toBe(false)
+    expect(isAllowedExternal('file:///etc/passwd')).toBe(false)
+  })
+})
+
+describe('power, notifications, dialogs, events', () => {
+  it('locks the vault when the machine sleeps or the screen locks', () => {
+    const vault = { lock: vi.fn() }
+    lockOnSuspend(vault)
+    const pm = electronDouble.module.powerMonitor
+    pm.emit('suspend')
+    expect(vault.lock).toHaveBeenCalledWith('suspend')
+    pm.emit('lock-screen')
+    expect(vault.lock).toHaveBeenCalledTimes(2)
+  })
+
+  it('shows a desktop notification for a raised alert, with its message only', () => {
+    const bus = new EventEmitter()
+    const engine = {
+      on: (e: string, l: (p: unknown) => void) => {
+        bus.on(e, l)
+        return () => bus.off(e, l)
+      },
+    }
+    const off = notifyAlerts(engine as never)
+    bus.emit('alert.raised', { message: 'Acme used 80% of its daily limit.' })
+    bus.emit('alert.resolved', { message: 'resolved' })
+    expect(electronDouble.notifications).toEqual([
+      { title: 'CaptchaDesk alert', body: 'Acme used 80% of its daily limit.' },
+    ])
+    off()
+    bus.emit('alert.raised', { message: 'again' })
+    expect(electronDouble.notifications).toHaveLength(1)
+  })
+
+  it('asks for an export folder; cancelling exports nothing', async () => {
+    expect(await chooseExportFolder(undefined, 'invoices-2026-10')).toEqual({ dir: '/chosen/folder' })
+    electronDouble.dialogResult.canceled = true
+    expect(await chooseExportFolder(undefined, 'invoices-2026-10')).toBeNull()
+    electronDouble.dialogResult.canceled = false
+  })
+
+  it('forwards engine events to the window as payloads only, and stops when asked', () => {
+    const bus = new EventEmitter()
+    const engine = {
+      on: (e: string, l: (p: unknown) => void) => {
+        bus.on(e, l)
+        return () => bus.off(e, l)
+      },
+    }
+    const send = vi.fn()
+    const offs = forwardEvents(engine as never, () => ({ send, isDestroyed: () => false }) as never)
+    bus.emit('vault.locked', { reason: 'idle' })
+    expect(send).toHaveBeenCalledWith('event:vault.locked', { reason: 'idle' })
+    for (const off of offs) off()
+    bus.emit('vault.locked', { reason: 'again' })
+    expect(send).toHaveBeenCalledTimes(1)
+  })
+})
