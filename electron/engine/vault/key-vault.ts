@@ -489,6 +489,15 @@ export class KeyVault {
     return { key: plain.key, fingerprint: keyFingerprint(plain.key) }
   }
 
+  /** What logging or serializing the vault object shows: its state, never key material. */
+  toJSON(): { path: string; exists: boolean; unlocked: boolean } {
+    return { path: this.path, exists: this.exists(), unlocked: this.isUnlocked() }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `KeyVault ${JSON.stringify(this.toJSON())}`
+  }
+
   private setEntry(scope: string, rawKey: string, rawLabel: string): VaultEntryInfo {
     const key = checkUpstreamKey(rawKey)
     const label = checkLabel(rawLabel)
