@@ -6,7 +6,14 @@ import type { Tenant } from '@shared/tenant'
 import { localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 import { gcraCheck, gcraParams } from './gcra'
 import { SharedCapacity } from './shared-capacity'
-import type { Admission, AdmissionStore, Reservation, TenantUsageSnapshot, UsageLoader } from './types'
+import type {
+  Admission,
+  AdmissionStore,
+  LimitKind,
+  Reservation,
+  TenantUsageSnapshot,
+  UsageLoader,
+} from './types'
 
 interface Window {
   key: string
@@ -53,6 +60,7 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
       const [a, b] = localDayBounds(day, t.timezone)
       n = options.loader?.dayCount(t.id, a, b) ?? 0
       s.days.set(day, n)
+      // Keep a few days (a solve admitted before midnight may end after it); evicted days reload from the ledger.
       if (s.days.size > 4) s.days.delete(s.days.keys().next().value!)
     }
     return n
@@ -88,11 +96,7 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
     return key
   }
 
-  const refuse = (
-    limit: Extract<Admission, { ok: false }>['limit'],
-    message: string,
-    retryAfterMs: number,
-  ): Admission => ({
+  const refuse = (limit: LimitKind, message: string, retryAfterMs: number): Admission => ({
     ok: false,
     limit,
     message,
@@ -120,6 +124,9 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
       }
       // 2. rate (GCRA; a refusal consumes nothing)
       let newTat = s.tat
+      if (L.requestsPerMinute !== undefined && !(L.requestsPerMinute >= 1)) {
+        return refuse('rate', 'Rate limit: this tenant may not send requests (limit 0).', 60_000)
+      }
       if (L.requestsPerMinute !== undefined) {
         const d = gcraCheck(gcraParams(L.requestsPerMinute), s.tat, now)
         if (!d.ok)
@@ -177,17 +184,50 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
     release(r, outcome) {
       if (!open.delete(r.id)) return // released already: every exit path may call this, it counts once
       const s = stateOf(r.tenantId)
-      s.inFlight--
+      s.inFlight = Math.max(0, s.inFlight - 1)
       if (!outcome.solved) {
         const n = s.days.get(r.dayKey)
-        if (n !== undefined) s.days.set(r.dayKey, n - 1)
+        if (n !== undefined) s.days.set(r.dayKey, Math.max(0, n - 1))
       }
+      // The price stays in the month it was held in (the month the budget check saw), so a solve admitted just
+      // before a month ends cannot push the new month over its budget. A month no longer cached reloads from the
+      // ledger, which already has this settlement (release follows the durable settle).
       const m = s.months.get(r.monthKey)
       if (m) {
-        m.reserved -= r.reservedMicros
+        m.reserved = Math.max(0, m.reserved - r.reservedMicros)
         if (outcome.solved) m.spent += outcome.priceMicros
       }
       if (r.shared) shared.give(r.tenantId, outcome.now)
+    },
+
+    adopt(seed) {
+      const t = seed.tenant
+      const s = stateOf(t.id)
+      const day = localDateOf(seed.createdAt, t.timezone)
+      const month = localMonthOf(seed.createdAt, t.timezone)
+      // With a loader, the day and month figures include every attempt still open in the ledger, this one too:
+      // load them now (before recovery settles it) and add nothing. Without one, nothing counted it yet.
+      const counted = dayCount(t, s, day)
+      const m = monthState(t, s, month)
+      if (!options.loader) {
+        s.days.set(day, counted + 1)
+        m.reserved += seed.reservedMicros
+      }
+      s.inFlight++
+      const isShared = t.keyMode === 'shared'
+      if (isShared) shared.take(t.id, t.shareWeight, seed.createdAt)
+      const reservation: Reservation = {
+        id: nextId++,
+        tenantId: t.id,
+        captchaType: seed.captchaType,
+        dayKey: day,
+        monthKey: month,
+        reservedMicros: seed.reservedMicros,
+        shared: isShared,
+        at: seed.createdAt,
+      }
+      open.set(reservation.id, reservation)
+      return reservation
     },
 
     snapshot(tenant, now): TenantUsageSnapshot {
@@ -207,6 +247,8 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
     setSharedCapacity(threads) {
       shared.capacity = threads
     },
+
+    sharedUsage: () => ({ capacity: shared.capacity, used: shared.used }),
 
     openReservations: () => open.size,
   }

@@ -1,4 +1,5 @@
 export { createAdmissionController, type AdmissionOptions } from './admission-controller'
 export { gcraCheck, gcraParams } from './gcra'
 export { SharedCapacity } from './shared-capacity'
-export type * from './types'
+export { AdmissionQueue, type AdmissionQueueOptions, type WaitOptions } from './wait-queue'
+export * from './types'

@@ -5,20 +5,26 @@ import type { Tenant } from '@shared/tenant'
 export type LimitKind =
   'rate' | 'daily' | 'concurrency' | 'budget' | 'shared_capacity' | 'suspended' | 'unknown_tenant'
 
+/** Limits that free up when some solve ends (a bounded wait may be worth it); the others free up with time. */
+export const WAITABLE_LIMITS: ReadonlySet<LimitKind> = new Set<LimitKind>(['concurrency', 'shared_capacity'])
+
 export interface Reservation {
   id: number
   tenantId: string
   captchaType: CaptchaType
+  /** Local date (tenant's zone) the solve counts against, 'YYYY-MM-DD'. */
   dayKey: string
+  /** Local month the reserved price is held in, 'YYYY-MM'. */
   monthKey: string
   reservedMicros: Micros
+  /** Holds one of the platform key's threads. */
   shared: boolean
   at: number
 }
 
-export type Admission =
-  | { ok: true; reservation: Reservation }
-  | { ok: false; limit: LimitKind; message: string; retryAfterMs: number }
+export type Refusal = { ok: false; limit: LimitKind; message: string; retryAfterMs: number }
+
+export type Admission = { ok: true; reservation: Reservation } | Refusal
 
 export interface AdmissionRequest {
   tenant: Tenant
@@ -26,6 +32,22 @@ export interface AdmissionRequest {
   /** What the tenant would be billed if it solves: held against the monthly budget until settled. */
   estimateMicros: Micros
   now: number
+}
+
+/** How a reservation ended: only a solve keeps its place in the day's count and turns its hold into spend. */
+export interface ReleaseOutcome {
+  solved: boolean
+  /** What the tenant was billed (0 unless solved). */
+  priceMicros: Micros
+  now: number
+}
+
+/** An attempt a previous process left open (pending/submitted in the ledger), taken over at start-up recovery. */
+export interface OpenAttemptSeed {
+  tenant: Tenant
+  captchaType: CaptchaType
+  createdAt: number
+  reservedMicros: Micros
 }
 
 export interface TenantUsageSnapshot {
@@ -36,7 +58,11 @@ export interface TenantUsageSnapshot {
   sharedThreads: number
 }
 
-/** What the ledger tells the admission state the first time it meets a tenant's day or month (so restarts keep counts). */
+/**
+ * What the ledger tells the admission state the first time it meets a tenant's day or month, so a restart keeps
+ * everyone's counts. Contract: dayCount = solved + still-open attempts created in [start, end); monthSpend =
+ * price of solves ended in [start, end) + reservations of open attempts created then.
+ */
 export interface UsageLoader {
   dayCount(tenantId: string, startMs: number, endMs: number): number
   monthSpend(
@@ -47,13 +73,21 @@ export interface UsageLoader {
 }
 
 /**
- * The admission state behind a narrow interface: an in-process implementation here; a Redis one (Lua for the
- * atomic check-and-reserve) could replace it without touching the solve service.
+ * The admission state behind a narrow interface: an in-process implementation here; a Redis one (a Lua script for
+ * the atomic check-and-reserve) could replace it without touching the solve service.
  */
 export interface AdmissionStore {
+  /** Checks every limit and reserves in one synchronous step. A refusal changes nothing (it consumes no rate). */
   reserve(request: AdmissionRequest): Admission
-  release(reservation: Reservation, outcome: { solved: boolean; priceMicros: Micros; now: number }): void
+  /** Gives back what `reserve` (or `adopt`) took. Idempotent: a second release of the same reservation is a no-op. */
+  release(reservation: Reservation, outcome: ReleaseOutcome): void
+  /**
+   * Takes over an attempt a crash left open so that recovery releases it like any other (in flight, shared thread,
+   * day count and held price). Never refuses: the work is already running upstream.
+   */
+  adopt(seed: OpenAttemptSeed): Reservation
   snapshot(tenant: Tenant, now: number): TenantUsageSnapshot
   setSharedCapacity(threads: number | undefined): void
+  sharedUsage(): { capacity: number | undefined; used: number }
   openReservations(): number
 }

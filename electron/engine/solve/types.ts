@@ -54,21 +54,32 @@ export interface SolveCallOptions {
   timeoutMs?: number
   pingbackUrl?: string
   onProgress?: (event: SolveProgress) => void
+  /** Overrides the service's bounded wait for a free slot (concurrency / shared threads), ms. */
+  queueWaitMs?: number
 }
 
 export interface SolveService {
   solve(tenantId: string, request: CaptchaRequest, options: SolveCallOptions): Promise<SolveResult>
   /** Settles attempts a crash left open: asks the upstream about submitted ones; pending ones expire. */
   recoverOpenAttempts(): Promise<RecoveryReport>
-  inFlight(): number
+  /** Solves this process is running (admitted, not yet ended), in all or for one tenant. */
+  inFlight(tenantId?: string): number
+  inFlightByTenant(): Map<string, number>
+  /** Requests waiting for a free slot now. */
+  waiting(): number
   /** Waits for every solve in flight to end (for shutdown). */
   drain(): Promise<void>
 }
 
 export interface RecoveryReport {
+  /** Settled solved (billed once) from the upstream's answer. */
   solved: number
+  /** The upstream answered with an error: failed, unbilled. */
   failed: number
+  /** The upstream could not be asked (no key, unreachable): expired UNKNOWN_AFTER_RESTART, unbilled. */
   expired: number
+  /** Not ready yet: waited for in the background (see drain()). */
   stillRunning: number
+  /** Pending without a task id (killed between submit and recording it): expired SUBMIT_UNCONFIRMED, unbilled. */
   unconfirmed: number
 }
