@@ -4,7 +4,7 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
 
 export type Database = DatabaseSync
 
@@ -60,8 +60,18 @@ export class GroupCommitter {
   private queue: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> =
     []
   private scheduled = false
+  // Prepared once: re-parsing these per write costs more than the write itself at thousands of writes per second.
+  private readonly sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo', StatementSync>
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      savepoint: db.prepare('SAVEPOINT w'),
+      release: db.prepare('RELEASE w'),
+      rollbackTo: db.prepare('ROLLBACK TO w'),
+    }
+  }
 
   write<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -81,19 +91,19 @@ export class GroupCommitter {
     if (batch.length === 0) return
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
     try {
-      this.db.exec('BEGIN IMMEDIATE')
+      this.sql.begin.run()
       for (const item of batch) {
-        this.db.exec('SAVEPOINT w')
+        this.sql.savepoint.run()
         try {
           results.push({ ok: true, value: item.run() })
-          this.db.exec('RELEASE w')
+          this.sql.release.run()
         } catch (error) {
-          this.db.exec('ROLLBACK TO w')
-          this.db.exec('RELEASE w')
+          this.sql.rollbackTo.run()
+          this.sql.release.run()
           results.push({ ok: false, error })
         }
       }
-      this.db.exec('COMMIT')
+      this.sql.commit.run()
     } catch (error) {
       try {
         this.db.exec('ROLLBACK')
