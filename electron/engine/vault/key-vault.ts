@@ -130,6 +130,7 @@ export class KeyVault {
   private file: VaultFileV1 | undefined
   private dek: Buffer | undefined
   private local: LocalVaultState = { failures: 0, blockedUntil: 0, deviceRevoked: false }
+  private index: { file: VaultFileV1; byScope: Map<string, VaultEntryRecord> } | undefined
   private lastActive = 0
   private idleTimer: NodeJS.Timeout | undefined
   /** Passphrase work runs one at a time, so parallel guesses cannot slip past the throttle. */
@@ -476,7 +477,7 @@ export class KeyVault {
     const file = this.requireFile()
     if (keyMode !== 'own' && keyMode !== 'shared') throw new VaultError('Unknown key mode.')
     const scope = keyMode === 'own' ? `tenant:${checkTenantId(tenantId)}` : 'platform'
-    const e = file.entries.find((x) => x.scope === scope)
+    const e = this.entryFor(file, scope)
     if (!e) {
       throw new NoKeyError(
         keyMode === 'own'
@@ -496,6 +497,13 @@ export class KeyVault {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `KeyVault ${JSON.stringify(this.toJSON())}`
+  }
+
+  /** The entry for a scope, through an index rebuilt whenever the file object changes (one lookup per solve). */
+  private entryFor(file: VaultFileV1, scope: string): VaultEntryRecord | undefined {
+    if (this.index?.file !== file)
+      this.index = { file, byScope: new Map(file.entries.map((e) => [e.scope, e])) }
+    return this.index.byScope.get(scope)
   }
 
   private setEntry(scope: string, rawKey: string, rawLabel: string): VaultEntryInfo {
