@@ -1,15 +1,26 @@
 import { useEffect, useState, type ComponentType } from 'react'
-import { api, messageOf } from './api/client'
+import { ConfirmHost } from './components/confirm'
 import { Dashboard } from './screens/Dashboard'
-import { AuditLog, Balances, Billing } from './screens/Operations'
+import { AuditLog } from './screens/AuditLog'
+import { Balances } from './screens/Balances'
+import { Billing } from './screens/Billing'
 import { Settings } from './screens/Settings'
 import { Tenants } from './screens/Tenants'
 import { TestSolve } from './screens/TestSolve'
 import { FirstRun, Unlock } from './screens/Welcome'
-import { useSession } from './stores/session'
+import { connectAlerts, useAlerts } from './stores/alerts'
+import { connectBilling } from './stores/billing'
+import { connectSession, useSession } from './stores/session'
+import { connectSolve } from './stores/solve'
 import { useToasts } from './stores/toasts'
+import { useRoute } from './router'
 
-const ROUTES: Array<{ id: string; label: string; screen: ComponentType }> = [
+export interface ScreenProps {
+  /** The rest of the route after the screen's id, e.g. "new" in #/tenants/new. */
+  param: string | null
+}
+
+const ROUTES: Array<{ id: string; label: string; screen: ComponentType<ScreenProps> }> = [
   { id: 'dashboard', label: 'Dashboard', screen: Dashboard },
   { id: 'tenants', label: 'Tenants', screen: Tenants },
   { id: 'solve', label: 'Test solve', screen: TestSolve },
@@ -19,37 +30,38 @@ const ROUTES: Array<{ id: string; label: string; screen: ComponentType }> = [
   { id: 'audit', label: 'Audit log', screen: AuditLog },
 ]
 
-function useRoute(): string {
-  const [route, setRoute] = useState(() => window.location.hash.slice(2) || 'dashboard')
-  useEffect(() => {
-    const on = () => setRoute(window.location.hash.slice(2) || 'dashboard')
-    window.addEventListener('hashchange', on)
-    return () => window.removeEventListener('hashchange', on)
-  }, [])
-  return route
-}
+type ThemeChoice = 'system' | 'light' | 'dark'
+const THEME_KEY = 'captchadesk.theme'
 
-function useTheme(): [string, () => void] {
-  const [theme, setTheme] = useState(
-    () =>
-      localStorage.getItem('captchadesk.theme') ??
-      (window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'),
-  )
+/** Light or dark: follows the system (prefers-color-scheme) unless the operator picked one. */
+function useTheme(): [ThemeChoice, (t: ThemeChoice) => void] {
+  const [choice, setChoice] = useState<ThemeChoice>(() => {
+    const saved = localStorage.getItem(THEME_KEY)
+    return saved === 'light' || saved === 'dark' ? saved : 'system'
+  })
   useEffect(() => {
-    document.documentElement.dataset.theme = theme
-    localStorage.setItem('captchadesk.theme', theme)
-  }, [theme])
-  return [theme, () => setTheme(theme === 'dark' ? 'light' : 'dark')]
+    const media = window.matchMedia('(prefers-color-scheme: dark)')
+    const apply = () => {
+      document.documentElement.dataset.theme =
+        choice === 'system' ? (media.matches ? 'dark' : 'light') : choice
+    }
+    apply()
+    if (choice === 'system') localStorage.removeItem(THEME_KEY)
+    else localStorage.setItem(THEME_KEY, choice)
+    media.addEventListener('change', apply)
+    return () => media.removeEventListener('change', apply)
+  }, [choice])
+  return [choice, setChoice]
 }
 
 function Toasts() {
   const { toasts, dismiss } = useToasts()
   return (
-    <div className="toasts" aria-live="polite">
+    <div className="toasts" aria-live="polite" aria-relevant="additions">
       {toasts.map((t) => (
         <div key={t.id} className={`toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
-          {t.text}
-          <button aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+          <span>{t.text}</span>
+          <button aria-label="Dismiss notice" onClick={() => dismiss(t.id)}>
             ×
           </button>
         </div>
@@ -58,35 +70,72 @@ function Toasts() {
   )
 }
 
+/** Engine events feed the stores for as long as the console is open. */
+function useEngineEvents(): void {
+  useEffect(() => {
+    const offs = [connectSession(), connectAlerts(), connectSolve(), connectBilling()]
+    return () => offs.forEach((off) => off())
+  }, [])
+}
+
 export function App() {
-  const { status, refresh, lock, error } = useSession()
+  const { status, refresh, lock, error, loading } = useSession()
   const route = useRoute()
-  const [theme, toggleTheme] = useTheme()
+  const [theme, setTheme] = useTheme()
+  const alertCount = useAlerts((s) => s.active.length)
+  useEngineEvents()
   useEffect(() => {
     void refresh()
   }, [refresh])
-  useEffect(
-    () =>
-      api.on('alert.raised', (a) => {
-        const alert = a as { message: string }
-        useToasts.getState().push('info', `Alert: ${alert.message}`)
-      }),
-    [],
-  )
+  const unlocked = status?.vault.unlocked ?? false
+  useEffect(() => {
+    if (unlocked) void useAlerts.getState().load()
+  }, [unlocked])
+
   if (!status) {
     return (
       <main className="center-card">
-        {error ? <p role="alert">{messageOf(error)}</p> : <p aria-busy="true">Starting CaptchaDesk…</p>}
+        <div className="card">
+          {error ? (
+            <>
+              <h1>CaptchaDesk cannot start</h1>
+              <p role="alert">{error}</p>
+              <button onClick={() => void refresh()}>Try again</button>
+            </>
+          ) : (
+            <p aria-busy="true">Starting CaptchaDesk…</p>
+          )}
+        </div>
+        <Toasts />
       </main>
     )
   }
-  if (!status.vault.exists) return <FirstRun />
-  if (!status.vault.unlocked) return <Unlock />
-  const current = ROUTES.find((r) => r.id === route) ?? ROUTES[0]!
+  if (!status.vault.exists)
+    return (
+      <>
+        <FirstRun />
+        <Toasts />
+      </>
+    )
+  if (!status.vault.unlocked)
+    return (
+      <>
+        <Unlock />
+        <Toasts />
+      </>
+    )
+  const current = ROUTES.find((r) => r.id === route.id) ?? ROUTES[0]!
   const Screen = current.screen
   return (
     <div className="layout">
-      <a href="#main" className="skip-link">
+      <a
+        href="#main"
+        className="skip-link"
+        onClick={(e) => {
+          e.preventDefault()
+          document.getElementById('screen-title')?.focus()
+        }}
+      >
         Skip to content
       </a>
       <nav className="sidebar" aria-label="Main">
@@ -96,22 +145,37 @@ export function App() {
             <li key={r.id}>
               <a href={`#/${r.id}`} aria-current={r.id === current.id ? 'page' : undefined}>
                 {r.label}
+                {r.id === 'dashboard' && alertCount > 0 ? (
+                  <span className="badge" aria-label={`${alertCount} active alerts`}>
+                    {alertCount}
+                  </span>
+                ) : null}
               </a>
             </li>
           ))}
         </ul>
         <div className="sidebar-foot">
-          <div className="muted small">
+          <div className="muted small" data-testid="provider-line">
             Provider: {status.provider.label}
-            {status.gateway.running ? ' · gateway on' : ''}
+            {status.gateway.running ? <> · gateway on</> : null}
           </div>
-          <button onClick={toggleTheme}>{theme === 'dark' ? 'Light theme' : 'Dark theme'}</button>
-          <button onClick={() => void lock()}>Lock</button>
+          <label className="small" htmlFor="theme">
+            Theme
+          </label>
+          <select id="theme" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)}>
+            <option value="system">Same as the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+          <button onClick={() => void lock()} disabled={loading}>
+            Lock
+          </button>
         </div>
       </nav>
       <main id="main" className="content">
-        <Screen />
+        <Screen key={current.id} param={route.param} />
       </main>
+      <ConfirmHost />
       <Toasts />
     </div>
   )

@@ -4,6 +4,7 @@
  */
 import type { Api, ApiError, Channel, Envelope, EventName, InputOf, OutputOf } from '@shared/ipc-contract'
 import { CHANNELS } from '@shared/ipc-channels'
+import { ApiFailure } from './errors'
 
 declare global {
   interface Window {
@@ -11,39 +12,49 @@ declare global {
   }
 }
 
-const TOKEN_KEY = 'captchadesk.token'
+export const TOKEN_KEY = 'captchadesk.token'
 
-function bridgeToken(): string {
+/** Takes `?token=` from the address once, keeps it in sessionStorage and strips it from the address bar. */
+export function bridgeToken(): string {
   const url = new URL(window.location.href)
   const fromUrl = url.searchParams.get('token')
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY, fromUrl)
     url.searchParams.delete('token')
-    window.history.replaceState(null, '', url.pathname + url.search + url.hash)
+    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash)
   }
   return sessionStorage.getItem(TOKEN_KEY) ?? ''
 }
 
-function httpBridge(): Api {
-  const token = bridgeToken()
+const OFFLINE: ApiError = {
+  code: 'OFFLINE',
+  message: 'The CaptchaDesk host is not reachable.',
+}
+
+/** The HTTP bridge of the headless host: POST /api/invoke/<channel>, Server-Sent Events at /api/events. */
+export function httpBridge(token: string = bridgeToken()): Api {
   const api: Record<string, unknown> = {}
   for (const channel of CHANNELS) {
     api[channel] = async (input: unknown): Promise<Envelope<unknown>> => {
+      let res: Response
       try {
-        const res = await fetch(`/api/invoke/${channel}`, {
+        res = await fetch(`/api/invoke/${channel}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-captchadesk-token': token },
           body: JSON.stringify({ input }),
         })
-        return (await res.json()) as Envelope<unknown>
       } catch {
-        return {
-          ok: false,
-          error: {
-            code: 'OFFLINE',
-            message: 'The CaptchaDesk host is not reachable. Is `npm run serve` still running?',
-          },
-        }
+        return { ok: false, error: OFFLINE }
+      }
+      try {
+        const body = (await res.json()) as Envelope<unknown>
+        if (body && typeof body === 'object' && 'ok' in body) return body
+      } catch {
+        // not JSON: fall through
+      }
+      return {
+        ok: false,
+        error: { code: `HTTP_${res.status}`, message: `The host answered ${res.status} ${res.statusText}.` },
       }
     }
   }
@@ -56,7 +67,12 @@ function httpBridge(): Api {
       const fresh = new Set<(p: unknown) => void>()
       listeners.set(event, fresh)
       source.addEventListener(event, (e) => {
-        const data = JSON.parse((e as MessageEvent<string>).data) as unknown
+        let data: unknown
+        try {
+          data = JSON.parse((e as MessageEvent<string>).data) as unknown
+        } catch {
+          return
+        }
         for (const l of fresh) l(data)
       })
       set = fresh
@@ -67,32 +83,32 @@ function httpBridge(): Api {
   return api as Api
 }
 
-export const api: Api = window.api ?? httpBridge()
 export const transport: 'electron' | 'http' = window.api ? 'electron' : 'http'
+export const api: Api = window.api ?? httpBridge()
 
-export class ApiFailure extends Error {
-  constructor(readonly error: ApiError) {
-    super(error.message)
-  }
+type LockedListener = () => void
+const lockedListeners = new Set<LockedListener>()
+/** Called whenever a call fails because the vault is locked (the session store shows the unlock screen). */
+export function onVaultLockedError(listener: LockedListener): () => void {
+  lockedListeners.add(listener)
+  return () => lockedListeners.delete(listener)
 }
 
 /** Calls a channel and unwraps the envelope: the value, or an ApiFailure carrying code, message and fields. */
 export async function call<C extends Channel>(channel: C, input: InputOf<C>): Promise<OutputOf<C>> {
   const fn = api[channel] as (i: InputOf<C>) => Promise<Envelope<OutputOf<C>>>
-  const envelope = await fn(input)
-  if (!envelope.ok) throw new ApiFailure(envelope.error)
+  let envelope: Envelope<OutputOf<C>>
+  try {
+    envelope = await fn(input)
+  } catch (err) {
+    // Electron's invoke can reject (e.g. the main process went away): same shape as any other failure.
+    throw new ApiFailure({ code: 'OFFLINE', message: err instanceof Error ? err.message : String(err) })
+  }
+  if (!envelope.ok) {
+    if (envelope.error.code === 'VAULT_LOCKED') for (const l of lockedListeners) l()
+    throw new ApiFailure(envelope.error)
+  }
   return envelope.value
 }
 
-export function messageOf(err: unknown): string {
-  if (err instanceof ApiFailure) {
-    const e = err.error
-    const fields =
-      e.fields && e.fields.length > 1
-        ? ` (${e.fields.map((f) => `${f.field}: ${f.message}`).join('; ')})`
-        : ''
-    const retry = e.retryAfterMs ? ` Try again in ${Math.ceil(e.retryAfterMs / 1000)} s.` : ''
-    return `${e.message}${fields}${retry}`
-  }
-  return err instanceof Error ? err.message : String(err)
-}
+export { ApiFailure, describeError, fieldErrorsOf, messageOf, retryAfterOf } from './errors'

@@ -1,24 +1,95 @@
-import { useEffect, useRef, type ReactNode } from 'react'
-import { formatMoney } from '@shared/money'
+/** The console's small design system: screen frame, fields with their errors, meters, progress, notes. */
+import {
+  Children,
+  cloneElement,
+  isValidElement,
+  useEffect,
+  useRef,
+  useState,
+  type ReactElement,
+  type ReactNode,
+} from 'react'
+import { formatMoney, type Micros } from '@shared/money'
 
-export function money(micros: number | null | undefined, decimals = 2): string {
+/** Money arrives as integer micros; shown with shared/money's formatter, never through floats. */
+export function money(micros: Micros | null | undefined, decimals = 2): string {
   return micros === null || micros === undefined ? '—' : formatMoney(micros, decimals)
 }
 
-export function ErrorNote({ text }: { text: string | null | undefined }) {
+/** Money with 2 decimals, or as many as needed (up to 6) so small amounts such as 0.002 do not show as 0.00. */
+export function moneyAuto(micros: Micros | null | undefined): string {
+  if (micros === null || micros === undefined) return '—'
+  return micros % 10_000 === 0 ? formatMoney(micros, 2) : formatMoney(micros, 6).replace(/0+$/, '')
+}
+
+/** A banner for what went wrong (and what to do); announced to screen readers. */
+export function ErrorNote({ text, id }: { text: string | null | undefined; id?: string }) {
   if (!text) return null
   return (
-    <div role="alert" className="error-note">
+    <div role="alert" className="error-note" id={id}>
       {text}
     </div>
   )
 }
 
+export function Note({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'ok' | 'warn' }) {
+  return (
+    <div role="status" className={`note ${tone}`}>
+      {children}
+    </div>
+  )
+}
+
+/** A labelled form control; an error is shown under it and tied to the control (aria-invalid, aria-describedby). */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  id,
+  className,
+}: {
+  label: ReactNode
+  hint?: ReactNode
+  error?: string | null
+  children: ReactElement<Record<string, unknown>>
+  id: string
+  className?: string
+}) {
+  const hintId = hint ? `${id}-hint` : undefined
+  const errorId = error ? `${id}-error` : undefined
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined
+  const child = Children.only(children)
+  const control = isValidElement(child)
+    ? cloneElement(child, {
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': describedBy,
+      })
+    : child
+  return (
+    <div className={`field${error ? ' has-error' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {control}
+      {error ? (
+        <small className="field-error" id={errorId}>
+          {error}
+        </small>
+      ) : null}
+      {hint ? (
+        <small className="muted" id={hintId}>
+          {hint}
+        </small>
+      ) : null}
+    </div>
+  )
+}
+
+/** A filled bar for "used against a limit"; values may be counts or micros (format says how to print them). */
 export function Meter({
   value,
   max,
   label,
-  format = String,
+  format = (n: number) => n.toLocaleString('en-US'),
 }: {
   value: number
   max: number | undefined
@@ -26,42 +97,71 @@ export function Meter({
   format?: (n: number) => string
 }) {
   if (max === undefined) return <span className="muted">{format(value)} (no limit)</span>
-  const pct = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 100
+  const pct = max > 0 ? Math.min(100, Math.floor((value * 100) / max)) : 100
   const tone = pct >= 100 ? 'bad' : pct >= 80 ? 'warn' : 'ok'
+  const text = `${format(value)} / ${format(max)} (${pct} %)`
   return (
     <div
       className="meter"
       role="meter"
       aria-label={label}
-      aria-valuenow={value}
+      aria-valuenow={Math.min(value, max)}
       aria-valuemin={0}
       aria-valuemax={max}
+      aria-valuetext={text}
     >
       <div className={`meter-bar ${tone}`} style={{ width: `${pct}%` }} />
-      <span className="meter-text">
-        {format(value)} / {format(max)} ({pct} %)
-      </span>
+      <span className="meter-text">{text}</span>
     </div>
   )
 }
 
+/** Progress of a long action: determinate when `value`/`max` are known, otherwise an indeterminate bar. */
+export function Progress({
+  label,
+  value,
+  max,
+  children,
+}: {
+  label: string
+  value?: number
+  max?: number
+  children?: ReactNode
+}) {
+  return (
+    <div className="progress-block" role="status" aria-live="polite">
+      <progress aria-label={label} value={value} max={max} />
+      <span>{children ?? label}</span>
+    </div>
+  )
+}
+
+/** The frame of every screen. Its heading takes focus when the screen opens, so keyboard users land on it. */
 export function Screen({
   title,
   children,
   actions,
+  intro,
 }: {
   title: string
   children: ReactNode
   actions?: ReactNode
+  intro?: ReactNode
 }) {
   const ref = useRef<HTMLHeadingElement>(null)
-  useEffect(() => ref.current?.focus(), [title])
+  useEffect(() => {
+    ref.current?.focus()
+    document.title = `${title} · CaptchaDesk`
+  }, [title])
   return (
     <section className="screen" aria-labelledby="screen-title">
       <header className="screen-head">
-        <h1 id="screen-title" tabIndex={-1} ref={ref}>
-          {title}
-        </h1>
+        <div>
+          <h1 id="screen-title" tabIndex={-1} ref={ref}>
+            {title}
+          </h1>
+          {intro ? <p className="muted intro">{intro}</p> : null}
+        </div>
         <div className="actions">{actions}</div>
       </header>
       {children}
@@ -69,22 +169,27 @@ export function Screen({
   )
 }
 
-export function Field({
-  label,
-  hint,
-  children,
-  id,
-}: {
-  label: string
-  hint?: string
-  children: ReactNode
-  id: string
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint ? <small className="muted">{hint}</small> : null}
-    </div>
-  )
+/** Re-renders every `ms` while `active`; returns the current time. */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    if (!active) return
+    setNow(Date.now())
+    const t = setInterval(() => setNow(Date.now()), ms)
+    return () => clearInterval(t)
+  }, [active, ms])
+  return now
+}
+
+/** Whole seconds left until `until` (0 when past or null). */
+export function secondsLeft(until: number | null, now: number): number {
+  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000))
+}
+
+export function formatTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
 }

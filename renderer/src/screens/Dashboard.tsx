@@ -1,181 +1,300 @@
-import { useCallback, useEffect, useState } from 'react'
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
-import { call, messageOf } from '../api/client'
-import { ErrorNote, Meter, money, Screen } from '../components/ui'
+/** Per-tenant today and this month against limits, threads, balances, alerts, and 14 days of solves and money. */
+import { memo, useEffect, useMemo, useState } from 'react'
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts'
+import { formatMoney } from '@shared/money'
+import { ErrorNote, Meter, money, moneyAuto, Screen, formatTime, plural } from '../components/ui'
+import { useAlerts } from '../stores/alerts'
+import { CHART_DAYS, useDashboard, type DashboardRow, type DayPoint } from '../stores/dashboard'
 
-interface DashRow {
-  tenantId: string
-  name: string
-  status: string
-  limits: { solvesPerDay?: number; monthlyBudgetMicros?: number; maxConcurrent?: number }
-  today: { date: string; counted: number; solves: number; failures: number; rejections: number }
-  month: { month: string; spentMicros: number; costMicros: number; solves: number }
-  inFlight: number
+const POLL_MS = 5_000
+const PAGE = 25
+/** Axis ticks in USD with enough decimals for the largest value on the chart. */
+const moneyTicker = (max: number) => {
+  const decimals = max >= 1_000_000 ? 2 : max >= 10_000 ? 3 : 4
+  return (v: number) => formatMoney(Math.round(v), decimals)
 }
-interface Dash {
-  tenants: DashRow[]
-  sharedThreads: { capacity: number | null; inUse: number | null }
-  balances: Array<{
-    account: string
-    label: string
-    balanceMicros: number | null
-    errorCode: string | null
-    checkedAt: number
-  }>
-  alerts: Array<{ id: number; kind: string; message: string; raisedAt: number }>
-}
-interface DayRow {
-  period: string
-  solves: number
-  failures: number
-  priceMicros: number
+const moneyFull = (v: number) => formatMoney(v, 6)
+
+/** How close a tenant is to its nearest limit, in percent (for sorting the busiest first). */
+function pressure(r: DashboardRow): number {
+  const day = r.limits.solvesPerDay ? (r.today.counted * 100) / r.limits.solvesPerDay : 0
+  const month = r.limits.monthlyBudgetMicros ? (r.month.spentMicros * 100) / r.limits.monthlyBudgetMicros : 0
+  return Math.max(day, month)
 }
 
-function isoDay(d: Date): string {
-  return d.toISOString().slice(0, 10)
+const TenantRow = memo(function TenantRow({ t }: { t: DashboardRow }) {
+  return (
+    <tr>
+      <th scope="row">
+        {t.name} {t.status !== 'active' ? <span className={`tag ${t.status}`}>{t.status}</span> : null}
+        <div className="muted small">{t.keyMode === 'own' ? 'own key' : 'shared key'}</div>
+      </th>
+      <td>
+        <Meter value={t.today.counted} max={t.limits.solvesPerDay} label={`${t.name}: solves today`} />
+      </td>
+      <td>
+        {t.today.solves} / {t.today.failures} / {t.today.rejections}
+      </td>
+      <td>
+        <Meter
+          value={t.month.spentMicros}
+          max={t.limits.monthlyBudgetMicros}
+          label={`${t.name}: billed this month`}
+          format={moneyAuto}
+        />
+      </td>
+      <td>{moneyAuto(t.month.costMicros)}</td>
+      <td>{t.inFlight}</td>
+    </tr>
+  )
+})
+
+function Charts({ days }: { days: DayPoint[] }) {
+  const empty = days.every((d) => d.solves + d.failures + d.rejections === 0)
+  const moneyTick = useMemo(
+    () => moneyTicker(Math.max(0, ...days.map((d) => Math.max(d.priceMicros, d.costMicros)))),
+    [days],
+  )
+  const summary = useMemo(() => {
+    const s = days.reduce(
+      (a, d) => ({
+        solves: a.solves + d.solves,
+        failures: a.failures + d.failures,
+        cost: a.cost + d.costMicros,
+        price: a.price + d.priceMicros,
+      }),
+      { solves: 0, failures: 0, cost: 0, price: 0 },
+    )
+    return `Last ${CHART_DAYS} days: ${plural(s.solves, 'solve')}, ${plural(s.failures, 'failure')}, billed ${money(s.price)}, upstream cost ${money(s.cost)}.`
+  }, [days])
+  return (
+    <div className="chart-row">
+      <figure className="card chart" aria-labelledby="chart-solves-title">
+        <h2 id="chart-solves-title">Solves and failures per day</h2>
+        <p className="sr-only">{summary}</p>
+        {empty ? (
+          <p className="muted empty">
+            No solves in the last {CHART_DAYS} days. Run a test solve to see it here.
+          </p>
+        ) : (
+          <div aria-hidden="true">
+            <ResponsiveContainer width="100%" height={220}>
+              <BarChart data={days}>
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
+                <XAxis dataKey="label" stroke="var(--muted)" tick={{ fill: 'var(--muted)' }} />
+                <YAxis stroke="var(--muted)" tick={{ fill: 'var(--muted)' }} allowDecimals={false} />
+                <Tooltip
+                  contentStyle={{
+                    background: 'var(--panel)',
+                    border: '1px solid var(--line)',
+                    color: 'var(--text)',
+                  }}
+                />
+                <Legend />
+                <Bar dataKey="solves" fill="var(--chart-1)" name="Solved" isAnimationActive={false} />
+                <Bar dataKey="failures" fill="var(--chart-2)" name="Failed" isAnimationActive={false} />
+                <Bar
+                  dataKey="rejections"
+                  fill="var(--chart-3)"
+                  name="Refused by a limit"
+                  isAnimationActive={false}
+                />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </figure>
+      <figure className="card chart" aria-labelledby="chart-money-title">
+        <h2 id="chart-money-title">Billed and upstream cost per day (USD)</h2>
+        {empty ? (
+          <p className="muted empty">Nothing billed yet.</p>
+        ) : (
+          <div aria-hidden="true">
+            <ResponsiveContainer width="100%" height={220}>
+              <LineChart data={days}>
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
+                <XAxis dataKey="label" stroke="var(--muted)" tick={{ fill: 'var(--muted)' }} />
+                <YAxis
+                  stroke="var(--muted)"
+                  tick={{ fill: 'var(--muted)' }}
+                  tickFormatter={moneyTick}
+                  width={70}
+                />
+                <Tooltip
+                  formatter={(v) => moneyFull(Number(v))}
+                  contentStyle={{
+                    background: 'var(--panel)',
+                    border: '1px solid var(--line)',
+                    color: 'var(--text)',
+                  }}
+                />
+                <Legend />
+                <Line
+                  dataKey="priceMicros"
+                  stroke="var(--chart-1)"
+                  name="Billed"
+                  strokeWidth={2}
+                  dot={false}
+                  isAnimationActive={false}
+                />
+                <Line
+                  dataKey="costMicros"
+                  stroke="var(--chart-2)"
+                  name="Upstream cost"
+                  strokeWidth={2}
+                  strokeDasharray="5 3"
+                  dot={false}
+                  isAnimationActive={false}
+                />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </figure>
+    </div>
+  )
 }
 
 export function Dashboard() {
-  const [dash, setDash] = useState<Dash | null>(null)
-  const [days, setDays] = useState<Array<{ day: string; solves: number; failures: number; revenue: number }>>(
-    [],
-  )
-  const [error, setError] = useState<string | null>(null)
-  const load = useCallback(async () => {
-    try {
-      setDash((await call('usage.dashboard', {})) as Dash)
-      const to = new Date()
-      const from = new Date(Date.now() - 13 * 86_400_000)
-      const rows = (await call('usage.byDay', {
-        tenantId: 'all',
-        from: isoDay(from),
-        to: isoDay(to),
-      })) as DayRow[]
-      const byDay = new Map<string, { day: string; solves: number; failures: number; revenue: number }>()
-      for (const r of rows) {
-        const d = byDay.get(r.period) ?? { day: r.period.slice(5), solves: 0, failures: 0, revenue: 0 }
-        d.solves += r.solves
-        d.failures += r.failures
-        d.revenue += r.priceMicros / 1_000_000
-        byDay.set(r.period, d)
-      }
-      setDays([...byDay.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v))
-      setError(null)
-    } catch (err) {
-      setError(messageOf(err))
-    }
-  }, [])
+  const { data, days, error, load, loadedAt, loading } = useDashboard()
+  const alerts = useAlerts((s) => s.active)
+  const [page, setPage] = useState(0)
   useEffect(() => {
     void load()
-    const t = setInterval(() => void load(), 5_000)
+    const t = setInterval(() => {
+      if (document.visibilityState === 'visible') void load()
+    }, POLL_MS)
     return () => clearInterval(t)
   }, [load])
+  const rows = useMemo(
+    () =>
+      [...(data?.tenants ?? [])].sort((a, b) => pressure(b) - pressure(a) || a.name.localeCompare(b.name)),
+    [data],
+  )
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE))
+  const shown = rows.slice(page * PAGE, page * PAGE + PAGE)
+  const inFlight = rows.reduce((n, r) => n + r.inFlight, 0)
 
   return (
-    <Screen title="Dashboard" actions={<button onClick={() => void load()}>Refresh</button>}>
+    <Screen
+      title="Dashboard"
+      intro={
+        loadedAt ? `Updated ${new Date(loadedAt).toLocaleTimeString()} · refreshes every 5 s` : undefined
+      }
+      actions={
+        <button onClick={() => void load()} disabled={loading}>
+          {loading ? 'Refreshing…' : 'Refresh'}
+        </button>
+      }
+    >
       <ErrorNote text={error} />
-      {!dash ? <p aria-busy="true">Loading…</p> : null}
-      {dash ? (
+      {!data && !error ? <p aria-busy="true">Loading the figures…</p> : null}
+      {data ? (
         <>
           <div className="cards">
             <div className="card stat">
-              <h2>Shared threads</h2>
+              <h2>Shared threads in use</h2>
               <p className="big">
-                {dash.sharedThreads.inUse ?? '—'} / {dash.sharedThreads.capacity ?? '∞'}
+                {data.sharedThreads.inUse ?? '—'} / {data.sharedThreads.capacity ?? '∞'}
               </p>
-              <small className="muted">in use on the platform key</small>
+              <small className="muted">
+                {data.sharedThreads.inUse === null
+                  ? 'the upstream does not report threads in use'
+                  : `${inFlight} solve${inFlight === 1 ? '' : 's'} in flight across tenants`}
+              </small>
             </div>
-            {dash.balances.map((b) => (
+            {data.balances.length === 0 ? (
+              <div className="card stat">
+                <h2>Upstream balance</h2>
+                <p className="big">—</p>
+                <small className="muted">not checked yet (Balances → Check now)</small>
+              </div>
+            ) : null}
+            {data.balances.map((b) => (
               <div className="card stat" key={b.account}>
                 <h2>{b.label}</h2>
                 <p className="big">
                   {b.errorCode ? <span className="bad-text">{b.errorCode}</span> : money(b.balanceMicros)}
                 </p>
-                <small className="muted">checked {new Date(b.checkedAt).toLocaleString()}</small>
+                <small className="muted">checked {formatTime(b.checkedAt)}</small>
               </div>
             ))}
             <div className="card stat">
               <h2>Active alerts</h2>
-              <p className="big">{dash.alerts.length}</p>
+              <p className={`big${alerts.length ? ' warn-text' : ''}`}>{alerts.length}</p>
+              <small className="muted">daily limits, budgets, low balance</small>
             </div>
           </div>
-          {dash.alerts.length > 0 ? (
-            <ul className="alerts" aria-label="Active alerts">
-              {dash.alerts.map((a) => (
-                <li key={a.id}>
-                  <strong>{a.kind.replace('_', ' ')}</strong> — {a.message}
-                </li>
-              ))}
-            </ul>
+          {alerts.length > 0 ? (
+            <section aria-labelledby="alerts-title">
+              <h2 id="alerts-title" className="section-title">
+                Alerts
+              </h2>
+              <ul className="alerts">
+                {alerts.map((a) => (
+                  <li key={a.id}>
+                    <strong>{a.kind.replaceAll('_', ' ')}</strong> — {a.message}{' '}
+                    <span className="muted small">({formatTime(a.raisedAt)})</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
           ) : null}
-          <div className="card chart" aria-label="Solves, failures and revenue per day, last 14 days">
-            <h2>Last 14 days</h2>
-            {days.length === 0 ? (
-              <p className="muted">No solves yet. Run a test solve to see it here.</p>
-            ) : (
-              <ResponsiveContainer width="100%" height={220}>
-                <BarChart data={days}>
-                  <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
-                  <XAxis dataKey="day" stroke="var(--muted)" />
-                  <YAxis stroke="var(--muted)" allowDecimals={false} />
-                  <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
-                  <Legend />
-                  <Bar dataKey="solves" fill="#3b82f6" name="Solves" isAnimationActive={false} />
-                  <Bar dataKey="failures" fill="#e25545" name="Failures" isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            )}
-          </div>
-          <table className="grid">
-            <caption>Tenants today and this month</caption>
+          <Charts days={days} />
+          <table className="grid" aria-describedby="dash-table-note">
+            <caption>
+              Tenants today and this month{' '}
+              <span className="muted small" id="dash-table-note">
+                (closest to a limit first)
+              </span>
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Tenant</th>
-                <th scope="col">Today (solved + in flight) vs daily limit</th>
-                <th scope="col">Failures / refusals today</th>
+                <th scope="col">Today: counted vs daily limit</th>
+                <th scope="col">Today: solved / failed / refused</th>
                 <th scope="col">This month: billed vs budget</th>
+                <th scope="col">Month upstream cost</th>
                 <th scope="col">In flight</th>
               </tr>
             </thead>
             <tbody>
-              {dash.tenants.length === 0 ? (
+              {rows.length === 0 ? (
                 <tr>
-                  <td colSpan={5} className="muted">
-                    No tenants yet — add one under Tenants.
+                  <td colSpan={6} className="muted">
+                    No tenants yet — <a href="#/tenants/new">add the first one</a>.
                   </td>
                 </tr>
               ) : null}
-              {dash.tenants.map((t) => (
-                <tr key={t.tenantId}>
-                  <th scope="row">
-                    {t.name} {t.status !== 'active' ? <span className="tag">{t.status}</span> : null}
-                  </th>
-                  <td>
-                    <Meter
-                      value={t.today.counted}
-                      max={t.limits.solvesPerDay}
-                      label={`${t.name} daily usage`}
-                    />
-                  </td>
-                  <td>
-                    {t.today.failures} / {t.today.rejections}
-                  </td>
-                  <td>
-                    {t.limits.monthlyBudgetMicros !== undefined ? (
-                      <Meter
-                        value={Number(money(t.month.spentMicros))}
-                        max={Number(money(t.limits.monthlyBudgetMicros))}
-                        label={`${t.name} budget`}
-                      />
-                    ) : (
-                      <span>{money(t.month.spentMicros)} (no budget)</span>
-                    )}
-                  </td>
-                  <td>{t.inFlight}</td>
-                </tr>
+              {shown.map((t) => (
+                <TenantRow key={t.tenantId} t={t} />
               ))}
             </tbody>
           </table>
+          {pages > 1 ? (
+            <nav className="pager" aria-label="Dashboard pages">
+              <button disabled={page === 0} onClick={() => setPage(page - 1)}>
+                Previous
+              </button>
+              <span>
+                Page {page + 1} of {pages}
+              </span>
+              <button disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+                Next
+              </button>
+            </nav>
+          ) : null}
         </>
       ) : null}
     </Screen>

@@ -1,198 +1,514 @@
+/** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
 import { useEffect, useState, type FormEvent } from 'react'
-import type { Settings as SettingsShape } from '@shared/settings'
-import { call, messageOf } from '../api/client'
-import { ErrorNote, Field, Screen } from '../components/ui'
-import { useToasts } from '../stores/toasts'
+import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
+import { parseMoney } from '@shared/money'
+import { PROVIDER_PRESETS } from '@shared/provider'
+import type { Settings as SettingsShape, SettingsPatch } from '@shared/settings'
+import { confirm } from '../components/confirm'
+import { ErrorNote, Field, Screen, formatTime } from '../components/ui'
+import { useSession } from '../stores/session'
+import { useSettings } from '../stores/settings'
+import { moneyInput } from './tenant-draft'
 
-interface GatewayStatus {
-  running: boolean
-  url: string | null
+interface Draft {
+  providerId: SettingsShape['providerId']
+  baseUrl: string
+  supportsBatchGet: boolean
+  sharedThreads: string
+  requestTimeoutSeconds: string
+  solveTimeoutSeconds: string
+  autoLockMinutes: string
+  balanceCheckMinutes: string
+  lowBalance: string
+  currency: string
+  invoiceGraceDays: string
+  costPrices: Record<CaptchaType, string>
+  gatewayEnabled: boolean
+  gatewayPort: string
+  allowLan: boolean
+}
+
+function draftOf(s: SettingsShape): Draft {
+  return {
+    providerId: s.providerId,
+    baseUrl: s.baseUrl,
+    supportsBatchGet: s.supportsBatchGet,
+    sharedThreads: s.sharedThreads === null ? '' : String(s.sharedThreads),
+    requestTimeoutSeconds: String(s.requestTimeoutSeconds),
+    solveTimeoutSeconds: String(s.solveTimeoutSeconds),
+    autoLockMinutes: String(s.autoLockMinutes),
+    balanceCheckMinutes: String(s.balanceCheckMinutes),
+    lowBalance: moneyInput(s.lowBalanceMicros),
+    currency: s.currency,
+    invoiceGraceDays: String(s.invoiceGraceDays),
+    costPrices: Object.fromEntries(CAPTCHA_TYPES.map((c) => [c, moneyInput(s.costPrices[c])])) as Record<
+      CaptchaType,
+      string
+    >,
+    gatewayEnabled: s.gateway.enabled,
+    gatewayPort: String(s.gateway.port),
+    allowLan: s.gateway.allowLan,
+  }
+}
+
+function toPatch(d: Draft): { patch: SettingsPatch | null; errors: Record<string, string> } {
+  const errors: Record<string, string> = {}
+  const int = (path: string, text: string, min: number, max: number, unit: string): number => {
+    const t = text.trim()
+    if (!/^\d{1,7}$/.test(t) || Number(t) < min || Number(t) > max) {
+      errors[path] = `Enter a whole number of ${unit} from ${min} to ${max.toLocaleString('en-US')}.`
+      return min
+    }
+    return Number(t)
+  }
+  const amount = (path: string, text: string): number => {
+    try {
+      const v = parseMoney(text)
+      if (v < 0) throw new Error('negative')
+      return v
+    } catch {
+      errors[path] = 'Enter an amount in USD with at most 6 decimals, e.g. 0.002.'
+      return 0
+    }
+  }
+  const baseUrl = d.baseUrl.trim()
+  if (d.providerId === 'custom' && !/^https?:\/\/\S+$/.test(baseUrl))
+    errors.baseUrl = 'A custom provider needs its address, starting with https://.'
+  else if (baseUrl && !/^https?:\/\/\S+$/.test(baseUrl))
+    errors.baseUrl = 'The base URL must start with http:// or https:// (or be empty to use the preset).'
+  const currency = d.currency.trim().toUpperCase()
+  if (!/^[A-Z]{3}$/.test(currency)) errors.currency = 'A 3-letter currency code, e.g. USD.'
+  const patch: SettingsPatch = {
+    providerId: d.providerId,
+    baseUrl,
+    supportsBatchGet: d.supportsBatchGet,
+    sharedThreads:
+      d.sharedThreads.trim() === '' ? null : int('sharedThreads', d.sharedThreads, 1, 100_000, 'threads'),
+    requestTimeoutSeconds: int('requestTimeoutSeconds', d.requestTimeoutSeconds, 5, 600, 'seconds'),
+    solveTimeoutSeconds: int('solveTimeoutSeconds', d.solveTimeoutSeconds, 10, 3_600, 'seconds'),
+    autoLockMinutes: int('autoLockMinutes', d.autoLockMinutes, 0, 1_440, 'minutes'),
+    balanceCheckMinutes: int('balanceCheckMinutes', d.balanceCheckMinutes, 1, 1_440, 'minutes'),
+    lowBalanceMicros: amount('lowBalanceMicros', d.lowBalance),
+    currency,
+    invoiceGraceDays: int('invoiceGraceDays', d.invoiceGraceDays, 0, 60, 'days'),
+    costPrices: Object.fromEntries(
+      CAPTCHA_TYPES.map((c) => [c, amount(`costPrices.${c}`, d.costPrices[c])]),
+    ) as Record<CaptchaType, number>,
+    gateway: {
+      enabled: d.gatewayEnabled,
+      port: int('gateway.port', d.gatewayPort, 0, 65_535, 'port'),
+      allowLan: d.allowLan,
+    },
+  }
+  return { patch: Object.keys(errors).length ? null : patch, errors }
+}
+
+const CONTROL: Record<string, string> = {
+  baseUrl: 'st-base',
+  sharedThreads: 'st-threads',
+  requestTimeoutSeconds: 'st-req',
+  solveTimeoutSeconds: 'st-solve',
+  autoLockMinutes: 'st-lock',
+  balanceCheckMinutes: 'st-balmin',
+  lowBalanceMicros: 'st-low',
+  currency: 'st-currency',
+  invoiceGraceDays: 'st-grace',
+  'gateway.port': 'st-gwport',
+}
+const controlOf = (path: string) =>
+  path.startsWith('costPrices.')
+    ? `st-cost-${path.slice('costPrices.'.length)}`
+    : (CONTROL[path] ?? 'st-provider')
+
+function SettingsForm({ settings }: { settings: SettingsShape }) {
+  const save = useSettings((s) => s.save)
+  const [d, setD] = useState(() => draftOf(settings))
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [summary, setSummary] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }))
+  const preset = d.providerId === 'custom' ? null : PROVIDER_PRESETS[d.providerId]
+
+  function show(e: Record<string, string>, message: string) {
+    setErrors(e)
+    setSummary(message)
+    const first = Object.keys(e)[0]
+    if (first) document.getElementById(controlOf(first))?.focus()
+  }
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    const { patch, errors: local } = toPatch(d)
+    if (!patch) return show(local, `${Object.keys(local).length} field(s) need attention.`)
+    setBusy(true)
+    const r = await save(patch)
+    setBusy(false)
+    if (r.ok) {
+      setErrors({})
+      setSummary(null)
+      setD(draftOf(r.value))
+    } else show(r.fields, r.message)
+  }
+  const err = (p: string) => errors[p]
+  const num = (id: string, key: keyof Draft, label: string, path: string, hint?: string) => (
+    <Field id={id} label={label} error={err(path)} hint={hint}>
+      <input
+        id={id}
+        inputMode="numeric"
+        value={d[key] as string}
+        onChange={(e) => set(key, e.target.value as never)}
+      />
+    </Field>
+  )
+  return (
+    <form onSubmit={submit} noValidate className="settings-form">
+      <div className="form-grid">
+        <fieldset>
+          <legend>Upstream provider</legend>
+          <Field id="st-provider" label="Provider" error={err('providerId')}>
+            <select
+              id="st-provider"
+              value={d.providerId}
+              onChange={(e) => set('providerId', e.target.value as Draft['providerId'])}
+            >
+              <option value="sandbox">Sandbox (built-in simulator)</option>
+              <option value="captchaai">CaptchaAI</option>
+              <option value="2captcha">2captcha</option>
+              <option value="custom">Custom (another in.php/res.php service)</option>
+            </select>
+          </Field>
+          <Field
+            id="st-base"
+            label="Base URL"
+            error={err('baseUrl')}
+            hint={
+              preset
+                ? `Empty uses the preset${preset.baseUrl ? ` (${preset.baseUrl})` : ''}.`
+                : 'Where in.php and res.php live, e.g. https://api.example.com.'
+            }
+          >
+            <input
+              id="st-base"
+              type="url"
+              value={d.baseUrl}
+              onChange={(e) => set('baseUrl', e.target.value)}
+            />
+          </Field>
+          <label className="radio">
+            <input
+              type="checkbox"
+              checked={d.supportsBatchGet}
+              onChange={(e) => set('supportsBatchGet', e.target.checked)}
+            />
+            <span>The provider answers several task ids in one res.php call</span>
+          </label>
+          {num(
+            'st-threads',
+            'sharedThreads',
+            'Threads of the platform plan',
+            'sharedThreads',
+            'Shared fairly among shared-key tenants. Empty: no cap.',
+          )}
+        </fieldset>
+        <fieldset>
+          <legend>Timeouts and safety</legend>
+          {num(
+            'st-req',
+            'requestTimeoutSeconds',
+            'Request timeout (s)',
+            'requestTimeoutSeconds',
+            'One HTTP call to the upstream.',
+          )}
+          {num(
+            'st-solve',
+            'solveTimeoutSeconds',
+            'Solve timeout (s)',
+            'solveTimeoutSeconds',
+            'A whole solve, from submit to answer.',
+          )}
+          {num(
+            'st-lock',
+            'autoLockMinutes',
+            'Lock the vault after idle minutes',
+            'autoLockMinutes',
+            '0 = never lock by itself.',
+          )}
+          {num('st-balmin', 'balanceCheckMinutes', 'Check balances every (minutes)', 'balanceCheckMinutes')}
+          <Field id="st-low" label="Low-balance alert below (USD)" error={err('lowBalanceMicros')}>
+            <input
+              id="st-low"
+              inputMode="decimal"
+              value={d.lowBalance}
+              onChange={(e) => set('lowBalance', e.target.value)}
+            />
+          </Field>
+        </fieldset>
+        <fieldset>
+          <legend>Billing</legend>
+          <Field id="st-currency" label="Currency" error={err('currency')}>
+            <input
+              id="st-currency"
+              value={d.currency}
+              maxLength={3}
+              onChange={(e) => set('currency', e.target.value)}
+            />
+          </Field>
+          {num(
+            'st-grace',
+            'invoiceGraceDays',
+            'Invoice grace period (days after month end)',
+            'invoiceGraceDays',
+            'Late usage within it still lands on the month’s invoice.',
+          )}
+          {CAPTCHA_TYPES.map((c) => (
+            <Field
+              key={c}
+              id={`st-cost-${c}`}
+              label={`Upstream cost: ${CAPTCHA_TYPE_LABELS[c]} (USD)`}
+              error={err(`costPrices.${c}`)}
+            >
+              <input
+                id={`st-cost-${c}`}
+                inputMode="decimal"
+                value={d.costPrices[c]}
+                onChange={(e) => set('costPrices', { ...d.costPrices, [c]: e.target.value })}
+              />
+            </Field>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Tenant gateway</legend>
+          <label className="radio">
+            <input
+              type="checkbox"
+              checked={d.gatewayEnabled}
+              onChange={(e) => set('gatewayEnabled', e.target.checked)}
+            />
+            <span>Start the gateway when the vault unlocks</span>
+          </label>
+          {num('st-gwport', 'gatewayPort', 'Gateway port', 'gateway.port', '0 picks a free port.')}
+          <label className="radio">
+            <input type="checkbox" checked={d.allowLan} onChange={(e) => set('allowLan', e.target.checked)} />
+            <span>Listen on the local network (off: this computer only)</span>
+          </label>
+        </fieldset>
+      </div>
+      <ErrorNote text={summary} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save settings'}
+        </button>
+        <button type="button" onClick={() => setD(draftOf(settings))} disabled={busy}>
+          Discard changes
+        </button>
+      </div>
+    </form>
+  )
+}
+
+function PlatformKeyCard() {
+  const { platformKey, setPlatformKey } = useSettings()
+  const [key, setKey] = useState('')
+  const [label, setLabel] = useState(platformKey?.label ?? 'Platform key')
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    if (!/^[A-Za-z0-9]{32}$/.test(key.trim())) {
+      setError('An upstream API key is 32 letters and digits: copy it from the provider’s dashboard.')
+      document.getElementById('st-pkey')?.focus()
+      return
+    }
+    setBusy(true)
+    const r = await setPlatformKey(key.trim(), label.trim())
+    setBusy(false)
+    if (r.ok) {
+      setKey('')
+      setError(null)
+    } else setError(r.message)
+  }
+  return (
+    <section className="card" aria-labelledby="pkey-title">
+      <h2 id="pkey-title">Platform key</h2>
+      {platformKey ? (
+        <dl className="keyinfo" data-testid="platform-key">
+          <dt>Label</dt>
+          <dd>{platformKey.label}</dd>
+          <dt>Key</dt>
+          <dd className="mono">•••• {platformKey.last4}</dd>
+          <dt>Fingerprint</dt>
+          <dd className="mono">{platformKey.fingerprint}</dd>
+          <dt>Updated</dt>
+          <dd>{formatTime(Date.parse(platformKey.updatedAt))}</dd>
+        </dl>
+      ) : (
+        <p className="muted">No platform key yet (the Sandbox brings its own).</p>
+      )}
+      <form onSubmit={submit} noValidate className="stack">
+        <Field id="st-pkey-label" label="Label">
+          <input id="st-pkey-label" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={80} />
+        </Field>
+        <Field
+          id="st-pkey"
+          label={platformKey ? 'New key (rotates the current one)' : 'API key'}
+          error={error}
+        >
+          <input
+            id="st-pkey"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+          />
+        </Field>
+        <button type="submit" disabled={busy || key.trim() === ''}>
+          {busy ? 'Saving…' : platformKey ? 'Rotate platform key' : 'Save platform key'}
+        </button>
+      </form>
+    </section>
+  )
+}
+
+function DeviceUnlockCard() {
+  const enabled = useSession((s) => s.status?.vault.deviceUnlock ?? false)
+  const setDeviceUnlock = useSettings((s) => s.setDeviceUnlock)
+  const [error, setError] = useState<string | null>(null)
+  return (
+    <section className="card" aria-labelledby="device-title">
+      <h2 id="device-title">Unlock with this device</h2>
+      <p>
+        Keeps a copy of the vault’s data key in the system keystore (Keychain, DPAPI, libsecret/KWallet), so
+        this computer can unlock without the passphrase. Refused where the keystore gives no protection.
+      </p>
+      <p>
+        Now: <strong>{enabled ? 'on' : 'off'}</strong>
+      </p>
+      <ErrorNote text={error} />
+      <button
+        onClick={async () => {
+          const r = await setDeviceUnlock(!enabled)
+          setError(r.ok ? null : r.message)
+        }}
+      >
+        {enabled ? 'Turn off' : 'Turn on'}
+      </button>
+    </section>
+  )
+}
+
+function GatewayCard() {
+  const { gateway, toggleGateway, gatewayBusy } = useSettings()
+  return (
+    <section className="card" aria-labelledby="gw-title">
+      <h2 id="gw-title">Tenant gateway</h2>
+      <p data-testid="gateway-status" role="status">
+        {gateway?.running ? (
+          <>
+            Running at <code>{gateway.url}</code>{' '}
+            {gateway.allowLan ? '(local network)' : '(this computer only)'}
+          </>
+        ) : (
+          'Stopped.'
+        )}
+      </p>
+      <p className="muted small">{gateway ? `${gateway.keys.length} tenant gateway key(s) issued.` : ''}</p>
+      <button onClick={() => void toggleGateway()} disabled={gatewayBusy}>
+        {gatewayBusy ? 'Working…' : gateway?.running ? 'Stop gateway' : 'Start gateway'}
+      </button>
+    </section>
+  )
+}
+
+function PassphraseCard() {
+  const changePassphrase = useSettings((s) => s.changePassphrase)
+  const [oldPass, setOld] = useState('')
+  const [next, setNext] = useState('')
+  const [again, setAgain] = useState('')
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [busy, setBusy] = useState(false)
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    const local: Record<string, string> = {}
+    if (!oldPass) local.oldPassphrase = 'Enter the current passphrase.'
+    if (next.length < 10) local.newPassphrase = 'The new passphrase must be at least 10 characters long.'
+    else if (next !== again) local.again = 'The two new passphrases differ.'
+    setErrors(local)
+    if (Object.keys(local).length) return
+    if (
+      !(await confirm({
+        title: 'Change the vault passphrase?',
+        body: 'From now on only the new passphrase opens the vault. The keys in it stay as they are.',
+        confirmLabel: 'Change passphrase',
+      }))
+    )
+      return
+    setBusy(true)
+    const r = await changePassphrase({ oldPassphrase: oldPass, newPassphrase: next })
+    setBusy(false)
+    if (r.ok) {
+      setOld('')
+      setNext('')
+      setAgain('')
+    } else setErrors({ ...r.fields, ...(r.fields.oldPassphrase ? {} : { form: r.message }) })
+  }
+  return (
+    <section className="card" aria-labelledby="pass-title">
+      <h2 id="pass-title">Vault passphrase</h2>
+      <form onSubmit={submit} noValidate className="stack">
+        <Field id="st-old" label="Current passphrase" error={errors.oldPassphrase}>
+          <input
+            id="st-old"
+            type="password"
+            autoComplete="current-password"
+            value={oldPass}
+            onChange={(e) => setOld(e.target.value)}
+          />
+        </Field>
+        <Field id="st-new" label="New passphrase" error={errors.newPassphrase}>
+          <input
+            id="st-new"
+            type="password"
+            autoComplete="new-password"
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
+        </Field>
+        <Field id="st-again" label="Repeat the new passphrase" error={errors.again}>
+          <input
+            id="st-again"
+            type="password"
+            autoComplete="new-password"
+            value={again}
+            onChange={(e) => setAgain(e.target.value)}
+          />
+        </Field>
+        <ErrorNote text={errors.form} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Changing…' : 'Change passphrase'}
+        </button>
+      </form>
+    </section>
+  )
 }
 
 export function Settings() {
-  const [s, setS] = useState<SettingsShape | null>(null)
-  const [gw, setGw] = useState<GatewayStatus | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [platformKey, setPlatformKey] = useState('')
-  const push = useToasts((t) => t.push)
+  const { settings, error, load } = useSettings()
   useEffect(() => {
-    call('settings.get', {}).then(
-      (v) => setS(v as SettingsShape),
-      (err) => setError(messageOf(err)),
-    )
-    call('gateway.status', {}).then(
-      (v) => setGw(v as GatewayStatus),
-      () => undefined,
-    )
-  }, [])
-  if (!s)
-    return (
-      <Screen title="Settings">
-        {error ? <ErrorNote text={error} /> : <p aria-busy="true">Loading…</p>}
-      </Screen>
-    )
-
-  async function save(e: FormEvent) {
-    e.preventDefault()
-    if (!s) return
-    try {
-      setS((await call('settings.update', s)) as SettingsShape)
-      setError(null)
-      push('success', 'Settings saved.')
-    } catch (err) {
-      setError(messageOf(err))
-    }
-  }
-  const num = (v: string) => (v.trim() === '' ? NaN : Number(v))
-  async function setDeviceUnlock(enabled: boolean) {
-    try {
-      await call('vault.setDeviceUnlock', { enabled })
-      push('success', enabled ? 'This device can now unlock the vault.' : 'Device unlock is off.')
-    } catch (err) {
-      setError(messageOf(err))
-    }
-  }
-
+    void load()
+  }, [load])
   return (
     <Screen title="Settings">
-      <form className="form-grid" onSubmit={save}>
-        <Field id="st-provider" label="Provider">
-          <select
-            id="st-provider"
-            value={s.providerId}
-            onChange={(e) => setS({ ...s, providerId: e.target.value as SettingsShape['providerId'] })}
-          >
-            <option value="sandbox">Sandbox (built-in simulator)</option>
-            <option value="captchaai">CaptchaAI</option>
-            <option value="2captcha">2captcha</option>
-            <option value="custom">Custom base URL</option>
-          </select>
-        </Field>
-        <Field id="st-base" label="Base URL (custom providers, or to override)">
-          <input id="st-base" value={s.baseUrl} onChange={(e) => setS({ ...s, baseUrl: e.target.value })} />
-        </Field>
-        <Field id="st-threads" label="Threads of the platform plan (shared fairly)">
-          <input
-            id="st-threads"
-            inputMode="numeric"
-            value={s.sharedThreads ?? ''}
-            onChange={(e) =>
-              setS({ ...s, sharedThreads: e.target.value === '' ? null : num(e.target.value) })
-            }
-          />
-        </Field>
-        <Field id="st-req" label="Request timeout (s)">
-          <input
-            id="st-req"
-            inputMode="numeric"
-            value={s.requestTimeoutSeconds}
-            onChange={(e) => setS({ ...s, requestTimeoutSeconds: num(e.target.value) })}
-          />
-        </Field>
-        <Field id="st-solve" label="Solve timeout (s)">
-          <input
-            id="st-solve"
-            inputMode="numeric"
-            value={s.solveTimeoutSeconds}
-            onChange={(e) => setS({ ...s, solveTimeoutSeconds: num(e.target.value) })}
-          />
-        </Field>
-        <Field id="st-lock" label="Lock the vault after idle minutes (0 = never)">
-          <input
-            id="st-lock"
-            inputMode="numeric"
-            value={s.autoLockMinutes}
-            onChange={(e) => setS({ ...s, autoLockMinutes: num(e.target.value) })}
-          />
-        </Field>
-        <Field id="st-grace" label="Invoice grace period (days after month end)">
-          <input
-            id="st-grace"
-            inputMode="numeric"
-            value={s.invoiceGraceDays}
-            onChange={(e) => setS({ ...s, invoiceGraceDays: num(e.target.value) })}
-          />
-        </Field>
-        <Field id="st-gwport" label="Gateway port">
-          <input
-            id="st-gwport"
-            inputMode="numeric"
-            value={s.gateway.port}
-            onChange={(e) => setS({ ...s, gateway: { ...s.gateway, port: num(e.target.value) } })}
-          />
-        </Field>
-        <label className="radio">
-          <input
-            type="checkbox"
-            checked={s.gateway.allowLan}
-            onChange={(e) => setS({ ...s, gateway: { ...s.gateway, allowLan: e.target.checked } })}
-          />{' '}
-          Let the gateway listen on the local network (off: this computer only)
-        </label>
-        <ErrorNote text={error} />
-        <div className="actions">
-          <button type="submit" className="primary">
-            Save settings
-          </button>
-        </div>
-      </form>
-      <div className="cards">
-        <div className="card">
-          <h2>Platform key</h2>
-          <Field id="st-pkey" label="Set or replace the platform API key">
-            <input
-              id="st-pkey"
-              type="password"
-              autoComplete="off"
-              value={platformKey}
-              onChange={(e) => setPlatformKey(e.target.value)}
-            />
-          </Field>
-          <button
-            disabled={platformKey.trim() === ''}
-            onClick={async () => {
-              try {
-                const info = (await call('vault.setPlatformKey', {
-                  key: platformKey.trim(),
-                  label: 'Platform key',
-                })) as { last4: string }
-                setPlatformKey('')
-                push('success', `Platform key saved (•••• ${info.last4}).`)
-              } catch (err) {
-                setError(messageOf(err))
-              }
-            }}
-          >
-            Save platform key
-          </button>
-        </div>
-        <div className="card">
-          <h2>Unlock with this device</h2>
-          <p>
-            Keeps a copy of the vault’s data key in the system keystore (Keychain, DPAPI, libsecret/KWallet),
-            so this computer can unlock without the passphrase. Refused where the keystore gives no
-            protection.
-          </p>
-          <div className="actions">
-            <button onClick={() => void setDeviceUnlock(true)}>Enable</button>
-            <button onClick={() => void setDeviceUnlock(false)}>Disable</button>
-          </div>
-        </div>
-        <div className="card">
-          <h2>Tenant gateway</h2>
-          <p data-testid="gateway-status">{gw?.running ? `Running at ${gw.url}` : 'Stopped.'}</p>
-          <button
-            onClick={async () => {
-              try {
-                setGw((await call(gw?.running ? 'gateway.stop' : 'gateway.start', {})) as GatewayStatus)
-              } catch (err) {
-                setError(messageOf(err))
-              }
-            }}
-          >
-            {gw?.running ? 'Stop gateway' : 'Start gateway'}
-          </button>
-        </div>
+      <ErrorNote text={error} />
+      {settings ? (
+        <SettingsForm key={JSON.stringify(settings)} settings={settings} />
+      ) : error ? null : (
+        <p aria-busy="true">Loading…</p>
+      )}
+      <div className="cards wide">
+        <PlatformKeyCard />
+        <GatewayCard />
+        <DeviceUnlockCard />
+        <PassphraseCard />
       </div>
     </Screen>
   )

@@ -1,12 +1,53 @@
-import { useEffect, useState, type FormEvent } from 'react'
+/** Run one solve for a tenant through the real path (limits, metering, upstream) and watch it happen. */
+import { useEffect, useMemo, useState, type FormEvent } from 'react'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaRequest, type CaptchaType } from '@shared/captcha'
-import { api, call, messageOf } from '../api/client'
-import { ErrorNote, Field, Screen, money } from '../components/ui'
+import { ErrorNote, Field, Progress, Screen, money, secondsLeft, useNow } from '../components/ui'
+import { useSolve } from '../stores/solve'
 import { useTenants } from '../stores/tenants'
 
+/** A 40×16 grey PNG: the Sandbox answers any image. */
 const SAMPLE_PNG =
   'iVBORw0KGgoAAAANSUhEUgAAACgAAAAQCAAAAACq4DH2AAAAaElEQVR4nGNgGAWjYBSMglEwCkbBKBgFo2AUjIJRMApGwSgYBaNgFIyCUTAKRsEoGAWjYBSMglEwCkbBKBgFo2AUjIJRMApGwSgYBaNgFIyCUTAKRsEoGAWjYBSMglEwCkbBKBgFo2AUjIJRMApGwSgYBaNgFAAALvAA/8sR8pQAAAAASUVORK5CYII='
 
+interface ParamSpec {
+  name: string
+  label: string
+  hint?: string
+  multiline?: boolean
+  optional?: boolean
+}
+
+const PARAMS: Record<CaptchaType, ParamSpec[]> = {
+  image: [
+    {
+      name: 'body',
+      label: 'Image (base64, no data: prefix)',
+      multiline: true,
+      hint: 'A sample image is filled in.',
+    },
+  ],
+  recaptcha_v2: [
+    { name: 'googlekey', label: 'Site key (googlekey)' },
+    { name: 'pageurl', label: 'Page URL' },
+  ],
+  recaptcha_v3: [
+    { name: 'googlekey', label: 'Site key (googlekey)' },
+    { name: 'pageurl', label: 'Page URL' },
+    { name: 'action', label: 'Action', optional: true },
+    { name: 'minScore', label: 'Minimum score (0.1–0.9)', optional: true },
+  ],
+  turnstile: [
+    { name: 'sitekey', label: 'Site key' },
+    { name: 'pageurl', label: 'Page URL' },
+  ],
+  geetest: [
+    { name: 'gt', label: 'gt' },
+    { name: 'challenge', label: 'challenge' },
+    { name: 'pageurl', label: 'Page URL' },
+  ],
+}
+
+/** Sensible Sandbox defaults (public test keys); a real provider needs the real page's values. */
 function defaults(type: CaptchaType): Record<string, string> {
   switch (type) {
     case 'image':
@@ -32,81 +73,160 @@ function defaults(type: CaptchaType): Record<string, string> {
 }
 
 function toRequest(type: CaptchaType, f: Record<string, string>): CaptchaRequest {
+  const v = (k: string) => (f[k] ?? '').trim()
   switch (type) {
     case 'image':
-      return { type, body: f.body ?? '' }
+      return { type, body: v('body') }
     case 'recaptcha_v2':
-      return { type, googlekey: f.googlekey ?? '', pageurl: f.pageurl ?? '' }
+      return { type, googlekey: v('googlekey'), pageurl: v('pageurl') }
     case 'recaptcha_v3':
       return {
         type,
-        googlekey: f.googlekey ?? '',
-        pageurl: f.pageurl ?? '',
-        action: f.action || undefined,
-        minScore: f.minScore ? Number(f.minScore) : undefined,
+        googlekey: v('googlekey'),
+        pageurl: v('pageurl'),
+        action: v('action') || undefined,
+        minScore: v('minScore') ? Number(v('minScore')) : undefined,
       }
     case 'turnstile':
-      return { type, sitekey: f.sitekey ?? '', pageurl: f.pageurl ?? '' }
+      return { type, sitekey: v('sitekey'), pageurl: v('pageurl') }
     case 'geetest':
-      return { type, gt: f.gt ?? '', challenge: f.challenge ?? '', pageurl: f.pageurl ?? '' }
+      return { type, gt: v('gt'), challenge: v('challenge'), pageurl: v('pageurl') }
   }
 }
 
-type Result =
-  | { status: 'solved'; answer: string; taskId: string; threadMs: number; priceMicros: number }
-  | { status: 'rejected'; limit: string; message: string; retryAfterMs: number }
-  | { status: 'failed' | 'timed_out' | 'cancelled'; code: string; message: string }
+function localErrors(type: CaptchaType, f: Record<string, string>): Record<string, string> {
+  const e: Record<string, string> = {}
+  for (const p of PARAMS[type]) {
+    const v = (f[p.name] ?? '').trim()
+    if (!v && !p.optional) e[`request.${p.name}`] = `Enter the ${p.label.toLowerCase()}.`
+  }
+  const url = (f.pageurl ?? '').trim()
+  if (url && !/^https?:\/\/\S+$/.test(url))
+    e['request.pageurl'] = 'The page URL starts with http:// or https://.'
+  const score = (f.minScore ?? '').trim()
+  if (score && !/^0\.[1-9]$/.test(score)) e['request.minScore'] = 'A score from 0.1 to 0.9, e.g. 0.3.'
+  return e
+}
+
+/** The admission controller's limit names, as the operator knows them. */
+const LIMIT_NAMES: Record<string, string> = {
+  rate: 'requests per minute',
+  daily: 'solves per day',
+  concurrency: 'concurrent solves',
+  budget: 'monthly budget',
+  shared_capacity: 'shared threads',
+  suspended: 'suspension',
+  unknown_tenant: 'tenant',
+}
+const LIMIT_ADVICE: Record<string, string> = {
+  rate: 'Raise the tenant’s requests-per-minute limit, or wait.',
+  daily: 'Raise the tenant’s daily limit, or wait for the tenant’s next day.',
+  concurrency: 'Wait for running solves to finish, or raise the concurrent-solves limit.',
+  budget: 'Raise the tenant’s monthly budget, or wait for the next month.',
+  shared_capacity: 'All shared threads are busy: wait, or raise the thread count in Settings.',
+  suspended: 'Resume the tenant under Tenants.',
+  unknown_tenant: 'Pick another tenant.',
+}
+
+function Result() {
+  const { result, retryAt } = useSolve()
+  const now = useNow(retryAt !== null)
+  if (!result) return null
+  const wait = secondsLeft(retryAt, now)
+  return (
+    <div className={`card result ${result.status}`} role="status" data-testid="solve-result">
+      {result.status === 'solved' ? (
+        <>
+          <h2>Solved</h2>
+          <p>
+            Task <span className="mono">{result.taskId}</span> · {(result.threadMs / 1000).toFixed(1)} s of
+            thread time · billed {money(result.priceMicros, 6)} · upstream cost {money(result.costMicros, 6)}
+          </p>
+          <label htmlFor="answer" className="small muted">
+            Answer
+          </label>
+          <textarea id="answer" className="answer mono" readOnly value={result.answer} rows={3} />
+        </>
+      ) : result.status === 'rejected' ? (
+        <>
+          <h2>
+            Refused by the {result.limit.replaceAll('_', ' ')} limit (
+            {LIMIT_NAMES[result.limit] ?? result.limit})
+          </h2>
+          <p>
+            {result.message}{' '}
+            {result.retryAfterMs > 0
+              ? wait > 0
+                ? `You can try again in ${wait} s.`
+                : 'You can try again now.'
+              : ''}
+          </p>
+          <p className="muted small">{LIMIT_ADVICE[result.limit] ?? ''} Nothing was billed.</p>
+        </>
+      ) : (
+        <>
+          <h2>
+            {result.status === 'timed_out'
+              ? 'Timed out'
+              : result.status === 'cancelled'
+                ? 'Cancelled'
+                : 'Failed'}
+          </h2>
+          <p>
+            <span className="mono">{result.code}</span>: {result.message}
+          </p>
+          <p className="muted small">
+            {result.keyProblem
+              ? 'The upstream refused the key: check it under Settings (platform key) or on the tenant (own key).'
+              : 'Failed solves are not billed. Try again, or check the upstream under Balances.'}
+          </p>
+        </>
+      )}
+    </div>
+  )
+}
 
 export function TestSolve() {
-  const { tenants, load } = useTenants()
+  const { tenants, load, loaded } = useTenants()
+  const { run, running, stages, error, fieldErrors, startedAt } = useSolve()
   const [chosenTenant, setTenantId] = useState('')
   const [type, setType] = useState<CaptchaType>('turnstile')
-  const [fields, setFields] = useState<Record<string, string>>(defaults('turnstile'))
-  const [progress, setProgress] = useState<string[]>([])
-  const [result, setResult] = useState<Result | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const [fields, setFields] = useState<Record<string, string>>(() => defaults('turnstile'))
+  const [local, setLocal] = useState<Record<string, string>>({})
+  const now = useNow(running, 250)
   useEffect(() => {
     void load()
   }, [load])
-  const tenantId = chosenTenant || tenants[0]?.id || ''
-  useEffect(
-    () =>
-      api.on('solve.progress', (p) => {
-        const e = p as { stage: string; taskId?: string; tenantId: string }
-        if (e.tenantId === tenantId && e.stage !== 'ended')
-          setProgress((x) => [
-            ...x,
-            e.stage === 'submitted'
-              ? `Accepted upstream as task ${e.taskId}; waiting for the answer…`
-              : 'Admitted: limits checked and reserved.',
-          ])
-      }),
-    [tenantId],
+  const active = useMemo(
+    () => tenants.filter((t) => t.status === 'active').sort((a, b) => a.name.localeCompare(b.name)),
+    [tenants],
   )
+  const tenantId = active.some((t) => t.id === chosenTenant) ? chosenTenant : (active[0]?.id ?? '')
 
-  async function run(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault()
-    setBusy(true)
-    setResult(null)
-    setError(null)
-    setProgress(['Sending…'])
-    try {
-      setResult((await call('solve.test', { tenantId, request: toRequest(type, fields) })) as Result)
-    } catch (err) {
-      setError(messageOf(err))
-    } finally {
-      setBusy(false)
-    }
+    const errs = localErrors(type, fields)
+    setLocal(errs)
+    const first = Object.keys(errs)[0]
+    if (first) return document.getElementById(`s-${first.slice('request.'.length)}`)?.focus()
+    void run(tenantId, toRequest(type, fields))
   }
+  const err = (name: string) => local[`request.${name}`] ?? fieldErrors[`request.${name}`]
 
   return (
-    <Screen title="Test solve">
-      {tenants.length === 0 ? <p className="muted">Add a tenant first.</p> : null}
-      <form className="form-grid" onSubmit={run}>
+    <Screen
+      title="Test solve"
+      intro="Runs one solve through the tenant’s limits, metering and the upstream, exactly as a tenant’s request would."
+    >
+      {loaded && active.length === 0 ? (
+        <p className="note warn">
+          No active tenant. <a href="#/tenants/new">Add a tenant</a> first.
+        </p>
+      ) : null}
+      <form className="form-grid" onSubmit={submit} noValidate>
         <Field id="s-tenant" label="Tenant">
           <select id="s-tenant" value={tenantId} onChange={(e) => setTenantId(e.target.value)}>
-            {tenants.map((t) => (
+            {active.map((t) => (
               <option key={t.id} value={t.id}>
                 {t.name}
               </option>
@@ -121,6 +241,7 @@ export function TestSolve() {
               const t = e.target.value as CaptchaType
               setType(t)
               setFields(defaults(t))
+              setLocal({})
             }}
           >
             {CAPTCHA_TYPES.map((t) => (
@@ -130,72 +251,57 @@ export function TestSolve() {
             ))}
           </select>
         </Field>
-        {Object.keys(fields).map((name) => (
-          <Field key={name} id={`s-${name}`} label={name}>
-            {name === 'body' ? (
+        {PARAMS[type].map((p) => (
+          <Field
+            key={`${type}-${p.name}`}
+            id={`s-${p.name}`}
+            label={p.optional ? `${p.label} (optional)` : p.label}
+            hint={p.hint}
+            error={err(p.name)}
+            className={p.multiline ? 'span-all' : undefined}
+          >
+            {p.multiline ? (
               <textarea
-                id={`s-${name}`}
-                value={fields[name]}
-                onChange={(e) => setFields({ ...fields, [name]: e.target.value })}
+                id={`s-${p.name}`}
+                className="mono"
+                value={fields[p.name] ?? ''}
+                onChange={(e) => setFields({ ...fields, [p.name]: e.target.value })}
               />
             ) : (
               <input
-                id={`s-${name}`}
-                value={fields[name]}
-                onChange={(e) => setFields({ ...fields, [name]: e.target.value })}
+                id={`s-${p.name}`}
+                spellCheck={false}
+                value={fields[p.name] ?? ''}
+                onChange={(e) => setFields({ ...fields, [p.name]: e.target.value })}
               />
             )}
           </Field>
         ))}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy || !tenantId}>
-            {busy ? 'Solving…' : 'Solve'}
+        <div className="actions span-all">
+          <button type="submit" className="primary" disabled={running || !tenantId}>
+            {running ? 'Solving…' : 'Solve'}
+          </button>
+          <button type="button" onClick={() => setFields(defaults(type))} disabled={running}>
+            Reset to Sandbox defaults
           </button>
         </div>
       </form>
       <ErrorNote text={error} />
-      {progress.length > 0 ? (
-        <ol className="progress" aria-live="polite" aria-label="Progress">
-          {progress.map((p, i) => (
-            <li key={i}>{p}</li>
+      {running ? (
+        <Progress label="Solving">
+          Solving… {startedAt ? `${Math.max(0, Math.floor((now - startedAt) / 1000))} s` : ''}
+        </Progress>
+      ) : null}
+      {stages.length > 0 ? (
+        <ol className="stages" aria-label="Progress of the solve">
+          {stages.map((s, i) => (
+            <li key={i}>
+              <span className="muted small">{new Date(s.at).toLocaleTimeString()}</span> {s.text}
+            </li>
           ))}
         </ol>
       ) : null}
-      {result ? (
-        <div className={`card result ${result.status}`} role="status" data-testid="solve-result">
-          {result.status === 'solved' ? (
-            <>
-              <h2>Solved</h2>
-              <p>
-                Task {result.taskId} · {(result.threadMs / 1000).toFixed(1)} s of thread time · billed{' '}
-                {money(result.priceMicros, 6)}
-              </p>
-              <code className="answer">{result.answer}</code>
-            </>
-          ) : result.status === 'rejected' ? (
-            <>
-              <h2>Refused by the {result.limit.replace('_', ' ')} limit</h2>
-              <p>
-                {result.message}
-                {result.retryAfterMs > 0 ? ` Try again in ${Math.ceil(result.retryAfterMs / 1000)} s.` : ''}
-              </p>
-            </>
-          ) : (
-            <>
-              <h2>
-                {result.status === 'timed_out'
-                  ? 'Timed out'
-                  : result.status === 'cancelled'
-                    ? 'Cancelled'
-                    : 'Failed'}
-              </h2>
-              <p>
-                {result.code}: {result.message}
-              </p>
-            </>
-          )}
-        </div>
-      ) : null}
+      <Result />
     </Screen>
   )
 }

@@ -1,57 +1,83 @@
+/** First run (create the vault, pick the upstream) and the unlock screen. */
 import { useState, type FormEvent } from 'react'
-import { call, messageOf } from '../api/client'
-import { ErrorNote, Field } from '../components/ui'
-import { useSession } from '../stores/session'
+import { ErrorNote, Field, secondsLeft, useNow } from '../components/ui'
+import { useSession, type ProviderChoice } from '../stores/session'
 
-function strength(p: string): { score: number; label: string } {
+/** A rough passphrase strength: length matters most, then variety. 0..4. */
+export function strength(p: string): { score: number; label: string } {
   let score = 0
   if (p.length >= 10) score++
   if (p.length >= 16) score++
   if (/[a-z]/.test(p) && /[A-Z]/.test(p)) score++
   if (/\d/.test(p) || /[^A-Za-z0-9]/.test(p)) score++
+  if (p.length < 10) score = Math.min(score, 1)
   return { score, label: ['too short', 'weak', 'fair', 'good', 'strong'][score]! }
 }
 
+type ProviderId = 'sandbox' | ProviderChoice['providerId']
+const PROVIDERS: ReadonlyArray<readonly [ProviderId, string, string]> = [
+  ['sandbox', 'Sandbox', 'The built-in simulator: no key and no money needed. Best to start with.'],
+  ['captchaai', 'CaptchaAI', 'Thread plans at ocr.captchaai.com.'],
+  ['2captcha', '2captcha', 'Pay per solve at 2captcha.com.'],
+  ['custom', 'Another in.php/res.php service', 'Any service speaking the same protocol.'],
+]
+
+const LOCK_REASONS: Record<string, string> = {
+  idle: 'The vault locked itself after the idle time set in Settings.',
+  operator: 'You locked the vault.',
+  suspend: 'The vault locked when the computer went to sleep.',
+  'screen locked': 'The vault locked with the screen.',
+}
+
 export function FirstRun() {
-  const { create, loading, error } = useSession()
+  const { setup, loading, error, fieldErrors } = useSession()
   const [pass, setPass] = useState('')
-  const [confirm, setConfirm] = useState('')
-  const [provider, setProvider] = useState<'sandbox' | 'captchaai' | '2captcha' | 'custom'>('sandbox')
+  const [confirmPass, setConfirmPass] = useState('')
+  const [provider, setProvider] = useState<ProviderId>('sandbox')
   const [baseUrl, setBaseUrl] = useState('')
   const [key, setKey] = useState('')
-  const [local, setLocal] = useState<string | null>(null)
+  const [local, setLocal] = useState<Record<string, string>>({})
   const s = strength(pass)
 
   async function submit(e: FormEvent) {
     e.preventDefault()
-    setLocal(null)
-    if (pass.length < 10) return setLocal('The passphrase must be at least 10 characters long.')
-    if (pass !== confirm) return setLocal('The two passphrases differ.')
+    const errors: Record<string, string> = {}
+    if (pass.length < 10) errors.passphrase = 'The passphrase must be at least 10 characters long.'
+    else if (pass !== confirmPass) errors.confirm = 'The two passphrases differ: type the same one twice.'
+    if (provider === 'custom' && !/^https?:\/\/\S+$/.test(baseUrl.trim()))
+      errors.baseUrl = 'Enter the service’s address, starting with https:// (in.php and res.php are added).'
     if (provider !== 'sandbox' && !/^[A-Za-z0-9]{32}$/.test(key.trim()))
-      return setLocal('An API key is 32 letters and digits.')
-    if (!(await create(pass))) return
-    if (provider !== 'sandbox') {
-      try {
-        await call('settings.update', { providerId: provider, ...(provider === 'custom' ? { baseUrl } : {}) })
-        await call('vault.setPlatformKey', { key: key.trim(), label: 'Platform key' })
-        await useSession.getState().refresh()
-      } catch (err) {
-        setLocal(
-          `The vault was created, but the provider could not be set: ${messageOf(err)} Fix it in Settings.`,
-        )
-      }
+      errors.key = 'An API key is 32 letters and digits: copy it from the provider’s dashboard.'
+    setLocal(errors)
+    if (Object.keys(errors).length) {
+      const first = {
+        passphrase: 'new-pass',
+        confirm: 'confirm-pass',
+        baseUrl: 'base-url',
+        key: 'platform-key',
+      }[Object.keys(errors)[0] as 'passphrase']
+      document.getElementById(first)?.focus()
+      return
     }
+    await setup(pass, provider === 'sandbox' ? null : { providerId: provider, baseUrl, key })
   }
+  const err = (k: string) => local[k] ?? fieldErrors[k]
+  const count = Object.keys(local).length
 
   return (
     <main className="center-card">
-      <form onSubmit={submit} className="card" aria-labelledby="welcome-title">
+      <form onSubmit={submit} className="card welcome" aria-labelledby="welcome-title" noValidate>
         <h1 id="welcome-title">Welcome to CaptchaDesk</h1>
         <p>
-          Create the passphrase that protects your upstream API keys. It is never stored; if you lose it, the
-          keys cannot be recovered.
+          First, create the passphrase that protects your upstream API keys. It is never stored: if you lose
+          it, the keys in the vault cannot be recovered (you would enter them again).
         </p>
-        <Field id="new-pass" label="Vault passphrase" hint={`Strength: ${s.label}`}>
+        <Field
+          id="new-pass"
+          label="Vault passphrase"
+          hint={`At least 10 characters; a few unrelated words work well. Strength: ${s.label}.`}
+          error={err('passphrase')}
+        >
           <input
             id="new-pass"
             type="password"
@@ -61,30 +87,28 @@ export function FirstRun() {
             autoFocus
           />
         </Field>
-        <div className="strength" aria-hidden="true">
+        <div className={`strength s${s.score}`} aria-hidden="true">
           {[0, 1, 2, 3].map((i) => (
             <span key={i} className={i < s.score ? 'on' : ''} />
           ))}
         </div>
-        <Field id="confirm-pass" label="Repeat the passphrase">
+        <Field
+          id="confirm-pass"
+          label="Repeat the passphrase"
+          error={err('confirm')}
+          hint={confirmPass && confirmPass === pass ? 'The two match.' : undefined}
+        >
           <input
             id="confirm-pass"
             type="password"
             autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
+            value={confirmPass}
+            onChange={(e) => setConfirmPass(e.target.value)}
           />
         </Field>
         <fieldset>
           <legend>Upstream provider</legend>
-          {(
-            [
-              ['sandbox', 'Sandbox — the built-in simulator, no key needed (recommended to start)'],
-              ['captchaai', 'CaptchaAI'],
-              ['2captcha', '2captcha'],
-              ['custom', 'Another in.php/res.php service'],
-            ] as const
-          ).map(([id, label]) => (
+          {PROVIDERS.map(([id, label, note]) => (
             <label key={id} className="radio">
               <input
                 type="radio"
@@ -92,8 +116,10 @@ export function FirstRun() {
                 value={id}
                 checked={provider === id}
                 onChange={() => setProvider(id)}
-              />{' '}
-              {label}
+              />
+              <span>
+                {label} <span className="muted small">— {note}</span>
+              </span>
             </label>
           ))}
         </fieldset>
@@ -101,38 +127,50 @@ export function FirstRun() {
           <Field
             id="base-url"
             label="Base URL"
-            hint="e.g. https://api.example.com (in.php and res.php are added)"
+            hint="For example https://api.example.com (in.php and res.php are added)."
+            error={err('baseUrl')}
           >
-            <input id="base-url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
+            <input id="base-url" type="url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
           </Field>
         ) : null}
         {provider !== 'sandbox' ? (
           <Field
             id="platform-key"
             label="Platform API key"
-            hint="Stored encrypted in the vault; shown afterwards only as •••• and its last 4 characters."
+            hint="Stored encrypted in the vault; afterwards shown only as •••• and its last 4 characters."
+            error={err('key')}
           >
             <input
               id="platform-key"
               type="password"
               autoComplete="off"
+              spellCheck={false}
               value={key}
               onChange={(e) => setKey(e.target.value)}
             />
           </Field>
         ) : null}
-        <ErrorNote text={local ?? error} />
+        <ErrorNote
+          text={count ? `${count === 1 ? 'One field needs' : `${count} fields need`} attention.` : error}
+        />
         <button type="submit" className="primary" disabled={loading}>
           {loading ? 'Creating the vault…' : 'Create vault and start'}
         </button>
+        {loading ? (
+          <p className="muted small" role="status">
+            Deriving the key from your passphrase takes a second or two on purpose.
+          </p>
+        ) : null}
       </form>
     </main>
   )
 }
 
 export function Unlock() {
-  const { unlock, unlockWithDevice, loading, error, status } = useSession()
+  const { unlock, unlockWithDevice, loading, error, status, retryAt, lockedReason } = useSession()
   const [pass, setPass] = useState('')
+  const now = useNow(retryAt !== null)
+  const wait = secondsLeft(retryAt, now)
   return (
     <main className="center-card">
       <form
@@ -140,11 +178,18 @@ export function Unlock() {
         aria-labelledby="unlock-title"
         onSubmit={(e) => {
           e.preventDefault()
-          void unlock(pass).then((ok) => ok && setPass(''))
+          if (wait > 0 || loading) return
+          void unlock(pass).then((ok) => {
+            if (ok) setPass('')
+            else document.getElementById('unlock-pass')?.focus()
+          })
         }}
       >
         <h1 id="unlock-title">Unlock CaptchaDesk</h1>
-        <p>The key vault is locked. Enter your passphrase to continue.</p>
+        <p>
+          {(lockedReason && LOCK_REASONS[lockedReason]) ?? 'The key vault is locked.'} Enter your passphrase
+          to continue.
+        </p>
         <Field id="unlock-pass" label="Passphrase">
           <input
             id="unlock-pass"
@@ -155,9 +200,15 @@ export function Unlock() {
             autoFocus
           />
         </Field>
-        <ErrorNote text={error} />
-        <button type="submit" className="primary" disabled={loading || pass.length === 0}>
-          {loading ? 'Unlocking…' : 'Unlock'}
+        {wait > 0 ? (
+          <div className="error-note" data-testid="throttle">
+            <span role="alert">Too many wrong passphrases.</span> Try again in {wait} s.
+          </div>
+        ) : (
+          <ErrorNote text={error} />
+        )}
+        <button type="submit" className="primary" disabled={loading || pass.length === 0 || wait > 0}>
+          {loading ? 'Unlocking…' : wait > 0 ? `Wait ${wait} s` : 'Unlock'}
         </button>
         {status?.vault.deviceUnlock ? (
           <button type="button" onClick={() => void unlockWithDevice()} disabled={loading}>

@@ -1,3 +1,4 @@
+/** Short notices in the corner: successes fade after 5 s, errors stay 10 s; at most five at a time. */
 import { create } from 'zustand'
 
 export interface Toast {
@@ -25,3 +26,5 @@ export const useToasts = create<ToastState>((set) => ({
   },
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
 }))
+
+export const toast = (kind: Toast['kind'], text: string): void => useToasts.getState().push(kind, text)

@@ -1,0 +1,71 @@
+/** Upstream balances: check now, and the history of checks. */
+import { useEffect, useMemo } from 'react'
+import { ErrorNote, Progress, Screen, formatTime, money } from '../components/ui'
+import { useBalances } from '../stores/balances'
+
+export function Balances() {
+  const { history, loaded, checking, error, load, checkNow } = useBalances()
+  useEffect(() => {
+    void load()
+  }, [load])
+  const latest = useMemo(() => {
+    const seen = new Map<string, (typeof history)[number]>()
+    for (const c of history) if (!seen.has(c.account)) seen.set(c.account, c)
+    return [...seen.values()]
+  }, [history])
+  return (
+    <Screen
+      title="Balances"
+      intro="The upstream accounts’ balances, checked on a schedule (Settings) and whenever you ask."
+      actions={
+        <button className="primary" disabled={checking} onClick={() => void checkNow()}>
+          {checking ? 'Checking…' : 'Check now'}
+        </button>
+      }
+    >
+      <ErrorNote text={error} />
+      {checking ? <Progress label="Asking the upstream for each account’s balance…" /> : null}
+      {latest.length > 0 ? (
+        <div className="cards">
+          {latest.map((c) => (
+            <div className="card stat" key={c.account}>
+              <h2>{c.label}</h2>
+              <p className="big">
+                {c.errorCode ? <span className="bad-text">{c.errorCode}</span> : money(c.balanceMicros)}
+              </p>
+              <small className="muted">last checked {formatTime(c.checkedAt)}</small>
+            </div>
+          ))}
+        </div>
+      ) : null}
+      <table className="grid" data-testid="balance-table">
+        <caption>History</caption>
+        <thead>
+          <tr>
+            <th scope="col">Checked</th>
+            <th scope="col">Account</th>
+            <th scope="col">Balance (USD)</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {history.length === 0 ? (
+            <tr>
+              <td colSpan={4} className="muted empty">
+                {loaded ? 'No checks yet. Press “Check now” to ask the upstream.' : 'Loading…'}
+              </td>
+            </tr>
+          ) : null}
+          {history.map((r, i) => (
+            <tr key={`${r.account}-${r.checkedAt}-${i}`}>
+              <td>{formatTime(r.checkedAt)}</td>
+              <th scope="row">{r.label}</th>
+              <td className="num">{money(r.balanceMicros)}</td>
+              <td>{r.errorCode ? <span className="bad-text">{r.errorCode}</span> : 'ok'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Screen>
+  )
+}

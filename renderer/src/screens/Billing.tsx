@@ -1,0 +1,196 @@
+/** Billing: pick a month and a tenant, preview the invoice, export one or all as CSV (with progress). */
+import { useEffect, useMemo } from 'react'
+import { TOKEN_KEY, transport } from '../api/client'
+import { ErrorNote, Field, Progress, Screen, formatTime, money, plural, useNow } from '../components/ui'
+import { useBilling, type ExportFile } from '../stores/billing'
+import { useTenants } from '../stores/tenants'
+
+function downloadUrl(f: ExportFile): string | null {
+  if (!f.url) return null
+  const token = transport === 'http' ? sessionStorage.getItem(TOKEN_KEY) : null
+  return token ? `${f.url}?token=${encodeURIComponent(token)}` : f.url
+}
+
+function InvoicePreview() {
+  const { invoice, previewing, previewError } = useBilling()
+  if (previewError) return <ErrorNote text={previewError} />
+  if (!invoice) return previewing ? <p aria-busy="true">Building the preview…</p> : null
+  return (
+    <section
+      className="card"
+      data-testid="invoice-preview"
+      aria-labelledby="invoice-title"
+      aria-busy={previewing}
+    >
+      <h2 id="invoice-title">
+        {invoice.number ?? 'Draft invoice'} — {invoice.tenantName}, {invoice.month}{' '}
+        <span className={`tag ${invoice.status}`}>{invoice.status}</span>
+      </h2>
+      <p className="muted small">
+        {invoice.periodStartLocal} → {invoice.periodEndLocal} ({invoice.timezone}) ·{' '}
+        {invoice.status === 'draft'
+          ? `locks ${formatTime(invoice.cutoffAt)}; usage until then still lands on it`
+          : `locked ${invoice.lockedAt ? formatTime(invoice.lockedAt) : ''}`}
+      </p>
+      <table className="grid compact">
+        <thead>
+          <tr>
+            <th scope="col">Line</th>
+            <th scope="col" className="num">
+              Quantity
+            </th>
+            <th scope="col" className="num">
+              Unit price
+            </th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col" className="num">
+              Upstream cost
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {invoice.lines.map((l, i) => (
+            <tr key={i}>
+              <th scope="row">
+                {l.description}
+                {l.kind === 'late_usage' ? <span className="tag">late, from {l.fromMonth}</span> : null}
+              </th>
+              <td className="num">{l.quantity.toLocaleString('en-US')}</td>
+              <td className="num">{money(l.unitPriceMicros, 6)}</td>
+              <td className="num">{money(l.amountMicros, 6)}</td>
+              <td className="num">{money(l.costMicros, 6)}</td>
+            </tr>
+          ))}
+          {invoice.lines.length === 0 ? (
+            <tr>
+              <td colSpan={5} className="muted empty">
+                No billed solves in this month.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Total ({invoice.currency}) · {plural(invoice.solves, 'billed solve')}
+            </th>
+            <td className="num strong">{money(invoice.totalMicros, 2)}</td>
+            <td className="num">{money(invoice.costMicros, 2)}</td>
+          </tr>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Margin
+            </th>
+            <td className="num">{money(invoice.marginMicros, 2)}</td>
+            <td />
+          </tr>
+        </tfoot>
+      </table>
+    </section>
+  )
+}
+
+function ExportStatus() {
+  const { exporting, exportRows, exportStartedAt, files, exportError, exportNote } = useBilling()
+  const now = useNow(exporting !== null, 500)
+  return (
+    <>
+      <ErrorNote text={exportError} />
+      {exporting ? (
+        <Progress label="Exporting invoices">
+          Exporting {exporting === 'all' ? 'every tenant’s invoice' : 'the invoice'}…{' '}
+          {exportRows.toLocaleString('en-US')} rows written
+          {exportStartedAt ? `, ${Math.floor((now - exportStartedAt) / 1000)} s` : ''}
+        </Progress>
+      ) : null}
+      {files.length > 0 ? (
+        <section className="card" aria-labelledby="export-title">
+          <h2 id="export-title">Exported</h2>
+          <p role="status">{exportNote}</p>
+          <ul data-testid="export-files" className="files">
+            {files.map((f) => {
+              const href = downloadUrl(f)
+              return (
+                <li key={f.name}>
+                  {href ? (
+                    <a href={href} download={f.name}>
+                      {f.name}
+                    </a>
+                  ) : (
+                    <code>{f.path ?? f.name}</code>
+                  )}
+                </li>
+              )
+            })}
+          </ul>
+        </section>
+      ) : exportNote ? (
+        <p role="status" className="muted">
+          {exportNote}
+        </p>
+      ) : null}
+    </>
+  )
+}
+
+export function Billing() {
+  const tenants = useTenants((s) => s.tenants)
+  const loadTenants = useTenants((s) => s.load)
+  const loaded = useTenants((s) => s.loaded)
+  const { month, tenantId: chosen, setMonth, setTenant, preview, exportCsv, exporting } = useBilling()
+  useEffect(() => {
+    void loadTenants()
+  }, [loadTenants])
+  const sorted = useMemo(() => [...tenants].sort((a, b) => a.name.localeCompare(b.name)), [tenants])
+  const tenantId = sorted.some((t) => t.id === chosen) ? chosen : (sorted[0]?.id ?? '')
+  useEffect(() => {
+    if (tenantId !== chosen) setTenant(tenantId)
+  }, [tenantId, chosen, setTenant])
+  useEffect(() => {
+    void preview()
+  }, [month, tenantId, preview])
+  const monthOk = /^\d{4}-(0[1-9]|1[0-2])$/.test(month)
+  return (
+    <Screen title="Billing" intro="Invoices per tenant and month, in the tenant’s time zone. Amounts in USD.">
+      <div className="toolbar">
+        <Field id="b-month" label="Month" error={monthOk ? null : 'Pick a month.'}>
+          <input id="b-month" type="month" value={month} onChange={(e) => setMonth(e.target.value)} />
+        </Field>
+        <Field id="b-tenant" label="Tenant">
+          <select
+            id="b-tenant"
+            value={tenantId}
+            onChange={(e) => setTenant(e.target.value)}
+            disabled={!sorted.length}
+          >
+            {sorted.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+                {t.status !== 'active' ? ` (${t.status})` : ''}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button onClick={() => void exportCsv('one')} disabled={exporting !== null || !tenantId || !monthOk}>
+          {exporting === 'one' ? 'Exporting…' : 'Export this invoice (CSV)'}
+        </button>
+        <button
+          className="primary"
+          onClick={() => void exportCsv('all')}
+          disabled={exporting !== null || !monthOk}
+        >
+          {exporting === 'all' ? 'Exporting…' : 'Export all tenants (CSV)'}
+        </button>
+      </div>
+      {loaded && sorted.length === 0 ? (
+        <p className="note warn">
+          No tenants yet: <a href="#/tenants/new">add one</a> to bill it.
+        </p>
+      ) : null}
+      <ExportStatus />
+      <InvoicePreview />
+    </Screen>
+  )
+}
