@@ -1,10 +1,25 @@
 /**
- * CSV written with papaparse: RFC 4180 (CRLF, quoted when needed), and inert in spreadsheets. A text cell that
- * begins with = + - @ TAB CR or a single quote gets one leading single quote (OWASP's CSV-injection advice); reading
- * back, one leading quote is removed — a lossless rule, so every field round-trips exactly.
+ * CSV written with papaparse: RFC 4180 (CRLF line ends, fields quoted when they hold a comma, quote, CR or LF), and
+ * inert in spreadsheets.
+ *
+ * Injection rule (OWASP "CSV injection"): a text cell that begins with = + - @ TAB CR — or with a single quote —
+ * gets ONE extra leading single quote, so Excel, LibreOffice and Sheets show it as text and never evaluate it.
+ * Round-trip rule: reading back, ONE leading single quote is removed from every text cell. Because a cell that
+ * already began with a quote was also prefixed on the way out, the rule is lossless: restore(neutralise(s)) === s
+ * for every string. Number cells (amounts, counts, timestamps) are written as they are and never begin with a quote.
  */
 import { once } from 'node:events'
-import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs'
+import {
+  closeSync,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  type WriteStream,
+} from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { dirname } from 'node:path'
 import Papa from 'papaparse'
 
 const DANGEROUS = /^['=+\-@\t\r]/
@@ -14,33 +29,44 @@ export function neutralise(value: string): string {
 }
 
 export function restore(value: string): string {
-  return value.startsWith("'") ? value.slice(1) : value
+  return value.charCodeAt(0) === 39 /* ' */ ? value.slice(1) : value
 }
 
+/** A text cell (neutralised on write) or a number cell written verbatim. */
 export type Cell = string | { number: string }
 
 function cell(c: Cell): string {
   return typeof c === 'string' ? neutralise(c) : c.number
 }
 
-/** Streams rows to `path` through a temp file: the file appears whole or not at all. */
+const UNPARSE = { newline: '\r\n', header: false } as const
+
+/**
+ * Streams rows to a temp file beside `path` and, on `commit()`, fsyncs it and renames it into place: the file
+ * appears whole or not at all. Rows are buffered and handed to papaparse's `unparse` a chunk at a time (the header
+ * once, chunks without a header), and the stream's backpressure is awaited, so memory stays flat for any row count.
+ */
 export class CsvFileWriter {
-  private readonly tmp: string
+  readonly tmp: string
   private readonly out: WriteStream
   private pending: string[][] = []
   private failed: Error | undefined
+  private ended = false
+  rows = 0
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     header: string[],
-    private readonly chunkRows = 5_000,
+    private readonly chunkRows = 2000,
   ) {
-    this.tmp = `${path}.partial`
-    this.out = createWriteStream(this.tmp, { mode: 0o600 })
-    this.out.on('error', (e) => (this.failed = e))
-    this.out.write(`${Papa.unparse([header], { newline: '\r\n' })}\r\n`)
+    this.tmp = `${path}.${randomBytes(6).toString('hex')}.partial`
+    // flush: fsync before the descriptor closes, so the rename below never exposes an empty or short file.
+    this.out = createWriteStream(this.tmp, { mode: 0o600, flush: true, highWaterMark: 1 << 18 })
+    this.out.on('error', (e) => (this.failed ??= e))
+    this.out.write(`${Papa.unparse([header], UNPARSE)}\r\n`)
   }
 
+  /** Queues a row (text cells neutralised) and writes a chunk when one is full. */
   async row(cells: Cell[]): Promise<void> {
     if (this.push(cells)) await this.flushChunk()
   }
@@ -51,7 +77,7 @@ export class CsvFileWriter {
     return this.pending.length >= this.chunkRows
   }
 
-  /** Queues a row of cells that are already safe (numbers, timestamps, fixed words) or neutralised by the caller. */
+  /** Queues a row whose cells are already safe: numbers, timestamps, fixed words, or `neutralise`d text. */
   pushRaw(cells: string[]): boolean {
     this.pending.push(cells)
     return this.pending.length >= this.chunkRows
@@ -60,18 +86,34 @@ export class CsvFileWriter {
   async flushChunk(): Promise<void> {
     if (this.failed) throw this.failed
     if (this.pending.length === 0) return
-    const text = `${Papa.unparse(this.pending, { newline: '\r\n', header: false })}\r\n`
+    const text = `${Papa.unparse(this.pending, UNPARSE)}\r\n`
+    this.rows += this.pending.length
     this.pending = []
-    if (!this.out.write(text)) await once(this.out, 'drain')
+    if (!this.out.write(text)) await once(this.out, 'drain') // rejects if the stream errors meanwhile
+    if (this.failed) throw this.failed
   }
 
-  async close(): Promise<void> {
+  /** Writes what is left and closes the temp file (fsynced). The file is not in place until `rename()`. */
+  async finish(): Promise<void> {
     await this.flushChunk()
-    await new Promise<void>((resolve, reject) =>
-      this.out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    )
-    if (this.failed) throw this.failed
+    this.ended = true
+    await new Promise<void>((resolve, reject) => {
+      this.out.end()
+      this.out.once('close', () => (this.failed ? reject(this.failed) : resolve()))
+      this.out.once('error', reject)
+    })
+  }
+
+  /** Moves the finished temp file into place and fsyncs the folder so the rename itself survives a crash. */
+  rename(): void {
+    if (!this.ended) throw new Error('finish() before rename()')
     renameSync(this.tmp, this.path)
+    fsyncDir(dirname(this.path))
+  }
+
+  async commit(): Promise<void> {
+    await this.finish()
+    this.rename()
   }
 
   abort(): void {
@@ -80,8 +122,32 @@ export class CsvFileWriter {
   }
 }
 
-/** Reads a CSV back (papaparse) and restores neutralised cells: for tests and re-imports. */
+function fsyncDir(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Finishes every writer, then renames them all: a set of files appears together or (on error) not at all. */
+export async function commitAll(writers: CsvFileWriter[]): Promise<void> {
+  try {
+    for (const w of writers) await w.finish()
+  } catch (err) {
+    for (const w of writers) w.abort()
+    throw err
+  }
+  for (const w of writers) w.rename()
+}
+
+/** Reads a CSV back (papaparse) and restores neutralised cells: the documented inverse of the writer. */
 export function parseCsv(text: string): string[][] {
   const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true })
+  if (parsed.errors.length > 0) throw new Error(`CSV parse error: ${parsed.errors[0]!.message}`)
   return parsed.data.map((row) => row.map(restore))
 }

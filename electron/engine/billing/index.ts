@@ -1,26 +1,34 @@
 /** Billing: invoices, CSV exports and cost allocation over the engine database. */
 import type { Database } from '../ledger/database'
-import { migrate } from '../ledger/database'
 import { InvoiceBuilder } from './invoice-builder'
-import { BILLING_MIGRATIONS } from './schema'
+import { migrateBilling } from './schema'
 
-export { allocateCosts, type AllocationMode, type TenantCostShare } from './cost-allocation'
+export {
+  allocateCosts,
+  DEFAULT_COST_PRICES,
+  type AllocationMode,
+  type TenantCostShare,
+} from './cost-allocation'
 export {
   exportAllTenantsSummary,
   exportInvoice,
+  invoiceFileNames,
+  ExportMismatchError,
   ALL_TENANTS_HEADER,
   DETAIL_HEADER,
   SUMMARY_HEADER,
+  type ExportedFiles,
 } from './invoice-export'
 export { InvoiceBuilder, type Invoice, type InvoiceLine } from './invoice-builder'
 export { neutralise, parseCsv, restore } from './csv'
+export { migrateBilling } from './schema'
 
-/** Creates the billing tables (after the ledger's) and an invoice builder. */
+/** Creates the billing tables (after the ledger's) and an invoice builder. Grace period default: 3 days. */
 export function openBilling(
   db: Database,
   options: { graceDays?: number; currency?: string; now?: () => number } = {},
 ): InvoiceBuilder {
-  migrate(db, 'billing', BILLING_MIGRATIONS)
+  migrateBilling(db)
   return new InvoiceBuilder(db, {
     graceDays: options.graceDays ?? 3,
     currency: options.currency ?? 'USD',

@@ -1,8 +1,18 @@
 /**
- * Invoices per tenant per calendar month in the tenant's zone, computed from the ledger. Draft until the month has
- * closed plus a grace period, then locked: its lines, totals and content hash are stored and never change.
- * Late usage — a solve that ended in a locked month but was recorded (settled) after the lock — is billed on the
- * invoice of the month in which it was recorded, as a separate line "late usage from <month>".
+ * Invoices per tenant per calendar month in the tenant's zone, computed from the ledger's `attempts` table (read
+ * only). Draft until the month has closed plus a grace period, then locked: its lines, totals and a SHA-256 content
+ * hash are stored in one transaction with its number, and it never changes again (triggers refuse UPDATE/DELETE; the
+ * hash is checked on every read).
+ *
+ * Late-usage rule: every solved row has an end time (`ended_at`, which month it belongs to) and a record time
+ * (`settled_at`, when the ledger wrote its outcome). A locked invoice bills the rows that ended in its month and were
+ * recorded at or before its lock time. A row that ended in a locked month but was recorded AFTER that lock is "late":
+ * it is billed on the invoice of the month in which it was recorded (the next open invoice), as a separate line
+ * "<type> — late usage from <month>". So every solved row is billed exactly once.
+ *
+ * Months lock in order per tenant: locking a month first locks the tenant's earlier months (from its first solve), so
+ * "the next open invoice" is well defined. A month's period starts where the previous locked invoice ended (and ends
+ * where the next locked one starts), so a time-zone change never bills a solve twice or drops one.
  */
 import { createHash } from 'node:crypto'
 import { CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
@@ -10,6 +20,7 @@ import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { Database } from '../ledger/database'
 import { localMonthBounds, localMonthOf, nextMonth, parseMonth } from '../time/zoned'
+import { isoSeconds } from './local-time-formatter'
 
 export interface InvoiceLine {
   kind: 'usage' | 'late_usage' | 'minimum'
@@ -47,151 +58,316 @@ export interface Invoice {
   marginMicros: Micros
 }
 
-export interface BilledRow {
-  attemptId: string
-  taskId: string | null
-  captchaType: CaptchaType
-  endedAt: number
-  settledAt: number
-  threadMs: number
-  costMicros: Micros
-  priceMicros: Micros
-  late: boolean
-}
-
 export interface InvoiceOptions {
   graceDays: number
   currency: string
   now: () => number
 }
 
-interface LockedRow {
-  month: string
-  locked_at: number
+/** A locked month's facts that later invoices depend on. */
+interface Lock {
+  lockedAt: number
+  startMs: number
+  endMs: number
 }
 
+/** One slice of an invoice's rows: the month's own usage, or the late usage of one earlier locked month. */
+export interface Segment {
+  kind: 'usage' | 'late_usage'
+  fromMonth: string
+  endedFrom: number
+  endedTo: number
+  /** Recorded strictly after this (the earlier month's lock time) … */
+  settledAfter: number
+  /** … and in [settledFrom, settledTo) … */
+  settledFrom: number
+  settledTo: number
+  /** … and at or before this (this invoice's lock time, or now for a draft). */
+  upTo: number
+}
+
+/** Per-(type, unit price) sums of one segment. */
+export interface Group {
+  captchaType: CaptchaType
+  unitPriceMicros: Micros
+  quantity: number
+  amountMicros: Micros
+  costMicros: Micros
+  threadMs: number
+}
+
+/** A detail row as the exporter reads it: [attemptId, taskId, type, endedAt, threadMs, cost, price]. */
+export type DetailRow = [string, string | null, CaptchaType, number, number, number, number]
+
+const MIN = Number.MIN_SAFE_INTEGER
+const MAX = Number.MAX_SAFE_INTEGER
+const SEGMENT_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
+  AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ?`
+
 export class InvoiceBuilder {
-  private readonly lockedRows
-  private readonly insertInvoice
-  private readonly bumpCounter
-  private readonly readCounter
+  private readonly s
 
   constructor(
     private readonly db: Database,
     private readonly options: InvoiceOptions,
   ) {
-    this.lockedRows = db.prepare('SELECT month, locked_at FROM invoices WHERE tenant_id = ? ORDER BY month')
-    this.insertInvoice = db.prepare(
-      'INSERT INTO invoices (tenant_id, month, number, locked_at, currency, summary_json, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )
-    this.bumpCounter = db.prepare(
-      'INSERT INTO invoice_counter (year, last) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last = last + 1',
-    )
-    this.readCounter = db.prepare('SELECT last FROM invoice_counter WHERE year = ?')
+    if (!Number.isFinite(options.graceDays) || options.graceDays < 0)
+      throw new RangeError('graceDays must be a number of days ≥ 0')
+    this.s = {
+      locks: db.prepare(
+        'SELECT month, locked_at, summary_json, content_hash FROM invoices WHERE tenant_id = ? ORDER BY month',
+      ),
+      stored: db.prepare('SELECT summary_json, content_hash FROM invoices WHERE tenant_id = ? AND month = ?'),
+      insert: db.prepare(
+        'INSERT INTO invoices (tenant_id, month, number, locked_at, currency, summary_json, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      bump: db.prepare(
+        'INSERT INTO invoice_counter (year, last) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last',
+      ),
+      firstSolve: db.prepare(
+        "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
+      ),
+      groups: db.prepare(
+        `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
+         SUM(thread_ms) AS thread_ms FROM attempts WHERE ${SEGMENT_WHERE} GROUP BY captcha_type, price_micros`,
+      ),
+      // One lower bound on ended_at (the keyset position), so the index seek starts there: with two, SQLite
+      // may seek on the month's start and rescan every earlier chunk.
+      chunk: db.prepare(
+        `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
+         FROM attempts INDEXED BY attempts_tenant_ended
+         WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
+           AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ?
+           AND (ended_at > ? OR attempt_id > ?)
+         ORDER BY ended_at, attempt_id LIMIT ?`,
+      ),
+    }
+    this.s.chunk.setReturnArrays(true)
   }
 
-  /** Closed months past the grace period are locked; the current and recent months stay drafts. */
-  isLockable(tenant: Tenant, month: string): boolean {
+  get graceDays(): number {
+    return this.options.graceDays
+  }
+
+  get currency(): string {
+    return this.options.currency
+  }
+
+  /** True once the month has ended in the tenant's zone and the grace period has passed. */
+  isLockable(tenant: Tenant, month: string, now = this.options.now()): boolean {
     const [, end] = localMonthBounds(month, tenant.timezone)
-    return this.options.now() >= end + this.options.graceDays * 86_400_000
+    return now >= end + this.options.graceDays * 86_400_000
   }
 
-  private lockedAt(tenantId: string): Map<string, number> {
-    return new Map(
-      (this.lockedRows.all(tenantId) as unknown as LockedRow[]).map((r) => [r.month, Number(r.locked_at)]),
-    )
-  }
-
-  /**
-   * The rows an invoice bills, in (endedAt, attemptId) order: solves ended in the month and recorded by `cutoff`
-   * (the lock time, or now for a draft), plus late rows of earlier locked months recorded during this month.
-   */
-  *rows(tenant: Tenant, month: string, cutoff: number): Generator<BilledRow> {
-    const [start, end] = localMonthBounds(month, tenant.timezone)
-    const locks = this.lockedAt(tenant.id)
-    const previousLock = locks.get(month)
-    const stmt = this.db.prepare(
-      `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, settled_at, thread_ms, cost_micros, price_micros FROM attempts
-       WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at <= ? ORDER BY ended_at, attempt_id`,
-    )
-    for (const r of stmt.iterate(tenant.id, start, end, previousLock ?? cutoff)) yield toRow(r, false)
-    // Late usage: rows of earlier locked months that were recorded after their lock, during this month.
-    const late = this.db.prepare(
-      `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, settled_at, thread_ms, cost_micros, price_micros FROM attempts
-       WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ?
-       ORDER BY ended_at, attempt_id`,
-    )
-    for (const [m, lockedAt] of locks) {
-      if (m >= month) continue
-      const [ms, me] = localMonthBounds(m, tenant.timezone)
-      for (const r of late.iterate(tenant.id, ms, me, lockedAt, start, end, previousLock ?? cutoff))
-        yield toRow(r, true)
-    }
-  }
-
-  /**
-   * The same rows as `rows`, as arrays [taskId, type, endedAt, threadMs, cost, price, late] — the fast path for
-   * million-row exports.
-   */
-  *rawRows(
-    tenant: Tenant,
-    month: string,
-    cutoff: number,
-  ): Generator<[string | null, string, number, number, number, number, boolean]> {
-    const [start, end] = localMonthBounds(month, tenant.timezone)
-    const locks = this.lockedAt(tenant.id)
-    const upTo = locks.get(month) ?? cutoff
-    const COLS =
-      'SELECT upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros FROM attempts'
-    const main = this.db.prepare(
-      `${COLS} WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at <= ? ORDER BY ended_at, attempt_id`,
-    )
-    main.setReturnArrays(true)
-    for (const r of main.iterate(tenant.id, start, end, upTo) as Iterable<unknown[]>) {
-      yield [
-        r[0] as string | null,
-        r[1] as string,
-        Number(r[2]),
-        Number(r[3]),
-        Number(r[4]),
-        Number(r[5]),
-        false,
-      ]
-    }
-    for (const [m, lockedAt] of locks) {
-      if (m >= month) continue
-      const [ms, me] = localMonthBounds(m, tenant.timezone)
-      const late = this.db.prepare(
-        `${COLS} WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ? ORDER BY ended_at, attempt_id`,
-      )
-      late.setReturnArrays(true)
-      for (const r of late.iterate(tenant.id, ms, me, lockedAt, start, end, upTo) as Iterable<unknown[]>) {
-        yield [
-          r[0] as string | null,
-          r[1] as string,
-          Number(r[2]),
-          Number(r[3]),
-          Number(r[4]),
-          Number(r[5]),
-          true,
-        ]
-      }
-    }
+  /** The stored (locked) invoice, its hash checked; undefined while it is a draft. */
+  stored(tenantId: string, month: string): Invoice | undefined {
+    const row = this.s.stored.get(tenantId, month) as
+      { summary_json: string; content_hash: string } | undefined
+    return row ? verified(row.summary_json, row.content_hash, tenantId, month) : undefined
   }
 
   /** Computes the invoice (draft), or returns the stored one (locked). Locks it when its time has come. */
   invoice(tenant: Tenant, month: string): Invoice {
+    const p = this.prepare(tenant, month)
+    return p.locked ?? this.compute(tenant, month, p.cutoff, 'draft', null)
+  }
+
+  /**
+   * For an export: the locked invoice (locking it now if due), or, for a draft, the cutoff and segments to stream
+   * and sum in one pass (no separate aggregate query over the month).
+   */
+  prepare(
+    tenant: Tenant,
+    month: string,
+  ):
+    | { locked: Invoice; cutoff: number; segments: Segment[] }
+    | { locked: undefined; cutoff: number; segments: Segment[] } {
     parseMonth(month)
-    const stored = this.db
-      .prepare('SELECT * FROM invoices WHERE tenant_id = ? AND month = ?')
-      .get(tenant.id, month) as { summary_json: string } | undefined
-    if (stored) return JSON.parse(stored.summary_json) as Invoice
+    const stored = this.stored(tenant.id, month)
+    if (stored)
+      return {
+        locked: stored,
+        cutoff: stored.cutoffAt,
+        segments: this.segments(tenant, month, stored.cutoffAt),
+      }
     const now = this.options.now()
-    if (localMonthOf(now, tenant.timezone) < month) {
+    if (localMonthOf(now, tenant.timezone) < month)
       throw new RangeError(`${month} has not started yet in ${tenant.timezone}.`)
+    if (this.isLockable(tenant, month, now)) {
+      const locked = this.lockInOrder(tenant, month, now)
+      return { locked, cutoff: locked.cutoffAt, segments: this.segments(tenant, month, locked.cutoffAt) }
     }
-    if (this.isLockable(tenant, month)) return this.lock(tenant, month, now)
-    return this.compute(tenant, month, now, 'draft', null)
+    return { locked: undefined, cutoff: now, segments: this.segments(tenant, month, now) }
+  }
+
+  /**
+   * Locks every invoice that is due: for each tenant, each month from its first solve up to the last month past
+   * its grace period. For a daily timer, so lock times (and so the late-usage boundary) do not depend on when
+   * someone happens to look. Returns the invoices it locked.
+   */
+  lockDue(tenants: Iterable<Tenant>): Invoice[] {
+    const now = this.options.now()
+    const locked: Invoice[] = []
+    for (const t of tenants) {
+      let month = localMonthOf(now, t.timezone)
+      for (let i = 0; i < 3 && !this.isLockable(t, month, now); i++) month = previousMonth(month)
+      if (!this.isLockable(t, month, now)) continue
+      const first = this.firstSolveMonth(t)
+      if (first === undefined || first > month) continue
+      locked.push(...this.lockRange(t, first, month, now))
+    }
+    return locked
+  }
+
+  private firstSolveMonth(tenant: Tenant): string | undefined {
+    const first = (this.s.firstSolve.get(tenant.id) as { first: number | null }).first
+    return first === null ? undefined : localMonthOf(Number(first), tenant.timezone)
+  }
+
+  private lockInOrder(tenant: Tenant, month: string, now: number): Invoice {
+    const first = this.firstSolveMonth(tenant)
+    this.lockRange(tenant, first !== undefined && first < month ? first : month, month, now)
+    return this.stored(tenant.id, month)!
+  }
+
+  /** Locks the unlocked months from..to (inclusive), oldest first. At most 50 years back. */
+  private lockRange(tenant: Tenant, from: string, to: string, now: number): Invoice[] {
+    const out: Invoice[] = []
+    let m = from
+    for (let i = 0; m <= to && i < 600; i++, m = nextMonth(m)) {
+      const done = this.lockOne(tenant, m, now)
+      if (done) out.push(done)
+    }
+    return out
+  }
+
+  /** Locks one month in one transaction: number, lines, totals, hash. Undefined if it was already locked. */
+  private lockOne(tenant: Tenant, month: string, now: number): Invoice | undefined {
+    this.db.exec('BEGIN IMMEDIATE')
+    try {
+      if (this.s.stored.get(tenant.id, month)) {
+        this.db.exec('COMMIT')
+        return undefined
+      }
+      const year = Number(month.slice(0, 4))
+      const n = Number((this.s.bump.get(year) as { last: number }).last)
+      const number = `CD-${year}-${String(n).padStart(6, '0')}`
+      const invoice = this.compute(tenant, month, now, 'locked', number)
+      const json = JSON.stringify(invoice)
+      this.s.insert.run(tenant.id, month, number, now, invoice.currency, json, sha256(json))
+      this.db.exec('COMMIT')
+      return invoice
+    } catch (err) {
+      this.db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  private locks(tenantId: string): Map<string, Lock> {
+    const out = new Map<string, Lock>()
+    for (const r of this.s.locks.all(tenantId) as Array<{
+      month: string
+      locked_at: number
+      summary_json: string
+      content_hash: string
+    }>) {
+      const inv = verified(r.summary_json, r.content_hash, tenantId, r.month)
+      out.set(r.month, {
+        lockedAt: Number(r.locked_at),
+        startMs: Date.parse(inv.periodStartUtc),
+        endMs: Date.parse(inv.periodEndUtc),
+      })
+    }
+    return out
+  }
+
+  /** [start, end) of a month for a tenant: its local month, joined to neighbouring locked invoices' periods. */
+  private period(tenant: Tenant, month: string, locks: Map<string, Lock>): [number, number] {
+    const [start, end] = localMonthBounds(month, tenant.timezone)
+    return [locks.get(previousMonth(month))?.endMs ?? start, locks.get(nextMonth(month))?.startMs ?? end]
+  }
+
+  /** The slices of rows an invoice bills, given the rows recorded up to `cutoff` (ignored once locked). */
+  segments(tenant: Tenant, month: string, cutoff: number): Segment[] {
+    const locks = this.locks(tenant.id)
+    const [start, end] = this.period(tenant, month, locks)
+    const upTo = locks.get(month)?.lockedAt ?? cutoff
+    const out: Segment[] = [
+      {
+        kind: 'usage',
+        fromMonth: month,
+        endedFrom: start,
+        endedTo: end,
+        settledAfter: MIN,
+        settledFrom: MIN,
+        settledTo: MAX,
+        upTo,
+      },
+    ]
+    for (const [m, lock] of locks) {
+      if (m >= month) continue
+      out.push({
+        kind: 'late_usage',
+        fromMonth: m,
+        endedFrom: lock.startMs,
+        endedTo: lock.endMs,
+        settledAfter: lock.lockedAt,
+        settledFrom: start,
+        settledTo: end,
+        upTo,
+      })
+    }
+    return out
+  }
+
+  /** Per-(type, price) sums of a segment, computed by SQLite. */
+  groups(tenantId: string, s: Segment): Group[] {
+    return (
+      this.s.groups.all(...segmentArgs(tenantId, s)) as Array<{
+        captcha_type: CaptchaType
+        price_micros: number
+        n: number
+        amount: number
+        cost: number
+        thread_ms: number
+      }>
+    ).map((r) => ({
+      captchaType: r.captcha_type,
+      unitPriceMicros: Number(r.price_micros),
+      quantity: Number(r.n),
+      amountMicros: Number(r.amount),
+      costMicros: Number(r.cost),
+      threadMs: Number(r.thread_ms),
+    }))
+  }
+
+  /**
+   * A segment's rows in (endedAt, attemptId) order, `chunkRows` at a time (keyset pagination: each chunk is one
+   * short statement, so no cursor stays open while the caller awaits a write).
+   */
+  *chunks(tenantId: string, s: Segment, chunkRows = 2000): Generator<DetailRow[]> {
+    let lastEnded = s.endedFrom - 1
+    let lastId = ''
+    for (;;) {
+      const rows = this.s.chunk.all(
+        tenantId,
+        Math.max(lastEnded, s.endedFrom),
+        s.endedTo,
+        s.settledAfter,
+        s.settledFrom,
+        s.settledTo,
+        s.upTo,
+        lastEnded,
+        lastId,
+        chunkRows,
+      ) as unknown as DetailRow[]
+      if (rows.length === 0) return
+      const last = rows[rows.length - 1]!
+      lastEnded = Number(last[3])
+      lastId = last[0]
+      yield rows
+      if (rows.length < chunkRows) return
+    }
   }
 
   private compute(
@@ -201,65 +377,54 @@ export class InvoiceBuilder {
     status: Invoice['status'],
     number: string | null,
   ): Invoice {
-    const [start, end] = localMonthBounds(month, tenant.timezone)
-    const groups: InvoiceLine[] = []
-    let solves = 0
-    const addGroups = (rows: unknown[], kind: 'usage' | 'late_usage', fromMonth: string): void => {
-      for (const raw of rows) {
-        const r = raw as {
-          captcha_type: CaptchaType
-          price: number
-          n: number
-          cost: number
-          thread_ms: number
-          amount: number
-        }
-        const label = CAPTCHA_TYPE_LABELS[r.captcha_type] ?? r.captcha_type
-        solves += Number(r.n)
-        groups.push({
-          kind,
-          fromMonth,
-          captchaType: r.captcha_type,
-          description: kind === 'late_usage' ? `${label} — late usage from ${fromMonth}` : label,
-          quantity: Number(r.n),
-          unitPriceMicros: Number(r.price),
-          amountMicros: Number(r.amount),
-          costMicros: Number(r.cost),
-          threadMs: Number(r.thread_ms),
+    const segments = this.segments(tenant, month, cutoff)
+    return this.assemble(
+      tenant,
+      month,
+      segments,
+      segments.map((s) => this.groups(tenant.id, s)),
+      cutoff,
+      status,
+      number,
+    )
+  }
+
+  /** Lines and totals from per-segment groups (the same function for SQL sums and for an export's running sums). */
+  assemble(
+    tenant: Tenant,
+    month: string,
+    segments: Segment[],
+    groups: Group[][],
+    cutoff: number,
+    status: Invoice['status'],
+    number: string | null,
+  ): Invoice {
+    const lines: InvoiceLine[] = []
+    segments.forEach((s, i) => {
+      const sorted = [...groups[i]!].sort(
+        (a, b) =>
+          label(a.captchaType).localeCompare(label(b.captchaType), 'en') ||
+          a.unitPriceMicros - b.unitPriceMicros,
+      )
+      for (const g of sorted) {
+        if (g.quantity === 0) continue
+        lines.push({
+          kind: s.kind,
+          fromMonth: s.fromMonth,
+          captchaType: g.captchaType,
+          description:
+            s.kind === 'late_usage'
+              ? `${label(g.captchaType)} — late usage from ${s.fromMonth}`
+              : label(g.captchaType),
+          quantity: g.quantity,
+          unitPriceMicros: g.unitPriceMicros,
+          amountMicros: g.amountMicros,
+          costMicros: g.costMicros,
+          threadMs: g.threadMs,
         })
       }
-    }
-    const locks = this.lockedAt(tenant.id)
-    const upTo = locks.get(month) ?? cutoff
-    const AGG =
-      'SELECT captcha_type, price_micros AS price, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost, SUM(thread_ms) AS thread_ms FROM attempts'
-    addGroups(
-      this.db
-        .prepare(
-          `${AGG} WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at <= ? GROUP BY captcha_type, price_micros`,
-        )
-        .all(tenant.id, start, end, upTo),
-      'usage',
-      month,
-    )
-    for (const [m, lockedAt] of locks) {
-      if (m >= month) continue
-      const [ms, me] = localMonthBounds(m, tenant.timezone)
-      addGroups(
-        this.db
-          .prepare(
-            `${AGG} WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ? GROUP BY captcha_type, price_micros`,
-          )
-          .all(tenant.id, ms, me, lockedAt, start, end, upTo),
-        'late_usage',
-        m,
-      )
-    }
-    const lines = groups.sort(
-      (a, b) =>
-        (a.kind + a.fromMonth + a.captchaType).localeCompare(b.kind + b.fromMonth + b.captchaType) ||
-        a.unitPriceMicros - b.unitPriceMicros,
-    )
+    })
+    const solves = lines.reduce((s, l) => s + l.quantity, 0)
     const subtotal = lines.reduce((s, l) => s + l.amountMicros, 0)
     const minimum = tenant.pricePlan.monthlyMinimumMicros ?? 0
     if (minimum > subtotal) {
@@ -267,7 +432,7 @@ export class InvoiceBuilder {
         kind: 'minimum',
         fromMonth: month,
         captchaType: null,
-        description: 'Monthly minimum commitment (difference)',
+        description: 'Minimum commitment (monthly minimum less usage)',
         quantity: 1,
         unitPriceMicros: minimum - subtotal,
         amountMicros: minimum - subtotal,
@@ -277,7 +442,7 @@ export class InvoiceBuilder {
     }
     const total = lines.reduce((s, l) => s + l.amountMicros, 0)
     const cost = lines.reduce((s, l) => s + l.costMicros, 0)
-    const iso = (ms: number): string => new Date(ms).toISOString()
+    const main = segments[0]!
     return {
       tenantId: tenant.id,
       tenantName: tenant.name,
@@ -288,10 +453,10 @@ export class InvoiceBuilder {
       number,
       lockedAt: status === 'locked' ? cutoff : null,
       cutoffAt: cutoff,
-      periodStartUtc: iso(start),
-      periodEndUtc: iso(end),
-      periodStartLocal: `${month}-01T00:00:00 ${tenant.timezone}`,
-      periodEndLocal: `${nextMonth(month)}-01T00:00:00 ${tenant.timezone}`,
+      periodStartUtc: new Date(main.endedFrom).toISOString(),
+      periodEndUtc: new Date(main.endedTo).toISOString(),
+      periodStartLocal: isoSeconds(main.endedFrom, tenant.timezone),
+      periodEndLocal: isoSeconds(main.endedTo, tenant.timezone),
       lines,
       solves,
       costMicros: cost,
@@ -300,45 +465,31 @@ export class InvoiceBuilder {
       marginMicros: total - cost,
     }
   }
-
-  private lock(tenant: Tenant, month: string, now: number): Invoice {
-    const year = Number(month.slice(0, 4))
-    this.db.exec('BEGIN IMMEDIATE')
-    try {
-      const again = this.db
-        .prepare('SELECT summary_json FROM invoices WHERE tenant_id = ? AND month = ?')
-        .get(tenant.id, month) as { summary_json: string } | undefined
-      if (again) {
-        this.db.exec('COMMIT')
-        return JSON.parse(again.summary_json) as Invoice
-      }
-      this.bumpCounter.run(year)
-      const n = Number((this.readCounter.get(year) as { last: number }).last)
-      const number = `CD-${year}-${String(n).padStart(6, '0')}`
-      const invoice = this.compute(tenant, month, now, 'locked', number)
-      const json = JSON.stringify(invoice)
-      const hash = createHash('sha256').update(json).digest('hex')
-      this.insertInvoice.run(tenant.id, month, number, now, invoice.currency, json, hash)
-      this.db.exec('COMMIT')
-      return invoice
-    } catch (err) {
-      this.db.exec('ROLLBACK')
-      throw err
-    }
-  }
 }
 
-function toRow(r: unknown, late: boolean): BilledRow {
-  const x = r as Record<string, unknown>
-  return {
-    attemptId: String(x.attempt_id),
-    taskId: (x.upstream_task_id as string | null) ?? null,
-    captchaType: x.captcha_type as CaptchaType,
-    endedAt: Number(x.ended_at),
-    settledAt: Number(x.settled_at),
-    threadMs: Number(x.thread_ms),
-    costMicros: Number(x.cost_micros),
-    priceMicros: Number(x.price_micros),
-    late,
-  }
+function label(t: CaptchaType): string {
+  return CAPTCHA_TYPE_LABELS[t] ?? t
+}
+
+function segmentArgs(tenantId: string, s: Segment): [string, number, number, number, number, number, number] {
+  return [tenantId, s.endedFrom, s.endedTo, s.settledAfter, s.settledFrom, s.settledTo, s.upTo]
+}
+
+export function previousMonth(month: string): string {
+  const [y, m] = parseMonth(month)
+  return m === 1
+    ? `${String(y - 1).padStart(4, '0')}-12`
+    : `${String(y).padStart(4, '0')}-${String(m - 1).padStart(2, '0')}`
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+function verified(json: string, hash: string, tenantId: string, month: string): Invoice {
+  if (sha256(json) !== hash)
+    throw new Error(
+      `Stored invoice ${tenantId} ${month} does not match its content hash; the database was altered.`,
+    )
+  return JSON.parse(json) as Invoice
 }

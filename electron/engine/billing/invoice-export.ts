@@ -1,11 +1,25 @@
-/** Writes invoice CSVs: a summary and a detail file per tenant, and the operator's all-tenants summary. */
+/**
+ * Writes invoice CSVs: a summary and a detail file per tenant-month, and the operator's all-tenants summary.
+ *
+ * The detail file is streamed: the ledger is read in keyset chunks of 5,000 rows, each chunk is formatted, handed to
+ * papaparse `unparse` (no header after the first) and written with backpressure to a temp file, while per-(type,
+ * price) sums are kept. A draft's summary is built from those same sums, so summary and detail always agree; for a
+ * locked invoice the sums are checked against its stored lines and the export fails (no files) if they differ.
+ * Both files are fsynced and renamed into place together at the end: never a half-written export.
+ */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import type { CaptchaType } from '@shared/captcha'
 import { formatMoney } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import { CsvFileWriter, neutralise } from './csv'
-import type { Invoice, InvoiceBuilder } from './invoice-builder'
-import { localTimestampFormatter, utcTimestampFormatter } from './local-time-formatter'
+import { commitAll, CsvFileWriter, neutralise } from './csv'
+import type { Group, Invoice, InvoiceBuilder, InvoiceLine } from './invoice-builder'
+import {
+  fastMoneyFormatter,
+  localTimestampFormatter,
+  secondsFromMs,
+  utcTimestampFormatter,
+} from './local-time-formatter'
 
 const money = (m: number): { number: string } => ({ number: formatMoney(m, 6) })
 const num = (n: number): { number: string } => ({ number: String(n) })
@@ -30,8 +44,6 @@ export const SUMMARY_HEADER = [
   'amount',
 ]
 export const DETAIL_HEADER = [
-  'invoice_number',
-  'tenant_id',
   'timestamp_utc',
   'timestamp_local',
   'task_id',
@@ -54,8 +66,10 @@ export const ALL_TENANTS_HEADER = [
   'margin',
 ]
 
-function safeFilePart(s: string): string {
-  return s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)
+/** File names: `invoice-<month>-<tenant id, unsafe characters as _>-summary.csv` / `-detail.csv`. */
+export function invoiceFileNames(tenantId: string, month: string): { summary: string; detail: string } {
+  const base = `invoice-${month}-${tenantId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}`
+  return { summary: `${base}-summary.csv`, detail: `${base}-detail.csv` }
 }
 
 export interface ExportedFiles {
@@ -65,6 +79,10 @@ export interface ExportedFiles {
   detailRows: number
 }
 
+export class ExportMismatchError extends Error {
+  override name = 'ExportMismatchError'
+}
+
 export async function exportInvoice(
   builder: InvoiceBuilder,
   tenant: Tenant,
@@ -72,16 +90,110 @@ export async function exportInvoice(
   outDir: string,
   onProgress?: (rows: number) => void,
 ): Promise<ExportedFiles> {
+  const prep = builder.prepare(tenant, month)
   mkdirSync(outDir, { recursive: true })
-  const invoice = builder.invoice(tenant, month)
-  const base = `invoice-${month}-${safeFilePart(tenant.id)}`
-  const summaryPath = join(outDir, `${base}-summary.csv`)
-  const detailPath = join(outDir, `${base}-detail.csv`)
-  const id = invoice.number ?? `DRAFT-${month}-${tenant.id}`
+  const names = invoiceFileNames(tenant.id, month)
+  const id = prep.locked?.number ?? `DRAFT-${month}-${tenant.id}`
+  const detail = new CsvFileWriter(join(outDir, names.detail), DETAIL_HEADER)
+  const summary = new CsvFileWriter(join(outDir, names.summary), SUMMARY_HEADER)
+  try {
+    const local = localTimestampFormatter(tenant.timezone)
+    const utc = utcTimestampFormatter()
+    const fmt = fastMoneyFormatter()
+    const allGroups: Group[][] = []
+    let n = 0
+    for (const seg of prep.segments) {
+      const groups = new Map<CaptchaType, Map<number, Group>>()
+      const line = seg.kind
+      for (const chunk of builder.chunks(tenant.id, seg)) {
+        for (const [, taskId, type, endedAt, threadMs, cost, price] of chunk) {
+          let byPrice = groups.get(type)
+          if (!byPrice) groups.set(type, (byPrice = new Map()))
+          let g = byPrice.get(price)
+          if (!g) {
+            g = {
+              captchaType: type,
+              unitPriceMicros: price,
+              quantity: 0,
+              amountMicros: 0,
+              costMicros: 0,
+              threadMs: 0,
+            }
+            byPrice.set(price, g)
+          }
+          g.quantity++
+          g.amountMicros += price
+          g.costMicros += cost
+          g.threadMs += threadMs
+          detail.pushRaw([
+            utc(endedAt),
+            local(endedAt),
+            taskId === null ? '' : neutralise(taskId),
+            type,
+            secondsFromMs(threadMs),
+            fmt(cost),
+            fmt(price),
+            line,
+          ])
+        }
+        await detail.flushChunk()
+        const before = n
+        n += chunk.length
+        if (Math.floor(n / 100_000) > Math.floor(before / 100_000)) onProgress?.(n)
+      }
+      allGroups.push([...groups.values()].flatMap((m) => [...m.values()]))
+    }
+    const streamed = builder.assemble(
+      tenant,
+      month,
+      prep.segments,
+      allGroups,
+      prep.cutoff,
+      prep.locked ? 'locked' : 'draft',
+      prep.locked?.number ?? null,
+    )
+    if (prep.locked && !sameUsage(prep.locked.lines, streamed.lines))
+      throw new ExportMismatchError(
+        `Ledger rows for locked invoice ${prep.locked.number} no longer match its stored lines; nothing was written.`,
+      )
+    const invoice = prep.locked ?? streamed
+    await writeSummary(summary, invoice, id)
+    await commitAll([detail, summary])
+    onProgress?.(n)
+    return { summary: summary.path, detail: detail.path, invoice, detailRows: n }
+  } catch (err) {
+    detail.abort()
+    summary.abort()
+    throw err
+  }
+}
+
+function sameUsage(a: InvoiceLine[], b: InvoiceLine[]): boolean {
+  const key = (lines: InvoiceLine[]): string =>
+    JSON.stringify(
+      lines
+        .filter((l) => l.kind !== 'minimum')
+        .map((l) =>
+          JSON.stringify([
+            l.kind,
+            l.fromMonth,
+            l.captchaType,
+            l.quantity,
+            l.unitPriceMicros,
+            l.amountMicros,
+            l.costMicros,
+          ]),
+        )
+        .sort(),
+    )
+  return key(a) === key(b)
+}
+
+async function writeSummary(w: CsvFileWriter, invoice: Invoice, id: string): Promise<void> {
   const head = [
     id,
     invoice.status,
-    tenant.id,
+    invoice.tenantId,
     invoice.tenantName,
     invoice.periodStartUtc,
     invoice.periodEndUtc,
@@ -90,98 +202,55 @@ export async function exportInvoice(
     invoice.timezone,
     invoice.currency,
   ]
-  const summary = new CsvFileWriter(summaryPath, SUMMARY_HEADER)
-  try {
-    for (const l of invoice.lines) {
-      await summary.row([
-        ...head,
-        l.kind,
-        l.description,
-        l.captchaType ?? '',
-        l.fromMonth,
-        num(l.quantity),
-        money(l.unitPriceMicros),
-        money(l.amountMicros),
-      ])
-    }
-    await summary.row([
+  for (const l of invoice.lines) {
+    await w.row([
       ...head,
-      'subtotal',
-      'Usage subtotal',
-      '',
-      '',
-      num(invoice.solves),
-      { number: '' },
-      money(invoice.subtotalMicros),
+      l.kind,
+      l.description,
+      l.captchaType ?? '',
+      l.fromMonth,
+      num(l.quantity),
+      money(l.unitPriceMicros),
+      money(l.amountMicros),
     ])
-    await summary.row([
-      ...head,
-      'total',
-      'Total due',
-      '',
-      '',
-      { number: '' },
-      { number: '' },
-      money(invoice.totalMicros),
-    ])
-    await summary.close()
-  } catch (err) {
-    summary.abort()
-    throw err
   }
-  const detail = new CsvFileWriter(detailPath, DETAIL_HEADER)
-  let n = 0
-  try {
-    const local = localTimestampFormatter(tenant.timezone)
-    const utc = utcTimestampFormatter()
-    const safeId = neutralise(id)
-    const safeTenant = neutralise(tenant.id)
-    for (const [taskId, type, endedAt, threadMs, cost, price, late] of builder.rawRows(
-      tenant,
-      month,
-      invoice.cutoffAt,
-    )) {
-      const full = detail.pushRaw([
-        safeId,
-        safeTenant,
-        utc(endedAt),
-        local(endedAt),
-        neutralise(taskId ?? ''),
-        type,
-        (threadMs / 1000).toFixed(3),
-        formatMoney(cost, 6),
-        formatMoney(price, 6),
-        late ? 'late_usage' : 'usage',
-      ])
-      if (full) await detail.flushChunk()
-      if (++n % 100_000 === 0) onProgress?.(n)
-    }
-    await detail.close()
-  } catch (err) {
-    detail.abort()
-    throw err
-  }
-  onProgress?.(n)
-  return { summary: summaryPath, detail: detailPath, invoice, detailRows: n }
+  await w.row([
+    ...head,
+    'subtotal',
+    'Usage subtotal',
+    '',
+    '',
+    num(invoice.solves),
+    { number: '' },
+    money(invoice.subtotalMicros),
+  ])
+  await w.row([
+    ...head,
+    'total',
+    'Total due',
+    '',
+    '',
+    { number: '' },
+    { number: '' },
+    money(invoice.totalMicros),
+  ])
 }
 
+/** Per tenant: solves, cost, price, margin, invoice number and status; then one "All tenants" total row. */
 export async function exportAllTenantsSummary(
   builder: InvoiceBuilder,
   tenants: Tenant[],
   month: string,
   outDir: string,
 ): Promise<{ path: string; invoices: Invoice[] }> {
+  const invoices = tenants.map((t) => builder.invoice(t, month))
   mkdirSync(outDir, { recursive: true })
-  const path = join(outDir, `invoices-${month}-all-tenants.csv`)
-  const w = new CsvFileWriter(path, ALL_TENANTS_HEADER)
-  const invoices: Invoice[] = []
+  const w = new CsvFileWriter(join(outDir, `invoices-${month}-all-tenants.csv`), ALL_TENANTS_HEADER)
   try {
-    for (const t of tenants) {
-      const inv = builder.invoice(t, month)
-      invoices.push(inv)
+    for (const inv of invoices) {
       await w.row([
         month,
-        t.id,
+        inv.tenantId,
         inv.tenantName,
         inv.number ?? '',
         inv.status,
@@ -199,16 +268,16 @@ export async function exportAllTenantsSummary(
       'All tenants',
       '',
       '',
-      invoices[0]?.currency ?? 'USD',
+      invoices[0]?.currency ?? builder.currency,
       num(sum((i) => i.solves)),
       money(sum((i) => i.costMicros)),
       money(sum((i) => i.totalMicros)),
       money(sum((i) => i.marginMicros)),
     ])
-    await w.close()
+    await w.commit()
   } catch (err) {
     w.abort()
     throw err
   }
-  return { path, invoices }
+  return { path: w.path, invoices }
 }

@@ -47,3 +47,34 @@ export function localTimestampFormatter(tz: string): (ms: number) => string {
     return `${base(ms + offset)}${suffix}`
   }
 }
+
+/** ISO 8601 to the second with the zone's offset, e.g. 2026-11-01T00:00:00+01:00 (for period bounds). */
+export function isoSeconds(ms: number, tz: string): string {
+  const s = localTimestampFormatter(tz)(ms)
+  return `${s.slice(0, 19)}${s.slice(23)}`
+}
+
+/**
+ * Micros ≥ 0 as a 6-decimal string, equal to formatMoney(m, 6) but without its checks: for millions of detail
+ * cells. Recent values are cached (prices repeat).
+ */
+export function fastMoneyFormatter(): (micros: number) => string {
+  const cache = new Map<number, string>()
+  return (m) => {
+    let s = cache.get(m)
+    if (s === undefined) {
+      if (!Number.isSafeInteger(m) || m < 0) throw new RangeError(`not a non-negative amount of micros: ${m}`)
+      const whole = Math.floor(m / 1_000_000)
+      s = `${whole}.${pad(m - whole * 1_000_000, 6)}`
+      if (cache.size > 4_096) cache.clear()
+      cache.set(m, s)
+    }
+    return s
+  }
+}
+
+/** Whole milliseconds as seconds with 3 decimals, exactly (no float rounding): 12345 → "12.345". */
+export function secondsFromMs(ms: number): string {
+  const whole = Math.floor(ms / 1000)
+  return `${whole}.${pad(ms - whole * 1000, 3)}`
+}

@@ -1,4 +1,4 @@
-import type { Database } from '../ledger/database'
+import { migrate, type Database } from '../ledger/database'
 
 export const BILLING_MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) =>
@@ -40,3 +40,8 @@ export const BILLING_MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
       CREATE INDEX attempts_settled ON attempts (tenant_id, settled_at);
     `),
 ]
+
+/** Billing's own tables (invoices, invoice_counter, alerts, balance_checks), versioned as component "billing". */
+export function migrateBilling(db: Database): void {
+  migrate(db, 'billing', BILLING_MIGRATIONS)
+}
