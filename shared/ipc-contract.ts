@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { captchaRequestSchema } from './captcha-schema'
 import { settingsPatchSchema, settingsSchema } from './settings'
-import { tenantCreateSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
+import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
@@ -24,7 +24,6 @@ const upstreamKey = z
   .regex(/^[A-Za-z0-9]{32}$/, 'an API key is 32 letters and digits')
 const label = z.string().trim().max(80).default('')
 const empty = z.object({}).strict()
-const any = z.unknown()
 const micros = z.number().int()
 
 const solveResult = z.discriminatedUnion('status', [
@@ -224,7 +223,45 @@ export const contract = {
     input: z.object({ attemptId: z.uuid('an attempt id from solve.progress') }).strict(),
     output: z.object({ cancelled: z.boolean() }),
   },
-  'usage.dashboard': { input: empty, output: any },
+  'usage.dashboard': {
+    input: empty,
+    output: z.object({
+      tenants: z.array(
+        z.object({
+          tenantId: z.string(),
+          name: z.string(),
+          status: z.enum(['active', 'suspended', 'deleted']),
+          keyMode: z.enum(['own', 'shared']),
+          limits: tenantLimitsSchema,
+          today: z.object({
+            date: z.string(),
+            counted: z.number().int(),
+            solves: z.number().int(),
+            failures: z.number().int(),
+            rejections: z.number().int(),
+          }),
+          month: z.object({
+            month: z.string(),
+            spentMicros: micros,
+            costMicros: micros,
+            reservedMicros: micros,
+            solves: z.number().int(),
+          }),
+          inFlight: z.number().int(),
+        }),
+      ),
+      sharedThreads: z.object({
+        /** The platform plan's threads shared among shared-mode tenants (null: no cap set). */
+        capacity: z.number().int().nullable(),
+        /** Shared threads CaptchaDesk holds right now. */
+        inUse: z.number().int().nullable(),
+        /** Threads the upstream reports busy on the platform key (known for the Sandbox only). */
+        upstreamInUse: z.number().int().nullable(),
+      }),
+      balances: z.array(balanceCheck),
+      alerts: z.array(alert),
+    }),
+  },
   'usage.byDay': {
     input: z.object({ tenantId: z.union([id, z.literal('all')]), from: date, to: date }).strict(),
     output: z.array(usageRow),

@@ -219,13 +219,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         tenants: rows,
         sharedThreads: {
           capacity: engine.settings.get().sharedThreads,
-          inUse: engine.sandbox
-            ? engine.sandbox.threadsInUse(
-                engine.vault.isUnlocked() && engine.vault.hasKey('platform')
-                  ? engine.vault.readKeyForSolve('-', 'shared', { touch: false }).key
-                  : '',
-              )
-            : null,
+          inUse: engine.admission.sharedUsage().used,
+          upstreamInUse:
+            engine.sandbox && engine.vault.isUnlocked() && engine.vault.hasKey('platform')
+              ? engine.sandbox.threadsInUse(engine.vault.readKeyForSolve('-', 'shared', { touch: false }).key)
+              : null,
         },
         balances: engine.balances.latest(),
         alerts: engine.alertAcks.annotate(engine.alerts.list({ activeOnly: true, limit: 50 })),
