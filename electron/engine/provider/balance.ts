@@ -1,9 +1,20 @@
-/** getbalance replies are decimal strings ("12.345"); convert exactly to micros, truncating past 6 decimals. */
+/**
+ * getbalance replies are decimal strings ("12.345", sometimes more than 6 decimals): converted exactly to micros
+ * with integer parsing (shared/money's parseMoney), never through float arithmetic. Digits past the sixth decimal
+ * are dropped (rounded toward zero).
+ */
+import { MoneyError, parseMoney, type Micros } from '@shared/money'
 import { ProviderError } from './types'
 
-export function parseDecimalBalance(text: string): number {
-  const m = /^\s*(-)?(\d{1,15})(?:\.(\d+))?\s*$/.exec(text)
+export function parseDecimalBalance(text: string): Micros {
+  const m = /^\s*(-?\d{1,15})(?:\.(\d+))?\s*$/.exec(text)
   if (!m) throw new ProviderError('BAD_REPLY', 'retry', 'The upstream’s balance was not a number.')
-  const micros = Number(m[2]) * 1_000_000 + Number((m[3] ?? '').slice(0, 6).padEnd(6, '0'))
-  return m[1] ? -micros : micros
+  const decimals = (m[2] ?? '').slice(0, 6)
+  try {
+    return parseMoney(decimals ? `${m[1]}.${decimals}` : m[1]!)
+  } catch (err) {
+    if (err instanceof MoneyError)
+      throw new ProviderError('BAD_REPLY', 'retry', 'The upstream’s balance is out of range.')
+    throw err
+  }
 }

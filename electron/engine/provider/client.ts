@@ -6,20 +6,21 @@ import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
 import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
 import type { Micros } from '@shared/money'
 import type { ProviderProfile } from '@shared/provider'
-import { classifyCode } from './error-codes'
+import { classifyCode, isNotReady } from './error-codes'
 import { inPhpParams } from './in-php-params'
 import { KeyPoller } from './key-poller'
 import { parseDecimalBalance } from './balance'
 import {
   BATCH_POLL_POLICY,
-  DEFAULT_TIMING,
   SINGLE_POLL_POLICY,
+  TIMING_BY_PROFILE,
   type PollPolicy,
   type TypeTiming,
 } from './timing'
 import {
   ProviderError,
   type ProviderClient,
+  type ProviderLogger,
   type SolveOptions,
   type SubmitResult,
   type TaskOutcome,
@@ -32,24 +33,33 @@ export interface ProviderClientOptions {
   now?: () => number
   /** Divides every wait, back-off and default deadline: the Sandbox's speed factor. */
   speed?: number
+  /** Per-type first poll / poll interval / deadline (real-time ms), over the profile's table (timing.ts). */
   timing?: Partial<Record<CaptchaType, Partial<TypeTiming>>>
+  /** How batch polls are paced and how many single gets run at once (timing.ts). */
   pollPolicy?: Partial<PollPolicy>
-  /** One HTTP call's limit (real ms, not scaled). */
+  /** One HTTP call's limit (real ms, not scaled). Default 30 s. */
   requestTimeoutMs?: number
+  /** At most this many in.php retries per submit, whatever the codes (default 10; each code may cap lower). */
+  maxSubmitRetries?: number
+  logger?: ProviderLogger
+  /** For back-off jitter (tests); default Math.random. */
+  random?: () => number
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+const cancelled = (): ProviderError => new ProviderError('CANCELLED', 'fail_task', 'Cancelled.')
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ProviderError('CANCELLED', 'fail_task', 'Cancelled.'))
+    if (signal.aborted) return reject(cancelled())
     const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
+      signal.removeEventListener('abort', onAbort)
       resolve()
     }, ms)
     const onAbort = (): void => {
       clearTimeout(t)
-      reject(new ProviderError('CANCELLED', 'fail_task', 'Cancelled.'))
+      reject(cancelled())
     }
-    signal?.addEventListener('abort', onAbort, { once: true })
+    signal.addEventListener('abort', onAbort, { once: true })
   })
 
 export function createProviderClient(options: ProviderClientOptions): ProviderClient {
@@ -62,11 +72,33 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   const speed = options.speed ?? 1
   if (!(speed > 0)) throw new RangeError('speed must be positive')
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+  if (!(requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive')
+  const maxSubmitRetries = options.maxSubmitRetries ?? 10
+  if (!Number.isInteger(maxSubmitRetries) || maxSubmitRetries < 0)
+    throw new RangeError('maxSubmitRetries must be a whole number ≥ 0')
+  const logger = options.logger
+  const random = options.random ?? Math.random
   const policy: PollPolicy = {
     ...(profile.supportsBatchGet ? BATCH_POLL_POLICY : SINGLE_POLL_POLICY),
     ...options.pollPolicy,
   }
-  const timing = (type: CaptchaType): TypeTiming => ({ ...DEFAULT_TIMING[type], ...options.timing?.[type] })
+  if (!(
+    policy.minIntervalMs > 0 &&
+    policy.maxIntervalMs >= policy.minIntervalMs &&
+    policy.targetReadyPerRequest > 0
+  ))
+    throw new RangeError('pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs and targetReadyPerRequest > 0')
+  const table = TIMING_BY_PROFILE[profile.id] ?? TIMING_BY_PROFILE.custom
+  const timings = new Map<CaptchaType, TypeTiming>()
+  for (const type of Object.keys(table) as CaptchaType[]) {
+    const t = { ...table[type], ...options.timing?.[type] }
+    if (!(t.firstPollMs >= 0 && t.pollIntervalMs > 0 && t.typicalMaxMs >= t.firstPollMs && t.deadlineMs > 0))
+      throw new RangeError(
+        `timing for ${type} needs firstPollMs ≤ typicalMaxMs, pollIntervalMs > 0, deadlineMs > 0`,
+      )
+    timings.set(type, t)
+  }
+  const timing = (type: CaptchaType): TypeTiming => timings.get(type)!
   /**
    * The default overall deadline follows the (scaled) solve times, but never drops below 30 s of real time: it guards
    * against hangs, and a busy machine must not turn a fast simulated solve into a timeout.
@@ -77,6 +109,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   /** Keys the upstream told us to stop using, until when (IP_BANNED lifts after 5 minutes). */
   const blockedUntil = new Map<string, { until: number; code: string }>()
   const closing = new AbortController()
+  const untilClosed = (signal?: AbortSignal): AbortSignal =>
+    signal ? AbortSignal.any([signal, closing.signal]) : closing.signal
 
   const call = (
     path: 'in.php' | 'res.php',
@@ -89,12 +123,14 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       `${base}/${path}`,
       { ...params, key: apiKey },
       {
-        signal: signal ? AbortSignal.any([signal, closing.signal]) : closing.signal,
+        signal: untilClosed(signal),
         timeoutMs: requestTimeoutMs,
       },
     )
 
   function assertKey(apiKey: string): void {
+    if (closing.signal.aborted)
+      throw new ProviderError('CANCELLED', 'fail_task', 'The provider client is closed.')
     if (typeof apiKey !== 'string' || apiKey.length === 0)
       throw new ProviderError('INVALID_KEY', 'stop_key', 'No upstream key is configured.')
     const blocked = blockedUntil.get(apiKey)
@@ -102,7 +138,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       throw new ProviderError(
         blocked.code,
         'stop_key',
-        'The upstream refuses this key for now (IP_BANNED); retry later.',
+        `The upstream refuses this key for now (${blocked.code}); retry later.`,
         blocked.until - now(),
       )
     }
@@ -119,8 +155,14 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
         zeroBalanceMeansNoThreads: profile.zeroBalanceMeansNoThreads,
         speed,
         now,
+        logger,
+        random,
         onIdle: () => {
           if (pollers.get(apiKey) === created) pollers.delete(apiKey)
+        },
+        onKeyStopped: (code, liftsAfterMs) => {
+          if (liftsAfterMs) blockedUntil.set(apiKey, { until: now() + liftsAfterMs, code })
+          logger?.warn?.('provider: the upstream refused a key while polling', { code })
         },
       })
       poller = created
@@ -151,6 +193,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     const params = inPhpParams(valid)
     if (opts.pingbackUrl) params.pingback = opts.pingbackUrl
     const retriesByCode = new Map<string, number>()
+    const signal = untilClosed(opts.signal)
     for (let attempt = 0; ; attempt++) {
       let code: string
       try {
@@ -165,6 +208,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       const c = classifyCode(code, profile)
       if (c.action === 'stop_key') {
         if (c.liftsAfterMs) blockedUntil.set(apiKey, { until: now() + c.liftsAfterMs, code })
+        logger?.warn?.('provider: the upstream refused the key', { code })
         throw new ProviderError(code, 'stop_key', c.message, c.liftsAfterMs)
       }
       if (c.action === 'fail_task') throw new ProviderError(code, 'fail_task', c.message)
@@ -172,12 +216,15 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       retriesByCode.set(code, used)
       if (c.maxRetries !== undefined && used > c.maxRetries)
         throw new ProviderError(code, 'fail_task', `${c.message} Gave up after ${c.maxRetries} retries.`)
+      if (attempt >= maxSubmitRetries)
+        throw new ProviderError(code, 'retry', `${c.message} Gave up after ${maxSubmitRetries} retries.`)
       const backoff =
-        Math.min(30_000, (c.backoffMs ?? 2_000) * 2 ** Math.min(3, used - 1)) * (0.75 + Math.random() * 0.5)
+        Math.min(30_000, (c.backoffMs ?? 2_000) * 2 ** Math.min(3, used - 1)) * (0.75 + random() * 0.5)
       const wait = backoff / speed
       if (now() + wait >= deadline)
         throw new ProviderError(code, 'retry', `${c.message} Still failing at the deadline.`)
-      await sleep(wait, opts.signal)
+      logger?.debug?.('provider: submit retried', { code, attempt: attempt + 1, waitMs: Math.round(wait) })
+      await sleep(wait, signal)
     }
   }
 
@@ -186,6 +233,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     task: SubmitResult & { type: CaptchaType; pingback?: boolean },
     opts: Pick<SolveOptions, 'signal' | 'timeoutMs'> = {},
   ): Promise<TaskOutcome> {
+    if (closing.signal.aborted)
+      return { status: 'cancelled', taskId: task.taskId, submittedAt: task.submittedAt, endedAt: now() }
     const deadlineAt =
       opts.timeoutMs !== undefined ? now() + opts.timeoutMs : task.submittedAt + defaultDeadline(task.type)
     return pollerFor(apiKey).wait(task, deadlineAt, opts.signal, task.pingback === true)
@@ -218,8 +267,11 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
         throw new ProviderError('ERROR_WRONG_ID_FORMAT', 'fail_task', 'Task ids are numeric.')
       const reply = await call('res.php', apiKey, { action: 'get', id: taskId })
       if (reply.ok) return { ready: true, answer: reply.request }
-      if (reply.request === 'CAPCHA_NOT_READY' || reply.request === 'CAPTCHA_NOT_READY')
-        return { ready: false }
+      if (isNotReady(reply.request)) return { ready: false }
+      const c = classifyCode(reply.request, profile)
+      // A key or transport problem says nothing about the task: the caller may ask again.
+      if (c.action !== 'fail_task')
+        throw new ProviderError(reply.request, c.action, c.message, c.liftsAfterMs)
       return { ready: true, error: reply.request }
     },
     async getBalance(apiKey, opts = {}) {
@@ -229,7 +281,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
         const c = classifyCode(reply.request, profile)
         throw new ProviderError(reply.request, c.action, c.message, c.liftsAfterMs)
       }
-      return parseDecimalBalance(reply.request) as Micros
+      return parseDecimalBalance(reply.request) satisfies Micros
     },
     async report(apiKey, taskId, verdict) {
       assertKey(apiKey)
@@ -243,7 +295,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       }
     },
     acceptPingback(taskId, code) {
-      if (typeof taskId !== 'string' || typeof code !== 'string' || !/^\d+$/.test(taskId)) return false
+      if (typeof taskId !== 'string' || typeof code !== 'string' || !/^\d{1,30}$/.test(taskId)) return false
+      if (code.length === 0 || code.length > 100_000) return false
       for (const poller of pollers.values()) if (poller.has(taskId)) return poller.deliver(taskId, code)
       return false
     },

@@ -98,3 +98,8 @@ export function classifyCode(
 export function isNotReady(code: string): boolean {
   return code === 'CAPCHA_NOT_READY' || code === 'CAPTCHA_NOT_READY'
 }
+
+/** Whether a piece of a batch reply (or a pingback's code) is a protocol code rather than an answer. */
+export function looksLikeCode(text: string): boolean {
+  return /^(ERROR_[A-Z0-9_]+|IP_BANNED|MAX_USER_TURN)$/.test(text)
+}

@@ -23,6 +23,17 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * Where the client reports what it retried or gave up on (the console satisfies it). Messages and details never
+ * carry an API key.
+ */
+export interface ProviderLogger {
+  debug?(message: string, details?: Record<string, unknown>): void
+  info?(message: string, details?: Record<string, unknown>): void
+  warn?(message: string, details?: Record<string, unknown>): void
+  error?(message: string, details?: Record<string, unknown>): void
+}
+
 export interface SubmitResult {
   /** Upstream task id as a string (CaptchaAI returns numbers for reCAPTCHA in JSON mode). */
   taskId: string
@@ -75,7 +86,11 @@ export interface ProviderClient {
   ): Promise<{ ready: true; answer: string } | { ready: false } | { ready: true; error: string }>
   getBalance(apiKey: string, options?: { signal?: AbortSignal }): Promise<Micros>
   report(apiKey: string, taskId: string, verdict: 'good' | 'bad'): Promise<void>
-  /** Delivers a pingback the app received (id + code); resolves the matching waiter at once. */
+  /**
+   * Delivers a pingback the app received (id + code); resolves the matching waiter at once. Only ids this client
+   * is waiting for are accepted; a code that is an error code ends the task as failed. Returns whether it settled
+   * a task.
+   */
   acceptPingback(taskId: string, code: string): boolean
   /** Stops every poller and rejects nothing silently: in-flight waits resolve as cancelled. */
   close(): Promise<void>
