@@ -88,6 +88,8 @@ export const MAX_PASSPHRASE_LENGTH = 1024
 const KEY_FORMAT = /^[A-Za-z0-9]{32}$/
 const IDLE_CHECK_MS = 10_000
 const MAX_DELAY_MS = 60_000
+/** The floor when a test switches the minimum off: scrypt's own limits. */
+const TEST_FLOOR_KDF: KdfCost = { N: 2, r: 1, p: 1 }
 
 function checkNewPassphrase(p: unknown): string {
   if (typeof p !== 'string' || p.length < MIN_PASSPHRASE_LENGTH) {
@@ -145,11 +147,14 @@ export class KeyVault {
     private readonly options: VaultOptions,
   ) {
     this.now = options.now ?? Date.now
-    this.minimum = options.minimumKdf ?? MINIMUM_KDF
+    const weakOk = options.allowWeakKdfForTests === true
+    // Tests may lower the floor; an explicitly configured minimum is enforced on read either way.
+    this.minimum = options.minimumKdf ?? (weakOk ? TEST_FLOOR_KDF : MINIMUM_KDF)
     this.cost = options.kdf ?? RECOMMENDED_KDF
-    if (!options.allowWeakKdfForTests && belowMinimum(this.cost, this.minimum)) {
+    if (!weakOk && belowMinimum(this.minimum, MINIMUM_KDF))
+      throw new WeakKdfError('The configured minimum key-derivation cost is below what this app accepts.')
+    if (belowMinimum(this.cost, this.minimum) || (!weakOk && belowMinimum(this.cost, MINIMUM_KDF)))
       throw new WeakKdfError('The configured key-derivation cost is below the minimum.')
-    }
   }
 
   /**
@@ -186,7 +191,7 @@ export class KeyVault {
   }
 
   private checkedHeader(file: VaultFileV1): VaultFileV1 {
-    if (!this.options.allowWeakKdfForTests && belowMinimum(file.kdf, this.minimum)) {
+    if (belowMinimum(file.kdf, this.minimum)) {
       throw new WeakKdfError(
         'The vault file asks for a weaker key derivation than this app accepts (possible downgrade attack). It was not opened.',
       )

@@ -154,6 +154,13 @@ describe('vault integrity', () => {
     expect(() =>
       KeyVault.open(t.path, { minimumKdf: { N: 2 ** 11, r: 8, p: 1 }, kdf: { N: 2 ** 11, r: 8, p: 1 } }),
     ).toThrow(WeakKdfError)
+    // An explicit minimum holds on read even with the test-only switch on.
+    const m = { N: 2 ** 11, r: 8, p: 1 }
+    expect(() => KeyVault.open(t.path, { kdf: m, minimumKdf: m, allowWeakKdfForTests: true })).toThrow(
+      /downgrade/,
+    )
+    // Production code cannot lower the minimum.
+    expect(() => KeyVault.open(t.path, { minimumKdf: { N: 2 ** 10, r: 8, p: 1 } })).toThrow(WeakKdfError)
     // Without the test-only switch, a weak configured cost is refused outright.
     expect(() => KeyVault.open(`${t.path}.2`, { kdf: { N: 2 ** 14, r: 8, p: 1 } })).toThrow(WeakKdfError)
   })
