@@ -134,6 +134,8 @@ export class KeyVault {
   private local: LocalVaultState = { failures: 0, blockedUntil: 0, deviceRevoked: false }
   private index: { file: VaultFileV1; byScope: Map<string, VaultEntryRecord> } | undefined
   private lastActive = 0
+  /** Counts lock() calls, so an unlock that was still deriving its key when the vault was locked does not win. */
+  private lockEpoch = 0
   private idleTimer: NodeJS.Timeout | undefined
   /** Passphrase work runs one at a time, so parallel guesses cannot slip past the throttle. */
   private queue: Promise<unknown> = Promise.resolve()
@@ -238,9 +240,15 @@ export class KeyVault {
 
   /** Unlocks with the passphrase. Throws WrongPassphraseError, VaultThrottledError or VaultDamagedError. */
   async unlock(passphrase: string): Promise<void> {
+    const epoch = this.lockEpoch
     return this.serial(async () => {
       const file = this.requireFile()
       const dek = await this.unwrapWithPassphrase(file, passphrase)
+      if (this.lockEpoch !== epoch) {
+        // Locked (suspend, screen lock) while the key was being derived: the lock wins.
+        dek.fill(0)
+        throw new VaultLockedError()
+      }
       const d = this.options.device
       const du = file.deviceUnlock
       if (du && (this.local.deviceRevoked || (d?.isAvailable() && d.backend() !== du.backend))) {
@@ -332,6 +340,7 @@ export class KeyVault {
 
   /** Zeroes the data key and forgets it. Every key read fails until the next unlock. */
   lock(reason = 'locked'): void {
+    this.lockEpoch++
     if (this.idleTimer) clearInterval(this.idleTimer)
     this.idleTimer = undefined
     if (!this.dek) return

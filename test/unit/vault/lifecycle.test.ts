@@ -148,6 +148,17 @@ describe('key vault lifecycle', () => {
     expect(v.isUnlocked()).toBe(true)
   })
 
+  it('a lock (suspend, screen lock) during an unlock in progress wins', async () => {
+    await filled(t.path)
+    const v = KeyVault.open(t.path, FAST)
+    const unlocking = v.unlock(PASS)
+    v.lock('suspend')
+    await expect(unlocking).rejects.toThrow(VaultLockedError)
+    expect(v.isUnlocked()).toBe(false)
+    await v.unlock(PASS)
+    expect(v.isUnlocked()).toBe(true)
+  })
+
   it('auto-locks after the configured idle time, checked by its own timer', async () => {
     vi.useFakeTimers()
     let now = 0
