@@ -70,7 +70,8 @@ export class AdmissionQueue {
   admit(request: Omit<AdmissionRequest, 'now'>, options: WaitOptions): Admission | Promise<Admission> {
     const first = this.store.reserve({ ...request, now: this.now() })
     if (first.ok) {
-      if (this.count > 0) this.noteGrant(request.tenant.id, request.tenant.shareWeight)
+      // Every grant advances the tenant's pass, so one that took threads directly queues behind one that did not.
+      this.noteGrant(request.tenant.id, request.tenant.shareWeight)
       return first
     }
     if (!(options.waitMs > 0) || !WAITABLE_LIMITS.has(first.limit) || options.signal?.aborted) return first

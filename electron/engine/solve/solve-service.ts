@@ -104,7 +104,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       type: CaptchaRequest['type'] = 'image',
     ): Promise<SolveResult> => {
       // Kept for usage and audit (never billed). An unknown id gets no row: random ids must not fill the ledger.
-      if (tenant && limit !== 'unknown_tenant') {
+      if (tenant) {
         try {
           await deps.ledger.recordRejection({
             attemptId,
@@ -348,7 +348,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     tenant: Tenant | undefined,
     reservation: Reservation | undefined,
     report: RecoveryReport,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const release = (solved: boolean, price: number): void => {
       if (reservation) gate.release(reservation, { solved, priceMicros: price, now: now() })
     }
@@ -364,7 +364,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       // Accepted upstream or not, we never learnt a task id: it cannot be matched, so it is never billed.
       await settle({ status: 'expired', errorCode: 'SUBMIT_UNCONFIRMED', endedAt, threadMs: 0 })
       report.unconfirmed++
-      return
+      return false
     }
     const upstreamTaskId = a.upstreamTaskId
     let apiKey: string | undefined
@@ -420,12 +420,13 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
           notifySettled(a.tenantId)
         })
       running.add(wait)
-      return // stays tracked until the background wait ends
+      return true // stays tracked until the background wait ends
     } else {
       // The upstream could not be asked (no key, unreachable): we cannot know, so it is not billed.
       await settle({ status: 'expired', errorCode: 'UNKNOWN_AFTER_RESTART', endedAt, threadMs: 0 })
       report.expired++
     }
+    return false
   }
 
   async function recoverOpenAttempts(): Promise<RecoveryReport> {
@@ -452,9 +453,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
         const { a, tenant, reservation } = jobs[next++]!
         let background = false
         try {
-          const before = report.stillRunning
-          await recoverOne(a, tenant, reservation, report)
-          background = report.stillRunning > before
+          background = await recoverOne(a, tenant, reservation, report)
         } catch {
           // the ledger failed for this one: it stays open for the next start-up; give its capacity back now
           if (reservation) gate.release(reservation, { solved: false, priceMicros: 0, now: now() })
