@@ -1,17 +1,27 @@
 /**
  * `npm run export -- --month 2026-11 [--tenant ID] --out DIR [--data-dir DIR]`
- * Monthly invoice CSVs without the UI (for cron). Exit codes: 0 done, 2 bad arguments, 1 failure.
+ * Monthly invoice CSVs without the UI (for cron): per tenant a summary and a detail file, and (without --tenant) the
+ * all-tenants summary. Reads the app's data folder (default: the headless host's demo folder, as `npm run serve`),
+ * with the grace period and currency from its settings. Invoices past their grace period are locked on the way.
+ * Exit codes: 0 done, 1 failure (nothing half-written), 2 bad arguments or no data.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { formatMoney } from '@shared/money'
 import { dataPaths, DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
 import { exportAllTenantsSummary, exportInvoice, openBilling } from '../engine/billing'
 import { openDatabase } from '../engine/ledger/database'
 import { openSqliteLedger } from '../engine/ledger/sqlite-ledger'
+import { createSettingsStore } from '../engine/settings/settings-store'
 import { createTenantRegistry } from '../engine/tenants/registry'
-import { parseMonth } from '../engine/time/zoned'
+import { localMonthOf, parseMonth } from '../engine/time/zoned'
 
-const usage = 'usage: npm run export -- --month YYYY-MM [--tenant ID] --out DIR [--data-dir DIR]'
+const root = resolve(import.meta.dirname, '../..')
+const usage =
+  'usage: npm run export -- --month YYYY-MM [--tenant ID] --out DIR [--data-dir DIR]\n' +
+  `  --data-dir defaults to ${join(root, DEFAULT_DEMO_DIR)} (the headless host's folder)`
+
 function fail(message: string): never {
   console.error(`export: ${message}`)
   console.error(usage)
@@ -26,9 +36,10 @@ try {
       tenant: { type: 'string' },
       out: { type: 'string' },
       'data-dir': { type: 'string' },
-      help: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
+    allowPositionals: false,
   }).values
 } catch (err) {
   fail((err as Error).message)
@@ -37,39 +48,49 @@ if (values.help) {
   console.log(usage)
   process.exit(0)
 }
-if (!values.month) fail('--month is required')
+if (!values.month) fail('--month is required (e.g. --month 2026-11)')
 try {
   parseMonth(values.month)
 } catch (err) {
   fail((err as Error).message)
 }
-if (!values.out) fail('--out is required')
-const paths = dataPaths(values['data-dir'] ?? DEFAULT_DEMO_DIR)
+if (!values.out) fail('--out is required (the folder to write the CSV files to)')
+const out = resolve(values.out)
+if (existsSync(out) && !statSync(out).isDirectory()) fail(`--out ${out} exists and is not a folder`)
+const paths = dataPaths(values['data-dir'] ?? join(root, DEFAULT_DEMO_DIR))
 if (!existsSync(paths.database))
   fail(`no CaptchaDesk data in ${paths.dir} (engine.db not found); pass --data-dir`)
 
+const db = openDatabase(paths.database)
+const ledger = openSqliteLedger(db)
+let code = 0
 try {
-  const db = openDatabase(paths.database)
-  openSqliteLedger(db)
-  const billing = openBilling(db)
+  const settings = createSettingsStore(paths.dir).get()
+  const billing = openBilling(db, { graceDays: settings.invoiceGraceDays, currency: settings.currency })
   const registry = createTenantRegistry({ dataDir: paths.dir })
-  const tenants = values.tenant
-    ? [registry.get(values.tenant)].filter((t) => t !== undefined)
-    : registry.list({ includeDeleted: true })
-  if (values.tenant && tenants.length === 0) fail(`no tenant with id "${values.tenant}"`)
-  for (const t of tenants) {
-    const r = await exportInvoice(billing, t, values.month, values.out)
+  const one = values.tenant ? registry.get(values.tenant) : undefined
+  if (values.tenant && !one) fail(`no tenant with id "${values.tenant}"`)
+  const tenants = one ? [one] : registry.list({ includeDeleted: true })
+  const now = Date.now()
+  const started = tenants.filter((t) => localMonthOf(now, t.timezone) >= values.month!)
+  if (tenants.length > 0 && started.length === 0) fail(`${values.month} has not started yet`)
+  for (const t of started) {
+    const r = await exportInvoice(billing, t, values.month, out)
+    const inv = r.invoice
     console.log(
-      `${t.name} (${t.id}): ${r.invoice.number ?? 'draft'} — ${r.invoice.solves} solves, total ${(r.invoice.totalMicros / 1e6).toFixed(2)} ${r.invoice.currency}`,
+      `${t.name} (${t.id}): ${inv.number ?? 'draft'} — ${inv.solves} solves, total ${formatMoney(inv.totalMicros, 2)} ${inv.currency}`,
     )
     console.log(`  ${r.summary}\n  ${r.detail}`)
   }
-  if (!values.tenant)
-    console.log(
-      `All tenants: ${(await exportAllTenantsSummary(billing, tenants, values.month, values.out)).path}`,
-    )
-  db.close()
+  if (!one) {
+    const all = await exportAllTenantsSummary(billing, started, values.month, out)
+    console.log(`All tenants (${started.length}): ${all.path}`)
+  }
 } catch (err) {
   console.error(`export failed: ${(err as Error).message}`)
-  process.exit(1)
+  code = 1
+} finally {
+  await ledger.close()
+  db.close()
 }
+process.exit(code)

@@ -1,12 +1,23 @@
 /**
- * Threshold alerts: per tenant, % of the daily limit and of the monthly budget; per upstream account, a low balance.
- * Each (subject, kind, threshold, period) fires at most once and resolves when it no longer holds; kept in the
- * database and emitted as events (the console shows them and raises desktop notifications).
+ * Threshold alerts: per tenant, % of the daily solve limit and of the monthly budget (thresholds from the tenant,
+ * default 80 / 95 / 100 %); per upstream account, a low balance.
+ *
+ * Rules
+ * - An alert is (subject, kind, threshold, period): period = the tenant's local date (daily limit), local month
+ *   (budget), or "current" (balance). Kept in the `alerts` table, so a restart never fires one twice.
+ * - It is raised at most once per period, and resolved when it no longer holds (the limit was raised or removed,
+ *   the threshold taken off the list, the period ended). A usage alert resolved within its period stays resolved for
+ *   that period; a low balance can be raised again after a top-up and a new drop.
+ * - Every change is emitted to `onAlert` listeners as { type: 'raised' | 'resolved', alert }; a throwing listener
+ *   never stops the others or the caller.
+ * - `evaluate(now)` reads usage from the ledger (two indexed queries per tenant) and the stored state (one query per
+ *   tenant and kind): cheap enough to call after every settle; pass a tenant id to evaluate only that tenant.
  */
 import type { Micros } from '@shared/money'
 import { formatMoney } from '@shared/money'
-import type { Tenant } from '@shared/tenant'
+import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
 import type { Database } from '../ledger/database'
+import { localDateOf, localDayBounds, localMonthBounds } from '../time/zoned'
 
 export type AlertKind = 'daily_limit' | 'monthly_budget' | 'low_balance'
 
@@ -32,10 +43,45 @@ export interface TenantUsageNow {
   monthSpendMicros: Micros
 }
 
+/** The tenants to watch. */
+export interface TenantLookup {
+  get(id: string): Tenant | undefined
+  list(): Tenant[]
+}
+
+/** Usage the thresholds compare with, in UTC ms bounds of the tenant's local day / month. */
+export interface AlertUsageSource {
+  /** What counts against the daily limit in [start, end): solves plus those in flight. */
+  dayCount(tenantId: string, startMs: number, endMs: number): number
+  /** Billed price of solves in [start, end). */
+  monthSpend(tenantId: string, startMs: number, endMs: number): Micros
+}
+
+/** Adapts the SQLite ledger's usage queries. */
+export function ledgerUsageSource(ledger: {
+  countForDay(id: string, a: number, b: number): { solved: number; open: number }
+  spendForMonth(id: string, a: number, b: number): { spentMicros: number }
+}): AlertUsageSource {
+  return {
+    dayCount: (id, a, b) => {
+      const c = ledger.countForDay(id, a, b)
+      return c.solved + c.open
+    },
+    monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b).spentMicros,
+  }
+}
+
 export interface AlertEngine {
-  evaluateTenant(u: TenantUsageNow): void
-  evaluateBalance(account: string, label: string, balanceMicros: Micros, thresholdMicros: Micros): void
-  list(q?: { activeOnly?: boolean; limit?: number }): Alert[]
+  /** Evaluates every tenant (or one) against its limits at `at` (default now). Returns the events it emitted. */
+  evaluate(at?: number, tenantId?: string): AlertEvent[]
+  evaluateTenant(u: TenantUsageNow): AlertEvent[]
+  evaluateBalance(
+    account: string,
+    label: string,
+    balanceMicros: Micros,
+    thresholdMicros: Micros,
+  ): AlertEvent[]
+  list(q?: { activeOnly?: boolean; limit?: number; subject?: string }): Alert[]
   onAlert(listener: (e: AlertEvent) => void): () => void
 }
 
@@ -53,113 +99,174 @@ function toAlert(r: Record<string, unknown>): Alert {
   }
 }
 
-export function createAlertEngine(db: Database, now: () => number = Date.now): AlertEngine {
+/** The tenant's thresholds: whole percents 1..1000, deduplicated, ascending; the defaults when none are set. */
+export function thresholdsOf(tenant: Tenant): number[] {
+  const raw = tenant.alertThresholds?.percents
+  const list = (Array.isArray(raw) && raw.length > 0 ? raw : DEFAULT_ALERT_PERCENTS).filter(
+    (p) => Number.isInteger(p) && p >= 1 && p <= 1000,
+  )
+  return [...new Set(list)].sort((a, b) => a - b)
+}
+
+export function createAlertEngine(
+  db: Database,
+  now: () => number = Date.now,
+  deps: { tenants?: TenantLookup; usage?: AlertUsageSource } = {},
+): AlertEngine {
   const listeners = new Set<(e: AlertEvent) => void>()
-  const find = db.prepare(
-    'SELECT * FROM alerts WHERE subject = ? AND kind = ? AND threshold = ? AND period = ?',
-  )
-  const insert = db.prepare(
-    'INSERT INTO alerts (subject, kind, threshold, period, raised_at, value, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  )
-  const reopen = db.prepare(
-    'UPDATE alerts SET resolved_at = NULL, raised_at = ?, value = ?, message = ? WHERE id = ?',
-  )
-  const resolve = db.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ?')
-  const emit = (type: AlertEvent['type'], id: number): void => {
-    const alert = toAlert(db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Record<string, unknown>)
-    for (const l of listeners) l({ type, alert })
+  const s = {
+    byId: db.prepare('SELECT * FROM alerts WHERE id = ?'),
+    ofKind: db.prepare(
+      'SELECT * FROM alerts WHERE subject = ? AND kind = ? AND (period = ? OR resolved_at IS NULL)',
+    ),
+    insert: db.prepare(
+      'INSERT INTO alerts (subject, kind, threshold, period, raised_at, value, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    reopen: db.prepare(
+      'UPDATE alerts SET resolved_at = NULL, raised_at = ?, value = ?, message = ? WHERE id = ?',
+    ),
+    resolve: db.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL'),
+  }
+  const emit = (out: AlertEvent[], type: AlertEvent['type'], id: number): void => {
+    const alert = toAlert(s.byId.get(id) as Record<string, unknown>)
+    const e = { type, alert }
+    out.push(e)
+    for (const l of listeners) {
+      try {
+        l(e)
+      } catch (err) {
+        console.error(`alert listener failed: ${(err as Error).message}`)
+      }
+    }
   }
 
-  /** Raises when `holds` and not yet raised for the period; resolves a raised one when it no longer holds. */
-  function apply(
+  /**
+   * Brings one (subject, kind) in line with `wanted` (threshold → message/value, for thresholds that hold in
+   * `period`): raises the missing ones, resolves active ones that no longer hold or belong to an older period.
+   */
+  function reconcile(
+    out: AlertEvent[],
     subject: string,
     kind: AlertKind,
-    threshold: number,
     period: string,
-    holds: boolean,
-    value: number,
-    message: string,
+    wanted: Map<number, { value: number; message: string }>,
+    at: number,
   ): void {
-    const row = find.get(subject, kind, threshold, period) as Record<string, unknown> | undefined
-    if (holds) {
-      if (!row) {
-        const r = insert.run(subject, kind, threshold, period, now(), value, message)
-        emit('raised', Number(r.lastInsertRowid))
-      } else if (row.resolved_at !== null && kind === 'low_balance') {
-        // A balance can drop again in the same period after a top-up; once-per-period applies to usage alerts.
-        reopen.run(now(), value, message, Number(row.id))
-        emit('raised', Number(row.id))
+    const rows = (s.ofKind.all(subject, kind, period) as Array<Record<string, unknown>>).map(toAlert)
+    const current = new Map(rows.filter((a) => a.period === period).map((a) => [a.threshold, a]))
+    for (const a of rows) {
+      const stillHolds = a.period === period && wanted.has(a.threshold)
+      if (a.resolvedAt === null && !stillHolds) {
+        s.resolve.run(at, a.id)
+        emit(out, 'resolved', a.id)
       }
-    } else if (row && row.resolved_at === null) {
-      resolve.run(now(), Number(row.id))
-      emit('resolved', Number(row.id))
+    }
+    for (const [threshold, w] of wanted) {
+      const row = current.get(threshold)
+      if (!row) {
+        const r = s.insert.run(subject, kind, threshold, period, at, w.value, w.message)
+        emit(out, 'raised', Number(r.lastInsertRowid))
+      } else if (row.resolvedAt !== null && kind === 'low_balance') {
+        s.reopen.run(at, w.value, w.message, row.id)
+        emit(out, 'raised', row.id)
+      }
     }
   }
 
-  const stale = db.prepare(
-    'SELECT id FROM alerts WHERE subject = ? AND kind = ? AND period != ? AND resolved_at IS NULL',
-  )
-  /** A new day or month ends the previous period's alerts. */
-  function closeOldPeriods(subject: string, kind: AlertKind, period: string): void {
-    for (const r of stale.all(subject, kind, period) as Array<{ id: number }>) {
-      resolve.run(now(), Number(r.id))
-      emit('resolved', Number(r.id))
+  function evaluateTenant(
+    { tenant, day, dayCount, month, monthSpendMicros }: TenantUsageNow,
+    at = now(),
+  ): AlertEvent[] {
+    const out: AlertEvent[] = []
+    const subject = `tenant:${tenant.id}`
+    const pcts = tenant.status === 'deleted' ? [] : thresholdsOf(tenant)
+    const daily = tenant.limits.solvesPerDay
+    const dailyWanted = new Map<number, { value: number; message: string }>()
+    if (daily !== undefined && daily > 0)
+      for (const p of pcts)
+        if (dayCount * 100 >= daily * p)
+          dailyWanted.set(p, {
+            value: dayCount,
+            message: `${tenant.name} used ${dayCount} of ${daily} daily solves (≥ ${p} %) on ${day}.`,
+          })
+    reconcile(out, subject, 'daily_limit', day, dailyWanted, at)
+    const budget = tenant.limits.monthlyBudgetMicros
+    const budgetWanted = new Map<number, { value: number; message: string }>()
+    if (budget !== undefined && budget > 0)
+      for (const p of pcts)
+        if (monthSpendMicros * 100 >= budget * p)
+          budgetWanted.set(p, {
+            value: monthSpendMicros,
+            message: `${tenant.name} spent ${formatMoney(monthSpendMicros, 2)} of its ${formatMoney(budget, 2)} budget (≥ ${p} %) in ${month}.`,
+          })
+    reconcile(out, subject, 'monthly_budget', month, budgetWanted, at)
+    return out
+  }
+
+  // Local day/month bounds per zone, recomputed only when the local date changes.
+  const bounds = new Map<string, { day: string; dayB: [number, number]; monthB: [number, number] }>()
+  function boundsAt(
+    tz: string,
+    at: number,
+  ): { day: string; dayB: [number, number]; monthB: [number, number] } {
+    const day = localDateOf(at, tz)
+    let b = bounds.get(tz)
+    if (!b || b.day !== day) {
+      b = { day, dayB: localDayBounds(day, tz), monthB: localMonthBounds(day.slice(0, 7), tz) }
+      bounds.set(tz, b)
     }
+    return b
   }
 
   return {
-    evaluateTenant({ tenant, day, dayCount, month, monthSpendMicros }) {
-      closeOldPeriods(`tenant:${tenant.id}`, 'daily_limit', day)
-      closeOldPeriods(`tenant:${tenant.id}`, 'monthly_budget', month)
-      const pcts = tenant.alertThresholds.percents
-      const daily = tenant.limits.solvesPerDay
-      if (daily !== undefined) {
-        for (const p of pcts) {
-          const holds = dayCount * 100 >= daily * p
-          apply(
-            `tenant:${tenant.id}`,
-            'daily_limit',
-            p,
-            day,
-            holds,
-            dayCount,
-            `${tenant.name} used ${dayCount} of ${daily} daily solves (≥ ${p} %) on ${day}.`,
-          )
-        }
+    evaluate(at = now(), tenantId) {
+      if (!deps.tenants || !deps.usage)
+        throw new Error('evaluate() needs the tenant list and a usage source (createAlertEngine deps)')
+      const list = tenantId
+        ? [deps.tenants.get(tenantId)].filter((t) => t !== undefined)
+        : deps.tenants.list()
+      const out: AlertEvent[] = []
+      for (const t of list) {
+        const b = boundsAt(t.timezone, at)
+        const needDay = t.limits.solvesPerDay !== undefined
+        const needMonth = t.limits.monthlyBudgetMicros !== undefined
+        out.push(
+          ...evaluateTenant(
+            {
+              tenant: t,
+              day: b.day,
+              dayCount: needDay ? deps.usage.dayCount(t.id, b.dayB[0], b.dayB[1]) : 0,
+              month: b.day.slice(0, 7),
+              monthSpendMicros: needMonth ? deps.usage.monthSpend(t.id, b.monthB[0], b.monthB[1]) : 0,
+            },
+            at,
+          ),
+        )
       }
-      const budget = tenant.limits.monthlyBudgetMicros
-      if (budget !== undefined && budget > 0) {
-        for (const p of pcts) {
-          const holds = monthSpendMicros * 100 >= budget * p
-          apply(
-            `tenant:${tenant.id}`,
-            'monthly_budget',
-            p,
-            month,
-            holds,
-            monthSpendMicros,
-            `${tenant.name} spent ${formatMoney(monthSpendMicros, 2)} of its ${formatMoney(budget, 2)} budget (≥ ${p} %) in ${month}.`,
-          )
-        }
-      }
+      return out
     },
+    evaluateTenant: (u) => evaluateTenant(u),
     evaluateBalance(account, label, balance, threshold) {
-      apply(
-        `account:${account}`,
-        'low_balance',
-        0,
-        'current',
-        balance < threshold,
-        balance,
-        `${label}: balance ${formatMoney(balance, 2)} is below ${formatMoney(threshold, 2)}.`,
-      )
+      const out: AlertEvent[] = []
+      const wanted = new Map<number, { value: number; message: string }>()
+      if (balance < threshold)
+        wanted.set(0, {
+          value: balance,
+          message: `${label}: balance ${formatMoney(balance, 2)} is below ${formatMoney(threshold, 2)}.`,
+        })
+      reconcile(out, `account:${account}`, 'low_balance', 'current', wanted, now())
+      return out
     },
-    list({ activeOnly = false, limit = 200 } = {}) {
+    list({ activeOnly = false, limit = 200, subject } = {}) {
+      const lim = Math.min(1000, Math.max(1, Math.floor(Number.isFinite(limit) ? limit : 200)))
+      const where = [activeOnly ? 'resolved_at IS NULL' : '', subject !== undefined ? 'subject = ?' : '']
+        .filter(Boolean)
+        .join(' AND ')
       const rows = db
         .prepare(
-          `SELECT * FROM alerts ${activeOnly ? 'WHERE resolved_at IS NULL' : ''} ORDER BY raised_at DESC, id DESC LIMIT ${Math.min(1000, Math.max(1, Math.floor(limit)))}`,
+          `SELECT * FROM alerts ${where ? `WHERE ${where}` : ''} ORDER BY raised_at DESC, id DESC LIMIT ${lim}`,
         )
-        .all() as Array<Record<string, unknown>>
+        .all(...(subject !== undefined ? [subject] : [])) as Array<Record<string, unknown>>
       return rows.map(toAlert)
     },
     onAlert(listener) {

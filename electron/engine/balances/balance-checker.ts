@@ -1,16 +1,28 @@
 /**
- * getbalance for the platform key and every tenant key, on demand and on a schedule (no overlapping runs),
- * stored with the time; errors are recorded by code (never the key) and low balances raise alerts.
+ * getbalance for the platform key and every tenant key, on demand and on a schedule (default every 15 minutes,
+ * injectable timers, never two runs at once: a tick or a click during a run joins that run). Each result is stored
+ * with its time; a failure is stored as an error code only (never the key, never the upstream message), and one
+ * key's failure never stops the others. A successful check feeds the low-balance alert (threshold per account).
  */
 import type { Micros } from '@shared/money'
 import type { AlertEngine } from '../alerts/alert-engine'
 import type { Database } from '../ledger/database'
 import { ProviderError, type ProviderClient } from '../provider'
 
-export interface BalanceKeySource {
-  /** Accounts to check: the key stays inside this process; `account` is `${provider}:${fingerprint}`. */
-  accounts(): Array<{ account: string; label: string; apiKey: string }>
+export interface BalanceKey {
+  /** `${provider}:${fingerprint}` — never the key itself. */
+  account: string
+  label: string
+  apiKey: string
 }
+
+/**
+ * Where the keys come from (the vault). Either shape: `accounts()` (all keys), or `platform()` + `tenants()`.
+ * Keys stay inside this process.
+ */
+export type BalanceKeySource =
+  | { accounts(): BalanceKey[] }
+  | { platform(): BalanceKey | undefined; tenants(): Array<BalanceKey & { tenantId: string }> }
 
 export interface BalanceCheck {
   account: string
@@ -21,11 +33,37 @@ export interface BalanceCheck {
 }
 
 export interface BalanceChecker {
+  /** Checks every key now (or joins the run in progress). */
   checkNow(): Promise<BalanceCheck[]>
   history(account?: string, limit?: number): BalanceCheck[]
   latest(): BalanceCheck[]
-  start(intervalMs: number): void
+  /** Starts (or restarts) the schedule. Default every 15 minutes. */
+  start(intervalMs?: number): void
   stop(): void
+  readonly running: boolean
+}
+
+export interface Timers {
+  setInterval(fn: () => void, ms: number): unknown
+  clearInterval(handle: unknown): void
+}
+
+export const DEFAULT_BALANCE_INTERVAL_MS = 15 * 60_000
+export const DEFAULT_LOW_BALANCE_MICROS: Micros = 1_000_000
+
+const realTimers: Timers = {
+  setInterval: (fn, ms) => {
+    const t = setInterval(fn, ms)
+    t.unref()
+    return t
+  },
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+}
+
+function keysOf(source: BalanceKeySource): BalanceKey[] {
+  if ('accounts' in source) return source.accounts()
+  const p = source.platform()
+  return [...(p ? [p] : []), ...source.tenants()]
 }
 
 export function createBalanceChecker(deps: {
@@ -33,15 +71,20 @@ export function createBalanceChecker(deps: {
   provider: () => ProviderClient
   keys: BalanceKeySource
   alerts?: AlertEngine
-  lowBalanceMicros?: (account: string) => Micros
+  /** Low-balance threshold per account (default 1.00). */
+  lowBalanceMicros?: (account: string) => Micros | undefined
   now?: () => number
+  timers?: Timers
+  /** Per-key request deadline (default 20 s). */
+  timeoutMs?: number
 }): BalanceChecker {
   const now = deps.now ?? Date.now
+  const timers = deps.timers ?? realTimers
   const insert = deps.db.prepare(
     'INSERT INTO balance_checks (account, label, checked_at, balance_micros, error_code) VALUES (?, ?, ?, ?, ?)',
   )
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<BalanceCheck[]> | undefined
+  let handle: unknown
+  let inFlight: Promise<BalanceCheck[]> | undefined
   const toCheck = (r: Record<string, unknown>): BalanceCheck => ({
     account: String(r.account),
     label: String(r.label),
@@ -51,18 +94,28 @@ export function createBalanceChecker(deps: {
   })
 
   async function run(): Promise<BalanceCheck[]> {
+    let keys: BalanceKey[]
+    try {
+      keys = keysOf(deps.keys)
+    } catch {
+      return [] // the vault is locked or unreadable: nothing to check now
+    }
     const out: BalanceCheck[] = []
-    for (const a of deps.keys.accounts()) {
+    for (const k of keys) {
       let balance: Micros | null = null
       let code: string | null = null
       try {
-        balance = await deps.provider().getBalance(a.apiKey, { signal: AbortSignal.timeout(20_000) })
+        balance = await deps.provider().getBalance(k.apiKey, {
+          signal: AbortSignal.timeout(deps.timeoutMs ?? 20_000),
+        })
+        if (!Number.isSafeInteger(balance)) throw new Error('not a whole number of micros')
       } catch (err) {
-        code = err instanceof ProviderError ? err.code : 'CHECK_FAILED'
+        balance = null
+        code = err instanceof ProviderError && /^[A-Z0-9_]{1,64}$/.test(err.code) ? err.code : 'CHECK_FAILED'
       }
-      const check = {
-        account: a.account,
-        label: a.label,
+      const check: BalanceCheck = {
+        account: k.account,
+        label: k.label,
         checkedAt: now(),
         balanceMicros: balance,
         errorCode: code,
@@ -70,23 +123,23 @@ export function createBalanceChecker(deps: {
       insert.run(check.account, check.label, check.checkedAt, check.balanceMicros, check.errorCode)
       if (balance !== null)
         deps.alerts?.evaluateBalance(
-          a.account,
-          a.label,
+          k.account,
+          k.label,
           balance,
-          deps.lowBalanceMicros?.(a.account) ?? 1_000_000,
+          deps.lowBalanceMicros?.(k.account) ?? DEFAULT_LOW_BALANCE_MICROS,
         )
       out.push(check)
     }
     return out
   }
 
-  return {
+  const checker: BalanceChecker = {
     checkNow() {
-      running ??= run().finally(() => (running = undefined))
-      return running
+      inFlight ??= run().finally(() => (inFlight = undefined))
+      return inFlight
     },
     history(account, limit = 200) {
-      const lim = Math.min(1000, Math.max(1, Math.floor(limit)))
+      const lim = Math.min(1000, Math.max(1, Math.floor(Number.isFinite(limit) ? limit : 200)))
       const rows = account
         ? deps.db
             .prepare(
@@ -104,14 +157,19 @@ export function createBalanceChecker(deps: {
         .all() as Array<Record<string, unknown>>
       return rows.map(toCheck)
     },
-    start(intervalMs) {
-      if (timer) clearInterval(timer)
-      timer = setInterval(() => void this.checkNow().catch(() => undefined), intervalMs)
-      timer.unref()
+    start(intervalMs = DEFAULT_BALANCE_INTERVAL_MS) {
+      if (!Number.isFinite(intervalMs) || intervalMs < 1_000)
+        throw new RangeError('balance check interval must be at least 1 s')
+      checker.stop()
+      handle = timers.setInterval(() => void checker.checkNow().catch(() => undefined), intervalMs)
     },
     stop() {
-      if (timer) clearInterval(timer)
-      timer = undefined
+      if (handle !== undefined) timers.clearInterval(handle)
+      handle = undefined
+    },
+    get running() {
+      return inFlight !== undefined
     },
   }
+  return checker
 }

@@ -116,8 +116,13 @@ export class CsvFileWriter {
     this.rename()
   }
 
-  abort(): void {
-    this.out.destroy()
+  /** Stops writing and removes the temp file (after the stream has let go of it). */
+  async abort(): Promise<void> {
+    if (!this.out.closed) {
+      const closed = once(this.out, 'close').catch(() => undefined)
+      this.out.destroy()
+      await closed
+    }
     rmSync(this.tmp, { force: true })
   }
 }
@@ -139,7 +144,7 @@ export async function commitAll(writers: CsvFileWriter[]): Promise<void> {
   try {
     for (const w of writers) await w.finish()
   } catch (err) {
-    for (const w of writers) w.abort()
+    for (const w of writers) await w.abort()
     throw err
   }
   for (const w of writers) w.rename()

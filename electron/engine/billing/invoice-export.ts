@@ -162,8 +162,8 @@ export async function exportInvoice(
     onProgress?.(n)
     return { summary: summary.path, detail: detail.path, invoice, detailRows: n }
   } catch (err) {
-    detail.abort()
-    summary.abort()
+    await detail.abort()
+    await summary.abort()
     throw err
   }
 }
@@ -276,7 +276,7 @@ export async function exportAllTenantsSummary(
     ])
     await w.commit()
   } catch (err) {
-    w.abort()
+    await w.abort()
     throw err
   }
   return { path: w.path, invoices }
