@@ -23,31 +23,49 @@ export const SECURE_WEB_PREFERENCES = {
   spellcheck: false,
 } as const
 
-function visible(state: WindowState): boolean {
-  if (state.x === undefined || state.y === undefined) return false
-  return screen.getAllDisplays().some((d) => {
-    const b = d.workArea
-    return (
-      state.x! >= b.x - 50 &&
-      state.y! >= b.y - 50 &&
-      state.x! < b.x + b.width - 100 &&
-      state.y! < b.y + b.height - 100
+interface Area {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+const DEFAULT_STATE: WindowState = { width: 1280, height: 860, maximized: false }
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+/**
+ * The saved window state, checked before use: sizes clamped to something usable, and a position kept only when the
+ * window's top-left part lands on a display that exists now (monitors get unplugged); anything malformed → defaults.
+ */
+export function restoreWindowState(saved: unknown, workAreas: Area[]): WindowState {
+  const s = (saved && typeof saved === 'object' ? saved : {}) as Record<string, unknown>
+  const clamp = (v: unknown, min: number, max: number, fallback: number): number =>
+    finite(v) ? Math.round(Math.min(Math.max(v, min), max)) : fallback
+  const state: WindowState = {
+    width: clamp(s.width, 800, 4000, DEFAULT_STATE.width),
+    height: clamp(s.height, 560, 3000, DEFAULT_STATE.height),
+    maximized: s.maximized === true,
+  }
+  if (finite(s.x) && finite(s.y)) {
+    const x = s.x
+    const y = s.y
+    const onScreen = workAreas.some(
+      (b) => x >= b.x - 50 && y >= b.y - 50 && x < b.x + b.width - 100 && y < b.y + b.height - 100,
     )
-  })
+    if (onScreen) Object.assign(state, { x: Math.round(x), y: Math.round(y) })
+  }
+  return state
 }
 
 export function createMainWindow(preloadDir: string): BrowserWindow {
   const store = new Store<{ window: WindowState }>({
     name: 'window-state',
-    defaults: { window: { width: 1280, height: 860, maximized: false } },
+    defaults: { window: DEFAULT_STATE },
   })
-  const saved = store.get('window')
-  const state: WindowState = {
-    width: Math.min(Math.max(saved.width || 1280, 800), 4000),
-    height: Math.min(Math.max(saved.height || 860, 560), 3000),
-    maximized: saved.maximized === true,
-    ...(visible(saved) ? { x: saved.x, y: saved.y } : {}),
-  }
+  const state = restoreWindowState(
+    store.get('window'),
+    screen.getAllDisplays().map((d) => d.workArea),
+  )
   const win = new BrowserWindow({
     ...state,
     minWidth: 800,

@@ -7,6 +7,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { electronDouble } from './electron-double'
 
 vi.mock('electron', () => ({ ...electronDouble.module, default: electronDouble.module }))
+const savedWindow = vi.hoisted(() => ({ value: undefined as unknown, writes: [] as unknown[] }))
+vi.mock('electron-store', () => ({
+  default: class {
+    constructor(readonly o: { defaults: Record<string, unknown> }) {}
+    get(k: string) {
+      return savedWindow.value ?? this.o.defaults[k]
+    }
+    set(_k: string, v: unknown) {
+      savedWindow.writes.push(v)
+    }
+  },
+}))
 
 const { registerAppScheme, serveRenderer } = await import('../../../electron/main/app-protocol')
 const { applySecurity, withConsoleHeaders, isAllowedExternal } =
@@ -17,6 +29,7 @@ const { chooseExportFolder } = await import('../../../electron/main/dialogs')
 const { isAppUrl, devServerOrigin, rendererUrl } = await import('../../../electron/main/app-origin')
 const { forwardEvents } = await import('../../../electron/main/ipc')
 const { CONTENT_SECURITY_POLICY } = await import('../../../electron/engine/host/security-headers')
+const { restoreWindowState, createMainWindow } = await import('../../../electron/main/window')
 
 let dir: string
 beforeAll(() => {
@@ -167,5 +180,38 @@ describe('power, notifications, dialogs, events', () => {
     for (const off of offs) off()
     bus.emit('vault.locked', { reason: 'again' })
     expect(send).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('window state', () => {
+  const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }]
+  it('restores a sane saved state', () => {
+    expect(restoreWindowState({ x: 100, y: 50, width: 1000, height: 700, maximized: true }, screen)).toEqual({
+      x: 100,
+      y: 50,
+      width: 1000,
+      height: 700,
+      maximized: true,
+    })
+  })
+
+  it('drops a position on a display that is gone, clamps sizes, ignores malformed values', () => {
+    expect(restoreWindowState({ x: 5000, y: 50, width: 100, height: 99_999 }, screen)).toEqual({
+      width: 800,
+      height: 3000,
+      maximized: false,
+    })
+    for (const junk of [null, 'x', [], { width: 'wide', height: NaN, x: '1', y: {}, maximized: 'yes' }])
+      expect(restoreWindowState(junk, screen)).toEqual({ width: 1280, height: 860, maximized: false })
+  })
+
+  it('opens the window from the checked state and saves bounds when it closes', () => {
+    savedWindow.value = { x: -9000, y: 0, width: 'huge', height: 700, maximized: false }
+    const win = createMainWindow('/preload') as unknown as EventEmitter
+    const opts = electronDouble.windows.at(-1)!.options
+    expect(opts).toMatchObject({ width: 1280, height: 700, show: false })
+    expect(opts.x).toBeUndefined()
+    win.emit('close')
+    expect(savedWindow.writes.at(-1)).toEqual({ x: 10, y: 10, width: 1280, height: 860, maximized: false })
   })
 })
