@@ -28,7 +28,7 @@ const tenants = createTenantRegistry({ dataDir: DATA_DIR })
 const solver = createSolveService({
   tenants,
   ledger,
-  admission: createAdmissionController(),
+  admission: createAdmissionController({ sharedThreads: 150 }),
   keys: { resolve: () => ({ apiKey: API_KEY, providerAccount: `sandbox:${keyFingerprint(API_KEY)}` }) },
   provider: createProviderClient({
     profile: { ...PROVIDER_PRESETS.sandbox, baseUrl: SANDBOX_URL },
