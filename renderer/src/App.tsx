@@ -163,7 +163,7 @@ export function App() {
             Theme
           </label>
           <select id="theme" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)}>
-            <option value="system">Same as the system</option>
+            <option value="system">System</option>
             <option value="light">Light</option>
             <option value="dark">Dark</option>
           </select>

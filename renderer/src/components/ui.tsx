@@ -72,7 +72,7 @@ export function Field({
       {control}
       {error ? (
         <small className="field-error" id={errorId}>
-          {error}
+          {error.charAt(0).toUpperCase() + error.slice(1)}
         </small>
       ) : null}
       {hint ? (
@@ -167,6 +167,19 @@ export function Screen({
       {children}
     </section>
   )
+}
+
+/**
+ * The banner over a form with marked fields: how many, and the first one's message (the engine's whole message
+ * names field paths, which the marks already show).
+ */
+export function fieldSummary(fields: Record<string, string>, fallback: string): string {
+  const messages = Object.values(fields)
+  if (messages.length === 0) return fallback
+  const first = messages[0]!
+  const head =
+    messages.length === 1 ? 'One field needs attention' : `${messages.length} fields need attention`
+  return `${head}: ${first.charAt(0).toLowerCase()}${first.slice(1).replace(/\.?$/, '.')} Correct the marked fields and try again.`
 }
 
 /** Re-renders every `ms` while `active`; returns the current time. */

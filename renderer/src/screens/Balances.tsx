@@ -31,7 +31,13 @@ export function Balances() {
             <div className="card stat" key={c.account}>
               <h2>{c.label}</h2>
               <p className="big">
-                {c.errorCode ? <span className="bad-text">{c.errorCode}</span> : money(c.balanceMicros)}
+                {c.errorCode ? (
+                  <span className="bad-text">
+                    Check failed <span className="code">{c.errorCode}</span>
+                  </span>
+                ) : (
+                  money(c.balanceMicros)
+                )}
               </p>
               <small className="muted">last checked {formatTime(c.checkedAt)}</small>
             </div>

@@ -225,7 +225,13 @@ export function Dashboard() {
               <div className="card stat" key={b.account}>
                 <h2>{b.label}</h2>
                 <p className="big">
-                  {b.errorCode ? <span className="bad-text">{b.errorCode}</span> : money(b.balanceMicros)}
+                  {b.errorCode ? (
+                    <span className="bad-text">
+                      Check failed <span className="code">{b.errorCode}</span>
+                    </span>
+                  ) : (
+                    money(b.balanceMicros)
+                  )}
                 </p>
                 <small className="muted">checked {formatTime(b.checkedAt)}</small>
               </div>

@@ -5,7 +5,7 @@ import { parseMoney } from '@shared/money'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import type { Settings as SettingsShape, SettingsPatch } from '@shared/settings'
 import { confirm } from '../components/confirm'
-import { ErrorNote, Field, Screen, formatTime } from '../components/ui'
+import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../components/ui'
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { moneyInput } from './tenant-draft'
@@ -131,14 +131,14 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
 
   function show(e: Record<string, string>, message: string) {
     setErrors(e)
-    setSummary(message)
+    setSummary(fieldSummary(e, message))
     const first = Object.keys(e)[0]
     if (first) document.getElementById(controlOf(first))?.focus()
   }
   async function submit(e: FormEvent) {
     e.preventDefault()
     const { patch, errors: local } = toPatch(d)
-    if (!patch) return show(local, `${Object.keys(local).length} field(s) need attention.`)
+    if (!patch) return show(local, '')
     setBusy(true)
     const r = await save(patch)
     setBusy(false)
@@ -493,6 +493,7 @@ function PassphraseCard() {
 
 export function Settings() {
   const { settings, error, load } = useSettings()
+  const platformKeyId = useSettings((s) => s.platformKey?.fingerprint ?? 'none')
   useEffect(() => {
     void load()
   }, [load])
@@ -505,7 +506,7 @@ export function Settings() {
         <p aria-busy="true">Loading…</p>
       )}
       <div className="cards wide">
-        <PlatformKeyCard />
+        <PlatformKeyCard key={platformKeyId} />
         <GatewayCard />
         <DeviceUnlockCard />
         <PassphraseCard />

@@ -3,7 +3,7 @@ import { useMemo, useState, type FormEvent } from 'react'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS } from '@shared/captcha'
 import type { Tenant } from '@shared/tenant'
 import { confirm } from '../components/confirm'
-import { ErrorNote, Field, Screen, formatTime } from '../components/ui'
+import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../components/ui'
 import { useTenants } from '../stores/tenants'
 import { controlIdOf, draftOf, TIME_ZONES, toTenantInput, type TenantDraft } from './tenant-draft'
 
@@ -31,8 +31,7 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
 
   function showErrors(e: Record<string, string>, message: string) {
     setErrors(e)
-    const n = Object.keys(e).length
-    setSummary(n ? `${n === 1 ? 'One field needs' : `${n} fields need`} attention: ${message}` : message)
+    setSummary(fieldSummary(e, message))
     const first = Object.keys(e)[0]
     if (first) document.getElementById(controlIdOf(first))?.focus()
   }

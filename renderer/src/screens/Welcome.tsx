@@ -1,6 +1,6 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
 import { useState, type FormEvent } from 'react'
-import { ErrorNote, Field, secondsLeft, useNow } from '../components/ui'
+import { ErrorNote, Field, fieldSummary, secondsLeft, useNow } from '../components/ui'
 import { useSession, type ProviderChoice } from '../stores/session'
 
 /** A rough passphrase strength: length matters most, then variety. 0..4. */
@@ -150,9 +150,7 @@ export function FirstRun() {
             />
           </Field>
         ) : null}
-        <ErrorNote
-          text={count ? `${count === 1 ? 'One field needs' : `${count} fields need`} attention.` : error}
-        />
+        <ErrorNote text={count ? fieldSummary(local, '') : error} />
         <button type="submit" className="primary" disabled={loading}>
           {loading ? 'Creating the vault…' : 'Create vault and start'}
         </button>

@@ -1,4 +1,4 @@
-/** Short notices in the corner: successes fade after 5 s, errors stay 10 s; at most five at a time. */
+/** Short notices in the corner: successes fade after 5 s, errors stay 10 s; at most three at a time. */
 import { create } from 'zustand'
 
 export interface Toast {
@@ -18,10 +18,10 @@ export const useToasts = create<ToastState>((set) => ({
   toasts: [],
   push(kind, text) {
     const id = next++
-    set((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, text }] }))
+    set((s) => ({ toasts: [...s.toasts.slice(-2), { id, kind, text }] }))
     setTimeout(
       () => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
-      kind === 'error' ? 10_000 : 5_000,
+      kind === 'error' ? 10_000 : 4_000,
     )
   },
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
