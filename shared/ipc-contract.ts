@@ -338,6 +338,33 @@ export const contract = {
   },
 } satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
 
+/** The events main sends to the console (Electron: `event:<name>` messages; host: Server-Sent Events). */
+const raisedAlert = alert.omit({ acknowledgedAt: true })
+export const events = {
+  'solve.progress': z.discriminatedUnion('stage', [
+    z.object({ stage: z.literal('admitted'), attemptId: z.string(), tenantId: z.string(), at: z.number() }),
+    z.object({
+      stage: z.literal('submitted'),
+      attemptId: z.string(),
+      tenantId: z.string(),
+      taskId: z.string(),
+      at: z.number(),
+    }),
+    z.object({
+      stage: z.literal('ended'),
+      attemptId: z.string(),
+      tenantId: z.string(),
+      result: solveResult,
+      at: z.number(),
+    }),
+  ]),
+  'alert.raised': raisedAlert,
+  'alert.resolved': raisedAlert,
+  'vault.locked': z.object({ reason: z.string() }),
+  'export.progress': z.object({ jobId: z.string(), rows: z.number().int(), done: z.boolean() }),
+} satisfies Record<EventName, z.ZodType>
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
+
 export type Contract = typeof contract
 export type InputOf<C extends Channel> = z.input<Contract[C]['input']>
 /** What a handler receives: the input after validation (defaults applied). */
@@ -355,5 +382,5 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError 
 
 /** What the renderer sees as window.api (Electron) or the HTTP bridge (headless host). */
 export type Api = { [C in Channel]: (input: InputOf<C>) => Promise<Envelope<OutputOf<C>>> } & {
-  on(event: EventName, listener: (payload: unknown) => void): () => void
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runHost, type RunningHost } from '../../../electron/engine/host/run-host'
 import { makePng } from '../../support/images'
+import { events as events_, type EventName } from '@shared/ipc-contract'
 
 const IMAGE = { type: 'image', body: makePng().toString('base64') }
 
@@ -191,6 +192,8 @@ describe('channels over the bridge', () => {
       .filter((e) => e.event === 'solve.progress')
       .map((e) => e.data as { stage: string; attemptId: string })
     expect(stages.map((s) => s.stage)).toEqual(['admitted', 'submitted', 'ended'])
+    for (const e of events)
+      expect(events_[e.event as EventName].safeParse(e.data).success, e.event).toBe(true)
     expect(new Set(stages.map((s) => s.attemptId))).toEqual(new Set([r.value.attemptId]))
   })
 
@@ -251,7 +254,12 @@ describe('channels over the bridge', () => {
       ok: false,
       error: { code: 'NOT_FOUND' },
     })
+    const raised: unknown[] = []
+    const off = running.engine.on('alert.raised', (a) => raised.push(a))
     running.engine.alerts.evaluateBalance('test:acct', 'Test account', 10, 1_000_000)
+    off()
+    expect(raised).toHaveLength(1)
+    expect(events_['alert.raised'].safeParse(raised[0]).success).toBe(true)
     const list = await call<Array<{ id: number; acknowledgedAt: number | null }>>('alerts.list', {
       activeOnly: true,
     })

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { CHANNELS, EVENTS, PASSIVE_CHANNELS, type Channel } from '@shared/ipc-channels'
-import { contract } from '@shared/ipc-contract'
+import { contract, events } from '@shared/ipc-contract'
 import { dispatch, toApiError } from '../../../electron/engine/app/dispatch'
 import { createHandlers, type Handlers } from '../../../electron/engine/app/handlers'
 import { NotFoundError, ValidationError } from '../../../electron/engine/errors/engine-errors'
@@ -29,6 +29,7 @@ describe('contract', () => {
       exportTarget: async () => null,
     })
     expect(Object.keys(handlers).sort()).toEqual([...CHANNELS].sort())
+    expect(Object.keys(events).sort()).toEqual([...EVENTS].sort())
     expect(EVENTS).toEqual([
       'solve.progress',
       'alert.raised',
