@@ -3,7 +3,7 @@
  * printed URL (as Jupyter does). Every API call needs the token; Host and Origin are checked (DNS rebinding,
  * cross-site requests); static files are confined to the renderer folder.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -46,10 +46,10 @@ export interface Host {
 
 const MAX_BODY = 2 * 1024 * 1024
 
+/** Constant-time, length included: both sides are hashed to 32 bytes before the comparison. */
 function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
+  const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest()
+  return timingSafeEqual(digest(a), digest(b)) && a.length > 0
 }
 
 export async function startHost(options: HostOptions): Promise<Host> {
