@@ -221,25 +221,47 @@ export class KeyPoller {
   }
 
   /**
-   * The gap to the next batch poll. Tasks are taken to turn ready uniformly between their type's firstPollMs and
-   * typicalMaxMs; the gap is chosen so that about `targetReadyPerRequest` tasks turn ready per request it will
-   * cost, within [minIntervalMs, the tasks' pollIntervalMs / maxIntervalMs].
+   * The gap to the next batch poll: the shortest gap in which about `targetReadyPerRequest` tasks are expected to
+   * turn ready per request the poll will cost, within [minIntervalMs, the tasks' pollIntervalMs / maxIntervalMs].
+   * Readiness is taken as uniform between a type's firstPollMs and typicalMaxMs (conditioned on the task not being
+   * ready yet); past typicalMaxMs a task stays as likely to turn ready as in its window.
    */
   private batchInterval(now: number): number {
     const { minIntervalMs, maxIntervalMs, targetReadyPerRequest } = this.ctx.policy
-    let ratePerMs = 0
-    let counted = 0
+    const speed = this.ctx.speed
     let cap = maxIntervalMs
+    const tasks: Array<{ active: number; elapsed: number; a: number; b: number }> = []
     for (const w of this.waiters.values()) {
-      if ((w.activeAt - now) * this.ctx.speed > maxIntervalMs) continue
+      const active = (w.activeAt - now) * speed
+      if (active > maxIntervalMs) continue
       const t = this.ctx.timing(w.type)
       cap = Math.min(cap, t.pollIntervalMs)
-      counted++
-      ratePerMs += 1 / Math.max(1_000, t.typicalMaxMs - t.firstPollMs)
+      tasks.push({ active, elapsed: (now - w.submittedAt) * speed, a: t.firstPollMs, b: t.typicalMaxMs })
     }
-    const requests = Math.max(1, Math.ceil(counted / BATCH_SIZE))
-    const ideal = ratePerMs > 0 ? (targetReadyPerRequest * requests) / ratePerMs : cap
-    return this.scaled(Math.min(cap, Math.max(Math.min(minIntervalMs, cap), ideal)))
+    const floor = Math.min(minIntervalMs, cap)
+    if (tasks.length === 0) return this.scaled(cap)
+    const wanted = targetReadyPerRequest * Math.ceil(tasks.length / BATCH_SIZE)
+    const expectedReady = (gap: number): number => {
+      let sum = 0
+      for (const { active, elapsed: e, a, b } of tasks) {
+        if (active > gap) continue
+        const window = Math.max(1_000, b - a)
+        if (e < a) sum += Math.min(1, Math.max(0, e + gap - a) / window)
+        else if (e < b) sum += Math.min(1, gap / Math.max(1_000, b - e))
+        else sum += Math.min(1, gap / window)
+      }
+      return sum
+    }
+    if (expectedReady(floor) >= wanted) return this.scaled(floor)
+    if (expectedReady(cap) < wanted) return this.scaled(cap)
+    let lo = floor
+    let hi = cap
+    for (let i = 0; i < 16 && hi - lo > 10; i++) {
+      const mid = (lo + hi) / 2
+      if (expectedReady(mid) >= wanted) hi = mid
+      else lo = mid
+    }
+    return this.scaled(hi)
   }
 
   private async tick(): Promise<void> {

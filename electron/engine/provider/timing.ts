@@ -82,7 +82,7 @@ export interface PollPolicy {
 export const BATCH_POLL_POLICY: PollPolicy = {
   minIntervalMs: 500,
   maxIntervalMs: 5_000,
-  targetReadyPerRequest: 6,
+  targetReadyPerRequest: 8,
   singleGetConcurrency: 8,
 }
 
