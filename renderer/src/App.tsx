@@ -1,12 +1,5 @@
-import { useEffect, useState, type ComponentType } from 'react'
+import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react'
 import { ConfirmHost } from './components/confirm'
-import { Dashboard } from './screens/Dashboard'
-import { AuditLog } from './screens/AuditLog'
-import { Balances } from './screens/Balances'
-import { Billing } from './screens/Billing'
-import { Settings } from './screens/Settings'
-import { Tenants } from './screens/Tenants'
-import { TestSolve } from './screens/TestSolve'
 import { FirstRun, Unlock } from './screens/Welcome'
 import { connectAlerts, useAlerts } from './stores/alerts'
 import { connectBilling } from './stores/billing'
@@ -20,14 +13,29 @@ export interface ScreenProps {
   param: string | null
 }
 
-const ROUTES: Array<{ id: string; label: string; screen: ComponentType<ScreenProps> }> = [
-  { id: 'dashboard', label: 'Dashboard', screen: Dashboard },
-  { id: 'tenants', label: 'Tenants', screen: Tenants },
-  { id: 'solve', label: 'Test solve', screen: TestSolve },
-  { id: 'balances', label: 'Balances', screen: Balances },
-  { id: 'billing', label: 'Billing', screen: Billing },
-  { id: 'settings', label: 'Settings', screen: Settings },
-  { id: 'audit', label: 'Audit log', screen: AuditLog },
+/**
+ * The screens behind the vault load as separate chunks (the charts library alone is most of the code), so the
+ * first-run and unlock screens are interactive sooner; they are fetched in the background once the vault is open.
+ */
+const loaders = {
+  dashboard: () => import('./screens/Dashboard').then((m) => ({ default: m.Dashboard })),
+  tenants: () => import('./screens/Tenants').then((m) => ({ default: m.Tenants })),
+  solve: () => import('./screens/TestSolve').then((m) => ({ default: m.TestSolve })),
+  balances: () => import('./screens/Balances').then((m) => ({ default: m.Balances })),
+  billing: () => import('./screens/Billing').then((m) => ({ default: m.Billing })),
+  settings: () => import('./screens/Settings').then((m) => ({ default: m.Settings })),
+  audit: () => import('./screens/AuditLog').then((m) => ({ default: m.AuditLog })),
+}
+type ScreenId = keyof typeof loaders
+
+const ROUTES: Array<{ id: ScreenId; label: string; screen: ComponentType<ScreenProps> }> = [
+  { id: 'dashboard', label: 'Dashboard', screen: lazy(loaders.dashboard) },
+  { id: 'tenants', label: 'Tenants', screen: lazy(loaders.tenants) },
+  { id: 'solve', label: 'Test solve', screen: lazy(loaders.solve) },
+  { id: 'balances', label: 'Balances', screen: lazy(loaders.balances) },
+  { id: 'billing', label: 'Billing', screen: lazy(loaders.billing) },
+  { id: 'settings', label: 'Settings', screen: lazy(loaders.settings) },
+  { id: 'audit', label: 'Audit log', screen: lazy(loaders.audit) },
 ]
 
 type ThemeChoice = 'system' | 'light' | 'dark'
@@ -89,7 +97,13 @@ export function App() {
   }, [refresh])
   const unlocked = status?.vault.unlocked ?? false
   useEffect(() => {
-    if (unlocked) void useAlerts.getState().load()
+    if (!unlocked) return
+    void useAlerts.getState().load()
+    const t = setTimeout(
+      () => Object.values(loaders).forEach((load) => void load().catch(() => undefined)),
+      300,
+    )
+    return () => clearTimeout(t)
   }, [unlocked])
 
   if (!status) {
@@ -173,7 +187,9 @@ export function App() {
         </div>
       </nav>
       <main id="main" className="content">
-        <Screen key={current.id} param={route.param} />
+        <Suspense fallback={<p aria-busy="true">Loading…</p>}>
+          <Screen key={current.id} param={route.param} />
+        </Suspense>
       </main>
       <ConfirmHost />
       <Toasts />
