@@ -13,18 +13,31 @@
  *      ⌈share⌉ of every demanding tenant — so a tenant that asks first (or retries fastest) cannot keep a
  *      saturating neighbour below its share, even when many threads free at once.
  * One busy tenant therefore cannot starve the others, and nothing is held back when nobody else wants it.
+ *
+ * Cost: O(1) per decision. The active weights, the demanding tenants' whole shares and the threads held for them
+ * are recounted at most every `recountEveryMs` (at once when a tenant becomes active) and kept current on every
+ * take / give in between; only the shares themselves may be up to that old.
  */
 export class SharedCapacity {
   private readonly inUse = new Map<string, number>()
   private readonly lastSeen = new Map<string, { at: number; weight: number }>()
-  private readonly lastRefused = new Map<string, number>()
   private total = 0
+  /** Active tenants → weight, and their sum, as of the last recount (plus tenants that became active since). */
+  private readonly counted = new Map<string, number>()
+  private activeSum = 0
+  private countedAt = -Infinity
+  /** Demanding tenants → when last refused, and their whole shares (⌊⌋, ⌈⌉) as of the last recount. */
+  private readonly demanding = new Map<string, { at: number; floor: number; ceil: number }>()
+  /** Σ over demanding tenants of max(0, ⌊share⌋ − in use) and of max(0, ⌈share⌉ − in use). */
+  private heldFloor = 0
+  private heldCeil = 0
 
   constructor(
     public capacity: number | undefined,
     private readonly saturation = 0.8,
     private readonly activeWindowMs = 30_000,
     private readonly demandWindowMs = 5_000,
+    private readonly recountEveryMs = 250,
   ) {}
 
   get used(): number {
@@ -35,14 +48,40 @@ export class SharedCapacity {
     return this.inUse.get(tenantId) ?? 0
   }
 
-  private isActive(id: string, at: number, now: number): boolean {
-    return (this.inUse.get(id) ?? 0) > 0 || now - at < this.activeWindowMs
+  private refresh(now: number): void {
+    if (now - this.countedAt < this.recountEveryMs && now >= this.countedAt) return
+    this.counted.clear()
+    this.activeSum = 0
+    for (const [id, s] of this.lastSeen)
+      if (this.usedBy(id) > 0 || now - s.at < this.activeWindowMs) {
+        this.counted.set(id, s.weight)
+        this.activeSum += s.weight
+      }
+    this.heldFloor = 0
+    this.heldCeil = 0
+    for (const [id, d] of this.demanding) {
+      if (now - d.at >= this.demandWindowMs) {
+        this.demanding.delete(id)
+        continue
+      }
+      this.setShares(id, d)
+      this.heldFloor += Math.max(0, d.floor - this.usedBy(id))
+      this.heldCeil += Math.max(0, d.ceil - this.usedBy(id))
+    }
+    this.countedAt = now
   }
 
+  private setShares(id: string, d: { floor: number; ceil: number }): void {
+    const w = this.counted.get(id) ?? this.lastSeen.get(id)?.weight ?? 1
+    const share = this.capacity === undefined ? 0 : (this.capacity * w) / Math.max(w, this.activeSum)
+    d.floor = Math.floor(share)
+    d.ceil = Math.ceil(share)
+  }
+
+  /** Σ weights of the active tenants with this one counted at `weight`. */
   private activeWeight(tenantId: string, weight: number, now: number): number {
-    let sum = weight
-    for (const [id, s] of this.lastSeen) if (id !== tenantId && this.isActive(id, s.at, now)) sum += s.weight
-    return sum
+    this.refresh(now)
+    return this.activeSum - (this.counted.get(tenantId) ?? 0) + weight
   }
 
   shareOf(tenantId: string, weight: number, now: number): number {
@@ -50,22 +89,11 @@ export class SharedCapacity {
     return (this.capacity * weight) / this.activeWeight(tenantId, weight, now)
   }
 
-  /** Threads that must stay free for other tenants that want their share now (whole threads, rounded by `round`). */
-  private heldForOthers(tenantId: string, weight: number, now: number, round: (x: number) => number): number {
-    const cap = this.capacity ?? Infinity
-    let sum = -1
-    let held = 0
-    for (const [id, refusedAt] of this.lastRefused) {
-      if (id === tenantId) continue
-      if (now - refusedAt >= this.demandWindowMs) {
-        this.lastRefused.delete(id) // forget old demand (keeps the map small)
-        continue
-      }
-      if (sum < 0) sum = this.activeWeight(tenantId, weight, now)
-      const w = this.lastSeen.get(id)?.weight ?? 1
-      held += Math.max(0, round((cap * w) / sum) - this.usedBy(id))
-    }
-    return held
+  /** Threads that must stay free for the other demanding tenants' unmet whole shares. */
+  private heldForOthers(tenantId: string, round: 'floor' | 'ceil'): number {
+    const all = round === 'floor' ? this.heldFloor : this.heldCeil
+    const mine = this.demanding.get(tenantId)
+    return mine ? all - Math.max(0, mine[round] - this.usedBy(tenantId)) : all
   }
 
   /** Whether one more thread may go to this tenant now; does not take it. */
@@ -78,10 +106,10 @@ export class SharedCapacity {
     if (mine + 1 <= Math.floor(share)) return { ok: true }
     const free = this.capacity - this.total
     if (mine < share) {
-      if (free - 1 >= this.heldForOthers(tenantId, weight, now, Math.floor)) return { ok: true }
+      if (free - 1 >= this.heldForOthers(tenantId, 'floor')) return { ok: true }
     } else if (
       this.total < this.capacity * this.saturation &&
-      free - 1 >= this.heldForOthers(tenantId, weight, now, Math.ceil)
+      free - 1 >= this.heldForOthers(tenantId, 'ceil')
     ) {
       return { ok: true }
     }
@@ -91,9 +119,21 @@ export class SharedCapacity {
     }
   }
 
-  take(tenantId: string, weight: number, now: number): void {
-    this.inUse.set(tenantId, this.usedBy(tenantId) + 1)
+  /** A tenant took a thread or asked for one: active now; a newcomer (or new weight) triggers a recount. */
+  private markActive(tenantId: string, weight: number, now: number): void {
     this.lastSeen.set(tenantId, { at: now, weight })
+    if (this.counted.get(tenantId) !== weight) this.countedAt = -Infinity
+  }
+
+  take(tenantId: string, weight: number, now: number): void {
+    const before = this.usedBy(tenantId)
+    const d = this.demanding.get(tenantId)
+    if (d) {
+      if (before < d.floor) this.heldFloor--
+      if (before < d.ceil) this.heldCeil--
+    }
+    this.inUse.set(tenantId, before + 1)
+    this.markActive(tenantId, weight, now)
     this.total++
   }
 
@@ -102,6 +142,11 @@ export class SharedCapacity {
     if (n <= 0) return
     if (n === 1) this.inUse.delete(tenantId)
     else this.inUse.set(tenantId, n - 1)
+    const d = this.demanding.get(tenantId)
+    if (d) {
+      if (n - 1 < d.floor) this.heldFloor++
+      if (n - 1 < d.ceil) this.heldCeil++
+    }
     const seen = this.lastSeen.get(tenantId)
     if (seen) seen.at = now
     this.total--
@@ -109,7 +154,17 @@ export class SharedCapacity {
 
   /** Notes demand from a tenant that was refused: its share counts, and is held for it, while it waits. */
   noteDemand(tenantId: string, weight: number, now: number): void {
-    this.lastSeen.set(tenantId, { at: now, weight })
-    this.lastRefused.set(tenantId, now)
+    this.markActive(tenantId, weight, now)
+    const d = this.demanding.get(tenantId)
+    if (d) {
+      d.at = now
+      return
+    }
+    this.refresh(now)
+    const fresh = { at: now, floor: 0, ceil: 0 }
+    this.setShares(tenantId, fresh)
+    this.demanding.set(tenantId, fresh)
+    this.heldFloor += Math.max(0, fresh.floor - this.usedBy(tenantId))
+    this.heldCeil += Math.max(0, fresh.ceil - this.usedBy(tenantId))
   }
 }
