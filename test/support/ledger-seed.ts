@@ -13,6 +13,8 @@ export interface SeedRow {
   cost?: number
   price?: number
   account?: string
+  /** Default: 9 followed by the id's digits. */
+  taskId?: string | null
 }
 
 export function seedAttempts(db: Database, rows: Iterable<SeedRow>): number {
@@ -29,7 +31,7 @@ export function seedAttempts(db: Database, rows: Iterable<SeedRow>): number {
       r.tenantId,
       r.type,
       r.account ?? 'sandbox:acct',
-      `9${r.id.replace(/\D/g, '').padStart(9, '0')}`,
+      r.taskId !== undefined ? r.taskId : `9${r.id.replace(/\D/g, '').padStart(9, '0')}`,
       solved ? 'solved' : 'failed',
       solved ? null : 'ERROR_CAPTCHA_UNSOLVABLE',
       r.endedAt - (r.threadMs ?? 5_000),
