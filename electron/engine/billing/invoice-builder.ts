@@ -101,8 +101,13 @@ export type DetailRow = [string, string | null, CaptchaType, number, number, num
 
 const MIN = Number.MIN_SAFE_INTEGER
 const MAX = Number.MAX_SAFE_INTEGER
-const SEGMENT_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
-  AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ?`
+/** Rows of a segment: ended in [?, ?) and recorded in [?, ?). */
+const SEGMENT_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at >= ? AND settled_at < ?`
+/**
+ * Index per segment kind: a month's own usage by end time; late usage by record time (few rows recorded in this
+ * period for an earlier month — the covering index filters them without touching the table).
+ */
+const INDEX = { usage: 'attempts_tenant_ended', late_usage: 'attempts_tenant_settled' } as const
 
 export class InvoiceBuilder {
   private readonly s
@@ -127,22 +132,15 @@ export class InvoiceBuilder {
       firstSolve: db.prepare(
         "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
       ),
-      groups: db.prepare(
-        `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
-         SUM(thread_ms) AS thread_ms FROM attempts WHERE ${SEGMENT_WHERE} GROUP BY captcha_type, price_micros`,
-      ),
-      // One lower bound on ended_at (the keyset position), so the index seek starts there: with two, SQLite
-      // may seek on the month's start and rescan every earlier chunk.
-      chunk: db.prepare(
-        `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
-         FROM attempts INDEXED BY attempts_tenant_ended
-         WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
-           AND settled_at > ? AND settled_at >= ? AND settled_at < ? AND settled_at <= ?
-           AND (ended_at > ? OR attempt_id > ?)
-         ORDER BY ended_at, attempt_id LIMIT ?`,
-      ),
+      groups: {
+        usage: groupsQuery(db, INDEX.usage),
+        late_usage: groupsQuery(db, INDEX.late_usage),
+      },
+      chunk: {
+        usage: chunkQuery(db, INDEX.usage),
+        late_usage: chunkQuery(db, INDEX.late_usage),
+      },
     }
-    this.s.chunk.setReturnArrays(true)
   }
 
   get graceDays(): number {
@@ -323,7 +321,7 @@ export class InvoiceBuilder {
   /** Per-(type, price) sums of a segment, computed by SQLite. */
   groups(tenantId: string, s: Segment): Group[] {
     return (
-      this.s.groups.all(...segmentArgs(tenantId, s)) as Array<{
+      this.s.groups[s.kind].all(...segmentArgs(tenantId, s)) as Array<{
         captcha_type: CaptchaType
         price_micros: number
         n: number
@@ -349,14 +347,8 @@ export class InvoiceBuilder {
     let lastEnded = s.endedFrom - 1
     let lastId = ''
     for (;;) {
-      const rows = this.s.chunk.all(
-        tenantId,
-        Math.max(lastEnded, s.endedFrom),
-        s.endedTo,
-        s.settledAfter,
-        s.settledFrom,
-        s.settledTo,
-        s.upTo,
+      const rows = this.s.chunk[s.kind].all(
+        ...segmentArgs(tenantId, s, Math.max(lastEnded, s.endedFrom)),
         lastEnded,
         lastId,
         chunkRows,
@@ -471,8 +463,37 @@ function label(t: CaptchaType): string {
   return CAPTCHA_TYPE_LABELS[t] ?? t
 }
 
-function segmentArgs(tenantId: string, s: Segment): [string, number, number, number, number, number, number] {
-  return [tenantId, s.endedFrom, s.endedTo, s.settledAfter, s.settledFrom, s.settledTo, s.upTo]
+/** [tenant, ended from, ended to, recorded from, recorded to] — the segment's bounds as two half-open ranges. */
+function segmentArgs(
+  tenantId: string,
+  s: Segment,
+  endedFrom = s.endedFrom,
+): [string, number, number, number, number] {
+  const settledFrom = Math.max(s.settledAfter === MIN ? MIN : s.settledAfter + 1, s.settledFrom)
+  const settledTo = Math.min(s.settledTo, s.upTo === MAX ? MAX : s.upTo + 1)
+  return [tenantId, endedFrom, s.endedTo, settledFrom, settledTo]
+}
+
+function groupsQuery(db: Database, index: string) {
+  return db.prepare(
+    `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
+     SUM(thread_ms) AS thread_ms FROM attempts INDEXED BY ${index} WHERE ${SEGMENT_WHERE}
+     GROUP BY captcha_type, price_micros`,
+  )
+}
+
+/**
+ * Keyset pagination in (ended_at, attempt_id) order. The only lower bound on ended_at is the keyset position, so
+ * the index seek starts there (with two, SQLite may seek on the month's start and rescan every earlier chunk).
+ */
+function chunkQuery(db: Database, index: string) {
+  const q = db.prepare(
+    `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
+     FROM attempts INDEXED BY ${index} WHERE ${SEGMENT_WHERE} AND (ended_at > ? OR attempt_id > ?)
+     ORDER BY ended_at, attempt_id LIMIT ?`,
+  )
+  q.setReturnArrays(true)
+  return q
 }
 
 export function previousMonth(month: string): string {

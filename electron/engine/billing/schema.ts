@@ -37,11 +37,16 @@ export const BILLING_MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
         error_code    TEXT
       ) STRICT;
       CREATE INDEX balance_checks_account ON balance_checks (account, checked_at);
-      CREATE INDEX attempts_settled ON attempts (tenant_id, settled_at);
     `),
 ]
 
 /** Billing's own tables (invoices, invoice_counter, alerts, balance_checks), versioned as component "billing". */
 export function migrateBilling(db: Database): void {
   migrate(db, 'billing', BILLING_MIGRATIONS)
+  // Billing's read path over the ledger's table: rows recorded in a period (late usage), covering the filter.
+  // Created once the ledger's table exists; an index only, never a change to the ledger's rows or columns.
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attempts'").get())
+    db.exec(
+      'CREATE INDEX IF NOT EXISTS attempts_tenant_settled ON attempts (tenant_id, settled_at, ended_at)',
+    )
 }
