@@ -80,6 +80,17 @@ describe('command-line export', () => {
       expect(bad(['--month', '2026-10', '--data-dir', dir])).toBe(2)
       expect(bad(['--month', '2026-10', '--out', out, '--data-dir', join(dir, 'nothing')])).toBe(2)
       expect(bad(['--month', '2026-10', '--out', out, '--data-dir', dir, '--tenant', 't_nope'])).toBe(2)
+      expect(bad(['--month', '2099-01', '--out', join(dir, 'future'), '--data-dir', dir])).toBe(2)
+      expect(bad(['--month', '2026-10', '--out', join(dir, 'engine.db'), '--data-dir', dir])).toBe(2)
+      expect(bad(['--month', '2026-10', '--out', out, '--data-dir', dir, '--bogus'])).toBe(2)
+      expect(bad(['--help'])).toBe(0)
+      // One tenant: its two files only; the same figures as in the all-tenants file.
+      const one = join(dir, 'one')
+      expect(bad(['--month', '2026-10', '--tenant', b.id, '--out', one, '--data-dir', dir])).toBe(0)
+      const oneFiles = readdirSync(one).sort()
+      expect(oneFiles).toEqual([`invoice-2026-10-${b.id}-detail.csv`, `invoice-2026-10-${b.id}-summary.csv`])
+      const oneSummary = parseCsv(readFileSync(join(one, oneFiles[1]!), 'utf8'))
+      expect(parseMoney(oneSummary.at(-1)![16]!)).toBe(parseMoney(all.find((r) => r[1] === b.id)![8]!))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
