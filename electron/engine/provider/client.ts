@@ -112,21 +112,35 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   const untilClosed = (signal?: AbortSignal): AbortSignal =>
     signal ? AbortSignal.any([signal, closing.signal]) : closing.signal
 
+  /** in.php calls on the wire: close() lets them finish, so an id the upstream assigned is never lost. */
+  const submitsInFlight = new Set<Promise<unknown>>()
+
   const call = (
     path: 'in.php' | 'res.php',
     apiKey: string,
     params: Record<string, string>,
     signal?: AbortSignal,
-  ): Promise<UpstreamReply> =>
-    callUpstream(
+  ): Promise<UpstreamReply> => {
+    if (path === 'res.php')
+      return callUpstream(
+        fetchImpl,
+        `${base}/${path}`,
+        { ...params, key: apiKey },
+        { signal: untilClosed(signal), timeoutMs: requestTimeoutMs },
+      )
+    const p = callUpstream(
       fetchImpl,
       `${base}/${path}`,
       { ...params, key: apiKey },
-      {
-        signal: untilClosed(signal),
-        timeoutMs: requestTimeoutMs,
-      },
+      { signal, timeoutMs: requestTimeoutMs },
     )
+    submitsInFlight.add(p)
+    void p.then(
+      () => submitsInFlight.delete(p),
+      () => submitsInFlight.delete(p),
+    )
+    return p
+  }
 
   function assertKey(apiKey: string): void {
     if (closing.signal.aborted)
@@ -302,6 +316,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     },
     async close() {
       closing.abort()
+      // A submit already on the wire may come back with an id: let it, so solve() reports that task (cancelled).
+      await Promise.allSettled([...submitsInFlight])
       for (const p of pollers.values()) p.close()
       pollers.clear()
     },

@@ -92,6 +92,10 @@ export interface ProviderClient {
    * a task.
    */
   acceptPingback(taskId: string, code: string): boolean
-  /** Stops every poller and rejects nothing silently: in-flight waits resolve as cancelled. */
+  /**
+   * Stops every poller and rejects nothing silently: in-flight waits resolve as cancelled. An in.php call already
+   * on the wire may finish (within the request timeout) so its task id reaches onSubmitted and ends as cancelled;
+   * no new call starts.
+   */
   close(): Promise<void>
 }

@@ -24,7 +24,7 @@ afterEach(async () => {
 
 function make(
   handler: (call: FakeCall) => FakeReply | Promise<FakeReply>,
-  opts: Partial<ProviderClientOptions> & { profile?: Partial<ProviderProfile> } = {},
+  opts: Partial<Omit<ProviderClientOptions, 'profile'>> & { profile?: Partial<ProviderProfile> } = {},
 ) {
   const up = fakeUpstream(handler)
   const { profile, ...rest } = opts
@@ -383,6 +383,19 @@ describe('the key poller', () => {
       status: 'cancelled',
     })
     expect(await client.submit(KEY, turnstile).catch((e: ProviderError) => e.code)).toBe('CANCELLED')
+  })
+
+  it('close() lets an in.php call on the wire finish: its id reaches onSubmitted and ends cancelled', async () => {
+    let release: (r: FakeReply) => void = () => {}
+    const { client } = make(() => new Promise<FakeReply>((r) => (release = r)))
+    const seen: string[] = []
+    const pending = client.solve(KEY, turnstile, { onSubmitted: (s) => void seen.push(s.taskId) })
+    await new Promise((r) => setTimeout(r, 5))
+    const closed = client.close()
+    release({ status: 1, request: '77' })
+    await closed
+    expect(await pending).toMatchObject({ status: 'cancelled', taskId: '77' })
+    expect(seen).toEqual(['77'])
   })
 
   it('pingback: resolves our task at once; error codes fail it; unknown ids and not-ready codes are refused', async () => {
