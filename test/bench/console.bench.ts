@@ -9,7 +9,6 @@
  *    around the click / keystroke until the rows are in the DOM and a frame has been painted): opening the list, and
  *    one search keystroke. Baseline in the same page: a naive, non-paged 1,000-row table written as plain HTML.
  * Medians of several runs. Needs `npx electron-vite build` first (out/renderer).
- * (Callbacks passed to page.evaluate declare no named functions: tsx's keepNames would wrap them in __name.)
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -32,11 +31,64 @@ const ms = (n: number): string => n.toFixed(n < 10 ? 1 : 0)
 /** Resolves when the named button exists and is enabled. */
 async function whenEnabled(page: Page, label: string): Promise<void> {
   await page.waitForFunction(
-    (text) => [...document.querySelectorAll('button')].some((b) => b.textContent === text && !b.disabled),
-    label,
+    `[...document.querySelectorAll('button')].some((b) => b.textContent === ${JSON.stringify(label)} && !b.disabled)`,
+    undefined,
     { polling: 'raf' },
   )
 }
+
+/** Browser-side code is passed as strings: the repo's tsconfig has no DOM types, and tsx would add __name. */
+const FRAME = 'new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))'
+const openListScript = (want: string) => `(async () => {
+  const t0 = performance.now()
+  document.querySelector('a[href="#/tenants"]').click()
+  for (;;) {
+    const c = document.querySelector('[data-testid="tenant-count"]')
+    if (c && c.textContent === ${JSON.stringify(want)} &&
+        document.querySelectorAll('[data-testid="tenant-table"] tbody tr').length > 1) break
+    await new Promise((r) => requestAnimationFrame(r))
+  }
+  await ${FRAME}
+  return performance.now() - t0
+})()`
+const KEYSTROKE = `(async () => {
+  const input = document.querySelector('#tenant-search')
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set
+  const type = (v) => {
+    setValue.call(input, v)
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+  }
+  type('Tenant 000')
+  await new Promise((r) => setTimeout(r, 50))
+  const count = () => document.querySelector('[data-testid="tenant-count"]').textContent
+  const before = count()
+  const t0 = performance.now()
+  type('Tenant 0007')
+  for (;;) {
+    if (count() !== before && document.querySelectorAll('[data-testid="tenant-table"] tbody tr').length === 1) break
+    await new Promise((r) => requestAnimationFrame(r))
+  }
+  await ${FRAME}
+  const took = performance.now() - t0
+  type('')
+  return took
+})()`
+const naiveTableScript = (n: number) => `(async () => {
+  const host = document.createElement('div')
+  document.body.append(host)
+  const t0 = performance.now()
+  const rows = []
+  for (let i = 0; i < ${n}; i++)
+    rows.push('<tr><th>Tenant ' + i + '<div>t_' + i + '</div></th><td>active</td><td>shared platform key</td>' +
+      '<td>no limits</td><td>price per solve</td><td>UTC</td>' +
+      '<td><a>Edit</a> <button>Suspend</button> <button>Delete</button></td></tr>')
+  host.innerHTML = '<table class="grid"><tbody>' + rows.join('') + '</tbody></table>'
+  host.getBoundingClientRect()
+  await ${FRAME}
+  const took = performance.now() - t0
+  host.remove()
+  return took
+})()`
 
 async function serveToInteractive(browser: Browser): Promise<{ total: number; page: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'))
@@ -115,74 +167,13 @@ async function listFigures(browser: Browser, count: number): Promise<ListFigures
     const naive: number[] = []
     const expected = `${count.toLocaleString('en-US')} tenant${count === 1 ? '' : 's'}`
     for (let run = 0; run < RUNS; run++) {
-      await page.evaluate(() => {
-        window.location.hash = '#/dashboard'
-      })
+      await page.evaluate(`window.location.hash = '#/dashboard'`)
       await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
-      opens.push(
-        await page.evaluate(async (want) => {
-          const t0 = performance.now()
-          document.querySelector<HTMLAnchorElement>('a[href="#/tenants"]')!.click()
-          for (;;) {
-            const c = document.querySelector('[data-testid="tenant-count"]')
-            if (
-              c?.textContent === want &&
-              document.querySelectorAll('[data-testid="tenant-table"] tbody tr').length > 1
-            )
-              break
-            await new Promise((r) => requestAnimationFrame(r))
-          }
-          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
-          return performance.now() - t0
-        }, expected),
-      )
-      // One keystroke that narrows the list ("Tenant 000" → 10 of 1,000, or 10 of 10), typed as an input event.
-      keys.push(
-        await page.evaluate(async () => {
-          const input = document.querySelector<HTMLInputElement>('#tenant-search')!
-          const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!
-          setValue.call(input, 'Tenant 000')
-          input.dispatchEvent(new Event('input', { bubbles: true }))
-          await new Promise((r) => setTimeout(r, 50))
-          const before = document.querySelector('[data-testid="tenant-count"]')!.textContent
-          const t0 = performance.now()
-          setValue.call(input, 'Tenant 0007')
-          input.dispatchEvent(new Event('input', { bubbles: true }))
-          for (;;) {
-            const now = document.querySelector('[data-testid="tenant-count"]')!.textContent
-            if (
-              now !== before &&
-              document.querySelectorAll('[data-testid="tenant-table"] tbody tr').length === 1
-            )
-              break
-            await new Promise((r) => requestAnimationFrame(r))
-          }
-          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
-          const took = performance.now() - t0
-          setValue.call(input, '')
-          input.dispatchEvent(new Event('input', { bubbles: true }))
-          return took
-        }),
-      )
+      opens.push(await page.evaluate<number>(openListScript(expected)))
+      // One keystroke that narrows the list ("Tenant 000" → "Tenant 0007": 10 rows → 1), typed as an input event.
+      keys.push(await page.evaluate<number>(KEYSTROKE))
       // Naive baseline: every tenant as a plain HTML table row at once (what a non-paged list costs the DOM).
-      naive.push(
-        await page.evaluate(async (n) => {
-          const host = document.createElement('div')
-          document.body.append(host)
-          const t0 = performance.now()
-          const rows: string[] = []
-          for (let i = 0; i < n; i++)
-            rows.push(
-              `<tr><th>Tenant ${i}<div>t_${i}</div></th><td>active</td><td>shared platform key</td><td>no limits</td><td>price per solve</td><td>UTC</td><td><a>Edit</a> <button>Suspend</button> <button>Delete</button></td></tr>`,
-            )
-          host.innerHTML = `<table class="grid"><tbody>${rows.join('')}</tbody></table>`
-          host.getBoundingClientRect()
-          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
-          const took = performance.now() - t0
-          host.remove()
-          return took
-        }, count),
-      )
+      naive.push(await page.evaluate<number>(naiveTableScript(count)))
     }
     return { open: median(opens), keystroke: median(keys), naiveTable: median(naive) }
   } finally {

@@ -19,7 +19,10 @@ let h: Harness
 let page: Page
 
 const heading = (name: string) => page.getByRole('heading', { name, level: 1 })
-const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '')
+// Browser-side snippets are strings: the repo's tsconfig has no DOM types (tests run in Node).
+const inPage = <T>(expression: string): Promise<T> => page.evaluate<T>(expression)
+const focusedId = () => inPage<string>(`document.activeElement?.id ?? ''`)
+const focusedText = () => inPage<string | null>('document.activeElement?.textContent ?? null')
 const go = async (label: string) => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click()
   await heading(label).waitFor()
@@ -73,7 +76,7 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
     // The skip link sits before the navigation: Shift+Tab from the first menu entry reaches it, visibly.
     await page.getByRole('link', { name: 'Dashboard' }).focus()
     await page.keyboard.press('Shift+Tab')
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    expect(await focusedText()).toBe('Skip to content')
     expect(await page.getByRole('link', { name: 'Skip to content' }).boundingBox()).toMatchObject({
       x: expect.any(Number),
     })
@@ -161,13 +164,11 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
     await suspend.click()
     const dialog = page.getByRole('dialog', { name: 'Suspend “Short Lived”?' })
     await dialog.waitFor()
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel')
+    expect(await focusedText()).toBe('Cancel')
     await h.shot('05-confirm-dialog')
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
-      'Suspend Short Lived',
-    )
+    expect(await inPage(`document.activeElement?.getAttribute('aria-label')`)).toBe('Suspend Short Lived')
     expect(h.running.engine.tenants.list().find((t) => t.name === 'Short Lived')!.status).toBe('active')
     await suspend.click()
     await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click()
@@ -259,8 +260,8 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
   it('both themes have readable contrast', async () => {
     for (const theme of ['light', 'dark'] as const) {
       await page.getByLabel('Theme').selectOption(theme)
-      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme)
-      for (const [fg, bg] of [
+      expect(await inPage('document.documentElement.dataset.theme')).toBe(theme)
+      for (const [fg, bg] of <Array<[string, string]>>[
         ['--text', '--bg'],
         ['--text', '--panel'],
         ['--muted', '--bg'],

@@ -62,29 +62,26 @@ export async function createVaultThroughUi(page: Page, url: string, passphrase: 
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor({ timeout: 15_000 })
 }
 
-/** WCAG contrast ratio of two CSS colours as the browser computes them. */
+/** WCAG contrast ratio of two CSS colour variables as the browser computes them (a string: no DOM types here). */
 export async function contrast(page: Page, fgVar: string, bgVar: string): Promise<number> {
-  return page.evaluate(
-    ([fg, bg]) => {
-      const probe = document.createElement('div')
-      document.body.append(probe)
-      const rgb = (v: string) => {
-        probe.style.color = `var(${v})`
-        const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(getComputedStyle(probe).color)
-        return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0]
-      }
-      const lum = (c: number[]) => {
-        const [r, g, b] = c.map((x) => {
-          const s = x / 255
-          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
-        })
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
-      }
-      const a = lum(rgb(fg))
-      const b = lum(rgb(bg))
-      probe.remove()
-      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
-    },
-    [fgVar, bgVar] as const,
-  )
+  return page.evaluate<number>(`(() => {
+    const probe = document.createElement('div')
+    document.body.append(probe)
+    const rgb = (v) => {
+      probe.style.color = 'var(' + v + ')'
+      const m = /rgba?\\((\\d+),\\s*(\\d+),\\s*(\\d+)/.exec(getComputedStyle(probe).color)
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0]
+    }
+    const lum = (c) => {
+      const [r, g, b] = c.map((x) => {
+        const s = x / 255
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
+      })
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    }
+    const a = lum(rgb(${JSON.stringify(fgVar)}))
+    const b = lum(rgb(${JSON.stringify(bgVar)}))
+    probe.remove()
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+  })()`)
 }

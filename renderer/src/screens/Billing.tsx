@@ -1,7 +1,17 @@
 /** Billing: pick a month and a tenant, preview the invoice, export one or all as CSV (with progress). */
 import { useEffect, useMemo } from 'react'
 import { TOKEN_KEY, transport } from '../api/client'
-import { ErrorNote, Field, Progress, Screen, formatTime, money, plural, useNow } from '../components/ui'
+import {
+  ErrorNote,
+  Field,
+  Progress,
+  Screen,
+  formatTime,
+  money,
+  moneyAuto,
+  plural,
+  useNow,
+} from '../components/ui'
 import { useBilling, type ExportFile } from '../stores/billing'
 import { useTenants } from '../stores/tenants'
 
@@ -9,6 +19,12 @@ function downloadUrl(f: ExportFile): string | null {
   if (!f.url) return null
   const token = transport === 'http' ? sessionStorage.getItem(TOKEN_KEY) : null
   return token ? `${f.url}?token=${encodeURIComponent(token)}` : f.url
+}
+
+/** "2026-11-01T00:00:00+01:00" → "2026-11-01 00:00". */
+function localStamp(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso)
+  return m ? `${m[1]} ${m[2]}` : iso
 }
 
 function InvoicePreview() {
@@ -27,9 +43,10 @@ function InvoicePreview() {
         <span className={`tag ${invoice.status}`}>{invoice.status}</span>
       </h2>
       <p className="muted small">
-        {invoice.periodStartLocal} → {invoice.periodEndLocal} ({invoice.timezone}) ·{' '}
+        Period {localStamp(invoice.periodStartLocal)} → {localStamp(invoice.periodEndLocal)} (
+        {invoice.timezone}) ·{' '}
         {invoice.status === 'draft'
-          ? `locks ${formatTime(invoice.cutoffAt)}; usage until then still lands on it`
+          ? `draft as of ${formatTime(invoice.cutoffAt)}; it locks (and gets its number) after the month’s grace period`
           : `locked ${invoice.lockedAt ? formatTime(invoice.lockedAt) : ''}`}
       </p>
       <table className="grid compact">
@@ -76,14 +93,14 @@ function InvoicePreview() {
             <th scope="row" colSpan={3}>
               Total ({invoice.currency}) · {plural(invoice.solves, 'billed solve')}
             </th>
-            <td className="num strong">{money(invoice.totalMicros, 2)}</td>
-            <td className="num">{money(invoice.costMicros, 2)}</td>
+            <td className="num strong">{moneyAuto(invoice.totalMicros)}</td>
+            <td className="num">{moneyAuto(invoice.costMicros)}</td>
           </tr>
           <tr>
             <th scope="row" colSpan={3}>
               Margin
             </th>
-            <td className="num">{money(invoice.marginMicros, 2)}</td>
+            <td className="num">{moneyAuto(invoice.marginMicros)}</td>
             <td />
           </tr>
         </tfoot>
@@ -94,6 +111,8 @@ function InvoicePreview() {
 
 function ExportStatus() {
   const { exporting, exportRows, exportStartedAt, files, exportError, exportNote } = useBilling()
+  const tenants = useTenants((s) => s.tenants)
+  const nameIn = (file: string) => tenants.find((t) => file.includes(t.id))?.name
   const now = useNow(exporting !== null, 500)
   return (
     <>
@@ -121,6 +140,7 @@ function ExportStatus() {
                   ) : (
                     <code>{f.path ?? f.name}</code>
                   )}
+                  {nameIn(f.name) ? <span className="muted small"> — {nameIn(f.name)}</span> : null}
                 </li>
               )
             })}
