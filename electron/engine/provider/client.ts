@@ -112,6 +112,15 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   const untilClosed = (signal?: AbortSignal): AbortSignal =>
     signal ? AbortSignal.any([signal, closing.signal]) : closing.signal
 
+  /**
+   * Pingbacks that arrive before their task is being waited for (the upstream may call back before our in.php
+   * reply is processed): kept briefly and applied if the id turns out to be ours. Bounded in count and size.
+   */
+  const earlyPingbacks = new Map<string, { code: string; until: number }>()
+  const EARLY_PINGBACKS_MAX = 1_000
+  const EARLY_PINGBACK_MAX_CHARS = 32_000
+  const EARLY_PINGBACK_TTL_MS = 120_000
+
   /** in.php calls on the wire: close() lets them finish, so an id the upstream assigned is never lost. */
   const submitsInFlight = new Set<Promise<unknown>>()
 
@@ -251,7 +260,14 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       return { status: 'cancelled', taskId: task.taskId, submittedAt: task.submittedAt, endedAt: now() }
     const deadlineAt =
       opts.timeoutMs !== undefined ? now() + opts.timeoutMs : task.submittedAt + defaultDeadline(task.type)
-    return pollerFor(apiKey).wait(task, deadlineAt, opts.signal, task.pingback === true)
+    const poller = pollerFor(apiKey)
+    const outcome = poller.wait(task, deadlineAt, opts.signal, task.pingback === true)
+    const early = earlyPingbacks.get(task.taskId)
+    if (early) {
+      earlyPingbacks.delete(task.taskId)
+      if (early.until > now()) poller.deliver(task.taskId, early.code)
+    }
+    return outcome
   }
 
   return {
@@ -312,10 +328,20 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       if (typeof taskId !== 'string' || typeof code !== 'string' || !/^\d{1,30}$/.test(taskId)) return false
       if (code.length === 0 || code.length > 100_000) return false
       for (const poller of pollers.values()) if (poller.has(taskId)) return poller.deliver(taskId, code)
+      // Not (yet) one of our waiting tasks: hold it briefly in case our in.php reply is still on its way.
+      if (closing.signal.aborted || code.length > EARLY_PINGBACK_MAX_CHARS) return false
+      if (earlyPingbacks.size >= EARLY_PINGBACKS_MAX) {
+        const t = now()
+        for (const [id, e] of earlyPingbacks) if (e.until <= t) earlyPingbacks.delete(id)
+        while (earlyPingbacks.size >= EARLY_PINGBACKS_MAX)
+          earlyPingbacks.delete(earlyPingbacks.keys().next().value!)
+      }
+      earlyPingbacks.set(taskId, { code, until: now() + EARLY_PINGBACK_TTL_MS / speed })
       return false
     },
     async close() {
       closing.abort()
+      earlyPingbacks.clear()
       // A submit already on the wire may come back with an id: let it, so solve() reports that task (cancelled).
       await Promise.allSettled([...submitsInFlight])
       for (const p of pollers.values()) p.close()

@@ -89,7 +89,8 @@ export interface ProviderClient {
   /**
    * Delivers a pingback the app received (id + code); resolves the matching waiter at once. Only ids this client
    * is waiting for are accepted; a code that is an error code ends the task as failed. Returns whether it settled
-   * a task.
+   * a task. One that arrives before its task is waited for (our in.php reply still on its way) is held briefly,
+   * bounded, and applied only if that id turns out to be ours.
    */
   acceptPingback(taskId: string, code: string): boolean
   /**

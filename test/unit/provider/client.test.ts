@@ -385,6 +385,22 @@ describe('the key poller', () => {
     expect(await client.submit(KEY, turnstile).catch((e: ProviderError) => e.code)).toBe('CANCELLED')
   })
 
+  it('a pingback that beats our in.php reply is held and applied once the task is ours', async () => {
+    let release: (r: FakeReply) => void = () => {}
+    const { up, client } = make((call) =>
+      call.path === 'in.php' ? new Promise<FakeReply>((r) => (release = r)) : never(),
+    )
+    const pending = client.solve(KEY, turnstile, {
+      pingbackUrl: 'https://desk.example/pb',
+      timeoutMs: 60_000,
+    })
+    while (up.calls.length === 0) await new Promise((r) => setTimeout(r, 1))
+    expect(client.acceptPingback('321', 'EARLY-TOKEN')).toBe(false)
+    expect(client.acceptPingback('322', 'NOT-OURS')).toBe(false)
+    release({ status: 1, request: '321' })
+    expect(await pending).toMatchObject({ status: 'solved', taskId: '321', answer: 'EARLY-TOKEN' })
+  })
+
   it('close() lets an in.php call on the wire finish: its id reaches onSubmitted and ends cancelled', async () => {
     let release: (r: FakeReply) => void = () => {}
     const { client } = make(() => new Promise<FakeReply>((r) => (release = r)))
