@@ -4,8 +4,13 @@ import { ErrorNote, Screen, formatTime } from '../components/ui'
 import { useAudit } from '../stores/audit'
 
 function detailsText(details: Record<string, unknown>): string {
+  const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
   const text = Object.entries(details)
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) =>
+      typeof v === 'object' && v !== null && 'from' in v && 'to' in v
+        ? `${k}: ${show(v.from)} → ${show(v.to)}`
+        : `${k}: ${show(v)}`,
+    )
     .join(' · ')
   return text.length > 240 ? `${text.slice(0, 240)}…` : text
 }

@@ -8,6 +8,7 @@ import { confirm } from '../components/confirm'
 import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../components/ui'
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
+import { toast } from '../stores/toasts'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -139,8 +140,20 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
     e.preventDefault()
     const { patch, errors: local } = toPatch(d)
     if (!patch) return show(local, '')
+    // Only what changed: the audit log then records real changes, not every field.
+    const changed = Object.fromEntries(
+      Object.entries(patch).filter(
+        ([k, v]) => JSON.stringify(v) !== JSON.stringify(settings[k as keyof SettingsShape]),
+      ),
+    ) as SettingsPatch
+    if (Object.keys(changed).length === 0) {
+      setErrors({})
+      setSummary(null)
+      toast('info', 'Nothing to save: no setting was changed.')
+      return
+    }
     setBusy(true)
-    const r = await save(patch)
+    const r = await save(changed)
     setBusy(false)
     if (r.ok) {
       setErrors({})
