@@ -431,3 +431,49 @@ describe('solve service: start-up recovery', () => {
     expect((await running).status).toBe('solved')
   })
 })
+
+describe('solve service: the task id is written the moment the upstream accepts', () => {
+  it('commits it before onSubmitted returns (no wait for the next group commit) and leaves the fsync mode as it was', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { openDatabase } = await import('../../../electron/engine/ledger/database')
+    const { openSqliteLedger } = await import('../../../electron/engine/ledger/sqlite-ledger')
+    const dir = mkdtempSync(join(tmpdir(), 'captchadesk-solve-'))
+    const db = openDatabase(join(dir, 'engine.db'))
+    const ledger = openSqliteLedger(db)
+    const provider = new ScriptedProvider()
+    const seen: Array<string | undefined> = []
+    const solve = provider.solve.bind(provider)
+    provider.solve = (key, req, opts = {}) =>
+      solve(key, req, {
+        ...opts,
+        onSubmitted: (s) => {
+          const p = opts.onSubmitted?.(s)
+          // Read back synchronously, in a separate connection: the row is already committed.
+          const other = openDatabase(join(dir, 'engine.db'))
+          const row = other.prepare('SELECT status, upstream_task_id AS id FROM attempts').get() as
+            { status: string; id: string } | undefined
+          seen.push(row && `${row.status}:${row.id}`)
+          other.close()
+          return p
+        },
+      })
+    const t = tenantFixture('t')
+    const solver = createSolveService({
+      tenants: { get: (id) => (id === 't' ? t : undefined) },
+      ledger,
+      admission: createAdmissionController(),
+      keys: staticKeys,
+      provider,
+      pricing: flatPricing,
+    })
+    const r = await solver.solve('t', v3, { source: 'api' })
+    expect(r.status).toBe('solved')
+    expect(seen).toEqual([`submitted:${r.status === 'solved' ? r.taskId : ''}`])
+    expect(db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 2 }) // FULL, as the ledger set it
+    await ledger.close()
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
