@@ -39,6 +39,8 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'vault.checkTenantKey',
+  'usage.recent',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 
@@ -61,5 +63,6 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'vault.status',
   'usage.dashboard',
   'usage.byDay',
+  'usage.recent',
   'alerts.list',
 ]

@@ -3,6 +3,7 @@ import { ConfirmHost } from './components/confirm'
 import { FirstRun, Unlock } from './screens/Welcome'
 import { connectAlerts, useAlerts } from './stores/alerts'
 import { connectBilling } from './stores/billing'
+import { useCurrency } from './stores/currency'
 import { connectSession, useSession } from './stores/session'
 import { connectSolve } from './stores/solve'
 import { useToasts } from './stores/toasts'
@@ -99,6 +100,7 @@ export function App() {
   useEffect(() => {
     if (!unlocked) return
     void useAlerts.getState().load()
+    void useCurrency.getState().load()
     const t = setTimeout(
       () => Object.values(loaders).forEach((load) => void load().catch(() => undefined)),
       300,
