@@ -25,6 +25,7 @@ import {
 } from '../components/ui'
 import { useAlerts } from '../stores/alerts'
 import { CHART_DAYS, useDashboard, type DashboardRow, type DayPoint } from '../stores/dashboard'
+import { Onboarding } from './dashboard/Onboarding'
 
 const POLL_MS = 5_000
 const PAGE = 25
@@ -212,6 +213,7 @@ export function Dashboard() {
       {!data && !error ? <p aria-busy="true">Loading the figures…</p> : null}
       {data ? (
         <>
+          <Onboarding />
           <div className="cards">
             <div className="card stat">
               <h2>Shared threads in use</h2>

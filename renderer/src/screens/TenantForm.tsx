@@ -5,7 +5,7 @@ import { parseMoney } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import { canonicalTimeZone, zoneClockName } from '@shared/time-zones'
 import { TimeZoneField } from '../components/time-zone-field'
-import { ErrorNote, Field, Screen, fieldSummary, money, useCurrencyCode } from '../components/ui'
+import { ErrorNote, Field, Screen, fieldSummary, money, useCurrencyCode, useNow } from '../components/ui'
 import { useTenants } from '../stores/tenants'
 import { budgetHint, concurrentHint, dailyHint, rpmHint } from './tenant/limit-hints'
 import { controlIdOf, draftOf, toTenantInput, type TenantDraft } from './tenant-draft'
@@ -26,8 +26,9 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
   const [busy, setBusy] = useState(false)
   const set = <K extends keyof TenantDraft>(k: K, v: TenantDraft[K]) => setD((x) => ({ ...x, [k]: v }))
   const currency = useCurrencyCode()
+  const now = useNow(true, 60_000)
   const zone = canonicalTimeZone(d.timezone)
-  const zoneName = zone ? zoneClockName(zone, Date.now()).replace(/ time$/, '') : 'the tenant’s'
+  const zoneName = zone ? zoneClockName(zone, now).replace(/ time$/, '') : 'the tenant’s'
 
   function showErrors(e: Record<string, string>, message: string) {
     setErrors(e)

@@ -7,7 +7,7 @@ import { useMemo } from 'react'
 import type { Tenant } from '@shared/tenant'
 import { wallTimeIn, zoneOffsetLabel } from '@shared/time-zones'
 import { actionLabel, detailPhrases } from '../../components/audit-text'
-import { ErrorNote, Meter, Screen, formatTime, money, moneyAuto, plural } from '../../components/ui'
+import { ErrorNote, Meter, Screen, formatTime, money, moneyAuto, plural, useNow } from '../../components/ui'
 import { useTenants } from '../../stores/tenants'
 import { Charts } from '../Dashboard'
 import { concurrentHint, dailyHint, rpmHint } from './limit-hints'
@@ -122,7 +122,7 @@ export function TenantPage({ tenant }: { tenant: Tenant }) {
   const { data, error, loading, reload } = useTenantData(tenant.id)
   const refusals = useMemo(() => (data ? sumCodes(data.usage, 'rejectionsByCode') : []), [data])
   const failures = useMemo(() => (data ? sumCodes(data.usage, 'failuresByCode') : []), [data])
-  const now = Date.now()
+  const now = useNow(true, 30_000)
   const row = data?.row
   return (
     <Screen
