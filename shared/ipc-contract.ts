@@ -7,6 +7,7 @@ import { captchaRequestSchema } from './captcha-schema'
 import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
+import { creditChannels } from './ipc-credit'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
 
@@ -108,7 +109,7 @@ const balanceCheck = z.object({
 const alert = z.object({
   id: z.number(),
   subject: z.string(),
-  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance']),
+  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance', 'low_credit']),
   threshold: z.number(),
   period: z.string(),
   raisedAt: z.number(),
@@ -284,6 +285,7 @@ export const contract = {
       rows: z.number(),
     }),
   },
+  ...creditChannels,
   'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
   'alerts.ack': {
     input: z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),

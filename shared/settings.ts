@@ -1,5 +1,6 @@
 /** Operator settings (no secrets: keys live in the vault). */
 import { z } from 'zod'
+import { billingSettingsShape } from './billing-settings'
 import { CAPTCHA_TYPES } from './captcha'
 import { PROVIDER_IDS } from './provider'
 
@@ -48,6 +49,7 @@ export const settingsSchema = z
         allowLan: z.boolean(),
       })
       .strict(),
+    ...billingSettingsShape,
   })
   .strict()
 
