@@ -31,8 +31,23 @@ export const CAPTCHA_TYPE_LABELS: Record<CaptchaType, string> = {
   bls: 'BLS grid',
 }
 
-/** The seed article's price map (USD per solve), in micros. */
-export const DEFAULT_PRICES: Record<CaptchaType, Micros> = {
+/**
+ * What the operator pays the upstream per solve until Settings say otherwise (2captcha's public per-solve list,
+ * USD, in micros). Used for the ledger's cost column and for re-pricing a period in cost allocation.
+ */
+export const DEFAULT_COST_PRICES: Readonly<Record<CaptchaType, Micros>> = {
+  image: 1_000,
+  recaptcha_v2: 3_000,
+  recaptcha_v3: 4_000,
+  turnstile: 2_000,
+  geetest: 3_000,
+}
+
+/**
+ * What a new unit-price tenant is billed per solve until the operator edits its plan (USD, in micros). A separate
+ * list from the cost: changing what the upstream charges must not silently change what tenants are billed.
+ */
+export const DEFAULT_TENANT_PRICES: Readonly<Record<CaptchaType, Micros>> = {
   image: 1_000,
   recaptcha_v2: 3_000,
   recaptcha_v3: 4_000,

@@ -7,6 +7,7 @@ import { captchaRequestSchema } from './captcha-schema'
 import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
+import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
 
@@ -17,7 +18,11 @@ const id = z
   .regex(/^[A-Za-z0-9_-]+$/, 'not an id')
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM')
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
-const passphrase = z.string().min(1, 'enter the passphrase').max(1024)
+const passphrase = z.string().min(1, 'enter the passphrase').max(PASSPHRASE_MAX_LENGTH)
+const newPassphrase = z
+  .string()
+  .min(PASSPHRASE_MIN_LENGTH, `at least ${PASSPHRASE_MIN_LENGTH} characters`)
+  .max(PASSPHRASE_MAX_LENGTH)
 const upstreamKey = z
   .string()
   .trim()
@@ -170,7 +175,7 @@ export const contract = {
   },
   'vault.status': { input: empty, output: vaultStatus },
   'vault.create': {
-    input: z.object({ passphrase: z.string().min(10, 'at least 10 characters').max(1024) }).strict(),
+    input: z.object({ passphrase: newPassphrase }).strict(),
     output: vaultStatus,
   },
   'vault.unlock': { input: z.object({ passphrase }).strict(), output: vaultStatus },
@@ -179,7 +184,7 @@ export const contract = {
     input: z
       .object({
         oldPassphrase: passphrase,
-        newPassphrase: z.string().min(10, 'at least 10 characters').max(1024),
+        newPassphrase,
       })
       .strict(),
     output: vaultStatus,
@@ -377,6 +382,8 @@ export interface ApiError {
   field?: string
   fields?: Array<{ field: string; message: string }>
   retryAfterMs?: number
+  /** INTERNAL only: the id of the log line that describes what went wrong. */
+  errorId?: string
 }
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError }
 

@@ -20,6 +20,7 @@ import { createSettingsStore, type SettingsStore } from '../settings/settings-st
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
 import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
 import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
+import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { vaultKeyResolver } from '../vault/vault-key-resolver'
@@ -45,11 +46,16 @@ export interface EngineOptions {
   /** Tests only: a cheap KDF. */
   weakKdfForTests?: boolean
   now?: () => number
+  /** Where log lines go; default: a rotating file in the data folder's logs/ (and the console in development). */
+  logger?: Logger
 }
 
 export interface Engine {
   readonly paths: DataPaths
+  /** The engine's clock (injected in tests); every component and use case reads time through it. */
+  readonly now: () => number
   readonly settings: SettingsStore
+  readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
   readonly ledger: SqliteLedger
@@ -76,7 +82,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now
   const paths = dataPaths(options.dataDir)
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
-  const settings = createSettingsStore(paths.dir, options.settingsOverrides)
+  const settings = createSettingsStore(paths.dir, options.settingsOverrides, now)
+  const logFile = options.logger ? undefined : await createFileLogger({ dataDir: paths.dir })
+  const log = options.logger ?? logFile!.log
   const events = new EventEmitter()
   events.setMaxListeners(100)
   const emit = <K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void =>
@@ -88,7 +96,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ? undefined
       : await startSandbox({
           speed: sandboxSpeed,
-          seed: Date.now() & 0xffff,
+          seed: now() & 0xffff,
           keys: [{ key: SANDBOX_DEMO_KEY, threads: 50 }],
         })
   const vault = KeyVault.open(paths.vault, {
@@ -132,6 +140,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       }
     return { ...PROVIDER_PRESETS[s.providerId], ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }
   }
+  const plog = log.child({ component: 'provider' })
+  const providerLog = {
+    debug: (message: string, details?: Record<string, unknown>) => plog.debug(details ?? {}, message),
+    info: (message: string, details?: Record<string, unknown>) => plog.info(details ?? {}, message),
+    warn: (message: string, details?: Record<string, unknown>) => plog.warn(details ?? {}, message),
+    error: (message: string, details?: Record<string, unknown>) => plog.error(details ?? {}, message),
+  }
   let client: ProviderClient | undefined
   let clientKey = ''
   const provider = (): ProviderClient => {
@@ -143,6 +158,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         profile: profileOf(s),
         speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
         requestTimeoutMs: s.requestTimeoutSeconds * 1000,
+        logger: providerLog,
       })
       clientKey = key
       // Solves still running on the old client finish on it; it closes when the engine does.
@@ -208,11 +224,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         for (const info of vault.describe()) {
           const tenant = info.tenantId ? tenants.get(info.tenantId) : undefined
           if (info.scope === 'tenant' && !tenant) continue
-          const { key, fingerprint } = vault.readKeyForSolve(
-            info.tenantId ?? '-',
-            info.scope === 'platform' ? 'shared' : 'own',
-            { touch: false }, // scheduled checks are not operator activity
-          )
+          // Scheduled checks are not operator activity: touch: false.
+          const { key, fingerprint } =
+            info.scope === 'platform'
+              ? vault.readPlatformKey({ touch: false })
+              : vault.readKeyForSolve(info.tenantId!, 'own', { touch: false })
           out.push({
             account: `${pid}:${fingerprint}`,
             label:
@@ -227,7 +243,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   return {
     paths,
+    now,
     settings,
+    log,
     vault,
     db,
     ledger,
@@ -274,6 +292,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await sandbox?.close()
       await ledger.close()
       db.close()
+      logFile?.close()
     },
   }
 }

@@ -181,7 +181,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return { cancelled: true }
     },
     async 'usage.dashboard'() {
-      const now = Date.now()
+      const now = engine.now()
       const tenants = engine.tenants.list()
       const inFlight = engine.usage.inFlight()
       const rows = tenants.map((t) => {
@@ -222,7 +222,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           inUse: engine.admission.sharedUsage().used,
           upstreamInUse:
             engine.sandbox && engine.vault.isUnlocked() && engine.vault.hasKey('platform')
-              ? engine.sandbox.threadsInUse(engine.vault.readKeyForSolve('-', 'shared', { touch: false }).key)
+              ? engine.sandbox.threadsInUse(engine.vault.readPlatformKey({ touch: false }).key)
               : null,
         },
         balances: engine.balances.latest(),

@@ -44,6 +44,11 @@ export interface SandboxOptions {
   badKeyBanThreshold?: number
   /** How long IP_BANNED lasts, real ms (default 5 minutes, as CaptchaAI documents). */
   banMs?: number
+  /**
+   * Whether res.php answers `ids=` batches (default true). False acts like an upstream without them (CaptchaAI's
+   * support is unconfirmed): `ids` is ignored and the call is answered as a get without an id.
+   */
+  batchGet?: boolean
 }
 
 export type SandboxTaskStatus = 'solving' | 'solved' | 'unsolvable'

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import Conf from 'conf'
-import { DEFAULT_PRICES } from '@shared/captcha'
+import { DEFAULT_TENANT_PRICES } from '@shared/captcha'
 import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
 import {
   tenantCreateSchema,
@@ -51,7 +51,7 @@ const MIGRATIONS: Array<(data: Record<string, unknown>) => Record<string, unknow
       t.shareWeight ??= 1
       t.alertThresholds ??= { percents: DEFAULT_ALERT_PERCENTS }
       t.notes ??= ''
-      t.pricePlan ??= { kind: 'unit', prices: { ...DEFAULT_PRICES } }
+      t.pricePlan ??= { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } }
     }
     return { ...data, tenants, schemaVersion: 1 }
   },
@@ -158,7 +158,7 @@ export function createTenantRegistry(options: {
         status: 'active',
         keyMode: v.keyMode,
         limits: v.limits,
-        pricePlan: v.pricePlan ?? { kind: 'unit', prices: { ...DEFAULT_PRICES } },
+        pricePlan: v.pricePlan ?? { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } },
         timezone: v.timezone,
         alertThresholds: v.alertThresholds ?? { percents: [...DEFAULT_ALERT_PERCENTS] },
         shareWeight: v.shareWeight,
