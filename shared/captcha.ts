@@ -41,6 +41,9 @@ export const DEFAULT_COST_PRICES: Readonly<Record<CaptchaType, Micros>> = {
   recaptcha_v3: 4_000,
   turnstile: 2_000,
   geetest: 3_000,
+  geetest_v4: 3_000,
+  cloudflare_challenge: 3_000,
+  bls: 1_000,
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Operator settings (no secrets: keys live in the vault). */
 import { z } from 'zod'
-import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_PRICES } from './captcha'
+import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_COST_PRICES } from './captcha'
 import { PROVIDER_IDS } from './provider'
 
 const micros = z.number().int().min(0).max(1_000_000_000_000)
@@ -32,7 +32,7 @@ export const settingsSchema = z
       Object.fromEntries(
         CAPTCHA_TYPES.map((t) => [
           t,
-          CAPTCHA_TYPES_ADDED_LATER.has(t) ? micros.default(DEFAULT_PRICES[t]) : micros,
+          CAPTCHA_TYPES_ADDED_LATER.has(t) ? micros.default(DEFAULT_COST_PRICES[t]) : micros,
         ]),
       ) as Record<(typeof CAPTCHA_TYPES)[number], typeof micros>,
     ),

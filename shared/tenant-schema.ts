@@ -1,6 +1,6 @@
 /** Input schemas for creating and updating tenants (used by the engine, the IPC contract and the console). */
 import { z } from 'zod'
-import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_PRICES } from './captcha'
+import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_TENANT_PRICES } from './captcha'
 
 const MAX_MICROS = 1_000_000_000_000 // 1,000,000 USD
 const micros = (what: string) =>
@@ -40,7 +40,7 @@ export const unitPricesSchema = z.object(
     CAPTCHA_TYPES.map((t) => [
       t,
       CAPTCHA_TYPES_ADDED_LATER.has(t)
-        ? micros(`the ${t} price`).default(DEFAULT_PRICES[t])
+        ? micros(`the ${t} price`).default(DEFAULT_TENANT_PRICES[t])
         : micros(`the ${t} price`),
     ]),
   ) as Record<(typeof CAPTCHA_TYPES)[number], ReturnType<typeof micros>>,

@@ -4,7 +4,12 @@
  * checks. Proxy credentials never appear in a validation message or in what the Sandbox records.
  */
 import { describe, expect, it } from 'vitest'
-import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, DEFAULT_PRICES } from '@shared/captcha'
+import {
+  CAPTCHA_TYPES,
+  CAPTCHA_TYPE_LABELS,
+  DEFAULT_COST_PRICES,
+  DEFAULT_TENANT_PRICES,
+} from '@shared/captcha'
 import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
 import { requestFromParams } from '../../../electron/engine/gateway/protocol-request'
 import { inPhpParams } from '../../../electron/engine/provider/in-php-params'
@@ -19,7 +24,8 @@ describe('new captcha types', () => {
   it('each type has a label and a default price', () => {
     for (const t of CAPTCHA_TYPES) {
       expect(CAPTCHA_TYPE_LABELS[t]).toMatch(/\S/)
-      expect(DEFAULT_PRICES[t]).toBeGreaterThan(0)
+      expect(DEFAULT_COST_PRICES[t]).toBeGreaterThan(0)
+      expect(DEFAULT_TENANT_PRICES[t]).toBeGreaterThan(0)
     }
   })
 
