@@ -1,6 +1,6 @@
 /** Input schemas for creating and updating tenants (used by the engine, the IPC contract and the console). */
 import { z } from 'zod'
-import { CAPTCHA_TYPES } from './captcha'
+import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_TENANT_PRICES } from './captcha'
 import { tenantBillingSchema } from './tenant-billing'
 
 const MAX_MICROS = 1_000_000_000_000 // 1,000,000 USD
@@ -35,11 +35,16 @@ export const tenantLimitsSchema = z
   })
   .strict()
 
+/** Every type has a price; one added in a later version (missing from a plan saved before it) gets the default. */
 export const unitPricesSchema = z.object(
-  Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, micros(`the ${t} price`)])) as Record<
-    (typeof CAPTCHA_TYPES)[number],
-    ReturnType<typeof micros>
-  >,
+  Object.fromEntries(
+    CAPTCHA_TYPES.map((t) => [
+      t,
+      CAPTCHA_TYPES_ADDED_LATER.has(t)
+        ? micros(`the ${t} price`).default(DEFAULT_TENANT_PRICES[t])
+        : micros(`the ${t} price`),
+    ]),
+  ) as Record<(typeof CAPTCHA_TYPES)[number], ReturnType<typeof micros>>,
 )
 
 export const pricePlanSchema = z.discriminatedUnion('kind', [
