@@ -1,11 +1,7 @@
 /** Operator settings (no secrets: keys live in the vault). */
 import { z } from 'zod'
-<<<<<<< HEAD
 import { billingSettingsShape } from './billing-settings'
-import { CAPTCHA_TYPES } from './captcha'
-=======
 import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_COST_PRICES } from './captcha'
->>>>>>> main
 import { PROVIDER_IDS } from './provider'
 
 const micros = z.number().int().min(0).max(1_000_000_000_000)
