@@ -66,6 +66,5 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'vault.status',
   'usage.dashboard',
   'usage.byDay',
-  'usage.recent',
   'alerts.list',
 ]
