@@ -13,6 +13,7 @@ import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
 import { openBilling, type InvoiceBuilder } from '../billing'
+import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
 import { openDatabase, type Database } from '../db/database'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
@@ -65,6 +66,7 @@ export interface Engine {
   readonly usage: UsageQueries
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
+  readonly credit: CreditBook
   readonly alerts: AlertEngine
   readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
@@ -118,11 +120,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     graceDays: settings.get().invoiceGraceDays,
     currency: settings.get().currency,
   })
-  const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
+  const credit = openCreditBook(db, { ledger, now, audit })
+  const tenants = createTenantRegistry({
+    dataDir: paths.dir,
+    now,
+    audit,
+    defaultPricePlan: () => {
+      const bps = settings.get().defaultMarkupBps
+      return bps === null ? undefined : { kind: 'markup', markupBps: bps }
+    },
+  })
   const usage = createUsageQueries(ledger, tenants)
   const alerts = createAlertEngine(db, now)
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
+  connectCredit({ credit, tenants, alerts, now })
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -170,10 +182,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const retired: ProviderClient[] = []
   let recovered = false
 
-  const admission = createAdmissionController({
-    sharedThreads: settings.get().sharedThreads ?? undefined,
-    loader: ledgerUsageLoader(ledger),
-  })
+  const admission = withPrepaidCredit(
+    createAdmissionController({
+      sharedThreads: settings.get().sharedThreads ?? undefined,
+      loader: ledgerUsageLoader(ledger),
+    }),
+    credit,
+  )
   settings.onChange((s) => {
     admission.setSharedCapacity(s.sharedThreads ?? undefined)
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
@@ -249,6 +264,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     usage,
     solver,
     billing,
+    credit,
     alerts,
     alertAcks,
     balances,

@@ -260,6 +260,25 @@ export class MemoryLedger implements Ledger {
       ])
   }
 
+  solvedPriceCreatedIn(
+    tenantId: string,
+    createdIn: ReadonlyArray<{ from: number; to: number }>,
+    q: { settledUpTo: number; endedFrom: number; endedTo: number },
+  ): number {
+    let sum = 0
+    for (const r of this.rows.values())
+      if (
+        r.tenantId === tenantId &&
+        r.status === 'solved' &&
+        r.settledAt! <= q.settledUpTo &&
+        r.endedAt! >= q.endedFrom &&
+        r.endedAt! < q.endedTo &&
+        createdIn.some((p) => r.createdAt >= p.from && r.createdAt < p.to)
+      )
+        sum += r.priceMicros
+    return sum
+  }
+
   solvedByAccount(providerAccount: string, fromMs: number, toMs: number) {
     const out = new Map<string, ReturnType<Ledger['solvedByAccount']>[number]>()
     for (const r of this.rows.values()) {

@@ -3,7 +3,10 @@ import type { CaptchaType } from '@shared/captcha'
 import type { Database } from '../db/database'
 import type { Ledger, SolvedRow, SolvedSlice } from './types'
 
-type BillingReads = Pick<Ledger, 'firstSolveAt' | 'solvedGroups' | 'solvedRows' | 'solvedByAccount'>
+type BillingReads = Pick<
+  Ledger,
+  'firstSolveAt' | 'solvedGroups' | 'solvedRows' | 'solvedByAccount' | 'solvedPriceCreatedIn'
+>
 
 /** Rows of a slice: ended in [?, ?) and recorded in [?, ?). */
 const SLICE_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at >= ? AND settled_at < ?`
@@ -47,6 +50,11 @@ export function sqliteBillingReads(db: Database): BillingReads {
     ),
     groups: { ended: groups(INDEX.ended), settled: groups(INDEX.settled) },
     page: { ended: page(INDEX.ended), settled: page(INDEX.settled) },
+    priceCreatedIn: db.prepare(
+      `SELECT COALESCE(SUM(price_micros), 0) AS v FROM attempts INDEXED BY attempts_tenant_created
+       WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND status = 'solved' AND settled_at <= ?
+         AND ended_at >= ? AND ended_at < ?`,
+    ),
     byAccount: db.prepare(
       `SELECT tenant_id, captcha_type, COUNT(*) AS solves, SUM(thread_ms) AS thread_ms, SUM(cost_micros) AS cost
        FROM attempts WHERE provider_account = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
@@ -84,6 +92,18 @@ export function sqliteBillingReads(db: Database): BillingReads {
         after.attemptId,
         limit,
       ) as unknown as SolvedRow[]
+    },
+    solvedPriceCreatedIn(tenantId, createdIn, q) {
+      let sum = 0
+      for (const r of createdIn)
+        sum += Number(
+          (
+            s.priceCreatedIn.get(tenantId, r.from, r.to, q.settledUpTo, q.endedFrom, q.endedTo) as {
+              v: number
+            }
+          ).v,
+        )
+      return sum
     },
     solvedByAccount(account, fromMs, toMs) {
       return (

@@ -178,6 +178,15 @@ export interface Ledger {
   solvedGroups(slice: SolvedSlice): SolvedGroup[]
   /** A slice's rows after `after` in (endedAt, attemptId) order, at most `limit` (keyset pagination). */
   solvedRows(slice: SolvedSlice, after: { endedAt: number; attemptId: string }, limit: number): SolvedRow[]
+  /**
+   * Billed price of the tenant's solves admitted (created) inside any of `createdIn` (half-open, not overlapping),
+   * recorded at or before `settledUpTo` and ended in [endedFrom, endedTo) — prepaid credit used.
+   */
+  solvedPriceCreatedIn(
+    tenantId: TenantId,
+    createdIn: ReadonlyArray<{ from: number; to: number }>,
+    q: { settledUpTo: number; endedFrom: number; endedTo: number },
+  ): Micros
   /** Solves of one upstream account ended in [from, to), per tenant and type, ordered by tenant. */
   solvedByAccount(providerAccount: string, fromMs: number, toMs: number): AccountUsageRow[]
 

@@ -266,6 +266,24 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
         { tenantId: 't2', captchaType: 'turnstile', solves: 1, threadMs: 490, costMicros: 2_000 },
       ])
       expect(l.solvedByAccount('sandbox:abc', 2_100, 5_000)).toHaveLength(1)
+      // Prepaid credit: created (all at 1_000) inside a period, recorded by a time, ended in a range.
+      const all = { settledUpTo: Number.MAX_SAFE_INTEGER, endedFrom: 0, endedTo: 10_000 }
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 0, to: 5_000 }], all)).toBe(14_000)
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 0, to: 5_000 }], { ...all, settledUpTo: 15_000 })).toBe(
+        11_000,
+      )
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 0, to: 5_000 }], { ...all, endedFrom: 2_100 })).toBe(8_000)
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 1_001, to: 5_000 }], all)).toBe(0)
+      expect(
+        l.solvedPriceCreatedIn(
+          't1',
+          [
+            { from: 0, to: 999 },
+            { from: 1_000, to: 1_001 },
+          ],
+          all,
+        ),
+      ).toBe(14_000)
       await u.close()
     })
 
