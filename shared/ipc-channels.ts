@@ -39,6 +39,7 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'gateway.caCertificate',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

@@ -341,6 +341,18 @@ export const contract = {
     input: z.object({ tenantId: id }).strict(),
     output: z.object({ revoked: z.number() }),
   },
+  /** Hosts-file mode: the local CA's certificate (public; its key never leaves the engine) and the covered names. */
+  'gateway.caCertificate': {
+    input: empty,
+    output: z.object({
+      certPem: z.string(),
+      fingerprint256: z.string(),
+      subject: z.string(),
+      validTo: z.string(),
+      names: z.array(z.string()),
+      fileName: z.string(),
+    }),
+  },
 } satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
 
 /** The events main sends to the console (Electron: `event:<name>` messages; host: Server-Sent Events). */

@@ -49,6 +49,26 @@ export const settingsSchema = z
         enabled: z.boolean(),
         port: z.number().int().min(0).max(65_535),
         allowLan: z.boolean(),
+        /**
+         * Hosts-file mode: answer on any Host name and also over HTTPS (httpsPort) with a certificate from the local
+         * CA for the providers' names plus hostNames, so clients with a hard-coded provider URL work unchanged.
+         */
+        hostsFileMode: z.boolean().default(false),
+        httpsPort: z.number().int().min(0).max(65_535).default(443),
+        hostNames: z
+          .array(
+            z
+              .string()
+              .trim()
+              .toLowerCase()
+              .max(253)
+              .regex(
+                /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+                'a host name such as captcha.example.com',
+              ),
+          )
+          .max(20, 'at most 20 host names')
+          .default([]),
       })
       .strict(),
   })

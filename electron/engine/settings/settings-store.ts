@@ -23,7 +23,14 @@ export const DEFAULT_SETTINGS: Settings = {
   invoiceGraceDays: 3,
   lowBalanceMicros: 1_000_000,
   balanceCheckMinutes: 15,
-  gateway: { enabled: false, port: 8787, allowLan: false },
+  gateway: {
+    enabled: false,
+    port: 8787,
+    allowLan: false,
+    hostsFileMode: false,
+    httpsPort: 443,
+    hostNames: [],
+  },
 }
 
 export const SETTINGS_SCHEMA_VERSION = 1
