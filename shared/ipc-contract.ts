@@ -7,6 +7,7 @@ import { captchaRequestSchema } from './captcha-schema'
 import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
+import { creditChannels } from './ipc-credit'
 import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
@@ -113,7 +114,7 @@ const balanceCheck = z.object({
 const alert = z.object({
   id: z.number(),
   subject: z.string(),
-  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance']),
+  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance', 'low_credit']),
   threshold: z.number(),
   period: z.string(),
   raisedAt: z.number(),
@@ -289,6 +290,7 @@ export const contract = {
       rows: z.number(),
     }),
   },
+  ...creditChannels,
   'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
   'alerts.ack': {
     input: z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),

@@ -1,5 +1,6 @@
 /** Operator settings (no secrets: keys live in the vault). */
 import { z } from 'zod'
+import { billingSettingsShape } from './billing-settings'
 import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_COST_PRICES } from './captcha'
 import { PROVIDER_IDS } from './provider'
 
@@ -52,9 +53,10 @@ export const settingsSchema = z
         /**
          * Hosts-file mode: answer on any Host name and also over HTTPS (httpsPort) with a certificate from the local
          * CA for the providers' names plus hostNames, so clients with a hard-coded provider URL work unchanged.
+         * Absent (files from before it): off, 443, no extra names — see `hostsFileSettings`.
          */
-        hostsFileMode: z.boolean().default(false),
-        httpsPort: z.number().int().min(0).max(65_535).default(443),
+        hostsFileMode: z.boolean().optional(),
+        httpsPort: z.number().int().min(0).max(65_535).optional(),
         hostNames: z
           .array(
             z
@@ -68,12 +70,26 @@ export const settingsSchema = z
               ),
           )
           .max(20, 'at most 20 host names')
-          .default([]),
+          .optional(),
       })
       .strict(),
+    ...billingSettingsShape,
   })
   .strict()
 
 export type Settings = z.infer<typeof settingsSchema>
 export const settingsPatchSchema = settingsSchema.partial().strict()
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>
+
+/** Hosts-file mode's settings with their defaults filled in. */
+export function hostsFileSettings(g: Settings['gateway']): {
+  hostsFileMode: boolean
+  httpsPort: number
+  hostNames: string[]
+} {
+  return {
+    hostsFileMode: g.hostsFileMode ?? false,
+    httpsPort: g.httpsPort ?? 443,
+    hostNames: g.hostNames ?? [],
+  }
+}

@@ -1,6 +1,7 @@
 /** Input schemas for creating and updating tenants (used by the engine, the IPC contract and the console). */
 import { z } from 'zod'
 import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_TENANT_PRICES } from './captcha'
+import { tenantBillingSchema } from './tenant-billing'
 
 const MAX_MICROS = 1_000_000_000_000 // 1,000,000 USD
 const micros = (what: string) =>
@@ -100,6 +101,7 @@ export const tenantCreateSchema = z
     alertThresholds: alertThresholdsSchema.optional(),
     shareWeight: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').default(1),
     notes: z.string().max(2000, 'at most 2000 characters').default(''),
+    billing: tenantBillingSchema.optional(),
   })
   .strict()
 
@@ -113,6 +115,7 @@ export const tenantUpdateSchema = z
     alertThresholds: alertThresholdsSchema.optional(),
     shareWeight: z.number().int().min(1).max(1000).optional(),
     notes: z.string().max(2000).optional(),
+    billing: tenantBillingSchema.optional(),
   })
   .strict()
 
@@ -132,6 +135,7 @@ export const tenantSchema = z
     alertThresholds: alertThresholdsSchema,
     shareWeight: z.number().int(),
     notes: z.string(),
+    billing: tenantBillingSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -12,6 +12,7 @@ import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
 import { openBilling, type InvoiceBuilder } from '../billing'
+import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
 import { openDatabase, type Database } from '../ledger/database'
 import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -64,6 +65,7 @@ export interface Engine {
   readonly usage: UsageQueries
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
+  readonly credit: CreditBook
   readonly alerts: AlertEngine
   readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
@@ -117,11 +119,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     graceDays: settings.get().invoiceGraceDays,
     currency: settings.get().currency,
   })
-  const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
+  const credit = openCreditBook(db, { now, audit })
+  const tenants = createTenantRegistry({
+    dataDir: paths.dir,
+    now,
+    audit,
+    defaultPricePlan: () => {
+      const bps = settings.get().defaultMarkupBps
+      return bps === null ? undefined : { kind: 'markup', markupBps: bps }
+    },
+  })
   const usage = createUsageQueries(ledger, tenants)
   const alerts = createAlertEngine(db, now)
   const alertAcks = createAlertAcks(db, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
+  connectCredit({ credit, tenants, alerts, now })
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -169,16 +181,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const retired: ProviderClient[] = []
   let recovered = false
 
-  const admission = createAdmissionController({
-    sharedThreads: settings.get().sharedThreads ?? undefined,
-    loader: {
-      dayCount: (id, a, b) => {
-        const c = ledger.countForDay(id, a, b)
-        return c.solved + c.open
+  const admission = withPrepaidCredit(
+    createAdmissionController({
+      sharedThreads: settings.get().sharedThreads ?? undefined,
+      loader: {
+        dayCount: (id, a, b) => {
+          const c = ledger.countForDay(id, a, b)
+          return c.solved + c.open
+        },
+        monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
       },
-      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-    },
-  })
+    }),
+    credit,
+  )
   settings.onChange((s) => {
     admission.setSharedCapacity(s.sharedThreads ?? undefined)
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
@@ -254,6 +269,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     usage,
     solver,
     billing,
+    credit,
     alerts,
     alertAcks,
     balances,

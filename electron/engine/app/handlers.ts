@@ -7,7 +7,8 @@ import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
 import { exportAllTenantsSummary, exportInvoice } from '../billing'
-import { NotFoundError } from '../errors/engine-errors'
+import { tenantBalanceFor } from '../credit'
+import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
 import type { GatewayController } from './gateway-controller'
 import { caCertificateReply } from '../tls/hosts-file-mode'
@@ -271,6 +272,23 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         rows,
       }
     },
+    async 'credit.balances'() {
+      return engine.tenants.list().map((t) => ({
+        ...engine.credit.balance(t.id),
+        gatewayBalanceMicros: tenantBalanceFor(engine, t),
+      }))
+    },
+    async 'credit.entries'({ tenantId, limit }) {
+      tenantOrThrow(tenantId)
+      return engine.credit.entries(tenantId, limit)
+    },
+    async 'credit.record'({ tenantId, kind, amountMicros, reference, note }) {
+      const t = tenantOrThrow(tenantId)
+      if (t.status === 'deleted')
+        throw new ConflictError('This tenant was deleted; its credit cannot change.')
+      const r = engine.credit.record({ tenantId, kind, amountMicros, reference, note, actor: 'operator' })
+      return { ...r, balance: engine.credit.balance(tenantId) }
+    },
     async 'alerts.list'({ activeOnly }) {
       return engine.alertAcks.annotate(engine.alerts.list({ activeOnly }))
     },
@@ -330,7 +348,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return { revoked }
     },
     async 'gateway.caCertificate'() {
-      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames)
+      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames ?? [])
     },
   }
 }

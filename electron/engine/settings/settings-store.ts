@@ -6,6 +6,7 @@
 import Conf from 'conf'
 import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
+import { DEFAULT_BILLING_SETTINGS } from '@shared/billing-settings'
 import { DEFAULT_COST_PRICES } from '@shared/captcha'
 import { settingsPatchSchema, settingsSchema, type Settings, type SettingsPatch } from '@shared/settings'
 import { ValidationError } from '../errors/engine-errors'
@@ -31,6 +32,7 @@ export const DEFAULT_SETTINGS: Settings = {
     httpsPort: 443,
     hostNames: [],
   },
+  ...DEFAULT_BILLING_SETTINGS,
 }
 
 export const SETTINGS_SCHEMA_VERSION = 1

@@ -73,6 +73,8 @@ export function createTenantRegistry(options: {
   dataDir: string
   now?: () => number
   audit?: AuditLog
+  /** The price plan of a tenant created without one (settings: default markup); default: the list prices. */
+  defaultPricePlan?: () => Tenant['pricePlan'] | undefined
 }): TenantRegistry {
   const now = options.now ?? Date.now
   const store = new Conf<StoreShape>({
@@ -158,11 +160,13 @@ export function createTenantRegistry(options: {
         status: 'active',
         keyMode: v.keyMode,
         limits: v.limits,
-        pricePlan: v.pricePlan ?? { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } },
+        pricePlan: v.pricePlan ??
+          options.defaultPricePlan?.() ?? { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } },
         timezone: v.timezone,
         alertThresholds: v.alertThresholds ?? { percents: [...DEFAULT_ALERT_PERCENTS] },
         shareWeight: v.shareWeight,
         notes: v.notes,
+        ...(v.billing ? { billing: v.billing } : {}),
         createdAt: at,
         updatedAt: at,
       }

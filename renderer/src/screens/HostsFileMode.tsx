@@ -6,7 +6,7 @@
 import { useState } from 'react'
 import { CLIENT_OSES, hostsFileSteps, type ClientOs } from '@shared/hosts-file-steps'
 import type { OutputOf } from '@shared/ipc-contract'
-import type { Settings } from '@shared/settings'
+import { hostsFileSettings, type Settings } from '@shared/settings'
 import { call, messageOf } from '../api/client'
 import { ErrorNote, Field } from '../components/ui'
 import { useSettings } from '../stores/settings'
@@ -27,7 +27,7 @@ function download(fileName: string, text: string): void {
 
 export function HostsFileCard({ settings }: { settings: Settings }) {
   const save = useSettings((s) => s.save)
-  const g = settings.gateway
+  const g = { ...settings.gateway, ...hostsFileSettings(settings.gateway) }
   const [on, setOn] = useState(g.hostsFileMode)
   const [httpsPort, setHttpsPort] = useState(String(g.httpsPort))
   const [names, setNames] = useState(g.hostNames.join('\n'))

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLIENT_OSES, hostsFileSteps, hostsLines } from '@shared/hosts-file-steps'
-import { settingsSchema } from '@shared/settings'
+import { hostsFileSettings, settingsSchema } from '@shared/settings'
 import { sanitizeSettings, DEFAULT_SETTINGS } from '../../../electron/engine/settings/settings-store'
 import { caCertificateReply, certificateNames } from '../../../electron/engine/tls/hosts-file-mode'
 
@@ -67,10 +67,8 @@ describe('hosts-file mode settings', () => {
       gateway: { enabled: true, port: 9001, allowLan: true },
     })
     expect(dropped).toEqual([])
-    expect(settings.gateway).toEqual({
-      enabled: true,
-      port: 9001,
-      allowLan: true,
+    expect(settings.gateway).toEqual({ enabled: true, port: 9001, allowLan: true })
+    expect(hostsFileSettings(settings.gateway)).toEqual({
       hostsFileMode: false,
       httpsPort: 443,
       hostNames: [],
