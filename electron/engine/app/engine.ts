@@ -7,14 +7,16 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { PROVIDER_PRESETS, type ProviderProfile } from '@shared/provider'
 import type { Settings } from '@shared/settings'
-import { createAdmissionController } from '../admission'
+import { createAdmissionController, ledgerUsageLoader } from '../admission'
+import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
 import { openBilling, type InvoiceBuilder } from '../billing'
 import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
-import { openDatabase, type Database } from '../ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
+import { openDatabase, type Database } from '../db/database'
+import { openSqliteLedger } from '../ledger/sqlite-ledger'
+import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
@@ -25,7 +27,6 @@ import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { vaultKeyResolver } from '../vault/vault-key-resolver'
-import { createAlertAcks, type AlertAcks } from './alert-acks'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -59,7 +60,7 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
-  readonly ledger: SqliteLedger
+  readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
   readonly usage: UsageQueries
@@ -114,12 +115,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
-  const billing = openBilling(db, {
+  const billing = openBilling(db, ledger, {
     now,
     graceDays: settings.get().invoiceGraceDays,
     currency: settings.get().currency,
   })
-  const credit = openCreditBook(db, { now, audit })
+  const credit = openCreditBook(db, { ledger, now, audit })
   const tenants = createTenantRegistry({
     dataDir: paths.dir,
     now,
@@ -131,7 +132,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   const usage = createUsageQueries(ledger, tenants)
   const alerts = createAlertEngine(db, now)
-  const alertAcks = createAlertAcks(db, now)
+  const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
 
@@ -184,13 +185,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const admission = withPrepaidCredit(
     createAdmissionController({
       sharedThreads: settings.get().sharedThreads ?? undefined,
-      loader: {
-        dayCount: (id, a, b) => {
-          const c = ledger.countForDay(id, a, b)
-          return c.solved + c.open
-        },
-        monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-      },
+      loader: ledgerUsageLoader(ledger),
     }),
     credit,
   )

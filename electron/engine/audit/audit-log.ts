@@ -1,5 +1,6 @@
 /** Append-only audit log in the engine database: who changed what, when. Anything that looks like a key is redacted. */
-import { migrate, type Database } from '../ledger/database'
+import { migrate } from '../db/migrations'
+import { type Database } from '../db/database'
 import { redactSecrets, scrubString } from '../log/redact'
 
 export interface AuditEntry {

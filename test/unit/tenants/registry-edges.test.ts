@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Tenant } from '@shared/tenant'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../../../electron/engine/errors/engine-errors'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { createTenantRegistry } from '../../../electron/engine/tenants/registry'
 
 let dir: string
