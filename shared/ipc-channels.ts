@@ -43,6 +43,8 @@ export const CHANNELS = [
   'gateway.rotateKey',
   'gateway.revokeKey',
   'gateway.caCertificate',
+  'vault.checkTenantKey',
+  'usage.recent',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

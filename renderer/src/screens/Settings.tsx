@@ -1,4 +1,5 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
+import { CopyButton } from '../components/copy-button'
 import { useEffect, useState, type FormEvent } from 'react'
 import { newPassphraseProblem } from '@shared/passphrase'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
@@ -428,7 +429,8 @@ function GatewayCard() {
         {gateway?.running ? (
           <>
             Running at <code>{gateway.url}</code>{' '}
-            {gateway.allowLan ? '(local network)' : '(this computer only)'}
+            {gateway.allowLan ? '(local network)' : '(this computer only)'}{' '}
+            {gateway.url ? <CopyButton text={gateway.url} label="Copy URL" what="gateway URL" /> : null}
           </>
         ) : (
           'Stopped.'
