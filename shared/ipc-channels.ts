@@ -42,6 +42,7 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'gateway.caCertificate',
   'vault.checkTenantKey',
   'usage.recent',
 ] as const

@@ -356,6 +356,18 @@ export const contract = {
     input: z.object({ tenantId: id }).strict(),
     output: z.object({ revoked: z.number() }),
   },
+  /** Hosts-file mode: the local CA's certificate (public; its key never leaves the engine) and the covered names. */
+  'gateway.caCertificate': {
+    input: empty,
+    output: z.object({
+      certPem: z.string(),
+      fingerprint256: z.string(),
+      subject: z.string(),
+      validTo: z.string(),
+      names: z.array(z.string()),
+      fileName: z.string(),
+    }),
+  },
   // ── console (issue 15): key check before saving, a tenant's recent attempts ──
   /** Before a tenant key is saved: is it the platform key or another tenant's (by fingerprint), and its balance. */
   'vault.checkTenantKey': {

@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
 import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
+import { caCertificateReply } from '../tls/hosts-file-mode'
 
 export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
 
@@ -354,6 +355,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const revoked = ctx.gateway.keys.revoke(tenantId)
       audit('gateway.revokeKey', tenantId, { revoked })
       return { revoked }
+    },
+    async 'gateway.caCertificate'() {
+      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames ?? [])
     },
   }
 }
