@@ -19,7 +19,7 @@ import {
   type ExportFormat,
 } from '../engine/billing'
 import { openCreditBook } from '../engine/credit'
-import { openDatabase } from '../engine/ledger/database'
+import { openDatabase } from '../engine/db/database'
 import { openSqliteLedger } from '../engine/ledger/sqlite-ledger'
 import { createSettingsStore } from '../engine/settings/settings-store'
 import { createTenantRegistry } from '../engine/tenants/registry'
@@ -80,8 +80,8 @@ const ledger = openSqliteLedger(db)
 let code = 0
 try {
   const settings = createSettingsStore(paths.dir)
-  const credit = openCreditBook(db)
-  const billing = openBilling(db, { credit, ...liveInvoiceSettings(settings) })
+  const credit = openCreditBook(db, { ledger })
+  const billing = openBilling(db, ledger, { credit, ...liveInvoiceSettings(settings) })
   const registry = createTenantRegistry({ dataDir: paths.dir })
   const one = values.tenant ? registry.get(values.tenant) : undefined
   if (values.tenant && !one) fail(`no tenant with id "${values.tenant}"`)

@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { PROVIDER_PRESETS, type ProviderProfile } from '@shared/provider'
 import type { Settings } from '@shared/settings'
-import { createAdmissionController } from '../admission'
+import { createAdmissionController, ledgerUsageLoader } from '../admission'
+import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
@@ -20,8 +21,9 @@ import {
   type Timers,
 } from '../billing'
 import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
-import { openDatabase, type Database } from '../ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
+import { openDatabase, type Database } from '../db/database'
+import { openSqliteLedger } from '../ledger/sqlite-ledger'
+import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
@@ -32,7 +34,6 @@ import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { vaultKeyResolver } from '../vault/vault-key-resolver'
-import { createAlertAcks, type AlertAcks } from './alert-acks'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -69,7 +70,7 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
-  readonly ledger: SqliteLedger
+  readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
   readonly usage: UsageQueries
@@ -121,11 +122,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
+  // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
+  vault.onLock((reason) => {
+    if (reason !== 'shutdown')
+      audit.record({
+        actor: reason === 'operator' ? 'operator' : 'system',
+        action: 'vault.lock',
+        subjectType: 'vault',
+        details: { reason },
+      })
+  })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
-  const credit = openCreditBook(db, { now, audit })
-  const billing = openBilling(db, { now, credit, ...liveInvoiceSettings(settings) })
+  const credit = openCreditBook(db, { ledger, now, audit })
+  const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
   const tenants = createTenantRegistry({
     dataDir: paths.dir,
     now,
@@ -137,7 +148,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   const usage = createUsageQueries(ledger, tenants)
   const alerts = createAlertEngine(db, now)
-  const alertAcks = createAlertAcks(db, now)
+  const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
   const lockTimer = startLockTimer({
@@ -222,13 +233,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const admission = withPrepaidCredit(
     createAdmissionController({
       sharedThreads: settings.get().sharedThreads ?? undefined,
-      loader: {
-        dayCount: (id, a, b) => {
-          const c = ledger.countForDay(id, a, b)
-          return c.solved + c.open
-        },
-        monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-      },
+      loader: ledgerUsageLoader(ledger),
     }),
     credit,
   )

@@ -10,7 +10,9 @@ import { exportMonth } from '../billing'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
+import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
+import { caCertificateReply } from '../tls/hosts-file-mode'
 
 export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
 
@@ -41,6 +43,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
   return {
+    ...consoleHandlers(ctx),
     async 'app.status'() {
       const s = engine.settings.get()
       let provider: { id: string; label: string; baseUrl: string } = {
@@ -72,7 +75,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
-      await engine.vault.unlock(passphrase)
+      try {
+        await engine.vault.unlock(passphrase)
+      } catch (err) {
+        audit('vault.unlockFailed', null, { reason: unlockFailure(err) })
+        throw err
+      }
+      audit('vault.unlock', null)
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -87,6 +96,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'vault.unlockWithDevice'() {
       await engine.vault.unlockWithDevice()
+      audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -292,8 +302,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('alerts.ack', String(id), { kind: alert.kind, subject: alert.subject })
       return alert
     },
-    async 'audit.list'({ limit, beforeId }) {
-      return engine.audit.list({ limit, beforeId })
+    async 'audit.list'({ limit, beforeId, subjectId, action, from, to }) {
+      return engine.audit.list({ limit, beforeId, subjectId, action, from, to })
     },
     async 'settings.get'() {
       return engine.settings.get()
@@ -340,6 +350,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const revoked = ctx.gateway.keys.revoke(tenantId)
       audit('gateway.revokeKey', tenantId, { revoked })
       return { revoked }
+    },
+    async 'gateway.caCertificate'() {
+      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames ?? [])
     },
   }
 }

@@ -1,6 +1,7 @@
 /** Billing: invoices, CSV exports and cost allocation over the engine database. */
 import type { Settings } from '@shared/settings'
-import type { Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import type { Ledger } from '../ledger/types'
 import { InvoiceBuilder } from './invoice-builder'
 import type { CreditSource, InvoiceTerms } from './invoice-terms'
 import { migrateBilling } from './schema'
@@ -21,11 +22,11 @@ export { neutralise, parseCsv, restore } from './csv'
 export { exportMonth, EXPORT_FORMATS, type ExportFormat } from './export-month'
 export { writeInvoicePdf, pdfMoney } from './invoice-pdf'
 export { startLockTimer, type LockTimer, type Timers } from './lock-timer'
-export { migrateBilling } from './schema'
 
 /** Creates the billing tables (after the ledger's) and an invoice builder. Grace period default: 3 days. */
 export function openBilling(
   db: Database,
+  ledger: Ledger,
   options: {
     /** A number, or a function read at every use (the running app: settings take effect at once). */
     graceDays?: number | (() => number)
@@ -40,7 +41,7 @@ export function openBilling(
   const currency = options.currency ?? 'USD'
   if (typeof grace === 'number' && (!Number.isFinite(grace) || grace < 0))
     throw new RangeError('graceDays must be a number of days ≥ 0')
-  return new InvoiceBuilder(db, {
+  return new InvoiceBuilder(db, ledger, {
     graceDays: typeof grace === 'function' ? grace : () => grace,
     currency: typeof currency === 'function' ? currency : () => currency,
     now: options.now ?? Date.now,

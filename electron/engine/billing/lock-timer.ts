@@ -7,7 +7,7 @@
 import type { Tenant } from '@shared/tenant'
 import { localMonthBounds, localMonthOf } from '../time/zoned'
 import type { Invoice, InvoiceBuilder } from './invoice-builder'
-import { previousMonth } from './invoice-queries'
+import { previousMonth } from './invoice-helpers'
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown

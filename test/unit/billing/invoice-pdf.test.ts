@@ -12,7 +12,7 @@ import type { Tenant } from '@shared/tenant'
 import { DEFAULT_TENANT_BILLING, type TenantBilling } from '@shared/tenant-billing'
 import { exportMonth, invoiceFileNames, openBilling, parseCsv } from '../../../electron/engine/billing'
 import { openCreditBook } from '../../../electron/engine/credit'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { localMonthBounds } from '../../../electron/engine/time/zoned'
 import { seedAttempts } from '../../support/ledger-seed'
@@ -27,10 +27,11 @@ const NAMES = [
 ]
 
 let db: Database
+let ledger: ReturnType<typeof openSqliteLedger>
 let dir: string
 beforeEach(() => {
   db = openDatabase(':memory:')
-  openSqliteLedger(db)
+  ledger = openSqliteLedger(db)
   dir = mkdtempSync(join(tmpdir(), 'pdf-'))
 })
 afterEach(() => {
@@ -64,8 +65,8 @@ function pdfRows(text: string): { lines: string[][]; totals: string[][] } {
 describe('PDF invoices', () => {
   it('print every line and total exactly as the CSV, with any tenant name intact', async () => {
     const [start] = localMonthBounds('2026-11', 'UTC')
-    const credit = openCreditBook(db, { now: () => start + 40 * 86_400_000 })
-    const billing = openBilling(db, {
+    const credit = openCreditBook(db, { ledger, now: () => start + 40 * 86_400_000 })
+    const billing = openBilling(db, ledger, {
       now: () => start + 40 * 86_400_000,
       graceDays: 3,
       currency: () => 'EUR',

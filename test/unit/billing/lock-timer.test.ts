@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openBilling, startLockTimer, type Invoice, type Timers } from '../../../electron/engine/billing'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { localMonthBounds } from '../../../electron/engine/time/zoned'
 import { seedAttempts } from '../../support/ledger-seed'
@@ -40,9 +40,10 @@ function fakeTime(start: number) {
 }
 
 let db: Database
+let ledger: ReturnType<typeof openSqliteLedger>
 beforeEach(() => {
   db = openDatabase(':memory:')
-  openSqliteLedger(db)
+  ledger = openSqliteLedger(db)
 })
 afterEach(() => db.close())
 
@@ -53,7 +54,7 @@ describe('invoice lock timer', () => {
     seedAttempts(db, [{ id: 'a1', tenantId: t.id, type: 'image', endedAt: novEnd - 20 * DAY, price: 1_500 }])
     const time = fakeTime(novEnd - 10 * DAY)
     let grace = 3
-    const billing = openBilling(db, { now: time.now, graceDays: () => grace })
+    const billing = openBilling(db, ledger, { now: time.now, graceDays: () => grace })
     const locked: Invoice[] = []
     const timer = startLockTimer({
       billing,
@@ -99,7 +100,7 @@ describe('invoice lock timer', () => {
     const [, octEnd] = localMonthBounds('2026-10', 'UTC')
     seedAttempts(db, [{ id: 'b1', tenantId: t.id, type: 'image', endedAt: octEnd - DAY, price: 900 }])
     const time = fakeTime(octEnd + 30 * DAY)
-    const billing = openBilling(db, { now: time.now, graceDays: 3 })
+    const billing = openBilling(db, ledger, { now: time.now, graceDays: 3 })
     const timer = startLockTimer({ billing, tenants: () => [t], now: time.now, timers: time.timers })
     expect(billing.stored(t.id, '2026-10')).toBeUndefined()
     time.advanceTo(time.now())
