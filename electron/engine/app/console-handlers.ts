@@ -6,6 +6,7 @@
 import { keyFingerprint } from '../vault/vault-crypto'
 import { VaultThrottledError, WrongPassphraseError } from '../vault/errors'
 import { NotFoundError } from '../errors/engine-errors'
+import type { AttemptRecord } from '../ledger/types'
 import { ProviderError } from '../provider'
 import type { HandlerContext, Handlers } from './handlers'
 
@@ -20,11 +21,25 @@ export function unlockFailure(err: unknown): string {
 
 export function consoleHandlers(ctx: HandlerContext): Pick<Handlers, ConsoleChannels> {
   const { engine } = ctx
-  const recent = () =>
-    engine.db.prepare(
-      `SELECT attempt_id, captcha_type, status, error_code, source, created_at, ended_at, price_micros
-         FROM attempts WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?`,
-    )
+  /** The newest `limit` attempts of a tenant, from the ledger's stream: the last hour first, wider when quiet. */
+  const recent = (tenantId: string, limit: number) => {
+    const now = Date.now()
+    let last: AttemptRecord[] = []
+    for (const span of [3_600_000, 86_400_000, 30 * 86_400_000]) {
+      last = []
+      for (const a of engine.ledger.iterate({
+        tenantId,
+        fromMs: now - span,
+        toMs: now + 1,
+        by: 'createdAt',
+      })) {
+        last.push(a)
+        if (last.length > limit) last.shift()
+      }
+      if (last.length >= limit) break
+    }
+    return last.reverse()
+  }
   return {
     async 'vault.checkTenantKey'({ tenantId, key }) {
       if (!engine.tenants.get(tenantId)) throw new NotFoundError(`No tenant with id "${tenantId}".`)
@@ -56,16 +71,15 @@ export function consoleHandlers(ctx: HandlerContext): Pick<Handlers, ConsoleChan
       return { sameAs, balanceMicros, errorCode }
     },
     async 'usage.recent'({ tenantId, limit }) {
-      const rows = recent().all(tenantId, limit ?? 20) as Array<Record<string, unknown>>
-      return rows.map((r) => ({
-        attemptId: String(r.attempt_id),
-        captchaType: String(r.captcha_type),
-        status: String(r.status),
-        errorCode: (r.error_code as string | null) ?? null,
-        source: String(r.source),
-        createdAt: Number(r.created_at),
-        endedAt: r.ended_at === null ? null : Number(r.ended_at),
-        priceMicros: Number(r.price_micros),
+      return recent(tenantId, limit ?? 20).map((a) => ({
+        attemptId: a.attemptId,
+        captchaType: a.captchaType,
+        status: a.status,
+        errorCode: a.errorCode,
+        source: a.source,
+        createdAt: a.createdAt,
+        endedAt: a.endedAt,
+        priceMicros: a.priceMicros,
       }))
     },
   }
