@@ -12,7 +12,7 @@
 import type { CaptchaType } from '@shared/captcha'
 import { BATCH_SIZE, batchGapMs } from './batch-cadence'
 import { classifyCode, isNotReady } from './error-codes'
-import { PollerCore, type Waiter } from './poller-core'
+import { PollerCore, taskSignal, type Waiter } from './poller-core'
 import { nextPollAt } from './single-poll-plan'
 import { ProviderError } from './types'
 import type { UpstreamReply } from './upstream-http'
@@ -168,14 +168,40 @@ export class KeyPoller extends PollerCore {
     if (due.length === 0) return
     due.sort((a, b) => a.dueAt - b.dueAt)
     const batch = this.ctx.batch
-    if (batch.state === 'unknown' && !batch.probing && due.length >= 2 && this.tokens >= 1) {
-      void this.probe(due.shift()!, due.shift()!)
+    if (batch.state === 'unknown' && !batch.probing && this.tokens >= 1) {
+      const first = due[0]!
+      const partner = due[1] ?? this.probePartner(first, now)
+      if (partner) {
+        due.shift()
+        if (due[0] === partner) due.shift()
+        void this.probe(first, partner)
+      }
     }
     const limit = this.concurrency()
     for (const w of due) {
       if (this.onWire >= limit || this.tokens < 1) break
       this.singleGet(w)
     }
+  }
+
+  /**
+   * A second task to ride along with a due one in the ids= probe: the one due soonest among those the provider's
+   * advice already allows polling (its first-poll floor has passed). Asking about it a little early costs nothing:
+   * the probe is one request either way.
+   */
+  private probePartner(first: Waiter, now: number): Waiter | undefined {
+    let best: Waiter | undefined
+    let bestDue = Infinity
+    for (const w of this.waiters.values()) {
+      if (w === first || w.onWire || w.polls >= this.ctx.advice.maxPollsPerTask) continue
+      if ((now - w.submittedAt) * this.ctx.speed < this.ctx.advice.firstPollMinMs[w.type]) continue
+      const d = this.dueOf(w)
+      if (d < bestDue) {
+        bestDue = d
+        best = w
+      }
+    }
+    return best
   }
 
   private singleGet(w: Waiter): void {
@@ -185,7 +211,7 @@ export class KeyPoller extends PollerCore {
     this.tokens -= 1
     // The task's own signal: aborted when it ends, and close() ends every task.
     this.ctx
-      .get({ action: 'get', id: w.taskId }, w.abort.signal)
+      .get({ action: 'get', id: w.taskId }, taskSignal(w))
       .then(
         (reply) => this.settle(w, reply.request, reply.ok),
         (err: unknown) => this.backOff(w, err),
@@ -339,7 +365,7 @@ export class KeyPoller extends PollerCore {
     try {
       const reply = await this.ctx.get(
         { action: 'get', id: w.taskId },
-        AbortSignal.any([this.inflight.signal, w.abort.signal]),
+        AbortSignal.any([this.inflight.signal, taskSignal(w)]),
       )
       this.settle(w, reply.request, reply.ok)
     } catch (err) {

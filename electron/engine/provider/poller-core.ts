@@ -56,10 +56,16 @@ export interface Waiter {
   /** A single get about this task is on the wire. */
   onWire: boolean
   errors: number
-  /** Aborts this task's own single gets (cancel, deadline). */
-  readonly abort: AbortController
+  /** Aborts this task's own single gets (cancel, deadline); made on first use (aborting one costs a DOMException). */
+  abort?: AbortController
   readonly resolvers: Array<(outcome: TaskOutcome) => void>
   detach(): void
+}
+
+/** The signal for a get about this one task: aborted when the task ends. */
+export function taskSignal(w: Waiter): AbortSignal {
+  w.abort ??= new AbortController()
+  return w.abort.signal
 }
 
 export abstract class PollerCore {
@@ -119,7 +125,6 @@ export abstract class PollerCore {
         dueAt: 0,
         onWire: false,
         errors: 0,
-        abort: new AbortController(),
         resolvers: [resolve],
         detach: () => signal?.removeEventListener('abort', onAbort),
       }
@@ -205,7 +210,7 @@ export abstract class PollerCore {
     if (!w) return
     this.waiters.delete(taskId)
     w.detach()
-    w.abort.abort()
+    w.abort?.abort()
     for (const resolve of w.resolvers) resolve(outcome)
     if (this.waiters.size === 0) {
       this.stopTimers()

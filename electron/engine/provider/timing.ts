@@ -93,7 +93,7 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   minIntervalMs: 500,
   maxIntervalMs: 5_000,
   targetReadyPerRequest: 8,
-  readyChancePerPoll: 0.5,
+  readyChancePerPoll: 0.4,
   minGapMs: 1_000,
   singleGetConcurrency: 8,
   tasksPerConnection: 8,

@@ -92,10 +92,10 @@ describe('next poll of a task without batches', () => {
   it('polls where the chance of being ready since the last poll reaches readyChancePerPoll', () => {
     const m = learned()
     const first = plan(m, 0, 0)
-    expect(m.cdf('turnstile', first)).toBeCloseTo(0.5, 1)
+    expect(m.cdf('turnstile', first)).toBeCloseTo(DEFAULT_POLL_POLICY.readyChancePerPoll, 1)
     const second = plan(m, 1, first)
     const chance = (m.cdf('turnstile', second) - m.cdf('turnstile', first)) / (1 - m.cdf('turnstile', first))
-    expect(chance).toBeCloseTo(0.5, 1)
+    expect(chance).toBeCloseTo(DEFAULT_POLL_POLICY.readyChancePerPoll, 1)
     expect(second - first).toBeGreaterThanOrEqual(DEFAULT_POLL_POLICY.minGapMs)
     expect(second - first).toBeLessThanOrEqual(timing.pollIntervalMs)
   })
