@@ -28,6 +28,9 @@ export const CHANNELS = [
   'balances.history',
   'billing.preview',
   'billing.export',
+  'credit.balances',
+  'credit.entries',
+  'credit.record',
   'alerts.list',
   'alerts.ack',
   'audit.list',
@@ -39,6 +42,9 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'gateway.caCertificate',
+  'vault.checkTenantKey',
+  'usage.recent',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

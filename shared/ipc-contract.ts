@@ -7,6 +7,8 @@ import { captchaRequestSchema } from './captcha-schema'
 import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
+import { creditChannels } from './ipc-credit'
+import { invoiceTermsShape } from './ipc-invoices'
 import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
@@ -89,6 +91,7 @@ const invoice = z.object({
   subtotalMicros: micros,
   totalMicros: micros,
   marginMicros: micros,
+  ...invoiceTermsShape,
 })
 const usageRow = z.object({
   period: z.string(),
@@ -113,7 +116,7 @@ const balanceCheck = z.object({
 const alert = z.object({
   id: z.number(),
   subject: z.string(),
-  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance']),
+  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance', 'low_credit']),
   threshold: z.number(),
   period: z.string(),
   raisedAt: z.number(),
@@ -283,12 +286,15 @@ export const contract = {
   },
   'billing.preview': { input: z.object({ month, tenantId: id }).strict(), output: invoice },
   'billing.export': {
-    input: z.object({ month, tenantId: id.nullable() }).strict(),
+    input: z
+      .object({ month, tenantId: id.nullable(), format: z.enum(['csv', 'pdf', 'both']).default('csv') })
+      .strict(),
     output: z.object({
       files: z.array(z.object({ name: z.string(), url: z.string().nullable(), path: z.string().nullable() })),
       rows: z.number(),
     }),
   },
+  ...creditChannels,
   'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
   'alerts.ack': {
     input: z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
@@ -296,7 +302,20 @@ export const contract = {
   },
   'audit.list': {
     input: z
-      .object({ limit: z.number().int().min(1).max(1000).optional(), beforeId: z.number().int().optional() })
+      .object({
+        limit: z.number().int().min(1).max(1000).optional(),
+        beforeId: z.number().int().optional(),
+        /** Only entries about this subject (a tenant id). */
+        subjectId: z.string().min(1).max(200).optional(),
+        /** One action ("vault.lock") or a family ending in a dot ("tenant."). */
+        action: z
+          .string()
+          .regex(/^[a-zA-Z][a-zA-Z0-9_.]{0,99}$/, 'an action such as vault.lock or tenant.')
+          .optional(),
+        /** Epoch ms: from (inclusive) and to (exclusive). */
+        from: z.number().int().min(0).optional(),
+        to: z.number().int().min(0).optional(),
+      })
       .strict(),
     output: z.array(auditEntry),
   },
@@ -340,6 +359,48 @@ export const contract = {
   'gateway.revokeKey': {
     input: z.object({ tenantId: id }).strict(),
     output: z.object({ revoked: z.number() }),
+  },
+  /** Hosts-file mode: the local CA's certificate (public; its key never leaves the engine) and the covered names. */
+  'gateway.caCertificate': {
+    input: empty,
+    output: z.object({
+      certPem: z.string(),
+      fingerprint256: z.string(),
+      subject: z.string(),
+      validTo: z.string(),
+      names: z.array(z.string()),
+      fileName: z.string(),
+    }),
+  },
+  // ── console (issue 15): key check before saving, a tenant's recent attempts ──
+  /** Before a tenant key is saved: is it the platform key or another tenant's (by fingerprint), and its balance. */
+  'vault.checkTenantKey': {
+    input: z.object({ tenantId: id, key: upstreamKey }).strict(),
+    output: z.object({
+      sameAs: z
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('platform') }),
+          z.object({ kind: z.literal('tenant'), tenantId: z.string(), name: z.string() }),
+        ])
+        .nullable(),
+      balanceMicros: micros.nullable(),
+      errorCode: z.string().nullable(),
+    }),
+  },
+  'usage.recent': {
+    input: z.object({ tenantId: id, limit: z.number().int().min(1).max(200).optional() }).strict(),
+    output: z.array(
+      z.object({
+        attemptId: z.string(),
+        captchaType: z.string(),
+        status: z.string(),
+        errorCode: z.string().nullable(),
+        source: z.string(),
+        createdAt: z.number(),
+        endedAt: z.number().nullable(),
+        priceMicros: micros,
+      }),
+    ),
   },
 } satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
 

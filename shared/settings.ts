@@ -1,6 +1,7 @@
 /** Operator settings (no secrets: keys live in the vault). */
 import { z } from 'zod'
-import { CAPTCHA_TYPES } from './captcha'
+import { billingSettingsShape } from './billing-settings'
+import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_COST_PRICES } from './captcha'
 import { PROVIDER_IDS } from './provider'
 
 const micros = z.number().int().min(0).max(1_000_000_000_000)
@@ -27,11 +28,14 @@ export const settingsSchema = z
       .int()
       .min(0)
       .max(24 * 60),
+    /** A type added in a later version (missing from a file saved before it) starts at its default price. */
     costPrices: z.object(
-      Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, micros])) as Record<
-        (typeof CAPTCHA_TYPES)[number],
-        typeof micros
-      >,
+      Object.fromEntries(
+        CAPTCHA_TYPES.map((t) => [
+          t,
+          CAPTCHA_TYPES_ADDED_LATER.has(t) ? micros.default(DEFAULT_COST_PRICES[t]) : micros,
+        ]),
+      ) as Record<(typeof CAPTCHA_TYPES)[number], typeof micros>,
     ),
     currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code'),
     invoiceGraceDays: z.number().int().min(0).max(60),
@@ -46,11 +50,46 @@ export const settingsSchema = z
         enabled: z.boolean(),
         port: z.number().int().min(0).max(65_535),
         allowLan: z.boolean(),
+        /**
+         * Hosts-file mode: answer on any Host name and also over HTTPS (httpsPort) with a certificate from the local
+         * CA for the providers' names plus hostNames, so clients with a hard-coded provider URL work unchanged.
+         * Absent (files from before it): off, 443, no extra names — see `hostsFileSettings`.
+         */
+        hostsFileMode: z.boolean().optional(),
+        httpsPort: z.number().int().min(0).max(65_535).optional(),
+        hostNames: z
+          .array(
+            z
+              .string()
+              .trim()
+              .toLowerCase()
+              .max(253)
+              .regex(
+                /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+                'a host name such as captcha.example.com',
+              ),
+          )
+          .max(20, 'at most 20 host names')
+          .optional(),
       })
       .strict(),
+    ...billingSettingsShape,
   })
   .strict()
 
 export type Settings = z.infer<typeof settingsSchema>
 export const settingsPatchSchema = settingsSchema.partial().strict()
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>
+
+/** Hosts-file mode's settings with their defaults filled in. */
+export function hostsFileSettings(g: Settings['gateway']): {
+  hostsFileMode: boolean
+  httpsPort: number
+  hostNames: string[]
+} {
+  return {
+    hostsFileMode: g.hostsFileMode ?? false,
+    httpsPort: g.httpsPort ?? 443,
+    hostNames: g.hostNames ?? [],
+  }
+}

@@ -7,13 +7,23 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { PROVIDER_PRESETS, type ProviderProfile } from '@shared/provider'
 import type { Settings } from '@shared/settings'
-import { createAdmissionController } from '../admission'
+import { createAdmissionController, ledgerUsageLoader } from '../admission'
+import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
-import { openBilling, type InvoiceBuilder } from '../billing'
-import { openDatabase, type Database } from '../ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
+import {
+  liveInvoiceSettings,
+  openBilling,
+  startLockTimer,
+  type Invoice,
+  type InvoiceBuilder,
+  type Timers,
+} from '../billing'
+import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
+import { openDatabase, type Database } from '../db/database'
+import { openSqliteLedger } from '../ledger/sqlite-ledger'
+import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
@@ -24,7 +34,6 @@ import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { vaultKeyResolver } from '../vault/vault-key-resolver'
-import { createAlertAcks, type AlertAcks } from './alert-acks'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -33,6 +42,7 @@ export interface EngineEvents {
   'alert.resolved': AlertEvent['alert']
   'vault.locked': { reason: string }
   'export.progress': { jobId: string; rows: number; done: boolean }
+  'invoice.locked': Invoice
 }
 
 export interface EngineOptions {
@@ -48,6 +58,8 @@ export interface EngineOptions {
   now?: () => number
   /** Where log lines go; default: a rotating file in the data folder's logs/ (and the console in development). */
   logger?: Logger
+  /** Tests only: timers for the invoice lock timer (with a fake clock in `now`). */
+  timers?: Timers
 }
 
 export interface Engine {
@@ -58,12 +70,13 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
-  readonly ledger: SqliteLedger
+  readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
   readonly usage: UsageQueries
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
+  readonly credit: CreditBook
   readonly alerts: AlertEngine
   readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
@@ -109,19 +122,67 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
+  // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
+  vault.onLock((reason) => {
+    if (reason !== 'shutdown')
+      audit.record({
+        actor: reason === 'operator' ? 'operator' : 'system',
+        action: 'vault.lock',
+        subjectType: 'vault',
+        details: { reason },
+      })
+  })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
-  const billing = openBilling(db, {
+  const credit = openCreditBook(db, { ledger, now, audit })
+  const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
+  const tenants = createTenantRegistry({
+    dataDir: paths.dir,
     now,
-    graceDays: settings.get().invoiceGraceDays,
-    currency: settings.get().currency,
+    audit,
+    defaultPricePlan: () => {
+      const bps = settings.get().defaultMarkupBps
+      return bps === null ? undefined : { kind: 'markup', markupBps: bps }
+    },
   })
-  const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
   const usage = createUsageQueries(ledger, tenants)
   const alerts = createAlertEngine(db, now)
-  const alertAcks = createAlertAcks(db, now)
+  const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
+  connectCredit({ credit, tenants, alerts, now })
+  const lockTimer = startLockTimer({
+    billing,
+    tenants: () => tenants.list({ includeDeleted: true }),
+    now,
+    timers: options.timers,
+    onLocked: (invoices) => {
+      for (const inv of invoices) {
+        audit.record({
+          actor: 'system',
+          action: 'invoice.lock',
+          subjectType: 'tenant',
+          subjectId: inv.tenantId,
+          details: {
+            month: inv.month,
+            number: inv.number,
+            totalMicros: inv.totalMicros,
+            currency: inv.currency,
+          },
+        })
+        emit('invoice.locked', inv)
+      }
+    },
+    onError: (err) =>
+      audit.record({
+        actor: 'system',
+        action: 'invoice.lockFailed',
+        subjectType: 'billing',
+        details: { error: err.message },
+      }),
+  })
+  settings.onChange(() => lockTimer.reschedule())
+  tenants.onChange(() => lockTimer.reschedule())
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -169,16 +230,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const retired: ProviderClient[] = []
   let recovered = false
 
-  const admission = createAdmissionController({
-    sharedThreads: settings.get().sharedThreads ?? undefined,
-    loader: {
-      dayCount: (id, a, b) => {
-        const c = ledger.countForDay(id, a, b)
-        return c.solved + c.open
-      },
-      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-    },
-  })
+  const admission = withPrepaidCredit(
+    createAdmissionController({
+      sharedThreads: settings.get().sharedThreads ?? undefined,
+      loader: ledgerUsageLoader(ledger),
+    }),
+    credit,
+  )
   settings.onChange((s) => {
     admission.setSharedCapacity(s.sharedThreads ?? undefined)
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
@@ -254,6 +312,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     usage,
     solver,
     billing,
+    credit,
     alerts,
     alertAcks,
     balances,
@@ -284,6 +343,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       balances.start(settings.get().balanceCheckMinutes * 60_000)
     },
     async close() {
+      lockTimer.stop()
       balances.stop()
       vault.lock('shutdown')
       await solver.drain()

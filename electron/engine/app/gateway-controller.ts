@@ -3,7 +3,7 @@ import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import { createGatewayKeys, startGateway, type GatewayKeys, type GatewayServer } from '../gateway'
 import type { Engine } from './engine'
-import { localMonthBounds, localMonthOf } from '../time/zoned'
+import { tenantBalanceFor } from '../credit'
 
 export interface GatewayController {
   readonly keys: GatewayKeys
@@ -15,15 +15,7 @@ export interface GatewayController {
 export function createGatewayController(engine: Engine): GatewayController {
   const keys = createGatewayKeys(engine.db)
   let server: GatewayServer | undefined
-  const allowance = (t: Tenant): Micros => {
-    const now = Date.now()
-    if (t.limits.monthlyBudgetMicros !== undefined) {
-      const [a, b] = localMonthBounds(localMonthOf(now, t.timezone), t.timezone)
-      const s = engine.ledger.spendForMonth(t.id, a, b)
-      return t.limits.monthlyBudgetMicros - s.spentMicros - s.reservedMicros
-    }
-    return 1_000_000_000 // no budget set: report a large allowance (1,000.00)
-  }
+  const allowance = (t: Tenant): Micros => tenantBalanceFor(engine, t, engine.now())
   const status = (): ReturnType<GatewayController['status']> => ({
     running: server !== undefined,
     url: server?.url ?? null,

@@ -6,10 +6,13 @@ import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
-import { exportAllTenantsSummary, exportInvoice } from '../billing'
-import { NotFoundError } from '../errors/engine-errors'
+import { exportMonth } from '../billing'
+import { tenantBalanceFor } from '../credit'
+import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
+import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
+import { caCertificateReply } from '../tls/hosts-file-mode'
 
 export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
 
@@ -40,6 +43,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
   return {
+    ...consoleHandlers(ctx),
     async 'app.status'() {
       const s = engine.settings.get()
       let provider: { id: string; label: string; baseUrl: string } = {
@@ -71,7 +75,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
-      await engine.vault.unlock(passphrase)
+      try {
+        await engine.vault.unlock(passphrase)
+      } catch (err) {
+        audit('vault.unlockFailed', null, { reason: unlockFailure(err) })
+        throw err
+      }
+      audit('vault.unlock', null)
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -86,6 +96,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'vault.unlockWithDevice'() {
       await engine.vault.unlockWithDevice()
+      audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -242,24 +253,19 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.preview'({ month, tenantId }) {
       return engine.billing.invoice(tenantOrThrow(tenantId), month)
     },
-    async 'billing.export'({ month, tenantId }) {
+    async 'billing.export'({ month, tenantId, format }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
       const jobId = randomUUID()
       const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
-      const files: string[] = []
-      let rows = 0
-      for (const t of tenants) {
-        const r = await exportInvoice(engine.billing, t, month, target.dir, (n) =>
-          engine.emit('export.progress', { jobId, rows: rows + n, done: false }),
-        )
-        rows += r.detailRows
-        files.push(r.summary, r.detail)
-      }
-      if (!tenantId)
-        files.push((await exportAllTenantsSummary(engine.billing, tenants, month, target.dir)).path)
+      const { files, rows } = await exportMonth(engine.billing, tenants, month, target.dir, {
+        format,
+        bom: engine.settings.get().invoicing.csvBom,
+        allTenants: !tenantId,
+        onProgress: (n) => engine.emit('export.progress', { jobId, rows: n, done: false }),
+      })
       engine.emit('export.progress', { jobId, rows, done: true })
-      audit('billing.export', tenantId, { month, files: files.length })
+      audit('billing.export', tenantId, { month, format, files: files.length })
       const name = (p: string) => p.split(/[\\/]/).pop()!
       return {
         files: files.map((p) => ({
@@ -270,6 +276,23 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         rows,
       }
     },
+    async 'credit.balances'() {
+      return engine.tenants.list().map((t) => ({
+        ...engine.credit.balance(t.id),
+        gatewayBalanceMicros: tenantBalanceFor(engine, t, engine.now()),
+      }))
+    },
+    async 'credit.entries'({ tenantId, limit }) {
+      tenantOrThrow(tenantId)
+      return engine.credit.entries(tenantId, limit)
+    },
+    async 'credit.record'({ tenantId, kind, amountMicros, reference, note }) {
+      const t = tenantOrThrow(tenantId)
+      if (t.status === 'deleted')
+        throw new ConflictError('This tenant was deleted; its credit cannot change.')
+      const r = engine.credit.record({ tenantId, kind, amountMicros, reference, note, actor: 'operator' })
+      return { ...r, balance: engine.credit.balance(tenantId) }
+    },
     async 'alerts.list'({ activeOnly }) {
       return engine.alertAcks.annotate(engine.alerts.list({ activeOnly }))
     },
@@ -279,8 +302,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('alerts.ack', String(id), { kind: alert.kind, subject: alert.subject })
       return alert
     },
-    async 'audit.list'({ limit, beforeId }) {
-      return engine.audit.list({ limit, beforeId })
+    async 'audit.list'({ limit, beforeId, subjectId, action, from, to }) {
+      return engine.audit.list({ limit, beforeId, subjectId, action, from, to })
     },
     async 'settings.get'() {
       return engine.settings.get()
@@ -327,6 +350,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const revoked = ctx.gateway.keys.revoke(tenantId)
       audit('gateway.revokeKey', tenantId, { revoked })
       return { revoked }
+    },
+    async 'gateway.caCertificate'() {
+      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames ?? [])
     },
   }
 }

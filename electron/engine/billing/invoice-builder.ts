@@ -1,6 +1,6 @@
 /**
- * Invoices per tenant per calendar month in the tenant's zone, computed from the ledger's `attempts` table (read
- * only). Draft until the month has closed plus a grace period, then locked: its lines, totals and a SHA-256 content
+ * Invoices per tenant per calendar month in the tenant's zone, computed from the ledger's billing reads (it never
+ * touches the ledger's tables). Draft until the month has closed plus a grace period, then locked: its lines, totals and a SHA-256 content
  * hash are stored in one transaction with its number, and it never changes again (triggers refuse UPDATE/DELETE; the
  * hash is checked on every read).
  *
@@ -14,12 +14,21 @@
  * "the next open invoice" is well defined. A month's period starts where the previous locked invoice ended (and ends
  * where the next locked one starts), so a time-zone change never bills a solve twice or drops one.
  */
-import { createHash } from 'node:crypto'
-import { CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
+import type { CaptchaType } from '@shared/captcha'
+import { formatInvoiceNumber } from '@shared/billing-settings'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import type { Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import type { Ledger, SolvedRow } from '../ledger/types'
 import { localMonthBounds, localMonthOf, nextMonth, parseMonth } from '../time/zoned'
+import { label, MAX, MIN, previousMonth, sha256, sliceOf, verified } from './invoice-helpers'
+import {
+  DEFAULT_TERMS,
+  extrasFor,
+  type CreditSource,
+  type InvoiceExtras,
+  type InvoiceTerms,
+} from './invoice-terms'
 import { isoSeconds } from './local-time-formatter'
 
 export interface InvoiceLine {
@@ -35,7 +44,7 @@ export interface InvoiceLine {
   threadMs: number
 }
 
-export interface Invoice {
+export interface Invoice extends InvoiceExtras {
   tenantId: string
   tenantName: string
   month: string
@@ -54,14 +63,20 @@ export interface Invoice {
   solves: number
   costMicros: Micros
   subtotalMicros: Micros
+  /** Net (lines) plus tax. */
   totalMicros: Micros
+  /** Net less cost (tax is not margin). */
   marginMicros: Micros
 }
 
 export interface InvoiceOptions {
-  graceDays: number
-  currency: string
+  /** Read at every use, so a settings change takes effect at once. */
+  graceDays: () => number
+  /** The currency of drafts and of invoices locked from now on; a locked invoice keeps its own. */
+  currency: () => string
   now: () => number
+  terms?: () => InvoiceTerms
+  credit?: CreditSource
 }
 
 /** A locked month's facts that later invoices depend on. */
@@ -97,27 +112,16 @@ export interface Group {
 }
 
 /** A detail row as the exporter reads it: [attemptId, taskId, type, endedAt, threadMs, cost, price]. */
-export type DetailRow = [string, string | null, CaptchaType, number, number, number, number]
-
-const MIN = Number.MIN_SAFE_INTEGER
-const MAX = Number.MAX_SAFE_INTEGER
-/** Rows of a segment: ended in [?, ?) and recorded in [?, ?). */
-const SEGMENT_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at >= ? AND settled_at < ?`
-/**
- * Index per segment kind: a month's own usage by end time; late usage by record time (few rows recorded in this
- * period for an earlier month — the covering index filters them without touching the table).
- */
-const INDEX = { usage: 'attempts_tenant_ended', late_usage: 'attempts_tenant_settled' } as const
+export type DetailRow = SolvedRow
 
 export class InvoiceBuilder {
   private readonly s
 
   constructor(
     private readonly db: Database,
+    private readonly ledger: Pick<Ledger, 'firstSolveAt' | 'solvedGroups' | 'solvedRows'>,
     private readonly options: InvoiceOptions,
   ) {
-    if (!Number.isFinite(options.graceDays) || options.graceDays < 0)
-      throw new RangeError('graceDays must be a number of days ≥ 0')
     this.s = {
       locks: db.prepare(
         'SELECT month, locked_at, summary_json, content_hash FROM invoices WHERE tenant_id = ? ORDER BY month',
@@ -126,35 +130,31 @@ export class InvoiceBuilder {
       insert: db.prepare(
         'INSERT INTO invoices (tenant_id, month, number, locked_at, currency, summary_json, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      numberTaken: db.prepare('SELECT 1 FROM invoices WHERE number = ?'),
       bump: db.prepare(
         'INSERT INTO invoice_counter (year, last) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last',
       ),
-      firstSolve: db.prepare(
-        "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
-      ),
-      groups: {
-        usage: groupsQuery(db, INDEX.usage),
-        late_usage: groupsQuery(db, INDEX.late_usage),
-      },
-      chunk: {
-        usage: chunkQuery(db, INDEX.usage),
-        late_usage: chunkQuery(db, INDEX.late_usage),
-      },
     }
   }
 
   get graceDays(): number {
-    return this.options.graceDays
+    const g = this.options.graceDays()
+    if (!Number.isFinite(g) || g < 0) throw new RangeError('graceDays must be a number of days ≥ 0')
+    return g
   }
 
   get currency(): string {
-    return this.options.currency
+    return this.options.currency()
+  }
+
+  private get terms(): InvoiceTerms {
+    return this.options.terms?.() ?? DEFAULT_TERMS
   }
 
   /** True once the month has ended in the tenant's zone and the grace period has passed. */
   isLockable(tenant: Tenant, month: string, now = this.options.now()): boolean {
     const [, end] = localMonthBounds(month, tenant.timezone)
-    return now >= end + this.options.graceDays * 86_400_000
+    return now >= end + this.graceDays * 86_400_000
   }
 
   /** The stored (locked) invoice, its hash checked; undefined while it is a draft. */
@@ -218,8 +218,8 @@ export class InvoiceBuilder {
   }
 
   private firstSolveMonth(tenant: Tenant): string | undefined {
-    const first = (this.s.firstSolve.get(tenant.id) as { first: number | null }).first
-    return first === null ? undefined : localMonthOf(Number(first), tenant.timezone)
+    const first = this.ledger.firstSolveAt(tenant.id)
+    return first === undefined ? undefined : localMonthOf(first, tenant.timezone)
   }
 
   private lockInOrder(tenant: Tenant, month: string, now: number): Invoice {
@@ -248,13 +248,18 @@ export class InvoiceBuilder {
         return undefined
       }
       const year = Number(month.slice(0, 4))
-      const n = Number((this.s.bump.get(year) as { last: number }).last)
-      const number = `CD-${year}-${String(n).padStart(6, '0')}`
-      const invoice = this.compute(tenant, month, now, 'locked', number)
-      const json = JSON.stringify(invoice)
-      this.s.insert.run(tenant.id, month, number, now, invoice.currency, json, sha256(json))
-      this.db.exec('COMMIT')
-      return invoice
+      const format = this.terms.numberFormat
+      // A number is unique: if the operator's format repeats an earlier one (e.g. no year in it), skip ahead.
+      for (let attempt = 0; ; attempt++) {
+        const n = Number((this.s.bump.get(year) as { last: number }).last)
+        const number = formatInvoiceNumber(format, month, n)
+        if (this.s.numberTaken.get(number) && attempt < 10_000) continue
+        const invoice = this.compute(tenant, month, now, 'locked', number)
+        const json = JSON.stringify(invoice)
+        this.s.insert.run(tenant.id, month, number, now, invoice.currency, json, sha256(json))
+        this.db.exec('COMMIT')
+        return invoice
+      }
     } catch (err) {
       this.db.exec('ROLLBACK')
       throw err
@@ -318,45 +323,27 @@ export class InvoiceBuilder {
     return out
   }
 
-  /** Per-(type, price) sums of a segment, computed by SQLite. */
+  /** Per-(type, price) sums of a segment, computed by the ledger. */
   groups(tenantId: string, s: Segment): Group[] {
-    return (
-      this.s.groups[s.kind].all(...segmentArgs(tenantId, s)) as Array<{
-        captcha_type: CaptchaType
-        price_micros: number
-        n: number
-        amount: number
-        cost: number
-        thread_ms: number
-      }>
-    ).map((r) => ({
-      captchaType: r.captcha_type,
-      unitPriceMicros: Number(r.price_micros),
-      quantity: Number(r.n),
-      amountMicros: Number(r.amount),
-      costMicros: Number(r.cost),
-      threadMs: Number(r.thread_ms),
+    return this.ledger.solvedGroups(sliceOf(tenantId, s)).map((g) => ({
+      captchaType: g.captchaType,
+      unitPriceMicros: g.priceMicros,
+      quantity: g.count,
+      amountMicros: g.amountMicros,
+      costMicros: g.costMicros,
+      threadMs: g.threadMs,
     }))
   }
 
-  /**
-   * A segment's rows in (endedAt, attemptId) order, `chunkRows` at a time (keyset pagination: each chunk is one
-   * short statement, so no cursor stays open while the caller awaits a write).
-   */
+  /** A segment's rows in (endedAt, attemptId) order, `chunkRows` at a time (keyset pages from the ledger). */
   *chunks(tenantId: string, s: Segment, chunkRows = 2000): Generator<DetailRow[]> {
-    let lastEnded = s.endedFrom - 1
-    let lastId = ''
+    const slice = sliceOf(tenantId, s)
+    let after = { endedAt: s.endedFrom - 1, attemptId: '' }
     for (;;) {
-      const rows = this.s.chunk[s.kind].all(
-        ...segmentArgs(tenantId, s, Math.max(lastEnded, s.endedFrom)),
-        lastEnded,
-        lastId,
-        chunkRows,
-      ) as unknown as DetailRow[]
+      const rows = this.ledger.solvedRows(slice, after, chunkRows)
       if (rows.length === 0) return
       const last = rows[rows.length - 1]!
-      lastEnded = Number(last[3])
-      lastId = last[0]
+      after = { endedAt: Number(last[3]), attemptId: last[0] }
       yield rows
       if (rows.length < chunkRows) return
     }
@@ -432,15 +419,24 @@ export class InvoiceBuilder {
         threadMs: 0,
       })
     }
-    const total = lines.reduce((s, l) => s + l.amountMicros, 0)
+    const net = lines.reduce((s, l) => s + l.amountMicros, 0)
     const cost = lines.reduce((s, l) => s + l.costMicros, 0)
     const main = segments[0]!
+    const extras = extrasFor(
+      tenant,
+      net,
+      cutoff,
+      [main.endedFrom, main.endedTo],
+      this.terms,
+      this.options.credit,
+    )
     return {
+      ...extras,
       tenantId: tenant.id,
       tenantName: tenant.name,
       month,
       timezone: tenant.timezone,
-      currency: this.options.currency,
+      currency: this.currency,
       status,
       number,
       lockedAt: status === 'locked' ? cutoff : null,
@@ -453,64 +449,8 @@ export class InvoiceBuilder {
       solves,
       costMicros: cost,
       subtotalMicros: subtotal,
-      totalMicros: total,
-      marginMicros: total - cost,
+      totalMicros: net + extras.taxMicros,
+      marginMicros: net - cost,
     }
   }
-}
-
-function label(t: CaptchaType): string {
-  return CAPTCHA_TYPE_LABELS[t] ?? t
-}
-
-/** [tenant, ended from, ended to, recorded from, recorded to] — the segment's bounds as two half-open ranges. */
-function segmentArgs(
-  tenantId: string,
-  s: Segment,
-  endedFrom = s.endedFrom,
-): [string, number, number, number, number] {
-  const settledFrom = Math.max(s.settledAfter === MIN ? MIN : s.settledAfter + 1, s.settledFrom)
-  const settledTo = Math.min(s.settledTo, s.upTo === MAX ? MAX : s.upTo + 1)
-  return [tenantId, endedFrom, s.endedTo, settledFrom, settledTo]
-}
-
-function groupsQuery(db: Database, index: string) {
-  return db.prepare(
-    `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
-     SUM(thread_ms) AS thread_ms FROM attempts INDEXED BY ${index} WHERE ${SEGMENT_WHERE}
-     GROUP BY captcha_type, price_micros`,
-  )
-}
-
-/**
- * Keyset pagination in (ended_at, attempt_id) order. The only lower bound on ended_at is the keyset position, so
- * the index seek starts there (with two, SQLite may seek on the month's start and rescan every earlier chunk).
- */
-function chunkQuery(db: Database, index: string) {
-  const q = db.prepare(
-    `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
-     FROM attempts INDEXED BY ${index} WHERE ${SEGMENT_WHERE} AND (ended_at > ? OR attempt_id > ?)
-     ORDER BY ended_at, attempt_id LIMIT ?`,
-  )
-  q.setReturnArrays(true)
-  return q
-}
-
-export function previousMonth(month: string): string {
-  const [y, m] = parseMonth(month)
-  return m === 1
-    ? `${String(y - 1).padStart(4, '0')}-12`
-    : `${String(y).padStart(4, '0')}-${String(m - 1).padStart(2, '0')}`
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
-function verified(json: string, hash: string, tenantId: string, month: string): Invoice {
-  if (sha256(json) !== hash)
-    throw new Error(
-      `Stored invoice ${tenantId} ${month} does not match its content hash; the database was altered.`,
-    )
-  return JSON.parse(json) as Invoice
 }

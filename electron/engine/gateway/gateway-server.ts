@@ -61,6 +61,7 @@ const LIMIT_CODES: Record<string, string> = {
   shared_capacity: 'ERROR_NO_SLOT_AVAILABLE',
   daily: 'ERROR_ZERO_BALANCE',
   budget: 'ERROR_ZERO_BALANCE',
+  credit: 'ERROR_ZERO_BALANCE',
   suspended: 'ERROR_KEY_DOES_NOT_EXIST',
   unknown_tenant: 'ERROR_KEY_DOES_NOT_EXIST',
   invalid_request: 'ERROR_BAD_PARAMETERS',

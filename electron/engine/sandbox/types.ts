@@ -87,4 +87,7 @@ export const DEFAULT_SOLVE_TIMES: Record<CaptchaType, SolveTimeRange> = {
   turnstile: { minMs: 10_000, maxMs: 15_000 },
   image: { minMs: 3_000, maxMs: 7_000 },
   geetest: { minMs: 8_000, maxMs: 15_000 },
+  geetest_v4: { minMs: 8_000, maxMs: 15_000 },
+  cloudflare_challenge: { minMs: 15_000, maxMs: 30_000 },
+  bls: { minMs: 5_000, maxMs: 12_000 },
 }

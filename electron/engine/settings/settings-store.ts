@@ -6,6 +6,7 @@
 import Conf from 'conf'
 import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
+import { DEFAULT_BILLING_SETTINGS } from '@shared/billing-settings'
 import { DEFAULT_COST_PRICES } from '@shared/captcha'
 import { settingsPatchSchema, settingsSchema, type Settings, type SettingsPatch } from '@shared/settings'
 import { ValidationError } from '../errors/engine-errors'
@@ -23,7 +24,15 @@ export const DEFAULT_SETTINGS: Settings = {
   invoiceGraceDays: 3,
   lowBalanceMicros: 1_000_000,
   balanceCheckMinutes: 15,
-  gateway: { enabled: false, port: 8787, allowLan: false },
+  gateway: {
+    enabled: false,
+    port: 8787,
+    allowLan: false,
+    hostsFileMode: false,
+    httpsPort: 443,
+    hostNames: [],
+  },
+  ...DEFAULT_BILLING_SETTINGS,
 }
 
 export const SETTINGS_SCHEMA_VERSION = 1

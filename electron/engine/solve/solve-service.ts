@@ -71,31 +71,9 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     if (n <= 0) perTenant.delete(tenantId)
     else perTenant.set(tenantId, n)
   }
-  const flushLedger = (): void => (deps.ledger as { flush?: () => void }).flush?.()
-  /**
-   * Commits what the ledger has queued now, written to the WAL but not fsynced: that survives a process crash (the
-   * data is in the OS), costs a write instead of an fsync, and the next regular group commit fsyncs the WAL. Used
-   * for the task id, where waiting for the next group commit is what leaves attempts unmatchable after a kill.
-   */
-  let syncMode: number | undefined
-  const commitWithoutFsync = (): void => {
-    const l = deps.ledger as {
-      flush?: () => void
-      db?: { exec(sql: string): void; prepare(sql: string): { get(): unknown } }
-    }
-    if (!l.flush) return
-    if (!l.db) return l.flush()
-    if (syncMode === undefined) {
-      const v = Number((l.db.prepare('PRAGMA synchronous').get() as { synchronous?: unknown }).synchronous)
-      syncMode = Number.isInteger(v) && v >= 0 && v <= 3 ? v : 2
-    }
-    l.db.exec('PRAGMA synchronous = NORMAL')
-    try {
-      l.flush()
-    } finally {
-      l.db.exec(`PRAGMA synchronous = ${syncMode}`)
-    }
-  }
+  const flushLedger = (): void => deps.ledger.flush()
+  /** The task id is committed at once (no fsync): waiting for the next group commit leaves it unmatchable after a kill. */
+  const commitWithoutFsync = (): void => deps.ledger.commitWithoutFsync()
   const notifySettled = (tenantId: string): void => {
     try {
       deps.onSettled?.(tenantId)

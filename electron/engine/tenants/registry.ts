@@ -13,10 +13,10 @@ import {
   type TenantCreateInput,
   type TenantUpdateInput,
 } from '@shared/tenant-schema'
+import { isSupportedTimeZone, timeZoneProblem } from '@shared/time-zones'
 import type { z } from 'zod'
 import type { AuditLog } from '../audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
-import { isValidTimeZone } from '../time/zoned'
 
 export const TENANTS_SCHEMA_VERSION = 1
 
@@ -73,6 +73,8 @@ export function createTenantRegistry(options: {
   dataDir: string
   now?: () => number
   audit?: AuditLog
+  /** The price plan of a tenant created without one (settings: default markup); default: the list prices. */
+  defaultPricePlan?: () => Tenant['pricePlan'] | undefined
 }): TenantRegistry {
   const now = options.now ?? Date.now
   const store = new Conf<StoreShape>({
@@ -125,9 +127,10 @@ export function createTenantRegistry(options: {
     if (clash) throw new ConflictError(`A tenant named "${clash.name}" already exists; pick another name.`)
   }
   const checkZone = (tz: string): void => {
-    if (!isValidTimeZone(tz)) {
-      throw new ValidationError(`"${tz.slice(0, 64)}" is not an IANA time zone (e.g. Europe/Berlin).`, [
-        { field: 'timezone', message: 'not an IANA time zone' },
+    if (!isSupportedTimeZone(tz)) {
+      const problem = timeZoneProblem(tz) ?? 'not a time zone'
+      throw new ValidationError(`"${tz.slice(0, 64)}" is not a time zone CaptchaDesk offers: ${problem}.`, [
+        { field: 'timezone', message: problem },
       ])
     }
   }
@@ -158,11 +161,13 @@ export function createTenantRegistry(options: {
         status: 'active',
         keyMode: v.keyMode,
         limits: v.limits,
-        pricePlan: v.pricePlan ?? { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } },
+        pricePlan: v.pricePlan ??
+          options.defaultPricePlan?.() ?? { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } },
         timezone: v.timezone,
         alertThresholds: v.alertThresholds ?? { percents: [...DEFAULT_ALERT_PERCENTS] },
         shareWeight: v.shareWeight,
         notes: v.notes,
+        ...(v.billing ? { billing: v.billing } : {}),
         createdAt: at,
         updatedAt: at,
       }

@@ -4,7 +4,7 @@
  */
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import type { SqliteLedger } from '../ledger/sqlite-ledger'
+import type { Ledger } from '../ledger/types'
 import { datesBetween, localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 
 export interface UsageRow {
@@ -44,7 +44,7 @@ export interface UsageQueries {
 }
 
 export function createUsageQueries(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   tenants: { list(o?: { includeDeleted?: boolean }): Tenant[] },
 ): UsageQueries {
   function aggregate(

@@ -1,7 +1,8 @@
 /** Run one solve for a tenant through the real path (limits, metering, upstream) and watch it happen. */
-import { useEffect, useMemo, useState, type FormEvent } from 'react'
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
+import { formatRetry } from '@shared/human-time'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaRequest, type CaptchaType } from '@shared/captcha'
-import { ErrorNote, Field, Progress, Screen, money, secondsLeft, useNow } from '../components/ui'
+import { ErrorNote, Field, Progress, Screen, fieldSummary, money, useNow } from '../components/ui'
 import { useSolve } from '../stores/solve'
 import { useTenants } from '../stores/tenants'
 
@@ -15,7 +16,13 @@ interface ParamSpec {
   hint?: string
   multiline?: boolean
   optional?: boolean
+  /** A fixed list of values (shown as a select). */
+  choices?: readonly string[]
 }
+
+const YES_NO = ['no', 'yes'] as const
+const PROXY_KINDS = ['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'] as const
+const PROXY_HINT = 'host:port or user:pass@host:port. Never shown in logs.'
 
 const PARAMS: Record<CaptchaType, ParamSpec[]> = {
   image: [
@@ -29,6 +36,11 @@ const PARAMS: Record<CaptchaType, ParamSpec[]> = {
   recaptcha_v2: [
     { name: 'googlekey', label: 'Site key (googlekey)' },
     { name: 'pageurl', label: 'Page URL' },
+    { name: 'invisible', label: 'Invisible', choices: YES_NO },
+    { name: 'enterprise', label: 'Enterprise', choices: YES_NO },
+    { name: 'dataS', label: 'data-s (Enterprise)', optional: true },
+    { name: 'proxy', label: 'Proxy', optional: true, hint: PROXY_HINT },
+    { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS },
   ],
   recaptcha_v3: [
     { name: 'googlekey', label: 'Site key (googlekey)' },
@@ -44,6 +56,25 @@ const PARAMS: Record<CaptchaType, ParamSpec[]> = {
     { name: 'gt', label: 'gt' },
     { name: 'challenge', label: 'challenge' },
     { name: 'pageurl', label: 'Page URL' },
+  ],
+  geetest_v4: [
+    { name: 'captchaId', label: 'captcha_id' },
+    { name: 'pageurl', label: 'Page URL' },
+  ],
+  cloudflare_challenge: [
+    { name: 'pageurl', label: 'Page URL' },
+    { name: 'proxy', label: 'Proxy (required: the cookie is bound to its address)', hint: PROXY_HINT },
+    { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS },
+    { name: 'userAgent', label: 'User-Agent', optional: true },
+  ],
+  bls: [
+    { name: 'instructions', label: 'Instructions (the number to find)' },
+    {
+      name: 'images',
+      label: 'Tiles (base64, one per line, up to 9)',
+      multiline: true,
+      hint: 'Three sample tiles are filled in.',
+    },
   ],
 }
 
@@ -69,6 +100,12 @@ function defaults(type: CaptchaType): Record<string, string> {
         challenge: '12345678abc90123d45678ef90123a456b',
         pageurl: 'https://example.com/',
       }
+    case 'geetest_v4':
+      return { captchaId: 'e392e1d7fd421dc63325744d5a2b9c73', pageurl: 'https://example.com/' }
+    case 'cloudflare_challenge':
+      return { pageurl: 'https://example.com/', proxy: '', proxytype: 'HTTP' }
+    case 'bls':
+      return { instructions: '123', images: [SAMPLE_PNG, SAMPLE_PNG, SAMPLE_PNG].join('\n') }
   }
 }
 
@@ -78,7 +115,15 @@ function toRequest(type: CaptchaType, f: Record<string, string>): CaptchaRequest
     case 'image':
       return { type, body: v('body') }
     case 'recaptcha_v2':
-      return { type, googlekey: v('googlekey'), pageurl: v('pageurl') }
+      return {
+        type,
+        googlekey: v('googlekey'),
+        pageurl: v('pageurl'),
+        invisible: v('invisible') === 'yes' || undefined,
+        enterprise: v('enterprise') === 'yes' || undefined,
+        dataS: v('dataS') || undefined,
+        ...(v('proxy') ? { proxy: v('proxy'), proxytype: (v('proxytype') || 'HTTP') as 'HTTP' } : {}),
+      }
     case 'recaptcha_v3':
       return {
         type,
@@ -91,6 +136,24 @@ function toRequest(type: CaptchaType, f: Record<string, string>): CaptchaRequest
       return { type, sitekey: v('sitekey'), pageurl: v('pageurl') }
     case 'geetest':
       return { type, gt: v('gt'), challenge: v('challenge'), pageurl: v('pageurl') }
+    case 'geetest_v4':
+      return { type, captchaId: v('captchaId'), pageurl: v('pageurl') }
+    case 'cloudflare_challenge':
+      return {
+        type,
+        pageurl: v('pageurl'),
+        proxy: v('proxy'),
+        proxytype: (v('proxytype') || 'HTTP') as 'HTTP',
+        userAgent: v('userAgent') || undefined,
+      }
+    case 'bls':
+      return {
+        type,
+        instructions: v('instructions'),
+        images: v('images')
+          .split(/\s+/)
+          .filter((line) => line !== ''),
+      }
   }
 }
 
@@ -98,7 +161,7 @@ function localErrors(type: CaptchaType, f: Record<string, string>): Record<strin
   const e: Record<string, string> = {}
   for (const p of PARAMS[type]) {
     const v = (f[p.name] ?? '').trim()
-    if (!v && !p.optional) e[`request.${p.name}`] = `Enter the ${p.label.toLowerCase()}.`
+    if (!v && !p.optional && !p.choices) e[`request.${p.name}`] = `Enter the ${p.label.toLowerCase()}.`
   }
   const url = (f.pageurl ?? '').trim()
   if (url && !/^https?:\/\/\S+$/.test(url))
@@ -128,13 +191,24 @@ const LIMIT_ADVICE: Record<string, string> = {
   unknown_tenant: 'Pick another tenant.',
 }
 
-function Result() {
+function Result({ zone }: { zone: string | undefined }) {
   const { result, retryAt } = useSolve()
   const now = useNow(retryAt !== null)
+  const ref = useRef<HTMLDivElement>(null)
+  // Focus follows the answer (the Solve button was disabled while solving, which dropped focus to the page).
+  useEffect(() => {
+    if (result) ref.current?.focus()
+  }, [result])
   if (!result) return null
-  const wait = secondsLeft(retryAt, now)
+  const left = retryAt === null ? 0 : Math.max(0, retryAt - now)
   return (
-    <div className={`card result ${result.status}`} role="status" data-testid="solve-result">
+    <div
+      className={`card result ${result.status}`}
+      role="status"
+      data-testid="solve-result"
+      tabIndex={-1}
+      ref={ref}
+    >
       {result.status === 'solved' ? (
         <>
           <h2>Solved</h2>
@@ -153,11 +227,11 @@ function Result() {
             Refused by the {result.limit.replaceAll('_', ' ')} limit (
             {LIMIT_NAMES[result.limit] ?? result.limit})
           </h2>
-          <p>
-            {result.message}{' '}
+          <p>{result.message} </p>
+          <p data-testid="retry-time">
             {result.retryAfterMs > 0
-              ? wait > 0
-                ? `You can try again in ${wait} s.`
+              ? left > 0
+                ? `You can try again ${formatRetry(left, now, zone)}.`
                 : 'You can try again now.'
               : ''}
           </p>
@@ -260,7 +334,19 @@ export function TestSolve() {
             error={err(p.name)}
             className={p.multiline ? 'span-all' : undefined}
           >
-            {p.multiline ? (
+            {p.choices ? (
+              <select
+                id={`s-${p.name}`}
+                value={fields[p.name] ?? p.choices[0]}
+                onChange={(e) => setFields({ ...fields, [p.name]: e.target.value })}
+              >
+                {p.choices.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            ) : p.multiline ? (
               <textarea
                 id={`s-${p.name}`}
                 className="mono"
@@ -286,7 +372,7 @@ export function TestSolve() {
           </button>
         </div>
       </form>
-      <ErrorNote text={error} />
+      <ErrorNote text={error && Object.keys(fieldErrors).length ? fieldSummary(fieldErrors, error) : error} />
       {running ? (
         <Progress label="Solving">
           Solving… {startedAt ? `${Math.max(0, Math.floor((now - startedAt) / 1000))} s` : ''}
@@ -301,7 +387,7 @@ export function TestSolve() {
           ))}
         </ol>
       ) : null}
-      <Result />
+      <Result zone={active.find((t) => t.id === tenantId)?.timezone} />
     </Screen>
   )
 }

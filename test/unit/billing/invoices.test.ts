@@ -10,10 +10,12 @@ import {
   parseCsv,
   SUMMARY_HEADER,
 } from '../../../electron/engine/billing'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import type { Ledger } from '../../../electron/engine/ledger/types'
 import { seedAttempts } from '../../support/ledger-seed'
 import { tenantFixture } from '../../support/tenant-fixture'
+import { addDays } from '../../../electron/engine/billing/invoice-terms'
 import { INJECTION_PAYLOADS } from './payloads'
 
 const DAY = 86_400_000
@@ -23,10 +25,11 @@ const JAN = Date.parse('2026-12-31T23:00:00Z')
 
 let dir: string
 let db: Database
+let ledger: Ledger
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'invoices-'))
   db = openDatabase(join(dir, 'engine.db'))
-  openSqliteLedger(db)
+  ledger = openSqliteLedger(db)
 })
 afterEach(() => {
   db.close()
@@ -39,7 +42,7 @@ const tenant = (id: string, over: Partial<Tenant> = {}): Tenant =>
 describe('draft, grace period and lock', () => {
   it('stays a draft until the month has closed plus the grace period, then locks with the next number', () => {
     let now = DEC - 1
-    const billing = openBilling(db, { now: () => now, graceDays: 3 })
+    const billing = openBilling(db, ledger, { now: () => now, graceDays: 3 })
     const t = tenant('t_a')
     seedAttempts(db, [
       { id: 'a1', tenantId: 't_a', type: 'turnstile', endedAt: NOV + 1_000, price: 3_000, cost: 2_000 },
@@ -85,7 +88,7 @@ describe('draft, grace period and lock', () => {
   })
 
   it('a locked invoice never changes: triggers refuse edits, the hash catches tampering', () => {
-    const billing = openBilling(db, { now: () => DEC + 10 * DAY })
+    const billing = openBilling(db, ledger, { now: () => DEC + 10 * DAY })
     seedAttempts(db, [{ id: 'b1', tenantId: 't_a', type: 'image', endedAt: NOV + 5, price: 1_000 }])
     const t = tenant('t_a')
     const locked = billing.invoice(t, '2026-11')
@@ -104,7 +107,7 @@ describe('draft, grace period and lock', () => {
   })
 
   it('numbers are sequential without gaps, even when a lock fails half-way', () => {
-    const billing = openBilling(db, { now: () => JAN + 10 * DAY })
+    const billing = openBilling(db, ledger, { now: () => JAN + 10 * DAY })
     seedAttempts(db, [
       { id: 'c1', tenantId: 't_a', type: 'image', endedAt: NOV + 5 },
       { id: 'c2', tenantId: 't_b', type: 'image', endedAt: NOV + 6 },
@@ -126,7 +129,7 @@ describe('draft, grace period and lock', () => {
 
   it('lockDue locks every due month of every tenant, oldest first, once', () => {
     const now = JAN + 5 * DAY
-    const billing = openBilling(db, { now: () => now })
+    const billing = openBilling(db, ledger, { now: () => now })
     seedAttempts(db, [
       { id: 'd1', tenantId: 't_a', type: 'image', endedAt: NOV - 40 * DAY },
       { id: 'd2', tenantId: 't_b', type: 'image', endedAt: DEC + 5 },
@@ -149,7 +152,7 @@ describe('draft, grace period and lock', () => {
 describe('late usage', () => {
   it('a solve of a locked month recorded after the lock is billed on the next open invoice, once', async () => {
     let now = DEC + 1 * DAY
-    const billing = openBilling(db, { now: () => now, graceDays: 3 })
+    const billing = openBilling(db, ledger, { now: () => now, graceDays: 3 })
     const t = tenant('t_a')
     seedAttempts(db, [
       { id: 'e1', tenantId: 't_a', type: 'turnstile', endedAt: NOV + 1_000, price: 3_000 },
@@ -209,7 +212,7 @@ describe('late usage', () => {
 
   it('a locked export fails (writing nothing) if the ledger no longer matches the stored lines', async () => {
     let now = DEC + 4 * DAY
-    const billing = openBilling(db, { now: () => now })
+    const billing = openBilling(db, ledger, { now: () => now })
     const t = tenant('t_a')
     seedAttempts(db, [{ id: 'f1', tenantId: 't_a', type: 'image', endedAt: NOV + 1, price: 1_000 }])
     billing.invoice(t, '2026-11')
@@ -225,7 +228,7 @@ describe('late usage', () => {
 
   it('after a time-zone change the next period starts where the locked one ended: nothing billed twice or lost', () => {
     let now = DEC + 4 * DAY
-    const billing = openBilling(db, { now: () => now })
+    const billing = openBilling(db, ledger, { now: () => now })
     const berlin = tenant('t_a')
     billing.invoice(berlin, '2026-11') // locked, ends 2026-11-30T23:00Z
     const ny = { ...berlin, timezone: 'America/New_York' } // its December would start at 05:00Z
@@ -240,7 +243,7 @@ describe('late usage', () => {
 
 describe('minimum commitment and markup', () => {
   it('adds a minimum-commitment line for the difference only', () => {
-    const billing = openBilling(db, { now: () => DEC + DAY })
+    const billing = openBilling(db, ledger, { now: () => DEC + DAY })
     seedAttempts(db, [
       { id: 'h1', tenantId: 't_m', type: 'image', endedAt: NOV + 5, price: 400_000, cost: 100_000 },
     ])
@@ -271,7 +274,7 @@ describe('minimum commitment and markup', () => {
 
 describe('summary and detail CSVs', () => {
   it('carry every field, round-trip through papaparse, and keep hostile names and task ids inert', async () => {
-    const billing = openBilling(db, { now: () => DEC + DAY })
+    const billing = openBilling(db, ledger, { now: () => DEC + DAY })
     seedAttempts(db, [
       {
         id: 'k1',
@@ -318,7 +321,9 @@ describe('summary and detail CSVs', () => {
           'USD',
         ])
       }
-      expect(summary.slice(1).map((r) => r.slice(10))).toEqual([
+      // Issue and due dates close every row (a draft is issued today; 14 days' terms by default).
+      for (const row of summary.slice(1)) expect(row.slice(17)).toEqual([row[17], addDays(row[17]!, 14)])
+      expect(summary.slice(1).map((r) => r.slice(10, 17))).toEqual([
         ['usage', 'Image', 'image', '2026-11', '1', '0.001234', '0.001234'],
         ['usage', 'reCAPTCHA v2', 'recaptcha_v2', '2026-11', '1', '0.004000', '0.004000'],
         ['subtotal', 'Usage subtotal', '', '', '2', '', '0.005234'],
@@ -334,6 +339,8 @@ describe('summary and detail CSVs', () => {
           'cost',
           'price',
           'line',
+          'tenant_id',
+          'invoice_number',
         ],
         [
           '2026-10-31T23:00:05.000Z',
@@ -344,6 +351,8 @@ describe('summary and detail CSVs', () => {
           '0.001000',
           '0.001234',
           'usage',
+          't_x',
+          'DRAFT-2026-11-t_x',
         ],
         [
           '2026-10-31T23:00:06.000Z',
@@ -354,6 +363,8 @@ describe('summary and detail CSVs', () => {
           '0.003000',
           '0.004000',
           'usage',
+          't_x',
+          'DRAFT-2026-11-t_x',
         ],
       ])
       expect(rawDetail).toContain(`"'=cmd|""/c calc""!A1"`)

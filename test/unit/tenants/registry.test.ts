@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../../../electron/engine/errors/engine-errors'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { createTenantRegistry } from '../../../electron/engine/tenants/registry'
 
 let dir: string
@@ -26,7 +26,16 @@ describe('tenant registry', () => {
     })
     expect(t.pricePlan).toEqual({
       kind: 'unit',
-      prices: { image: 1_000, recaptcha_v2: 3_000, recaptcha_v3: 4_000, turnstile: 2_000, geetest: 3_000 },
+      prices: {
+        image: 1_000,
+        recaptcha_v2: 3_000,
+        recaptcha_v3: 4_000,
+        turnstile: 2_000,
+        geetest: 3_000,
+        geetest_v4: 3_000,
+        cloudflare_challenge: 3_000,
+        bls: 1_500,
+      },
     })
     const file = join(dir, 'tenants.json')
     expect(statSync(file).mode & 0o777).toBe(0o600)
