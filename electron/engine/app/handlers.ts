@@ -9,6 +9,7 @@ import { localDateOf, localMonthOf } from '../time/zoned'
 import { exportAllTenantsSummary, exportInvoice } from '../billing'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
+import { VaultDamagedError, VaultRollbackError } from '../vault'
 import type { Engine } from './engine'
 import type { GatewayController } from './gateway-controller'
 
@@ -39,6 +40,29 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const cancellers = new Map<string, AbortController>()
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
+
+  /** A vault refused as an old copy or as altered is a security event: in the audit log, then to the operator. */
+  const refusalsAudited = async (unlock: () => Promise<void>): Promise<void> => {
+    try {
+      await unlock()
+    } catch (err) {
+      if (err instanceof VaultRollbackError)
+        engine.audit.record({
+          actor: 'system',
+          action: 'vault.rollbackRefused',
+          subjectType: 'vault',
+          details: { fileGeneration: err.fileGeneration, anchoredGeneration: err.anchoredGeneration },
+        })
+      else if (err instanceof VaultDamagedError)
+        engine.audit.record({
+          actor: 'system',
+          action: 'vault.damaged',
+          subjectType: 'vault',
+          details: { message: err.message },
+        })
+      throw err
+    }
+  }
 
   return {
     async 'app.status'() {
@@ -72,7 +96,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
-      await engine.vault.unlock(passphrase)
+      await refusalsAudited(() => engine.vault.unlock(passphrase))
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -86,7 +110,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlockWithDevice'() {
-      await engine.vault.unlockWithDevice()
+      await refusalsAudited(() => engine.vault.unlockWithDevice())
       await engine.afterUnlock()
       return vaultStatus()
     },
