@@ -42,6 +42,9 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'gateway.caCertificate',
+  'vault.checkTenantKey',
+  'usage.recent',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

@@ -50,6 +50,27 @@ export const settingsSchema = z
         enabled: z.boolean(),
         port: z.number().int().min(0).max(65_535),
         allowLan: z.boolean(),
+        /**
+         * Hosts-file mode: answer on any Host name and also over HTTPS (httpsPort) with a certificate from the local
+         * CA for the providers' names plus hostNames, so clients with a hard-coded provider URL work unchanged.
+         * Absent (files from before it): off, 443, no extra names — see `hostsFileSettings`.
+         */
+        hostsFileMode: z.boolean().optional(),
+        httpsPort: z.number().int().min(0).max(65_535).optional(),
+        hostNames: z
+          .array(
+            z
+              .string()
+              .trim()
+              .toLowerCase()
+              .max(253)
+              .regex(
+                /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+                'a host name such as captcha.example.com',
+              ),
+          )
+          .max(20, 'at most 20 host names')
+          .optional(),
       })
       .strict(),
     ...billingSettingsShape,
@@ -59,3 +80,16 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>
 export const settingsPatchSchema = settingsSchema.partial().strict()
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>
+
+/** Hosts-file mode's settings with their defaults filled in. */
+export function hostsFileSettings(g: Settings['gateway']): {
+  hostsFileMode: boolean
+  httpsPort: number
+  hostNames: string[]
+} {
+  return {
+    hostsFileMode: g.hostsFileMode ?? false,
+    httpsPort: g.httpsPort ?? 443,
+    hostNames: g.hostNames ?? [],
+  }
+}

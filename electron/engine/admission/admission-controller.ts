@@ -3,6 +3,7 @@
  * and reserve, so concurrent solves cannot overshoot), and `release` returns exactly what `reserve` took.
  */
 import type { Tenant } from '@shared/tenant'
+import { formatRetry } from '@shared/human-time'
 import { localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 import { gcraCheck, gcraParams } from './gcra'
 import { SharedCapacity } from './shared-capacity'
@@ -130,7 +131,11 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
       if (L.requestsPerMinute !== undefined) {
         const d = gcraCheck(gcraParams(L.requestsPerMinute), s.tat, now)
         if (!d.ok)
-          return refuse('rate', `Rate limit: ${L.requestsPerMinute} requests per minute.`, d.retryAfterMs)
+          return refuse(
+            'rate',
+            `Rate limit: ${L.requestsPerMinute} requests per minute (at most ${L.requestsPerMinute} in any 60 seconds); try again ${formatRetry(d.retryAfterMs, now, tenant.timezone)}.`,
+            d.retryAfterMs,
+          )
         newTat = d.tat
       }
       // 3. daily count (solved + in flight), by the tenant's local day
@@ -139,7 +144,7 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
       if (L.solvesPerDay !== undefined && counted >= L.solvesPerDay) {
         return refuse(
           'daily',
-          `Daily limit: ${L.solvesPerDay} solves per day (resets at midnight ${tenant.timezone}).`,
+          `Daily limit: ${L.solvesPerDay} solves per day; the count resets ${formatRetry(s.dayWindow!.end - now, now, tenant.timezone)}.`,
           s.dayWindow!.end - now,
         )
       }
@@ -150,7 +155,11 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
         L.monthlyBudgetMicros !== undefined &&
         m.spent + m.reserved + estimateMicros > L.monthlyBudgetMicros
       ) {
-        return refuse('budget', 'Monthly budget exhausted for this month.', s.monthWindow!.end - now)
+        return refuse(
+          'budget',
+          `Monthly budget exhausted for this month; it renews ${formatRetry(s.monthWindow!.end - now, now, tenant.timezone)}.`,
+          s.monthWindow!.end - now,
+        )
       }
       // 5. fair share of the platform key's threads
       const isShared = tenant.keyMode === 'shared'

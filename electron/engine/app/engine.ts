@@ -116,6 +116,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   vault.onLock((reason) => emit('vault.locked', { reason }))
 
   const audit = openAuditLog(db, now)
+  // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
+  vault.onLock((reason) => {
+    if (reason !== 'shutdown')
+      audit.record({
+        actor: reason === 'operator' ? 'operator' : 'system',
+        action: 'vault.lock',
+        subjectType: 'vault',
+        details: { reason },
+      })
+  })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })

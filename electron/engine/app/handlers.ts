@@ -11,7 +11,9 @@ import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import { VaultDamagedError, VaultRollbackError } from '../vault'
 import type { Engine } from './engine'
+import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
+import { caCertificateReply } from '../tls/hosts-file-mode'
 
 export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
 
@@ -41,30 +43,20 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
-  /** A vault refused as an old copy or as altered is a security event: in the audit log, then to the operator. */
-  const refusalsAudited = async (unlock: () => Promise<void>): Promise<void> => {
-    try {
-      await unlock()
-    } catch (err) {
-      if (err instanceof VaultRollbackError)
-        engine.audit.record({
-          actor: 'system',
-          action: 'vault.rollbackRefused',
-          subjectType: 'vault',
-          details: { fileGeneration: err.fileGeneration, anchoredGeneration: err.anchoredGeneration },
-        })
-      else if (err instanceof VaultDamagedError)
-        engine.audit.record({
-          actor: 'system',
-          action: 'vault.damaged',
-          subjectType: 'vault',
-          details: { message: err.message },
-        })
-      throw err
-    }
-  }
+  /** Why an unlock failed, for the audit log; an older copy or an altered file are security events. */
+  const unlockFailureDetails = (err: unknown): Record<string, unknown> =>
+    err instanceof VaultRollbackError
+      ? {
+          reason: 'an older copy of the vault file (rollback refused)',
+          fileGeneration: err.fileGeneration,
+          anchoredGeneration: err.anchoredGeneration,
+        }
+      : err instanceof VaultDamagedError
+        ? { reason: 'the vault file is damaged or was altered' }
+        : { reason: unlockFailure(err) }
 
   return {
+    ...consoleHandlers(ctx),
     async 'app.status'() {
       const s = engine.settings.get()
       let provider: { id: string; label: string; baseUrl: string } = {
@@ -96,7 +88,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
-      await refusalsAudited(() => engine.vault.unlock(passphrase))
+      try {
+        await engine.vault.unlock(passphrase)
+      } catch (err) {
+        audit('vault.unlockFailed', null, unlockFailureDetails(err))
+        throw err
+      }
+      audit('vault.unlock', null)
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -110,7 +108,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlockWithDevice'() {
-      await refusalsAudited(() => engine.vault.unlockWithDevice())
+      try {
+        await engine.vault.unlockWithDevice()
+      } catch (err) {
+        audit('vault.unlockFailed', null, { with: 'device', ...unlockFailureDetails(err) })
+        throw err
+      }
+      audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
       return vaultStatus()
     },
@@ -321,8 +325,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('alerts.ack', String(id), { kind: alert.kind, subject: alert.subject })
       return alert
     },
-    async 'audit.list'({ limit, beforeId }) {
-      return engine.audit.list({ limit, beforeId })
+    async 'audit.list'({ limit, beforeId, subjectId, action, from, to }) {
+      return engine.audit.list({ limit, beforeId, subjectId, action, from, to })
     },
     async 'settings.get'() {
       return engine.settings.get()
@@ -369,6 +373,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const revoked = ctx.gateway.keys.revoke(tenantId)
       audit('gateway.revokeKey', tenantId, { revoked })
       return { revoked }
+    },
+    async 'gateway.caCertificate'() {
+      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames ?? [])
     },
   }
 }

@@ -24,7 +24,14 @@ export const DEFAULT_SETTINGS: Settings = {
   invoiceGraceDays: 3,
   lowBalanceMicros: 1_000_000,
   balanceCheckMinutes: 15,
-  gateway: { enabled: false, port: 8787, allowLan: false },
+  gateway: {
+    enabled: false,
+    port: 8787,
+    allowLan: false,
+    hostsFileMode: false,
+    httpsPort: 443,
+    hostNames: [],
+  },
   ...DEFAULT_BILLING_SETTINGS,
 }
 

@@ -1,4 +1,5 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
+import { CopyButton } from '../components/copy-button'
 import { useEffect, useState, type FormEvent } from 'react'
 import { newPassphraseProblem } from '@shared/passphrase'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
@@ -10,6 +11,7 @@ import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../component
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
+import { HostsFileCard } from './HostsFileMode'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -28,6 +30,8 @@ interface Draft {
   gatewayEnabled: boolean
   gatewayPort: string
   allowLan: boolean
+  /** Hosts-file mode's fields, edited in their own card and kept as they are here. */
+  hostsFile: Pick<SettingsShape['gateway'], 'hostsFileMode' | 'httpsPort' | 'hostNames'>
 }
 
 function draftOf(s: SettingsShape): Draft {
@@ -50,6 +54,11 @@ function draftOf(s: SettingsShape): Draft {
     gatewayEnabled: s.gateway.enabled,
     gatewayPort: String(s.gateway.port),
     allowLan: s.gateway.allowLan,
+    hostsFile: {
+      hostsFileMode: s.gateway.hostsFileMode,
+      httpsPort: s.gateway.httpsPort,
+      hostNames: s.gateway.hostNames,
+    },
   }
 }
 
@@ -97,6 +106,7 @@ function toPatch(d: Draft): { patch: SettingsPatch | null; errors: Record<string
       CAPTCHA_TYPES.map((c) => [c, amount(`costPrices.${c}`, d.costPrices[c])]),
     ) as Record<CaptchaType, number>,
     gateway: {
+      ...d.hostsFile,
       enabled: d.gatewayEnabled,
       port: int('gateway.port', d.gatewayPort, 0, 65_535, 'port'),
       allowLan: d.allowLan,
@@ -419,7 +429,8 @@ function GatewayCard() {
         {gateway?.running ? (
           <>
             Running at <code>{gateway.url}</code>{' '}
-            {gateway.allowLan ? '(local network)' : '(this computer only)'}
+            {gateway.allowLan ? '(local network)' : '(this computer only)'}{' '}
+            {gateway.url ? <CopyButton text={gateway.url} label="Copy URL" what="gateway URL" /> : null}
           </>
         ) : (
           'Stopped.'
@@ -523,6 +534,7 @@ export function Settings() {
       <div className="cards wide">
         <PlatformKeyCard key={platformKeyId} />
         <GatewayCard />
+        {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
         <DeviceUnlockCard />
         <PassphraseCard />
       </div>

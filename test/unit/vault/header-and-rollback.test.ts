@@ -139,7 +139,10 @@ describe('vault rollback', () => {
       const r = await dispatch(handlers, 'vault.unlock', { passphrase: PASS }, engine.log)
       expect(r).toMatchObject({ ok: false, error: { code: 'VAULT' } })
       expect(r.ok ? '' : r.error.message).toMatch(/old copy/)
-      expect(engine.audit.list().map((e) => e.action)).toContain('vault.rollbackRefused')
+      expect(engine.audit.list().find((e) => e.action === 'vault.unlockFailed')?.details).toMatchObject({
+        reason: expect.stringMatching(/rollback refused/),
+        anchoredGeneration: expect.any(Number),
+      })
     } finally {
       await engine.close()
     }
