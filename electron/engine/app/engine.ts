@@ -12,7 +12,14 @@ import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
-import { openBilling, type InvoiceBuilder } from '../billing'
+import {
+  liveInvoiceSettings,
+  openBilling,
+  startLockTimer,
+  type Invoice,
+  type InvoiceBuilder,
+  type Timers,
+} from '../billing'
 import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
 import { openDatabase, type Database } from '../db/database'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
@@ -37,6 +44,7 @@ export interface EngineEvents {
   'alert.resolved': AlertEvent['alert']
   'vault.locked': { reason: string }
   'export.progress': { jobId: string; rows: number; done: boolean }
+  'invoice.locked': Invoice
 }
 
 export interface EngineOptions {
@@ -52,6 +60,8 @@ export interface EngineOptions {
   now?: () => number
   /** Where log lines go; default: a rotating file in the data folder's logs/ (and the console in development). */
   logger?: Logger
+  /** Tests only: timers for the invoice lock timer (with a fake clock in `now`). */
+  timers?: Timers
 }
 
 export interface Engine {
@@ -129,12 +139,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
-  const billing = openBilling(db, ledger, {
-    now,
-    graceDays: settings.get().invoiceGraceDays,
-    currency: settings.get().currency,
-  })
   const credit = openCreditBook(db, { ledger, now, audit })
+  const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
   const tenants = createTenantRegistry({
     dataDir: paths.dir,
     now,
@@ -149,6 +155,38 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
+  const lockTimer = startLockTimer({
+    billing,
+    tenants: () => tenants.list({ includeDeleted: true }),
+    now,
+    timers: options.timers,
+    onLocked: (invoices) => {
+      for (const inv of invoices) {
+        audit.record({
+          actor: 'system',
+          action: 'invoice.lock',
+          subjectType: 'tenant',
+          subjectId: inv.tenantId,
+          details: {
+            month: inv.month,
+            number: inv.number,
+            totalMicros: inv.totalMicros,
+            currency: inv.currency,
+          },
+        })
+        emit('invoice.locked', inv)
+      }
+    },
+    onError: (err) =>
+      audit.record({
+        actor: 'system',
+        action: 'invoice.lockFailed',
+        subjectType: 'billing',
+        details: { error: err.message },
+      }),
+  })
+  settings.onChange(() => lockTimer.reschedule())
+  tenants.onChange(() => lockTimer.reschedule())
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -309,6 +347,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       balances.start(settings.get().balanceCheckMinutes * 60_000)
     },
     async close() {
+      lockTimer.stop()
       balances.stop()
       vault.lock('shutdown')
       await solver.drain()

@@ -15,7 +15,7 @@ export interface GatewayController {
 export function createGatewayController(engine: Engine): GatewayController {
   const keys = createGatewayKeys(engine.db)
   let server: GatewayServer | undefined
-  const allowance = (t: Tenant): Micros => tenantBalanceFor(engine, t)
+  const allowance = (t: Tenant): Micros => tenantBalanceFor(engine, t, engine.now())
   const status = (): ReturnType<GatewayController['status']> => ({
     running: server !== undefined,
     url: server?.url ?? null,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
-import { exportAllTenantsSummary, exportInvoice } from '../billing'
+import { exportMonth } from '../billing'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import { VaultDamagedError, VaultRollbackError } from '../vault'
@@ -271,24 +271,19 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.preview'({ month, tenantId }) {
       return engine.billing.invoice(tenantOrThrow(tenantId), month)
     },
-    async 'billing.export'({ month, tenantId }) {
+    async 'billing.export'({ month, tenantId, format }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
       const jobId = randomUUID()
       const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
-      const files: string[] = []
-      let rows = 0
-      for (const t of tenants) {
-        const r = await exportInvoice(engine.billing, t, month, target.dir, (n) =>
-          engine.emit('export.progress', { jobId, rows: rows + n, done: false }),
-        )
-        rows += r.detailRows
-        files.push(r.summary, r.detail)
-      }
-      if (!tenantId)
-        files.push((await exportAllTenantsSummary(engine.billing, tenants, month, target.dir)).path)
+      const { files, rows } = await exportMonth(engine.billing, tenants, month, target.dir, {
+        format,
+        bom: engine.settings.get().invoicing.csvBom,
+        allTenants: !tenantId,
+        onProgress: (n) => engine.emit('export.progress', { jobId, rows: n, done: false }),
+      })
       engine.emit('export.progress', { jobId, rows, done: true })
-      audit('billing.export', tenantId, { month, files: files.length })
+      audit('billing.export', tenantId, { month, format, files: files.length })
       const name = (p: string) => p.split(/[\\/]/).pop()!
       return {
         files: files.map((p) => ({
@@ -302,7 +297,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'credit.balances'() {
       return engine.tenants.list().map((t) => ({
         ...engine.credit.balance(t.id),
-        gatewayBalanceMicros: tenantBalanceFor(engine, t),
+        gatewayBalanceMicros: tenantBalanceFor(engine, t, engine.now()),
       }))
     },
     async 'credit.entries'({ tenantId, limit }) {
