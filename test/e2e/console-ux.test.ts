@@ -90,6 +90,10 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await page.getByRole('button', { name: 'Create tenant' }).click()
     await heading('Own Key Co').waitFor()
     expect(await page.getByText('none is saved yet').isVisible()).toBe(true)
+    // Balance or credit: a postpaid tenant's card says what its client reads from getbalance.
+    await expect
+      .poll(() => page.getByTestId('tenant-credit').textContent())
+      .toContain('Balance its client sees')
     const id = tenantId('Own Key Co')
     // The platform key (the Sandbox demo key) pasted as the tenant's: flagged, and Cancel saves nothing.
     await page.getByLabel('API key').fill(SANDBOX_DEMO_KEY)
