@@ -42,7 +42,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
-  const invoiceMarks = createInvoiceMarks(engine.db, engine.now)
+  let marks: ReturnType<typeof createInvoiceMarks> | undefined
+  const invoiceMarks = () => (marks ??= createInvoiceMarks(engine.db, engine.now))
   return {
     ...consoleHandlers(ctx),
     async 'app.status'() {
@@ -285,7 +286,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return listInvoices({
         billing: engine.billing,
         ledger: engine.ledger,
-        marks: invoiceMarks,
+        marks: invoiceMarks(),
         tenants: engine.tenants.list({ includeDeleted: true }),
         settings: s,
         planAccount: platform ? `${s.providerId}:${platform.fingerprint}` : null,
@@ -295,9 +296,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'billing.mark'({ tenantId, month, sent, paid }) {
       tenantOrThrow(tenantId)
-      const marks = invoiceMarks.mark(engine.billing, tenantId, month, { sent, paid })
+      const r = invoiceMarks().mark(engine.billing, tenantId, month, { sent, paid })
       audit('billing.mark', tenantId, { month, sent, paid })
-      return marks
+      return r
     },
     async 'alerts.webhookSecret'({ rotate }) {
       if (!rotate) return { hint: engine.webhook.secretHint(), secret: null }
