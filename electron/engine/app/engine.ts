@@ -34,6 +34,8 @@ import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
+import { databaseVaultAnchor } from '../vault/db-anchor'
+import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { vaultKeyResolver } from '../vault/vault-key-resolver'
 import { dataPaths, type DataPaths } from './data-paths'
 
@@ -114,15 +116,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           seed: now() & 0xffff,
           keys: [{ key: SANDBOX_DEMO_KEY, threads: 50 }],
         })
+  const db = openDatabase(paths.database)
+  const keystoreAnchor = keystoreVaultAnchor(paths.vault, options.device)
   const vault = KeyVault.open(paths.vault, {
     now,
     idleLockMs: settings.get().autoLockMinutes * 60_000 || undefined,
     device: options.device,
+    anchors: [databaseVaultAnchor(db), ...(keystoreAnchor ? [keystoreAnchor] : [])],
     ...(options.weakKdfForTests ? { kdf: { N: 2 ** 10, r: 8, p: 1 }, allowWeakKdfForTests: true } : {}),
   })
   vault.onLock((reason) => emit('vault.locked', { reason }))
 
-  const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
   // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
   vault.onLock((reason) => {

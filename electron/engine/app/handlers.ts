@@ -9,6 +9,7 @@ import { localDateOf, localMonthOf } from '../time/zoned'
 import { createInvoiceMarks, exportMonth, listInvoices } from '../billing'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
+import { VaultDamagedError, VaultRollbackError } from '../vault'
 import type { Engine } from './engine'
 import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
@@ -44,6 +45,18 @@ export function createHandlers(ctx: HandlerContext): Handlers {
 
   let marks: ReturnType<typeof createInvoiceMarks> | undefined
   const invoiceMarks = () => (marks ??= createInvoiceMarks(engine.db, engine.now))
+  /** Why an unlock failed, for the audit log; an older copy or an altered file are security events. */
+  const unlockFailureDetails = (err: unknown): Record<string, unknown> =>
+    err instanceof VaultRollbackError
+      ? {
+          reason: 'an older copy of the vault file (rollback refused)',
+          fileGeneration: err.fileGeneration,
+          anchoredGeneration: err.anchoredGeneration,
+        }
+      : err instanceof VaultDamagedError
+        ? { reason: 'the vault file is damaged or was altered' }
+        : { reason: unlockFailure(err) }
+
   return {
     ...consoleHandlers(ctx),
     async 'app.status'() {
@@ -80,7 +93,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       try {
         await engine.vault.unlock(passphrase)
       } catch (err) {
-        audit('vault.unlockFailed', null, { reason: unlockFailure(err) })
+        audit('vault.unlockFailed', null, unlockFailureDetails(err))
         throw err
       }
       audit('vault.unlock', null)
@@ -97,7 +110,12 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlockWithDevice'() {
-      await engine.vault.unlockWithDevice()
+      try {
+        await engine.vault.unlockWithDevice()
+      } catch (err) {
+        audit('vault.unlockFailed', null, { with: 'device', ...unlockFailureDetails(err) })
+        throw err
+      }
       audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
       return vaultStatus()
