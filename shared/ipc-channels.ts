@@ -71,4 +71,5 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'usage.dashboard',
   'usage.byDay',
   'alerts.list',
+  'gateway.status',
 ]
