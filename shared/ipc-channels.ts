@@ -39,6 +39,8 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'gateway.bans',
+  'gateway.liftBan',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

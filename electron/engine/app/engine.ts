@@ -11,18 +11,27 @@ import { createAdmissionController } from '../admission'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
+import {
+  BadKeyGuard,
+  createGatewayCore,
+  createGatewayKeys,
+  openGatewayTasks,
+  type GatewayCore,
+  type GatewayKeys,
+} from '../gateway'
 import { openBilling, type InvoiceBuilder } from '../billing'
 import { openDatabase, type Database } from '../ledger/database'
 import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
 import { createProviderClient, type ProviderClient } from '../provider'
+import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
 import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
 import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
+import { ServingKeys } from '../serving/serving-keys'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
-import { vaultKeyResolver } from '../vault/vault-key-resolver'
 import { createAlertAcks, type AlertAcks } from './alert-acks'
 import { dataPaths, type DataPaths } from './data-paths'
 
@@ -63,13 +72,22 @@ export interface Engine {
   readonly balances: BalanceChecker
   readonly sandbox: Sandbox | undefined
   readonly admission: ReturnType<typeof createAdmissionController>
+  readonly refusals: RefusalCounters
+  /** The upstream keys held for serving while the console is locked (see serving-keys.ts). */
+  readonly servingKeys: ServingKeys
+  readonly gatewayKeys: GatewayKeys
+  /** What every tenant-facing protocol shares: keys, bans, the persistent task store, submit/result. */
+  readonly gateway: GatewayCore
   provider(): ProviderClient
   providerProfile(): ProviderProfile
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
   emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void
-  /** After the vault opens: settle attempts a crash left open, seed the Sandbox key. */
+  /** After the vault opens: seed the Sandbox key, settle attempts an earlier process left open (once). */
   afterUnlock(): Promise<void>
-  close(): Promise<void>
+  /** Settles (in the background) what an earlier process left open; the first call starts it, later ones await it. */
+  recovery(): Promise<unknown>
+  /** Lets running solves finish for up to `graceMs` (default 30 s; the rest stay open for the next start), closes. */
+  close(graceMs?: number): Promise<void>
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
@@ -104,13 +122,22 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
+  const refusals = openRefusalCounters(db, { now })
+  // The gateway's task store writes on its own connection (synchronous=NORMAL, see gateway-tasks.ts).
+  const gatewayDb = openDatabase(paths.database)
+  gatewayDb.exec('PRAGMA synchronous = NORMAL')
+  const gatewayTasks = openGatewayTasks(gatewayDb, {
+    now,
+    retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
+  })
+  const gatewayKeys = createGatewayKeys(db, now)
   const billing = openBilling(db, {
     now,
     graceDays: settings.get().invoiceGraceDays,
     currency: settings.get().currency,
   })
   const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
-  const usage = createUsageQueries(ledger, tenants)
+  const usage = createUsageQueries(ledger, tenants, refusals)
   const alerts = createAlertEngine(db, now)
   const alertAcks = createAlertAcks(db, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
@@ -151,7 +178,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     return client
   }
   const retired: ProviderClient[] = []
-  let recovered = false
 
   const admission = createAdmissionController({
     sharedThreads: settings.get().sharedThreads ?? undefined,
@@ -168,16 +194,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
   })
 
-  const keys = vaultKeyResolver(vault, () => settings.get().providerId)
+  const servingKeys = new ServingKeys(vault, () => settings.get().providerId)
+  const log = (level: 'warn' | 'error', message: string, details: Record<string, unknown>): void =>
+    console[level](`[captchadesk] ${message}`, details)
   const lazyProvider = new Proxy({} as ProviderClient, { get: (_t, prop) => Reflect.get(provider(), prop) })
   const solver = createSolveService({
     tenants,
     ledger,
     admission,
-    keys,
+    keys: servingKeys.resolver(),
     provider: lazyProvider,
     pricing: createPricing(() => settings.get().costPrices),
     now,
+    refusals,
+    results: gatewayTasks,
+    log,
     onSettled: (tenantId) => {
       const t = tenants.get(tenantId)
       if (!t) return
@@ -193,6 +224,55 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       })
     },
   })
+
+  const guard = new BadKeyGuard({
+    now,
+    onBan: (ban) =>
+      audit.record({
+        actor: 'system',
+        action: 'gateway.ban',
+        subjectType: 'gateway',
+        subjectId: ban.source,
+        details: {
+          failures: ban.failures,
+          distinctKeys: ban.distinctKeys,
+          until: new Date(ban.until).toISOString(),
+        },
+      }),
+  })
+  const gateway = createGatewayCore({
+    keys: gatewayKeys,
+    solver,
+    tenants,
+    tasks: gatewayTasks,
+    guard,
+    now,
+    log,
+    solveTimeoutMs: () => settings.get().solveTimeoutSeconds * 1000,
+    balance: (t) => {
+      if (t.limits.monthlyBudgetMicros !== undefined) {
+        const at = now()
+        const [a, b] = localMonthBounds(localMonthOf(at, t.timezone), t.timezone)
+        const s = ledger.spendForMonth(t.id, a, b)
+        return t.limits.monthlyBudgetMicros - s.spentMicros - s.reservedMicros
+      }
+      return 1_000_000_000 // no budget set: report a large allowance (1,000.00)
+    },
+    report: async (t, attemptId, verdict) => {
+      const a = ledger.get(attemptId)
+      if (!a?.upstreamTaskId) return
+      const { key } = servingKeys.read(t.id, t.keyMode)
+      await provider().report(key, a.upstreamTaskId, verdict)
+    },
+  })
+  const sweep = setInterval(() => {
+    try {
+      gatewayTasks.sweep(now())
+    } catch (err) {
+      log('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
+    }
+  }, 60_000)
+  sweep.unref()
 
   const balances = createBalanceChecker({
     db,
@@ -225,6 +305,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   })
 
+  let recovering: Promise<unknown> | undefined
+  const recovery = (): Promise<unknown> => {
+    // Only what a previous process left open: later unlocks must not touch solves running now.
+    recovering ??= solver.recoverOpenAttempts().catch((err: unknown) => {
+      log('error', 'recovery failed; open attempts are retried at the next start', {
+        error: (err as Error).message,
+      })
+    })
+    return recovering
+  }
+
   return {
     paths,
     settings,
@@ -241,6 +332,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     balances,
     sandbox,
     admission,
+    refusals,
+    servingKeys,
+    gatewayKeys,
+    gateway,
     provider,
     providerProfile: () => provider().profile,
     on(event, listener) {
@@ -258,21 +353,25 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           details: { label: 'Sandbox demo key', fingerprint: keyFingerprint(SANDBOX_DEMO_KEY) },
         })
       }
-      // Only what a previous process left open: later unlocks must not touch solves running now.
-      if (!recovered) {
-        recovered = true
-        await solver.recoverOpenAttempts()
-      }
+      // Ids a tenant holds from before a restart answer "not ready" until recovery has settled them; the gateway
+      // can serve meanwhile (the caller decides whether to await recovery()).
+      void recovery()
       balances.start(settings.get().balanceCheckMinutes * 60_000)
     },
-    async close() {
+    recovery,
+    async close(graceMs = 30_000) {
       balances.stop()
+      clearInterval(sweep)
+      await solver.shutdown(graceMs)
+      await recovering
+      servingKeys.seal()
       vault.lock('shutdown')
-      await solver.drain()
       await client?.close()
       for (const c of retired) await c.close()
       await sandbox?.close()
       await ledger.close()
+      refusals.close()
+      gatewayDb.close()
       db.close()
     },
   }

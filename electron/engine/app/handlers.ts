@@ -57,7 +57,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         vault: vaultStatus(),
         provider,
         sandbox: engine.sandbox !== undefined,
-        gateway: { running: ctx.gateway.status().running, url: ctx.gateway.status().url },
+        gateway: ctx.gateway.status(),
         version: ctx.version,
       }
     },
@@ -68,11 +68,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       await engine.vault.create(passphrase)
       audit('vault.create', null)
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
       await engine.vault.unlock(passphrase)
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.lock'() {
@@ -87,6 +89,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'vault.unlockWithDevice'() {
       await engine.vault.unlockWithDevice()
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.setDeviceUnlock'({ enabled }) {
@@ -221,8 +224,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           capacity: engine.settings.get().sharedThreads,
           inUse: engine.admission.sharedUsage().used,
           upstreamInUse:
-            engine.sandbox && engine.vault.isUnlocked() && engine.vault.hasKey('platform')
-              ? engine.sandbox.threadsInUse(engine.vault.readKeyForSolve('-', 'shared', { touch: false }).key)
+            engine.sandbox && engine.servingKeys.has('platform')
+              ? engine.sandbox.threadsInUse(engine.servingKeys.read('-', 'shared').key)
               : null,
         },
         balances: engine.balances.latest(),
@@ -312,8 +315,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'gateway.issueKey'({ tenantId, graceHours }) {
       tenantOrThrow(tenantId)
-      const { key, info } = ctx.gateway.keys.issue(tenantId, (graceHours ?? 0) * 3_600_000)
-      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours: graceHours ?? 0 })
+      const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
+      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours })
       // Shown once: the only reply that ever carries a secret, and it is the tenant's own gateway key.
       return { key, info }
     },
@@ -322,6 +325,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
       audit('gateway.rotateKey', tenantId, { last4: info.last4, graceHours })
       return { key, info } // shown once, like gateway.issueKey
+    },
+    async 'gateway.bans'() {
+      return ctx.gateway.bans()
+    },
+    async 'gateway.liftBan'({ source }) {
+      const lifted = ctx.gateway.liftBan(source)
+      audit('gateway.liftBan', source, { lifted })
+      return { lifted }
     },
     async 'gateway.revokeKey'({ tenantId }) {
       const revoked = ctx.gateway.keys.revoke(tenantId)

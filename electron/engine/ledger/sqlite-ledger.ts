@@ -2,7 +2,14 @@
 import type { CaptchaType } from '@shared/captcha'
 import { GroupCommitter, migrate, type Database } from './database'
 import { LEDGER_MIGRATIONS } from './schema'
-import type { AttemptRecord, AttemptStatus, BeginAttempt, Ledger, SettleOutcome } from './types'
+import {
+  UpstreamTaskClashError,
+  type AttemptRecord,
+  type AttemptStatus,
+  type BeginAttempt,
+  type Ledger,
+  type SettleOutcome,
+} from './types'
 
 export class LedgerError extends Error {
   override name = 'LedgerError'
@@ -127,6 +134,10 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
       WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`),
   }
 
+  const setSync = {
+    normal: db.prepare('PRAGMA synchronous = NORMAL'),
+    full: db.prepare('PRAGMA synchronous = FULL'),
+  }
   const getRow = (id: string): Row | undefined => s.get.get(id) as Row | undefined
 
   const ledger: SqliteLedger = {
@@ -160,7 +171,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
           throw new LedgerError(`attempt ${attemptId} is ${row.status}, not pending`)
         const clash = s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined
         if (clash)
-          throw new LedgerError(
+          throw new UpstreamTaskClashError(
             `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attempt_id}`,
           )
         s.submit.run(upstreamTaskId, submittedAt, attemptId)
@@ -286,6 +297,15 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     },
     flush() {
       committer.flush()
+    },
+    commitSoon() {
+      // WAL + synchronous=NORMAL commits write the WAL without an fsync; the next FULL commit fsyncs it.
+      setSync.normal.run()
+      try {
+        committer.flush()
+      } finally {
+        setSync.full.run()
+      }
     },
     async close() {
       committer.flush()

@@ -17,6 +17,11 @@ export type AttemptStatus =
   'pending' | 'submitted' | 'solved' | 'failed' | 'timed_out' | 'cancelled' | 'expired' | 'rejected'
 export const OPEN_STATUSES: readonly AttemptStatus[] = ['pending', 'submitted']
 
+/** markSubmitted found the upstream task id already recorded for another attempt (an upstream id collision). */
+export class UpstreamTaskClashError extends Error {
+  override name = 'UpstreamTaskClashError'
+}
+
 export type AttemptSource = 'console' | 'gateway' | 'api'
 
 export interface AttemptRecord {
@@ -77,6 +82,12 @@ export interface Ledger {
   begin(attempt: BeginAttempt): Promise<void>
   /** Records the upstream task id. Idempotent for the same (attemptId, taskId). */
   markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void>
+  /**
+   * Commits the writes queued so far now instead of at the next group commit, without waiting for an fsync: they
+   * survive a process kill at once (the OS has them) and a power cut from the next durable commit on. For the
+   * upstream task id, where a wait would leave a window in which an accepted task cannot be matched after a kill.
+   */
+  commitSoon(): void
   /** Ends an open attempt. Idempotent: settling an already-ended attempt is a no-op returning false. */
   settle(attemptId: string, outcome: SettleOutcome): Promise<boolean>
   /** A refusal (limit or bad input) that never reached upstream; kept for usage and audit, never billed. */

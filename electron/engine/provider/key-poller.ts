@@ -8,7 +8,7 @@
  * cancelled), whatever the upstream does, and when the poller is closed.
  */
 import type { CaptchaType } from '@shared/captcha'
-import { classifyCode, isNotReady, looksLikeCode } from './error-codes'
+import { classifyCode, isNotReady, looksLikeCode, sanitizeUpstreamCode } from './error-codes'
 import type { PollPolicy, TypeTiming } from './timing'
 import { ProviderError, type ErrorAction, type ProviderLogger, type TaskOutcome } from './types'
 import type { UpstreamReply } from './upstream-http'
@@ -121,9 +121,10 @@ export class KeyPoller {
    * A pingback arrived for one of our tasks: settle it now. An error code fails the task; a not-ready code is
    * ignored (polling goes on). Returns whether the task was ours and settled.
    */
-  deliver(taskId: string, code: string): boolean {
+  deliver(taskId: string, text: string): boolean {
     const w = this.waiters.get(taskId)
-    if (!w || isNotReady(code)) return false
+    if (!w || isNotReady(text)) return false
+    const code = looksLikeCode(text) ? sanitizeUpstreamCode(text) : text
     const now = this.ctx.now()
     if (looksLikeCode(code)) {
       const c = classifyCode(code, this.ctx)
@@ -376,10 +377,12 @@ export class KeyPoller {
   }
 
   /** `ok` tells whether `text` is an answer (status 1) or a code; batch pieces are answers unless they are codes. */
-  private settle(w: Waiter, text: string, ok: boolean): void {
+  private settle(w: Waiter, piece: string, ok: boolean): void {
     if (!this.waiters.has(w.taskId)) return
     const now = this.ctx.now()
-    if (isNotReady(text)) return this.notReady(w)
+    if (isNotReady(piece)) return this.notReady(w)
+    // A code (possibly with text an upstream appended) is reduced to a known code before it goes anywhere.
+    const text = looksLikeCode(piece) ? sanitizeUpstreamCode(piece) : piece
     if (ok && !looksLikeCode(text)) {
       this.finish(w.taskId, {
         status: 'solved',

@@ -23,7 +23,8 @@ export const DEFAULT_SETTINGS: Settings = {
   invoiceGraceDays: 3,
   lowBalanceMicros: 1_000_000,
   balanceCheckMinutes: 15,
-  gateway: { enabled: false, port: 8787, allowLan: false },
+  gateway: { enabled: false, port: 8787, allowLan: false, resultRetentionMinutes: 15, drainSeconds: 20 },
+  launchAtLogin: false,
 }
 
 export const SETTINGS_SCHEMA_VERSION = 1

@@ -2,11 +2,12 @@
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Tenant } from '@shared/tenant'
 import type { UsageLoader } from '../../../electron/engine/admission'
-import type {
-  AttemptRecord,
-  BeginAttempt,
-  Ledger,
-  SettleOutcome,
+import {
+  UpstreamTaskClashError,
+  type AttemptRecord,
+  type BeginAttempt,
+  type Ledger,
+  type SettleOutcome,
 } from '../../../electron/engine/ledger/types'
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../../../electron/engine/provider'
 import type { KeyResolver, Pricing } from '../../../electron/engine/solve'
@@ -40,6 +41,10 @@ export class MemoryLedger implements Ledger {
     })
   }
 
+  commitSoon(): void {
+    // in memory: every write is "committed" at once
+  }
+
   async markSubmitted(attemptId: string, taskId: string, submittedAt: number): Promise<void> {
     this.fail('markSubmitted')
     const r = this.rows.get(attemptId)
@@ -48,7 +53,7 @@ export class MemoryLedger implements Ledger {
     if (r.status !== 'pending') throw new Error(`attempt ${attemptId} is ${r.status}`)
     for (const o of this.rows.values())
       if (o.providerAccount === r.providerAccount && o.upstreamTaskId === taskId)
-        throw new Error(`task ${taskId} recorded twice`)
+        throw new UpstreamTaskClashError(`task ${taskId} recorded twice`)
     Object.assign(r, { status: 'submitted', upstreamTaskId: taskId, submittedAt })
   }
 
