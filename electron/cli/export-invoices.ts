@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatMoney } from '@shared/money'
+import { removeStalePartials } from '../engine/billing/stale-partials'
 import { dataPaths, DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
 import { exportAllTenantsSummary, exportInvoice, openBilling } from '../engine/billing'
 import { openDatabase } from '../engine/ledger/database'
@@ -74,6 +75,7 @@ try {
   const now = Date.now()
   const started = tenants.filter((t) => localMonthOf(now, t.timezone) >= values.month!)
   if (tenants.length > 0 && started.length === 0) fail(`${values.month} has not started yet`)
+  removeStalePartials(out) // what a killed export left behind
   for (const t of started) {
     const r = await exportInvoice(billing, t, values.month, out)
     const inv = r.invoice

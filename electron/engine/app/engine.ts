@@ -20,6 +20,7 @@ import {
   type GatewayKeys,
 } from '../gateway'
 import { openBilling, type InvoiceBuilder } from '../billing'
+import { removeStalePartials } from '../billing/stale-partials'
 import { openDatabase, type Database } from '../ledger/database'
 import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -95,6 +96,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const paths = dataPaths(options.dataDir)
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
   const settings = createSettingsStore(paths.dir, options.settingsOverrides)
+  removeStalePartials(paths.exports) // a killed export's temporary files
   const events = new EventEmitter()
   events.setMaxListeners(100)
   const emit = <K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void =>

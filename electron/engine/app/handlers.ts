@@ -7,6 +7,7 @@ import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
 import { exportAllTenantsSummary, exportInvoice } from '../billing'
+import { removeStalePartials } from '../billing/stale-partials'
 import { NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
 import type { GatewayController } from './gateway-controller'
@@ -248,6 +249,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.export'({ month, tenantId }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
+      removeStalePartials(target.dir) // what a killed export left behind
       const jobId = randomUUID()
       const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
       const files: string[] = []

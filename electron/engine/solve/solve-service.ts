@@ -228,11 +228,15 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
               await recorded
             } catch (err) {
               if (!(err instanceof UpstreamTaskClashError)) throw err
-              deps.log?.('error', 'solve: the upstream gave a task id the ledger already has (id collision)', {
-                attemptId,
-                providerAccount: a.key.providerAccount,
-                upstreamTaskId: s.taskId,
-              })
+              deps.log?.(
+                'error',
+                'solve: the upstream gave a task id the ledger already has (id collision)',
+                {
+                  attemptId,
+                  providerAccount: a.key.providerAccount,
+                  upstreamTaskId: s.taskId,
+                },
+              )
               throw new ProviderError(
                 'UPSTREAM_ID_COLLISION',
                 'fail_task',

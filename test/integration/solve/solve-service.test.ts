@@ -119,7 +119,9 @@ describe('solve service', () => {
     })
     expect(fx.admission.openReservations()).toBe(0)
     // Refusals are counted per tenant and code (for usage and abuse statistics), with no ledger row of their own.
-    expect(fx.db.prepare("SELECT COUNT(*) AS n FROM attempts WHERE status = 'rejected'").get()).toEqual({ n: 0 })
+    expect(fx.db.prepare("SELECT COUNT(*) AS n FROM attempts WHERE status = 'rejected'").get()).toEqual({
+      n: 0,
+    })
     const counted = fx.refusals.list({ fromMs: 0, toMs: Date.now() + 60_000 })
     expect(counted.map((c) => c.code).sort()).toEqual([
       'LIMIT_BUDGET',
