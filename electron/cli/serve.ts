@@ -105,17 +105,27 @@ function openBrowser(url: string): void {
 // SIGTERM/SIGINT: stop taking new tasks, keep answering results while running solves finish (bounded by the
 // drain setting), leave the rest open for the next start, then exit. A second signal exits at once.
 let stopping = false
-const stop = (): void => {
-  if (stopping) process.exit(1)
+const stop = (signal: NodeJS.Signals): void => {
+  if (stopping) {
+    console.error(`serve: ${signal} again; exiting at once (open solves are settled at the next start)`)
+    process.exit(1)
+  }
   stopping = true
   console.log('Stopping: new tasks are refused; results are answered while running solves finish…')
   void running.close().then(
-    () => process.exit(0),
+    () => {
+      console.log('Stopped.')
+      process.exit(0)
+    },
     (err: unknown) => {
       console.error(`serve: stopping failed: ${(err as Error).message}`)
       process.exit(1)
     },
   )
 }
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
+// conf's atomic writer (when-exit) hooks these signals to re-send them to the process after its cleanup, which
+// would end a graceful stop at once; its cleanup also runs on 'exit', which a graceful stop reaches.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal)
+  process.on(signal, stop)
+}
