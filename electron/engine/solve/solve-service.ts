@@ -243,7 +243,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
                 'The upstream gave a task id that is already in the ledger; the task was not used or billed.',
               )
             }
-            gate.submitted(reservation, s.submittedAt)
+            gate.submitted(reservation, now())
             emit({ stage: 'submitted', attemptId, tenantId: tenant.id, taskId: s.taskId, at: now() })
           },
         })
