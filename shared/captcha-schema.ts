@@ -1,6 +1,6 @@
 /** zod schema for CaptchaRequest: validated before anything is sent upstream, reused by the IPC contract and the gateway. */
 import { z } from 'zod'
-import type { CaptchaRequest } from './captcha'
+import { PROXY_TYPES, type CaptchaRequest } from './captcha'
 
 const url = z
   .string()
@@ -17,15 +17,23 @@ const siteKey = (name: string) =>
     .min(1, `${name} is required`)
     .max(200, `${name} is longer than 200 characters`)
     .regex(/^[A-Za-z0-9_-]+$/, `${name} may contain only letters, digits, - and _`)
+/** user:pass@host:port or host:port. Messages never repeat the value: it may carry the proxy's password. */
 const proxy = z
   .string()
   .trim()
-  .max(500)
+  .max(500, 'proxy is longer than 500 characters')
   .regex(
     /^([^:@\s]+:[^@\s]+@)?[A-Za-z0-9.-]+:\d{1,5}$/,
     'proxy must look like user:pass@host:port or host:port',
   )
-const proxytype = z.enum(['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'])
+  .refine((v) => {
+    const port = Number(v.slice(v.lastIndexOf(':') + 1))
+    return port >= 1 && port <= 65_535
+  }, 'the proxy port is between 1 and 65535')
+const proxytype = z.enum(PROXY_TYPES, { message: 'proxytype is one of HTTP, HTTPS, SOCKS4, SOCKS5' })
+const proxyPair = <T extends { proxy?: string; proxytype?: string }>(r: T): boolean =>
+  (r.proxy === undefined) === (r.proxytype === undefined)
+const PROXY_PAIR = { message: 'proxy and proxytype go together', path: ['proxytype'] }
 const shortText = (max: number) => z.string().max(max, `at most ${max} characters`)
 
 const MIN_IMAGE_BYTES = 100
@@ -37,14 +45,17 @@ function decodedLength(b64: string): number {
   return Math.floor((clean.length * 3) / 4) - padding
 }
 
+const imageBase64 = (name: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9+/\r\n]+={0,2}$/, `${name} must be base64 (no data: prefix)`)
+    .refine((b) => decodedLength(b) >= MIN_IMAGE_BYTES, 'the image is smaller than 100 bytes')
+    .refine((b) => decodedLength(b) <= MAX_IMAGE_BYTES, 'the image is larger than 100 kB')
+
 export const imageRequestSchema = z
   .object({
     type: z.literal('image'),
-    body: z
-      .string()
-      .regex(/^[A-Za-z0-9+/\r\n]+={0,2}$/, 'body must be base64 (no data: prefix)')
-      .refine((b) => decodedLength(b) >= MIN_IMAGE_BYTES, 'the image is smaller than 100 bytes')
-      .refine((b) => decodedLength(b) <= MAX_IMAGE_BYTES, 'the image is larger than 100 kB'),
+    body: imageBase64('body'),
     phrase: z.boolean().optional(),
     caseSensitive: z.boolean().optional(),
     numeric: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
@@ -73,6 +84,7 @@ export const recaptchaV2RequestSchema = z
     proxytype: proxytype.optional(),
   })
   .strict()
+  .refine(proxyPair, PROXY_PAIR)
 
 export const recaptchaV3RequestSchema = z
   .object({
@@ -102,6 +114,13 @@ export const turnstileRequestSchema = z
     proxytype: proxytype.optional(),
   })
   .strict()
+  .refine(proxyPair, PROXY_PAIR)
+
+const apiServer = z
+  .string()
+  .trim()
+  .max(200)
+  .regex(/^[A-Za-z0-9.-]+$/, 'apiServer is a host name, e.g. api-na.geetest.com')
 
 export const geetestRequestSchema = z
   .object({
@@ -109,12 +128,45 @@ export const geetestRequestSchema = z
     gt: siteKey('gt'),
     challenge: siteKey('challenge'),
     pageurl: url,
-    apiServer: z
+    apiServer: apiServer.optional(),
+    proxy: proxy.optional(),
+    proxytype: proxytype.optional(),
+  })
+  .strict()
+  .refine(proxyPair, PROXY_PAIR)
+
+export const geetestV4RequestSchema = z
+  .object({
+    type: z.literal('geetest_v4'),
+    captchaId: siteKey('captchaId'),
+    pageurl: url,
+    apiServer: apiServer.optional(),
+    proxy: proxy.optional(),
+    proxytype: proxytype.optional(),
+  })
+  .strict()
+  .refine(proxyPair, PROXY_PAIR)
+
+/** The answer (cf_clearance) is bound to the IP it was earned from, so the proxy is required. */
+export const cloudflareChallengeRequestSchema = z
+  .object({
+    type: z.literal('cloudflare_challenge'),
+    pageurl: url,
+    proxy: z.string({ message: 'proxy is required for a Cloudflare challenge' }).pipe(proxy),
+    proxytype,
+    userAgent: shortText(512).optional(),
+  })
+  .strict()
+
+export const blsRequestSchema = z
+  .object({
+    type: z.literal('bls'),
+    instructions: z
       .string()
       .trim()
-      .max(200)
-      .regex(/^[A-Za-z0-9.-]+$/, 'apiServer is a host name, e.g. api-na.geetest.com')
-      .optional(),
+      .min(1, 'instructions is required (the number to look for)')
+      .max(100, 'instructions is longer than 100 characters'),
+    images: z.array(imageBase64('each image')).min(1, 'at least one image').max(9, 'at most 9 images'),
   })
   .strict()
 
@@ -124,6 +176,9 @@ export const captchaRequestSchema: z.ZodType<CaptchaRequest> = z.discriminatedUn
   recaptchaV3RequestSchema,
   turnstileRequestSchema,
   geetestRequestSchema,
+  geetestV4RequestSchema,
+  cloudflareChallengeRequestSchema,
+  blsRequestSchema,
 ]) as unknown as z.ZodType<CaptchaRequest>
 
 /** Human-readable summary of the first problems, naming the fields. */

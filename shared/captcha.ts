@@ -1,8 +1,24 @@
 import type { Micros } from './money'
 
 /** The captcha types CaptchaDesk meters and prices. Enterprise / invisible are options of the reCAPTCHA types. */
-export const CAPTCHA_TYPES = ['image', 'recaptcha_v2', 'recaptcha_v3', 'turnstile', 'geetest'] as const
+export const CAPTCHA_TYPES = [
+  'image',
+  'recaptcha_v2',
+  'recaptcha_v3',
+  'turnstile',
+  'geetest',
+  'geetest_v4',
+  'cloudflare_challenge',
+  'bls',
+] as const
 export type CaptchaType = (typeof CAPTCHA_TYPES)[number]
+
+/** Types added after the first release: price lists saved before them take their default price. */
+export const CAPTCHA_TYPES_ADDED_LATER: ReadonlySet<CaptchaType> = new Set([
+  'geetest_v4',
+  'cloudflare_challenge',
+  'bls',
+])
 
 export const CAPTCHA_TYPE_LABELS: Record<CaptchaType, string> = {
   image: 'Image',
@@ -10,16 +26,44 @@ export const CAPTCHA_TYPE_LABELS: Record<CaptchaType, string> = {
   recaptcha_v3: 'reCAPTCHA v3',
   turnstile: 'Cloudflare Turnstile',
   geetest: 'GeeTest v3',
+  geetest_v4: 'GeeTest v4',
+  cloudflare_challenge: 'Cloudflare challenge page',
+  bls: 'BLS grid',
 }
 
-/** The seed article's price map (USD per solve), in micros. */
-export const DEFAULT_PRICES: Record<CaptchaType, Micros> = {
+/**
+ * What the operator pays the upstream per solve until Settings say otherwise (2captcha's public per-solve list,
+ * USD, in micros). Used for the ledger's cost column and for re-pricing a period in cost allocation.
+ */
+export const DEFAULT_COST_PRICES: Readonly<Record<CaptchaType, Micros>> = {
   image: 1_000,
   recaptcha_v2: 3_000,
   recaptcha_v3: 4_000,
   turnstile: 2_000,
   geetest: 3_000,
+  geetest_v4: 3_000,
+  cloudflare_challenge: 3_000,
+  bls: 1_000,
 }
+
+/**
+ * What a new unit-price tenant is billed per solve until the operator edits its plan (USD, in micros). A separate
+ * list from the cost: changing what the upstream charges must not silently change what tenants are billed.
+ */
+export const DEFAULT_TENANT_PRICES: Readonly<Record<CaptchaType, Micros>> = {
+  image: 1_000,
+  recaptcha_v2: 3_000,
+  recaptcha_v3: 4_000,
+  turnstile: 2_000,
+  geetest: 3_000,
+  geetest_v4: 3_000,
+  cloudflare_challenge: 3_000,
+  bls: 1_500,
+}
+
+/** Proxy kinds the upstream accepts with `proxy` (user:pass@host:port or host:port). */
+export const PROXY_TYPES = ['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'] as const
+export type ProxyType = (typeof PROXY_TYPES)[number]
 
 export function isCaptchaType(value: unknown): value is CaptchaType {
   return typeof value === 'string' && (CAPTCHA_TYPES as readonly string[]).includes(value)
@@ -49,7 +93,7 @@ export type CaptchaRequest =
       userAgent?: string
       cookies?: string
       proxy?: string
-      proxytype?: 'HTTP' | 'HTTPS' | 'SOCKS4' | 'SOCKS5'
+      proxytype?: ProxyType
     }
   | {
       type: 'recaptcha_v3'
@@ -66,7 +110,7 @@ export type CaptchaRequest =
       action?: string
       data?: string
       proxy?: string
-      proxytype?: 'HTTP' | 'HTTPS' | 'SOCKS4' | 'SOCKS5'
+      proxytype?: ProxyType
     }
   | {
       type: 'geetest'
@@ -74,4 +118,30 @@ export type CaptchaRequest =
       challenge: string
       pageurl: string
       apiServer?: string
+      proxy?: string
+      proxytype?: ProxyType
+    }
+  | {
+      /** GeeTest v4: in.php method=geetest with version=4 and captcha_id. */
+      type: 'geetest_v4'
+      captchaId: string
+      pageurl: string
+      apiServer?: string
+      proxy?: string
+      proxytype?: ProxyType
+    }
+  | {
+      /** A Cloudflare challenge page ("checking your browser"): the answer is a cf_clearance cookie bound to the proxy. */
+      type: 'cloudflare_challenge'
+      pageurl: string
+      proxy: string
+      proxytype: ProxyType
+      userAgent?: string
+    }
+  | {
+      /** BLS grid: pick the tiles showing the number in `instructions`; the answer lists their 1-based indexes. */
+      type: 'bls'
+      instructions: string
+      /** base64 of each tile (jpg/png/gif, no data: prefix), in grid order; 1 to 9 tiles. */
+      images: string[]
     }

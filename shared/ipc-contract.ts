@@ -7,6 +7,8 @@ import { captchaRequestSchema } from './captcha-schema'
 import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
+import { creditChannels } from './ipc-credit'
+import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
 
@@ -17,7 +19,11 @@ const id = z
   .regex(/^[A-Za-z0-9_-]+$/, 'not an id')
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM')
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
-const passphrase = z.string().min(1, 'enter the passphrase').max(1024)
+const passphrase = z.string().min(1, 'enter the passphrase').max(PASSPHRASE_MAX_LENGTH)
+const newPassphrase = z
+  .string()
+  .min(PASSPHRASE_MIN_LENGTH, `at least ${PASSPHRASE_MIN_LENGTH} characters`)
+  .max(PASSPHRASE_MAX_LENGTH)
 const upstreamKey = z
   .string()
   .trim()
@@ -108,7 +114,7 @@ const balanceCheck = z.object({
 const alert = z.object({
   id: z.number(),
   subject: z.string(),
-  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance']),
+  kind: z.enum(['daily_limit', 'monthly_budget', 'low_balance', 'low_credit']),
   threshold: z.number(),
   period: z.string(),
   raisedAt: z.number(),
@@ -187,7 +193,7 @@ export const contract = {
   },
   'vault.status': { input: empty, output: vaultStatus },
   'vault.create': {
-    input: z.object({ passphrase: z.string().min(10, 'at least 10 characters').max(1024) }).strict(),
+    input: z.object({ passphrase: newPassphrase }).strict(),
     output: vaultStatus,
   },
   'vault.unlock': { input: z.object({ passphrase }).strict(), output: vaultStatus },
@@ -196,7 +202,7 @@ export const contract = {
     input: z
       .object({
         oldPassphrase: passphrase,
-        newPassphrase: z.string().min(10, 'at least 10 characters').max(1024),
+        newPassphrase,
       })
       .strict(),
     output: vaultStatus,
@@ -301,6 +307,7 @@ export const contract = {
       rows: z.number(),
     }),
   },
+  ...creditChannels,
   'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
   'alerts.ack': {
     input: z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
@@ -404,6 +411,8 @@ export interface ApiError {
   field?: string
   fields?: Array<{ field: string; message: string }>
   retryAfterMs?: number
+  /** INTERNAL only: the id of the log line that describes what went wrong. */
+  errorId?: string
 }
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError }
 

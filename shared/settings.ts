@@ -1,6 +1,7 @@
 /** Operator settings (no secrets: keys live in the vault). */
 import { z } from 'zod'
-import { CAPTCHA_TYPES } from './captcha'
+import { billingSettingsShape } from './billing-settings'
+import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_COST_PRICES } from './captcha'
 import { PROVIDER_IDS } from './provider'
 
 const micros = z.number().int().min(0).max(1_000_000_000_000)
@@ -27,11 +28,14 @@ export const settingsSchema = z
       .int()
       .min(0)
       .max(24 * 60),
+    /** A type added in a later version (missing from a file saved before it) starts at its default price. */
     costPrices: z.object(
-      Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, micros])) as Record<
-        (typeof CAPTCHA_TYPES)[number],
-        typeof micros
-      >,
+      Object.fromEntries(
+        CAPTCHA_TYPES.map((t) => [
+          t,
+          CAPTCHA_TYPES_ADDED_LATER.has(t) ? micros.default(DEFAULT_COST_PRICES[t]) : micros,
+        ]),
+      ) as Record<(typeof CAPTCHA_TYPES)[number], typeof micros>,
     ),
     currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code'),
     invoiceGraceDays: z.number().int().min(0).max(60),
@@ -60,6 +64,7 @@ export const settingsSchema = z
       .strict(),
     /** Electron: open CaptchaDesk when the operator logs in (with device unlock, serving resumes unattended). */
     launchAtLogin: z.boolean().default(false),
+    ...billingSettingsShape,
   })
   .strict()
 

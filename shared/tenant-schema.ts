@@ -1,6 +1,7 @@
 /** Input schemas for creating and updating tenants (used by the engine, the IPC contract and the console). */
 import { z } from 'zod'
-import { CAPTCHA_TYPES } from './captcha'
+import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_TENANT_PRICES } from './captcha'
+import { tenantBillingSchema } from './tenant-billing'
 
 const MAX_MICROS = 1_000_000_000_000 // 1,000,000 USD
 const micros = (what: string) =>
@@ -34,11 +35,16 @@ export const tenantLimitsSchema = z
   })
   .strict()
 
+/** Every type has a price; one added in a later version (missing from a plan saved before it) gets the default. */
 export const unitPricesSchema = z.object(
-  Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, micros(`the ${t} price`)])) as Record<
-    (typeof CAPTCHA_TYPES)[number],
-    ReturnType<typeof micros>
-  >,
+  Object.fromEntries(
+    CAPTCHA_TYPES.map((t) => [
+      t,
+      CAPTCHA_TYPES_ADDED_LATER.has(t)
+        ? micros(`the ${t} price`).default(DEFAULT_TENANT_PRICES[t])
+        : micros(`the ${t} price`),
+    ]),
+  ) as Record<(typeof CAPTCHA_TYPES)[number], ReturnType<typeof micros>>,
 )
 
 export const pricePlanSchema = z.discriminatedUnion('kind', [
@@ -96,6 +102,7 @@ export const tenantCreateSchema = z
     alertThresholds: alertThresholdsSchema.optional(),
     shareWeight: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').default(1),
     notes: z.string().max(2000, 'at most 2000 characters').default(''),
+    billing: tenantBillingSchema.optional(),
   })
   .strict()
 
@@ -109,6 +116,7 @@ export const tenantUpdateSchema = z
     alertThresholds: alertThresholdsSchema.optional(),
     shareWeight: z.number().int().min(1).max(1000).optional(),
     notes: z.string().max(2000).optional(),
+    billing: tenantBillingSchema.optional(),
   })
   .strict()
 
@@ -128,6 +136,7 @@ export const tenantSchema = z
     alertThresholds: alertThresholdsSchema,
     shareWeight: z.number().int(),
     notes: z.string(),
+    billing: tenantBillingSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,5 +1,6 @@
 import type { CaptchaType } from './captcha'
 import type { Micros } from './money'
+import type { TenantBilling } from './tenant-billing'
 
 export type TenantId = string
 export type TenantStatus = 'active' | 'suspended' | 'deleted'
@@ -37,6 +38,8 @@ export interface Tenant {
   /** Weight of this tenant's share of the shared key's threads (default 1). */
   shareWeight: number
   notes: string
+  /** Prepaid/postpaid, buyer details and tax (absent on tenants stored before: postpaid, no details). */
+  billing?: TenantBilling
   createdAt: string
   updatedAt: string
 }

@@ -73,7 +73,7 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     exportTarget: (suggested) => chooseExportFolder(win, suggested),
   })
-  registerIpc(ipcMain, handlers, () => e.vault.touch())
+  registerIpc(ipcMain, handlers, e.log, () => e.vault.touch())
   forwardEvents(e, () => win?.webContents)
   notifyAlerts(e, () => win?.show())
   lockOnSuspend(e.vault)

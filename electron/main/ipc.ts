@@ -5,6 +5,7 @@ import { CHANNELS, EVENTS, PASSIVE_CHANNELS } from '@shared/ipc-channels'
 import { dispatch } from '../engine/app/dispatch'
 import type { Engine } from '../engine/app/engine'
 import type { Handlers } from '../engine/app/handlers'
+import type { Logger } from '../engine/log/logger'
 import { isAppUrl } from './app-origin'
 
 export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame' | 'sender'>): boolean {
@@ -17,6 +18,7 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame' | 
 export function registerIpc(
   ipcMain: Pick<IpcMain, 'handle'>,
   handlers: Handlers,
+  log: Logger,
   onActivity: () => void = () => undefined,
 ): void {
   for (const channel of CHANNELS) {
@@ -27,7 +29,7 @@ export function registerIpc(
           error: { code: 'FORBIDDEN', message: 'This request did not come from the CaptchaDesk console.' },
         }
       if (!PASSIVE_CHANNELS.includes(channel)) onActivity()
-      return dispatch(handlers, channel, input)
+      return dispatch(handlers, channel, input, log)
     })
   }
 }

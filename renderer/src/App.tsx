@@ -6,12 +6,7 @@ import { connectBilling } from './stores/billing'
 import { connectSession, useSession } from './stores/session'
 import { connectSolve } from './stores/solve'
 import { useToasts } from './stores/toasts'
-import { useRoute } from './router'
-
-export interface ScreenProps {
-  /** The rest of the route after the screen's id, e.g. "new" in #/tenants/new. */
-  param: string | null
-}
+import { useRoute, type ScreenProps } from './router'
 
 /**
  * The screens behind the vault load as separate chunks (the charts library alone is most of the code), so the

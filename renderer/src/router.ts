@@ -27,3 +27,9 @@ export function useRoute(): Route {
   }, [])
   return route
 }
+
+/** What every screen gets from the route. */
+export interface ScreenProps {
+  /** The rest of the route after the screen's id, e.g. "new" in #/tenants/new. */
+  param: string | null
+}

@@ -6,8 +6,9 @@
  */
 import type { Tenant } from '@shared/tenant'
 import { createAdmissionController, type Reservation } from '../../electron/engine/admission'
+import { standaloneContext, type BenchContext } from './bench-kit'
 
-const N = 300_000
+let N = 300_000
 
 function tenant(i: number): Tenant {
   return {
@@ -104,13 +105,16 @@ function seed(tenants: number): number {
   return N / ((performance.now() - t0) / 1000)
 }
 
-export async function run(): Promise<void> {
+export async function run(ctx: BenchContext): Promise<void> {
+  if (ctx.quick) N = 30_000
   ours(1) // warm up the JIT for both sides
   seed(1)
   const rows = []
   for (const n of [1, 100]) {
     const s = seed(n)
     const o = ours(n)
+    ctx.record(`seed dict counters, ${n} tenant(s)`, s, 'decisions/s')
+    ctx.record(`reserve+release, ${n} tenant(s)`, o, 'decisions/s')
     rows.push({
       tenants: n,
       'seed dict counters /s': Math.round(s),
@@ -120,6 +124,7 @@ export async function run(): Promise<void> {
     })
   }
   const c = contended()
+  ctx.record('reserve+release, 100 tenants on 64 shared threads', c.perSec, 'decisions/s')
   rows.push({
     tenants: '100 on 64 shared threads',
     'seed dict counters /s': '(no shared capacity)',
@@ -134,4 +139,4 @@ export async function run(): Promise<void> {
   )
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run()
+if (import.meta.url === `file://${process.argv[1]}`) await run(standaloneContext('admission'))

@@ -10,8 +10,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type Database } from '../../electron/engine/ledger/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
-
-const ROWS = 1_000_000
+import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 
 /** Bulk-inserts `n` solved rows for tenant t_big, spread over November 2026 (Berlin), in one statement. */
 export function bulkSeed(db: Database, n: number): void {
@@ -49,7 +48,8 @@ interface Result {
   peakHeapMiB: number
 }
 
-export async function run(): Promise<void> {
+export async function run(ctx: BenchContext): Promise<void> {
+  const ROWS = ctx.quick ? 20_000 : 1_000_000
   const dir = mkdtempSync(join(tmpdir(), 'billing-bench-'))
   try {
     const dbPath = join(dir, 'engine.db')
@@ -70,6 +70,24 @@ export async function run(): Promise<void> {
         { encoding: 'utf8', maxBuffer: 1 << 20 },
       )
       results.push(JSON.parse(out.trim().split('\n').pop()!) as Result)
+    }
+    for (const r of results) {
+      assertBench(r.rows === ROWS, `${r.variant} export wrote ${r.rows} of ${ROWS} rows`)
+      const streamed = r.variant === 'streamed'
+      const name = streamed ? 'streamed export' : 'baseline: load all + unparse'
+      ctx.record(
+        `${name}, ${ROWS} rows, wall`,
+        r.seconds,
+        's',
+        streamed && !ctx.quick ? { max: 3 } : undefined,
+      )
+      ctx.record(`${name}, ${ROWS} rows, CPU`, r.cpuSeconds, 's')
+      ctx.record(
+        `${name}, ${ROWS} rows, peak RSS`,
+        r.peakRssMiB * 1.048576,
+        'MB',
+        streamed && !ctx.quick ? { max: 200 } : undefined,
+      )
     }
     const detail = join(dir, 'invoice-2026-11-t_big-detail.csv')
     console.table(
@@ -94,4 +112,4 @@ export async function run(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run()
+if (import.meta.url === `file://${process.argv[1]}`) await run(standaloneContext('billing'))

@@ -46,6 +46,7 @@ function post(): Promise<number> {
 
 const lat: number[] = []
 let errors = 0
+let refused = 0
 const total = rate * seconds
 const start = performance.now()
 const pending: Promise<void>[] = []
@@ -55,7 +56,10 @@ for (let i = 0; i < total; i++) {
   pending.push(
     post().then(
       (ms) => void lat.push(ms),
-      () => void errors++,
+      (err: Error) => {
+        errors++
+        if (/NO_SLOT|ZERO_BALANCE/.test(err.message)) refused++
+      },
     ),
   )
 }
@@ -68,6 +72,8 @@ console.log(
     p99: lat[Math.floor(lat.length * 0.99)] ?? null,
     rps: lat.length / secs,
     errors,
+    refused,
+    sent: total,
   }),
 )
 agent.destroy()

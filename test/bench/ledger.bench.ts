@@ -8,8 +8,10 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../electron/engine/ledger/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
+import { standaloneContext, type BenchContext } from './bench-kit'
 
-const N = 20_000
+let N = 20_000
+let SEED_N = 2_000
 const CONCURRENCY = 200
 
 async function ledgerRate(dir: string): Promise<number> {
@@ -50,7 +52,7 @@ async function ledgerRate(dir: string): Promise<number> {
 function seedCsvRate(dir: string): number {
   const path = join(dir, 'seed.csv')
   const fd = openSync(path, 'a')
-  const n = 2_000
+  const n = SEED_N
   const t0 = performance.now()
   for (let i = 0; i < n; i++) {
     appendFileSync(fd, `${new Date().toISOString()},${1e9 + i},turnstile,0.002000\n`)
@@ -61,11 +63,22 @@ function seedCsvRate(dir: string): number {
   return n / secs
 }
 
-export async function run(): Promise<void> {
+export async function run(ctx: BenchContext): Promise<void> {
+  if (ctx.quick) {
+    N = 2_000
+    SEED_N = 200
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   try {
     const seed = seedCsvRate(dir)
     const ours = await ledgerRate(dir)
+    ctx.record('seed: CSV append + fsync per row', seed, 'records/s')
+    ctx.record(
+      `SQLite ledger, group commit, ${CONCURRENCY} in flight`,
+      ours,
+      'records/s',
+      ctx.quick ? undefined : { min: 5_000 },
+    )
     console.table([
       {
         approach: 'seed: CSV append + fsync per row',
@@ -89,4 +102,4 @@ export async function run(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run()
+if (import.meta.url === `file://${process.argv[1]}`) await run(standaloneContext('ledger'))

@@ -39,7 +39,10 @@ describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
     h = await startHarness()
     page = h.page
     await createVaultThroughUi(page, h.running.host.url, 'billing passphrase 1')
-    h.running.engine.tenants.create({ name: 'Billed Ltd', timezone: 'Europe/Berlin' }, 'e2e')
+    h.running.engine.tenants.create(
+      { name: 'Billed Ltd', timezone: 'Europe/Berlin', pricePlan: { kind: 'markup', markupBps: 0 } },
+      'e2e',
+    )
     h.running.engine.tenants.create({ name: 'Quiet GmbH', timezone: 'Asia/Tokyo' }, 'e2e')
   })
   afterAll(async () => {

@@ -332,7 +332,9 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
       readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
         e.isDirectory() ? scan(join(dir, e.name)) : [join(dir, e.name)],
       )
-    for (const f of scan(h.dataDir)) {
+    const files = scan(h.dataDir)
+    expect(files.some((f) => f.includes(`${join('logs', 'captchadesk')}`))).toBe(true) // the log is scanned too
+    for (const f of files) {
       const text = readFileSync(f, 'latin1')
       expect(text, f).not.toContain(SANDBOX_DEMO_KEY)
       expect(text, f).not.toContain(TENANT_KEY)

@@ -3,7 +3,15 @@ import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 
 export type LimitKind =
-  'rate' | 'daily' | 'concurrency' | 'budget' | 'shared_capacity' | 'suspended' | 'unknown_tenant'
+  | 'rate'
+  | 'daily'
+  | 'concurrency'
+  | 'budget'
+  | 'shared_capacity'
+  | 'suspended'
+  | 'unknown_tenant'
+  /** Prepaid credit exhausted (see engine/credit). */
+  | 'credit'
 
 /** Limits that free up when some solve ends (a bounded wait may be worth it); the others free up with time. */
 export const WAITABLE_LIMITS: ReadonlySet<LimitKind> = new Set<LimitKind>(['concurrency', 'shared_capacity'])

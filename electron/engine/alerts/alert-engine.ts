@@ -5,6 +5,8 @@
  * Rules
  * - An alert is (subject, kind, threshold, period): period = the tenant's local date (daily limit), local month
  *   (budget), or "current" (balance). Kept in the `alerts` table, so a restart never fires one twice.
+ * - One alert per event: of the thresholds crossed, only the highest is raised (crossing 80, 95 and 100 % in one step
+ *   raises the 100 % alert alone); a lower one still active is closed quietly when a higher one replaces it.
  * - It is raised at most once per period, and resolved when it no longer holds (the limit was raised or removed,
  *   the threshold taken off the list, the period ended). A usage alert resolved within its period stays resolved for
  *   that period; a low balance can be raised again after a top-up and a new drop.
@@ -19,7 +21,7 @@ import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
 import type { Database } from '../ledger/database'
 import { localDateOf, localDayBounds, localMonthBounds } from '../time/zoned'
 
-export type AlertKind = 'daily_limit' | 'monthly_budget' | 'low_balance'
+export type AlertKind = 'daily_limit' | 'monthly_budget' | 'low_balance' | 'low_credit'
 
 export interface Alert {
   id: number
@@ -81,6 +83,8 @@ export interface AlertEngine {
     balanceMicros: Micros,
     thresholdMicros: Micros,
   ): AlertEvent[]
+  /** A prepaid tenant's credit left against its low-credit threshold (resolved when topped up or postpaid). */
+  evaluateCredit(tenant: Tenant, prepaid: boolean, leftMicros: Micros, thresholdMicros: Micros): AlertEvent[]
   list(q?: { activeOnly?: boolean; limit?: number; subject?: string }): Alert[]
   onAlert(listener: (e: AlertEvent) => void): () => void
 }
@@ -154,10 +158,14 @@ export function createAlertEngine(
   ): void {
     const rows = (s.ofKind.all(subject, kind, period) as Array<Record<string, unknown>>).map(toAlert)
     const current = new Map(rows.filter((a) => a.period === period).map((a) => [a.threshold, a]))
+    // One alert per event: only the highest threshold crossed is wanted; lower ones it replaces close quietly.
+    const top = Math.max(...wanted.keys())
+    for (const t of [...wanted.keys()]) if (t !== top) wanted.delete(t)
     for (const a of rows) {
       const stillHolds = a.period === period && wanted.has(a.threshold)
       if (a.resolvedAt === null && !stillHolds) {
         s.resolve.run(at, a.id)
+        if (a.period === period && a.threshold < top) continue // superseded by a higher one, not cleared
         emit(out, 'resolved', a.id)
       }
     }
@@ -166,7 +174,7 @@ export function createAlertEngine(
       if (!row) {
         const r = s.insert.run(subject, kind, threshold, period, at, w.value, w.message)
         emit(out, 'raised', Number(r.lastInsertRowid))
-      } else if (row.resolvedAt !== null && kind === 'low_balance') {
+      } else if (row.resolvedAt !== null && (kind === 'low_balance' || kind === 'low_credit')) {
         s.reopen.run(at, w.value, w.message, row.id)
         emit(out, 'raised', row.id)
       }
@@ -255,6 +263,17 @@ export function createAlertEngine(
           message: `${label}: balance ${formatMoney(balance, 2)} is below ${formatMoney(threshold, 2)}.`,
         })
       reconcile(out, `account:${account}`, 'low_balance', 'current', wanted, now())
+      return out
+    },
+    evaluateCredit(tenant, prepaid, left, threshold) {
+      const out: AlertEvent[] = []
+      const wanted = new Map<number, { value: number; message: string }>()
+      if (prepaid && tenant.status !== 'deleted' && left < threshold)
+        wanted.set(0, {
+          value: left,
+          message: `${tenant.name}: prepaid credit ${formatMoney(left, 2)} is below ${formatMoney(threshold, 2)}.`,
+        })
+      reconcile(out, `tenant:${tenant.id}`, 'low_credit', 'current', wanted, now())
       return out
     },
     list({ activeOnly = false, limit = 200, subject } = {}) {

@@ -4,6 +4,7 @@ import { describeIssues } from '@shared/captcha-schema'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
 import { ProviderError } from '../provider'
 import { VaultError, VaultLockedError, VaultThrottledError, WrongPassphraseError } from '../vault'
+import { newErrorId, type Logger } from '../log/logger'
 import type { Handlers } from './handlers'
 
 /** Replies are checked against the contract in tests and development (cheap, but not free on hot paths). */
@@ -12,7 +13,8 @@ const CHECK_OUTPUTS =
   process.env.CAPTCHADESK_CHECK_CONTRACT === '1' ||
   process.env.NODE_ENV === 'development'
 
-export function toApiError(err: unknown): ApiError {
+/** Maps an engine error to its reply; anything unexpected is logged (redacted) under an id the reply carries. */
+export function toApiError(err: unknown, log?: Logger, channel?: string): ApiError {
   if (err instanceof ValidationError)
     return { code: 'VALIDATION', message: err.message, fields: err.fields, field: err.fields[0]?.field }
   if (err instanceof NotFoundError || (err instanceof Error && err.name === 'NotFoundError'))
@@ -26,10 +28,12 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ProviderError)
     return { code: err.code, message: err.message, retryAfterMs: err.retryAfterMs }
   if (err instanceof RangeError) return { code: 'BAD_INPUT', message: err.message }
+  const errorId = newErrorId()
+  log?.error({ errorId, channel, err }, 'internal error')
   return {
     code: 'INTERNAL',
-    message:
-      'Something went wrong inside CaptchaDesk; nothing was changed. Try again, and check the audit log.',
+    message: `Something went wrong inside CaptchaDesk; nothing was changed. Try again; if it happens again, error ${errorId} is in the log (logs/ in the data folder).`,
+    errorId,
   }
 }
 
@@ -37,6 +41,7 @@ export async function dispatch(
   handlers: Handlers,
   channel: unknown,
   input: unknown,
+  log?: Logger,
 ): Promise<Envelope<unknown>> {
   if (!isChannel(channel))
     return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'There is no such action.' } }
@@ -60,7 +65,8 @@ export async function dispatch(
     const value = await (handlers[channel] as (i: unknown) => Promise<unknown>)(parsed.data)
     if (CHECK_OUTPUTS) {
       const out = contract[channel].output.safeParse(value)
-      if (!out.success)
+      if (!out.success) {
+        log?.error({ channel, issues: describeIssues(out.error) }, 'a reply broke the contract')
         return {
           ok: false,
           error: {
@@ -68,9 +74,10 @@ export async function dispatch(
             message: `The ${channel} reply broke the contract: ${describeIssues(out.error)}`,
           },
         }
+      }
     }
     return { ok: true, value }
   } catch (err) {
-    return { ok: false, error: toApiError(err) }
+    return { ok: false, error: toApiError(err, log, channel) }
   }
 }

@@ -21,6 +21,13 @@ import {
 } from '../gateway'
 import { openBilling, type InvoiceBuilder } from '../billing'
 import { removeStalePartials } from '../billing/stale-partials'
+import {
+  connectCredit,
+  openCreditBook,
+  tenantBalanceFor,
+  withPrepaidCredit,
+  type CreditBook,
+} from '../credit'
 import { openDatabase, type Database } from '../ledger/database'
 import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -30,6 +37,7 @@ import { createSettingsStore, type SettingsStore } from '../settings/settings-st
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
 import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
 import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
+import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { ServingKeys } from '../serving/serving-keys'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
@@ -55,11 +63,16 @@ export interface EngineOptions {
   /** Tests only: a cheap KDF. */
   weakKdfForTests?: boolean
   now?: () => number
+  /** Where log lines go; default: a rotating file in the data folder's logs/ (and the console in development). */
+  logger?: Logger
 }
 
 export interface Engine {
   readonly paths: DataPaths
+  /** The engine's clock (injected in tests); every component and use case reads time through it. */
+  readonly now: () => number
   readonly settings: SettingsStore
+  readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
   readonly ledger: SqliteLedger
@@ -68,6 +81,7 @@ export interface Engine {
   readonly usage: UsageQueries
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
+  readonly credit: CreditBook
   readonly alerts: AlertEngine
   readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
@@ -95,8 +109,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now
   const paths = dataPaths(options.dataDir)
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
-  const settings = createSettingsStore(paths.dir, options.settingsOverrides)
+  const settings = createSettingsStore(paths.dir, options.settingsOverrides, now)
   removeStalePartials(paths.exports) // a killed export's temporary files
+  const logFile = options.logger ? undefined : await createFileLogger({ dataDir: paths.dir })
+  const log = options.logger ?? logFile!.log
+  /** The shape the solve path and the gateway log through. */
+  const report = (level: 'warn' | 'error', message: string, details: Record<string, unknown>): void =>
+    log[level](details, message)
   const events = new EventEmitter()
   events.setMaxListeners(100)
   const emit = <K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void =>
@@ -108,7 +127,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ? undefined
       : await startSandbox({
           speed: sandboxSpeed,
-          seed: Date.now() & 0xffff,
+          seed: now() & 0xffff,
           keys: [{ key: SANDBOX_DEMO_KEY, threads: 50 }],
         })
   const vault = KeyVault.open(paths.vault, {
@@ -138,11 +157,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     graceDays: settings.get().invoiceGraceDays,
     currency: settings.get().currency,
   })
-  const tenants = createTenantRegistry({ dataDir: paths.dir, now, audit })
+  const credit = openCreditBook(db, { now, audit })
+  const tenants = createTenantRegistry({
+    dataDir: paths.dir,
+    now,
+    audit,
+    defaultPricePlan: () => {
+      const bps = settings.get().defaultMarkupBps
+      return bps === null ? undefined : { kind: 'markup', markupBps: bps }
+    },
+  })
   const usage = createUsageQueries(ledger, tenants, refusals)
   const alerts = createAlertEngine(db, now)
   const alertAcks = createAlertAcks(db, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
+  connectCredit({ credit, tenants, alerts, now })
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -161,6 +190,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       }
     return { ...PROVIDER_PRESETS[s.providerId], ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }
   }
+  const plog = log.child({ component: 'provider' })
+  const providerLog = {
+    debug: (message: string, details?: Record<string, unknown>) => plog.debug(details ?? {}, message),
+    info: (message: string, details?: Record<string, unknown>) => plog.info(details ?? {}, message),
+    warn: (message: string, details?: Record<string, unknown>) => plog.warn(details ?? {}, message),
+    error: (message: string, details?: Record<string, unknown>) => plog.error(details ?? {}, message),
+  }
   let client: ProviderClient | undefined
   let clientKey = ''
   const provider = (): ProviderClient => {
@@ -172,6 +208,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         profile: profileOf(s),
         speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
         requestTimeoutMs: s.requestTimeoutSeconds * 1000,
+        logger: providerLog,
       })
       clientKey = key
       // Solves still running on the old client finish on it; it closes when the engine does.
@@ -181,24 +218,25 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
   const retired: ProviderClient[] = []
 
-  const admission = createAdmissionController({
-    sharedThreads: settings.get().sharedThreads ?? undefined,
-    loader: {
-      dayCount: (id, a, b) => {
-        const c = ledger.countForDay(id, a, b)
-        return c.solved + c.open
+  const admission = withPrepaidCredit(
+    createAdmissionController({
+      sharedThreads: settings.get().sharedThreads ?? undefined,
+      loader: {
+        dayCount: (id, a, b) => {
+          const c = ledger.countForDay(id, a, b)
+          return c.solved + c.open
+        },
+        monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
       },
-      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-    },
-  })
+    }),
+    credit,
+  )
   settings.onChange((s) => {
     admission.setSharedCapacity(s.sharedThreads ?? undefined)
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
   })
 
   const servingKeys = new ServingKeys(vault, () => settings.get().providerId)
-  const log = (level: 'warn' | 'error', message: string, details: Record<string, unknown>): void =>
-    console[level](`[captchadesk] ${message}`, details)
   const lazyProvider = new Proxy({} as ProviderClient, { get: (_t, prop) => Reflect.get(provider(), prop) })
   const solver = createSolveService({
     tenants,
@@ -210,7 +248,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     now,
     refusals,
     results: gatewayTasks,
-    log,
+    log: report,
     onSettled: (tenantId) => {
       const t = tenants.get(tenantId)
       if (!t) return
@@ -249,17 +287,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     tasks: gatewayTasks,
     guard,
     now,
-    log,
+    log: report,
     solveTimeoutMs: () => settings.get().solveTimeoutSeconds * 1000,
-    balance: (t) => {
-      if (t.limits.monthlyBudgetMicros !== undefined) {
-        const at = now()
-        const [a, b] = localMonthBounds(localMonthOf(at, t.timezone), t.timezone)
-        const s = ledger.spendForMonth(t.id, a, b)
-        return t.limits.monthlyBudgetMicros - s.spentMicros - s.reservedMicros
-      }
-      return 1_000_000_000 // no budget set: report a large allowance (1,000.00)
-    },
+    // Prepaid credit left, or the month's budget left, or what the operator chose in Settings — never invented.
+    balance: (t) => tenantBalanceFor({ credit, ledger, settings }, t, now()),
     report: async (t, attemptId, verdict) => {
       const a = ledger.get(attemptId)
       if (!a?.upstreamTaskId) return
@@ -271,7 +302,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     try {
       gatewayTasks.sweep(now())
     } catch (err) {
-      log('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
+      report('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
     }
   }, 60_000)
   sweep.unref()
@@ -290,11 +321,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         for (const info of vault.describe()) {
           const tenant = info.tenantId ? tenants.get(info.tenantId) : undefined
           if (info.scope === 'tenant' && !tenant) continue
-          const { key, fingerprint } = vault.readKeyForSolve(
-            info.tenantId ?? '-',
-            info.scope === 'platform' ? 'shared' : 'own',
-            { touch: false }, // scheduled checks are not operator activity
-          )
+          // Scheduled checks are not operator activity: touch: false.
+          const { key, fingerprint } =
+            info.scope === 'platform'
+              ? vault.readPlatformKey({ touch: false })
+              : vault.readKeyForSolve(info.tenantId!, 'own', { touch: false })
           out.push({
             account: `${pid}:${fingerprint}`,
             label:
@@ -311,7 +342,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const recovery = (): Promise<unknown> => {
     // Only what a previous process left open: later unlocks must not touch solves running now.
     recovering ??= solver.recoverOpenAttempts().catch((err: unknown) => {
-      log('error', 'recovery failed; open attempts are retried at the next start', {
+      report('error', 'recovery failed; open attempts are retried at the next start', {
         error: (err as Error).message,
       })
     })
@@ -320,7 +351,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   return {
     paths,
+    now,
     settings,
+    log,
     vault,
     db,
     ledger,
@@ -329,6 +362,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     usage,
     solver,
     billing,
+    credit,
     alerts,
     alertAcks,
     balances,
@@ -375,6 +409,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       refusals.close()
       gatewayDb.close()
       db.close()
+      logFile?.close()
     },
   }
 }

@@ -8,7 +8,8 @@ import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
 import { exportAllTenantsSummary, exportInvoice } from '../billing'
 import { removeStalePartials } from '../billing/stale-partials'
-import { NotFoundError } from '../errors/engine-errors'
+import { tenantBalanceFor } from '../credit'
+import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
 import type { GatewayController } from './gateway-controller'
 
@@ -185,7 +186,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return { cancelled: true }
     },
     async 'usage.dashboard'() {
-      const now = Date.now()
+      const now = engine.now()
       const tenants = engine.tenants.list()
       const inFlight = engine.usage.inFlight()
       const rows = tenants.map((t) => {
@@ -274,6 +275,23 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         })),
         rows,
       }
+    },
+    async 'credit.balances'() {
+      return engine.tenants.list().map((t) => ({
+        ...engine.credit.balance(t.id),
+        gatewayBalanceMicros: tenantBalanceFor(engine, t),
+      }))
+    },
+    async 'credit.entries'({ tenantId, limit }) {
+      tenantOrThrow(tenantId)
+      return engine.credit.entries(tenantId, limit)
+    },
+    async 'credit.record'({ tenantId, kind, amountMicros, reference, note }) {
+      const t = tenantOrThrow(tenantId)
+      if (t.status === 'deleted')
+        throw new ConflictError('This tenant was deleted; its credit cannot change.')
+      const r = engine.credit.record({ tenantId, kind, amountMicros, reference, note, actor: 'operator' })
+      return { ...r, balance: engine.credit.balance(tenantId) }
     },
     async 'alerts.list'({ activeOnly }) {
       return engine.alertAcks.annotate(engine.alerts.list({ activeOnly }))

@@ -2,8 +2,8 @@
  * What each tenant cost the operator on one provider account for a period [fromMs, toMs), in integer micros, from
  * the ledger's solved rows (by end time).
  * - per_solve:  the cost the ledger recorded on each solve (the price list in force at solve time), summed.
- * - price_list: solves per captcha type × a per-solve price list (default: the seed's prices — reCAPTCHA v2 0.003,
- *               v3 0.004, Turnstile 0.002, image 0.001, GeeTest 0.003 USD), for re-pricing a period.
+ * - price_list: solves per captcha type × a per-solve price list (default: DEFAULT_COST_PRICES in shared/captcha.ts,
+ *               the upstream's public per-solve list), for re-pricing a period.
  * - plan:       a fixed plan cost (CaptchaAI sells concurrent threads, not solves) shared by thread-seconds or by
  *               solves.
  *
@@ -14,11 +14,9 @@
  * shared equally by the same rule; with no usage at all nothing is allocated (an empty list).
  */
 import type { CaptchaType } from '@shared/captcha'
-import { DEFAULT_PRICES } from '@shared/captcha'
+import { DEFAULT_COST_PRICES } from '@shared/captcha'
 import { allocateByWeights, assertMicros, type Micros } from '@shared/money'
 import type { Database } from '../ledger/database'
-
-export const DEFAULT_COST_PRICES: Readonly<Record<CaptchaType, Micros>> = DEFAULT_PRICES
 
 export type AllocationMode =
   | { kind: 'per_solve' }

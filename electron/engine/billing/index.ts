@@ -3,12 +3,7 @@ import type { Database } from '../ledger/database'
 import { InvoiceBuilder } from './invoice-builder'
 import { migrateBilling } from './schema'
 
-export {
-  allocateCosts,
-  DEFAULT_COST_PRICES,
-  type AllocationMode,
-  type TenantCostShare,
-} from './cost-allocation'
+export { allocateCosts, type AllocationMode, type TenantCostShare } from './cost-allocation'
 export {
   exportAllTenantsSummary,
   exportInvoice,

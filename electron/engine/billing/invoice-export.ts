@@ -1,7 +1,7 @@
 /**
  * Writes invoice CSVs: a summary and a detail file per tenant-month, and the operator's all-tenants summary.
  *
- * The detail file is streamed: the ledger is read in keyset chunks of 5,000 rows, each chunk is formatted, handed to
+ * The detail file is streamed: the ledger is read in keyset chunks of 2,000 rows (`InvoiceBuilder.chunks`), each chunk is formatted, handed to
  * papaparse `unparse` (no header after the first) and written with backpressure to a temp file, while per-(type,
  * price) sums are kept. A draft's summary is built from those same sums, so summary and detail always agree; for a
  * locked invoice the sums are checked against its stored lines and the export fails (no files) if they differ.

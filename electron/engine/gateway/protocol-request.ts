@@ -6,6 +6,11 @@ const flag = (v: string | undefined): boolean | undefined =>
   v === undefined ? undefined : v === '1' || v.toLowerCase() === 'true'
 const int = (v: string | undefined): number | undefined =>
   v === undefined || v === '' ? undefined : Number(v)
+/** proxy + proxytype as sent; a proxy without a type is HTTP (2captcha's default). */
+const proxyOf = (p: Record<string, string>): { proxy?: string; proxytype?: string } =>
+  p.proxy === undefined
+    ? { proxytype: p.proxytype?.toUpperCase() }
+    : { proxy: p.proxy, proxytype: (p.proxytype || 'HTTP').toUpperCase() }
 
 export function requestFromParams(
   p: Record<string, string>,
@@ -50,8 +55,7 @@ export function requestFromParams(
               dataS: p['data-s'],
               userAgent: p.userAgent,
               cookies: p.cookies,
-              proxy: p.proxy,
-              proxytype: p.proxytype?.toUpperCase(),
+              ...proxyOf(p),
             }
       break
     case 'turnstile':
@@ -63,20 +67,43 @@ export function requestFromParams(
         pageurl: p.pageurl,
         action: p.action,
         data: p.data,
-        proxy: p.proxy,
-        proxytype: p.proxytype?.toUpperCase(),
+        ...proxyOf(p),
       }
       break
     case 'geetest':
+    case 'geetest_v4':
       if (!p.pageurl) return { ok: false, code: 'ERROR_PAGEURL' }
-      candidate = {
-        type: 'geetest',
-        gt: p.gt,
-        challenge: p.challenge,
-        pageurl: p.pageurl,
-        apiServer: p.api_server,
-      }
+      candidate =
+        method === 'geetest_v4' || p.version === '4'
+          ? {
+              type: 'geetest_v4',
+              captchaId: p.captcha_id,
+              pageurl: p.pageurl,
+              apiServer: p.api_server,
+              ...proxyOf(p),
+            }
+          : {
+              type: 'geetest',
+              gt: p.gt,
+              challenge: p.challenge,
+              pageurl: p.pageurl,
+              apiServer: p.api_server,
+              ...proxyOf(p),
+            }
       break
+    case 'cloudflare_challenge':
+      if (!p.pageurl) return { ok: false, code: 'ERROR_PAGEURL' }
+      if (!p.proxy) return { ok: false, code: 'ERROR_BAD_PARAMETERS' }
+      candidate = { type: 'cloudflare_challenge', pageurl: p.pageurl, userAgent: p.userAgent, ...proxyOf(p) }
+      break
+    case 'bls': {
+      const images: string[] = []
+      for (let i = 1; i <= 9; i++) if (p[`image_base64_${i}`]) images.push(p[`image_base64_${i}`]!)
+      if (images.length === 0 && p.body) images.push(p.body)
+      if (images.length === 0) return { ok: false, code: 'ERROR_ZERO_CAPTCHA_FILESIZE' }
+      candidate = { type: 'bls', instructions: p.instructions, images }
+      break
+    }
     default:
       return { ok: false, code: 'ERROR_BAD_PARAMETERS' }
   }
@@ -86,8 +113,10 @@ export function requestFromParams(
   const paths = parsed.error.issues.map((i) => i.path.join('.'))
   if (paths.includes('pageurl')) return { ok: false, code: 'ERROR_PAGEURL' }
   if (paths.includes('googlekey') || paths.includes('sitekey')) return { ok: false, code: 'ERROR_GOOGLEKEY' }
-  if (paths.includes('body')) {
-    const msg = parsed.error.issues.find((i) => i.path[0] === 'body')?.message ?? ''
+  if (paths.some((x) => x === 'proxy' || x === 'proxytype')) return { ok: false, code: 'ERROR_BAD_PROXY' }
+  const image = parsed.error.issues.find((i) => i.path[0] === 'body' || i.path[0] === 'images')
+  if (image) {
+    const msg = image.message
     return {
       ok: false,
       code: /larger/.test(msg)

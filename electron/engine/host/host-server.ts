@@ -209,7 +209,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       body && typeof body === 'object' && !Array.isArray(body)
         ? (body as { input?: unknown }).input
         : undefined
-    const envelope = await dispatch(options.handlers, m[1], input)
+    const envelope = await dispatch(options.handlers, m[1], input, options.engine.log)
     if (!(PASSIVE_CHANNELS as readonly string[]).includes(m[1]!)) options.engine.vault.touch()
     res
       .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...security })

@@ -1,5 +1,10 @@
-/** Writes an in.php/res.php reply the way the upstream does: JSON `{status, request}` or plain `OK|…` / `ERROR_…`. */
+/**
+ * Writes an in.php/res.php reply the way the upstream does: JSON `{status, request, error_text?}` only when the caller
+ * asked for json=1, plain `OK|…` / `ERROR_…` otherwise. `header_acao=1` adds `Access-Control-Allow-Origin: *` so
+ * browser-side clients can read the reply (auth is by key in the parameters, never by cookies).
+ */
 import type { ServerResponse } from 'node:http'
+import { errorText } from './error-texts'
 
 export interface ProtocolReply {
   status: 0 | 1
@@ -7,13 +12,48 @@ export interface ProtocolReply {
   error_text?: string
 }
 
-export function sendProtocolReply(res: ServerResponse, reply: ProtocolReply, json: boolean): void {
+export interface ReplyOptions {
+  /** The caller sent header_acao=1. */
+  acao?: boolean
+}
+
+export function sendProtocolReply(
+  res: ServerResponse,
+  reply: ProtocolReply,
+  json: boolean,
+  options: ReplyOptions = {},
+): void {
   if (res.headersSent || res.destroyed) return
+  const cors: Record<string, string> = options.acao ? { 'access-control-allow-origin': '*' } : {}
   if (json) {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply))
+    const text =
+      reply.status === 0 && reply.error_text === undefined ? errorText(String(reply.request)) : undefined
+    const body = text === undefined ? reply : { ...reply, error_text: text }
+    res.writeHead(200, { 'content-type': 'application/json', ...cors }).end(JSON.stringify(body))
     return
   }
   const request = String(reply.request)
   const text = reply.status === 1 && !request.startsWith('OK_') ? `OK|${request}` : request
-  res.writeHead(200, { 'content-type': 'text/plain' }).end(text)
+  res.writeHead(200, { 'content-type': 'text/plain', ...cors }).end(text)
+}
+
+/** Whether the request's query string alone asks for JSON (for replies before the body could be read). */
+export function queryAsksJson(url: string | undefined): boolean {
+  try {
+    return new URL(url ?? '/', 'http://gateway.invalid').searchParams.get('json') === '1'
+  } catch {
+    return false
+  }
+}
+
+/** A CORS preflight: answered for any origin (the API authenticates by key, never by ambient credentials). */
+export function sendPreflight(res: ServerResponse): void {
+  res
+    .writeHead(204, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': 'content-type, accept',
+      'access-control-max-age': '600',
+    })
+    .end()
 }

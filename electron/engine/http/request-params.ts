@@ -26,23 +26,40 @@ export async function readRequestParams(req: IncomingMessage, maxBytes: number):
     if (type.startsWith('multipart/form-data')) await readMultipart(req, params, maxBytes)
     else {
       const body = await readBody(req, maxBytes)
+      const text = body.toString('utf8')
       if (type.includes('application/json')) {
         let parsed: unknown
         try {
-          parsed = JSON.parse(body.toString('utf8'))
+          parsed = JSON.parse(text)
         } catch {
           throw new MalformedRequestError('body is not valid JSON')
         }
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          for (const [k, v] of Object.entries(parsed))
-            if (v !== null && typeof v !== 'object') params[k] = String(v)
-        }
+        copyScalars(parsed, params)
+      } else if (!type.includes('application/x-www-form-urlencoded') && looksLikeJsonObject(text)) {
+        // Some clients (the `2captcha` npm package) post a JSON object as text/plain or with no type at all.
+        copyScalars(JSON.parse(text), params)
       } else {
-        for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params[k] = v
+        for (const [k, v] of new URLSearchParams(text)) params[k] = v
       }
     }
   }
   return { path: url.pathname, params }
+}
+
+function looksLikeJsonObject(text: string): boolean {
+  if (!/^\s*\{/.test(text)) return false
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+  } catch {
+    return false
+  }
+}
+
+/** A JSON object's string, number and boolean fields; nested values are not protocol parameters. */
+function copyScalars(parsed: unknown, params: Record<string, string>): void {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return
+  for (const [k, v] of Object.entries(parsed)) if (v !== null && typeof v !== 'object') params[k] = String(v)
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

@@ -55,7 +55,35 @@ export function inPhpParams(request: CaptchaRequest): Record<string, string> {
       set('challenge', request.challenge)
       set('pageurl', request.pageurl)
       set('api_server', request.apiServer)
+      set('proxy', request.proxy)
+      set('proxytype', request.proxytype)
       break
+    case 'geetest_v4':
+      // CaptchaAI's form: method=geetest with version=4 (2captcha also reads it this way).
+      set('method', 'geetest')
+      set('version', 4)
+      set('captcha_id', request.captchaId)
+      set('pageurl', request.pageurl)
+      set('api_server', request.apiServer)
+      set('proxy', request.proxy)
+      set('proxytype', request.proxytype)
+      break
+    case 'cloudflare_challenge':
+      set('method', 'cloudflare_challenge')
+      set('pageurl', request.pageurl)
+      set('proxy', request.proxy)
+      set('proxytype', request.proxytype)
+      set('userAgent', request.userAgent)
+      break
+    case 'bls':
+      set('method', 'bls')
+      set('instructions', request.instructions)
+      request.images.forEach((tile, i) => set(`image_base64_${i + 1}`, tile.replace(/[\r\n]/g, '')))
+      break
+    default: {
+      const unknown: never = request
+      throw new TypeError(`No in.php form for ${(unknown as { type: string }).type}`)
+    }
   }
   return p
 }

@@ -28,6 +28,14 @@ const SANDBOX_TIMING: TimingTable = {
   turnstile: { firstPollMs: 10_000, pollIntervalMs: 3_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
   geetest: { firstPollMs: 8_000, pollIntervalMs: 3_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
   recaptcha_v2: { firstPollMs: 15_000, pollIntervalMs: 3_000, typicalMaxMs: 40_000, deadlineMs: 300_000 },
+  geetest_v4: { firstPollMs: 8_000, pollIntervalMs: 3_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
+  cloudflare_challenge: {
+    firstPollMs: 15_000,
+    pollIntervalMs: 3_000,
+    typicalMaxMs: 30_000,
+    deadlineMs: 180_000,
+  },
+  bls: { firstPollMs: 5_000, pollIntervalMs: 3_000, typicalMaxMs: 12_000, deadlineMs: 120_000 },
 }
 
 /**
@@ -40,6 +48,14 @@ const CAPTCHAAI_TIMING: TimingTable = {
   turnstile: { firstPollMs: 10_000, pollIntervalMs: 5_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
   geetest: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
   recaptcha_v2: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 40_000, deadlineMs: 300_000 },
+  geetest_v4: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
+  cloudflare_challenge: {
+    firstPollMs: 20_000,
+    pollIntervalMs: 5_000,
+    typicalMaxMs: 40_000,
+    deadlineMs: 180_000,
+  },
+  bls: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
 }
 
 /** 2captcha v1: 20 s before the first reCAPTCHA poll, 5 s for others; 5 s between polls. */
@@ -49,6 +65,14 @@ const TWOCAPTCHA_TIMING: TimingTable = {
   turnstile: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
   geetest: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
   recaptcha_v2: { firstPollMs: 20_000, pollIntervalMs: 5_000, typicalMaxMs: 60_000, deadlineMs: 300_000 },
+  geetest_v4: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
+  cloudflare_challenge: {
+    firstPollMs: 20_000,
+    pollIntervalMs: 5_000,
+    typicalMaxMs: 60_000,
+    deadlineMs: 180_000,
+  },
+  bls: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
 }
 
 export const TIMING_BY_PROFILE: Record<ProviderId, TimingTable> = {

@@ -9,7 +9,8 @@ import type { Socket } from 'node:net'
 import type { CaptchaType } from '@shared/captcha'
 import { formatMoney } from '@shared/money'
 import { createPrng, type Prng } from './prng'
-import { sendProtocolReply } from '../http/protocol-reply'
+import { answerClientError } from '../http/client-error'
+import { queryAsksJson, sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import { accountFrom, TaskBook, type KeyAccount } from './task-book'
 import {
@@ -273,7 +274,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     switch (action) {
       case 'get': {
         keyStats(auth.account.fingerprint).resGet++
-        if (params.ids !== undefined) {
+        if (params.ids !== undefined && options.batchGet !== false) {
           stats.resGetIds++
           const ids = params.ids.split(',').map((s) => s.trim())
           if (ids.length === 0 || ids.length > 100 || ids.some((i) => i === ''))
@@ -301,10 +302,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
-  function send(res: ServerResponse, reply: Reply, json: boolean): void {
-    const text = json && reply.status === 0 ? ERROR_TEXTS[String(reply.request)] : undefined
-    sendProtocolReply(res, text ? { ...reply, error_text: text } : reply, json)
-  }
+  const send = sendProtocolReply
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ip = req.socket.remoteAddress ?? 'unknown'
@@ -343,15 +341,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return
       }
       if (err instanceof MalformedRequestError) {
-        send(res, { status: 0, request: 'ERROR_BAD_PARAMETERS' }, true)
+        send(res, { status: 0, request: 'ERROR_BAD_PARAMETERS' }, queryAsksJson(req.url))
         return
       }
       throw err
     }
     const json = parsed.params.json === '1'
+    const acao = { acao: parsed.params.header_acao === '1' }
     const banned = bannedUntil.get(ip)
     if (banned !== undefined && banned > now()) {
-      send(res, { status: 0, request: 'IP_BANNED' }, json)
+      send(res, { status: 0, request: 'IP_BANNED' }, json, acao)
       return
     }
     if (malformed) {
@@ -363,8 +362,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return
     }
     const path = parsed.path.replace(/\/+$/, '')
-    if (path.endsWith('/in.php')) send(res, handleIn(parsed.params, ip), json)
-    else if (path.endsWith('/res.php')) send(res, handleRes(parsed.params, ip), json)
+    if (path.endsWith('/in.php')) send(res, handleIn(parsed.params, ip), json, acao)
+    else if (path.endsWith('/res.php')) send(res, handleRes(parsed.params, ip), json, acao)
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
   }
 
@@ -381,7 +380,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
-  server.on('clientError', (_err, socket) => socket.destroy())
+  server.on('clientError', answerClientError)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -436,26 +435,4 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       })
     },
   }
-}
-
-const ERROR_TEXTS: Record<string, string> = {
-  ERROR_WRONG_USER_KEY: 'The key must be 32 characters long.',
-  ERROR_KEY_DOES_NOT_EXIST: 'The key does not exist, or the account has no threads.',
-  ERROR_ZERO_BALANCE: 'You do not have free threads.',
-  ERROR_NO_SLOT_AVAILABLE: 'All threads are busy; try again later.',
-  ERROR_PAGEURL: 'pageurl is missing or invalid.',
-  ERROR_GOOGLEKEY: 'The site key is missing.',
-  ERROR_BAD_PARAMETERS: 'Required parameters are missing or malformed.',
-  ERROR_ZERO_CAPTCHA_FILESIZE: 'The image is smaller than 100 bytes.',
-  ERROR_TOO_BIG_CAPTCHA_FILESIZE: 'The image is larger than 100 kB.',
-  ERROR_IMAGE_TYPE_NOT_SUPPORTED: 'Only jpg, png and gif images are accepted.',
-  ERROR_UPLOAD: 'The image could not be read.',
-  ERROR_SERVER_ERROR: 'Server error; try again in a few seconds.',
-  IP_BANNED: 'Too many requests with bad keys from this address; lifted after 5 minutes.',
-  ERROR_CAPTCHA_UNSOLVABLE: 'The captcha could not be solved.',
-  ERROR_WRONG_ID_FORMAT: 'The task id must be numeric.',
-  ERROR_WRONG_CAPTCHA_ID: 'Unknown task id.',
-  ERROR_EMPTY_ACTION: 'action is missing.',
-  ERROR_REPORT_NOT_RECORDED: 'The report was not recorded.',
-  ERROR_DUPLICATE_REPORT: 'This task was already reported.',
 }

@@ -69,7 +69,7 @@ export class TaskBook {
       reports: [],
       pingback,
     }
-    const answer = unsolvable ? null : this.answerFor(type)
+    const answer = unsolvable ? null : this.answerFor(type, params)
     this.tasks.set(id, task)
     this.solving.set(key, (this.solving.get(key) ?? 0) + 1)
     const timer = setTimeout(() => {
@@ -94,7 +94,8 @@ export class TaskBook {
     this.onReady(this.view(task))
   }
 
-  private answerFor(type: CaptchaType): string {
+  private answerFor(type: CaptchaType, params: Record<string, string>): string {
+    const hex = (n: number): string => this.prng.token(n, '0123456789abcdef')
     switch (type) {
       case 'image':
         return this.prng.token(6, 'abcdefghjkmnpqrstuvwxyz23456789')
@@ -104,6 +105,27 @@ export class TaskBook {
           geetest_validate: this.prng.token(32, '0123456789abcdef'),
           geetest_seccode: `${this.prng.token(32, '0123456789abcdef')}_jordan`,
         })
+      case 'geetest_v4':
+        return JSON.stringify({
+          captcha_id: params.captcha_id ?? '',
+          lot_number: hex(32),
+          pass_token: hex(64),
+          gen_time: String(Math.floor(this.now() / 1000)),
+          captcha_output: this.prng.token(120),
+        })
+      case 'cloudflare_challenge':
+        return JSON.stringify({
+          cookies: { cf_clearance: `${this.prng.token(43)}-${Math.floor(this.now() / 1000)}-0-1-${hex(8)}` },
+          userAgent:
+            params.userAgent ??
+            'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+        })
+      case 'bls': {
+        // 1-based indexes of the tiles that show the number, in grid order (at least one).
+        const tiles = Math.max(1, Number(params.images ?? '9'))
+        const picked = Array.from({ length: tiles }, (_, i) => i + 1).filter(() => this.prng.chance(0.4))
+        return JSON.stringify(picked.length ? picked : [1 + Math.floor(this.prng.next() * tiles)])
+      }
       case 'turnstile':
         return `0.${this.prng.token(300)}`
       default:

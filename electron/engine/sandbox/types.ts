@@ -44,6 +44,11 @@ export interface SandboxOptions {
   badKeyBanThreshold?: number
   /** How long IP_BANNED lasts, real ms (default 5 minutes, as CaptchaAI documents). */
   banMs?: number
+  /**
+   * Whether res.php answers `ids=` batches (default true). False acts like an upstream without them (CaptchaAI's
+   * support is unconfirmed): `ids` is ignored and the call is answered as a get without an id.
+   */
+  batchGet?: boolean
 }
 
 export type SandboxTaskStatus = 'solving' | 'solved' | 'unsolvable'
@@ -82,4 +87,7 @@ export const DEFAULT_SOLVE_TIMES: Record<CaptchaType, SolveTimeRange> = {
   turnstile: { minMs: 10_000, maxMs: 15_000 },
   image: { minMs: 3_000, maxMs: 7_000 },
   geetest: { minMs: 8_000, maxMs: 15_000 },
+  geetest_v4: { minMs: 8_000, maxMs: 15_000 },
+  cloudflare_challenge: { minMs: 15_000, maxMs: 30_000 },
+  bls: { minMs: 5_000, maxMs: 12_000 },
 }

@@ -6,7 +6,8 @@
 import Conf from 'conf'
 import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_PRICES } from '@shared/captcha'
+import { DEFAULT_BILLING_SETTINGS } from '@shared/billing-settings'
+import { DEFAULT_COST_PRICES } from '@shared/captcha'
 import { settingsPatchSchema, settingsSchema, type Settings, type SettingsPatch } from '@shared/settings'
 import { ValidationError } from '../errors/engine-errors'
 
@@ -18,13 +19,14 @@ export const DEFAULT_SETTINGS: Settings = {
   requestTimeoutSeconds: 30,
   solveTimeoutSeconds: 300,
   autoLockMinutes: 15,
-  costPrices: { ...DEFAULT_PRICES },
+  costPrices: { ...DEFAULT_COST_PRICES },
   currency: 'USD',
   invoiceGraceDays: 3,
   lowBalanceMicros: 1_000_000,
   balanceCheckMinutes: 15,
   gateway: { enabled: false, port: 8787, allowLan: false, resultRetentionMinutes: 15, drainSeconds: 20 },
   launchAtLogin: false,
+  ...DEFAULT_BILLING_SETTINGS,
 }
 
 export const SETTINGS_SCHEMA_VERSION = 1
@@ -75,7 +77,7 @@ export interface SettingsStore {
 
 type Stored = { schemaVersion: number; settings: Settings }
 
-function openConf(dataDir: string, notes: string[]): Conf<Stored> {
+function openConf(dataDir: string, notes: string[], now: () => number): Conf<Stored> {
   const make = () =>
     new Conf<Stored>({
       cwd: dataDir,
@@ -90,16 +92,20 @@ function openConf(dataDir: string, notes: string[]): Conf<Stored> {
     // Unreadable JSON: keep the file for the operator, start from the defaults.
     const file = join(dataDir, 'settings.json')
     if (!existsSync(file)) throw err
-    const aside = `${file}.damaged-${Date.now()}`
+    const aside = `${file}.damaged-${now()}`
     renameSync(file, aside)
     notes.push(`The settings file could not be read; it was kept as ${aside} and the defaults are in use.`)
     return make()
   }
 }
 
-export function createSettingsStore(dataDir: string, overrides: SettingsPatch = {}): SettingsStore {
+export function createSettingsStore(
+  dataDir: string,
+  overrides: SettingsPatch = {},
+  now: () => number = Date.now,
+): SettingsStore {
   const notes: string[] = []
-  const store = openConf(dataDir, notes)
+  const store = openConf(dataDir, notes, now)
   const listeners = new Set<(s: Settings) => void>()
   const { settings: loaded, dropped } = sanitizeSettings(
     migrateSettings(Number(store.get('schemaVersion') ?? 0), store.get('settings')),

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import Conf from 'conf'
-import { DEFAULT_PRICES } from '@shared/captcha'
+import { DEFAULT_TENANT_PRICES } from '@shared/captcha'
 import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
 import {
   tenantCreateSchema,
@@ -51,7 +51,7 @@ const MIGRATIONS: Array<(data: Record<string, unknown>) => Record<string, unknow
       t.shareWeight ??= 1
       t.alertThresholds ??= { percents: DEFAULT_ALERT_PERCENTS }
       t.notes ??= ''
-      t.pricePlan ??= { kind: 'unit', prices: { ...DEFAULT_PRICES } }
+      t.pricePlan ??= { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } }
     }
     return { ...data, tenants, schemaVersion: 1 }
   },
@@ -73,6 +73,8 @@ export function createTenantRegistry(options: {
   dataDir: string
   now?: () => number
   audit?: AuditLog
+  /** The price plan of a tenant created without one (settings: default markup); default: the list prices. */
+  defaultPricePlan?: () => Tenant['pricePlan'] | undefined
 }): TenantRegistry {
   const now = options.now ?? Date.now
   const store = new Conf<StoreShape>({
@@ -158,11 +160,13 @@ export function createTenantRegistry(options: {
         status: 'active',
         keyMode: v.keyMode,
         limits: v.limits,
-        pricePlan: v.pricePlan ?? { kind: 'unit', prices: { ...DEFAULT_PRICES } },
+        pricePlan: v.pricePlan ??
+          options.defaultPricePlan?.() ?? { kind: 'unit', prices: { ...DEFAULT_TENANT_PRICES } },
         timezone: v.timezone,
         alertThresholds: v.alertThresholds ?? { percents: [...DEFAULT_ALERT_PERCENTS] },
         shareWeight: v.shareWeight,
         notes: v.notes,
+        ...(v.billing ? { billing: v.billing } : {}),
         createdAt: at,
         updatedAt: at,
       }

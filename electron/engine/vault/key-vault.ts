@@ -5,6 +5,7 @@
  * Buffers that are zeroed on lock; nothing but masked descriptions ever leaves this module, except through
  * readKeyForSolve, which only the main process's solver calls.
  */
+import { newPassphraseProblem, PASSPHRASE_MAX_LENGTH } from '@shared/passphrase'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import type { DeviceKeyProtector } from './device-protector'
@@ -83,8 +84,6 @@ export interface VaultOptions {
   device?: DeviceKeyProtector
 }
 
-export const MIN_PASSPHRASE_LENGTH = 10
-export const MAX_PASSPHRASE_LENGTH = 1024
 const KEY_FORMAT = /^[A-Za-z0-9]{32}$/
 const IDLE_CHECK_MS = 10_000
 const MAX_DELAY_MS = 60_000
@@ -92,12 +91,9 @@ const MAX_DELAY_MS = 60_000
 const TEST_FLOOR_KDF: KdfCost = { N: 2, r: 1, p: 1 }
 
 function checkNewPassphrase(p: unknown): string {
-  if (typeof p !== 'string' || p.length < MIN_PASSPHRASE_LENGTH) {
-    throw new VaultError(`The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long.`)
-  }
-  if (p.length > MAX_PASSPHRASE_LENGTH)
-    throw new VaultError(`The passphrase is longer than ${MAX_PASSPHRASE_LENGTH} characters.`)
-  return p
+  const problem = newPassphraseProblem(p)
+  if (problem) throw new VaultError(problem)
+  return p as string
 }
 
 function checkUpstreamKey(key: unknown): string {
@@ -511,6 +507,11 @@ export class KeyVault {
     return { key: plain.key, fingerprint: keyFingerprint(plain.key) }
   }
 
+  /** The platform key (shared mode), for the main process only: balance checks and the Sandbox's thread count. */
+  readPlatformKey(options: { touch?: boolean } = {}): { key: string; fingerprint: string } {
+    return this.readKeyForSolve('-', 'shared', options)
+  }
+
   /** What logging or serializing the vault object shows: its state, never key material. */
   toJSON(): { path: string; exists: boolean; unlocked: boolean } {
     return { path: this.path, exists: this.exists(), unlocked: this.isUnlocked() }
@@ -629,7 +630,7 @@ export class KeyVault {
     if (
       typeof passphrase !== 'string' ||
       passphrase.length === 0 ||
-      passphrase.length > MAX_PASSPHRASE_LENGTH
+      passphrase.length > PASSPHRASE_MAX_LENGTH
     )
       throw this.miss()
     let kek: Buffer

@@ -1,5 +1,6 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
 import { useEffect, useState, type FormEvent } from 'react'
+import { newPassphraseProblem } from '@shared/passphrase'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
 import { parseMoney } from '@shared/money'
 import { PROVIDER_PRESETS } from '@shared/provider'
@@ -534,7 +535,8 @@ function PassphraseCard() {
     e.preventDefault()
     const local: Record<string, string> = {}
     if (!oldPass) local.oldPassphrase = 'Enter the current passphrase.'
-    if (next.length < 10) local.newPassphrase = 'The new passphrase must be at least 10 characters long.'
+    const problem = newPassphraseProblem(next)
+    if (problem) local.newPassphrase = problem
     else if (next !== again) local.again = 'The two new passphrases differ.'
     setErrors(local)
     if (Object.keys(local).length) return

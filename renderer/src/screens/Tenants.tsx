@@ -1,6 +1,6 @@
 /** Tenants: a searchable, paged list (fast with thousands), and the create / edit form with keys. */
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react'
-import type { ScreenProps } from '../App'
+import type { ScreenProps } from '../router'
 import { confirm } from '../components/confirm'
 import { ErrorNote, Screen, money, plural } from '../components/ui'
 import { navigate } from '../router'

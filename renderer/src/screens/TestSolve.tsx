@@ -15,7 +15,13 @@ interface ParamSpec {
   hint?: string
   multiline?: boolean
   optional?: boolean
+  /** A fixed list of values (shown as a select). */
+  choices?: readonly string[]
 }
+
+const YES_NO = ['no', 'yes'] as const
+const PROXY_KINDS = ['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'] as const
+const PROXY_HINT = 'host:port or user:pass@host:port. Never shown in logs.'
 
 const PARAMS: Record<CaptchaType, ParamSpec[]> = {
   image: [
@@ -29,6 +35,11 @@ const PARAMS: Record<CaptchaType, ParamSpec[]> = {
   recaptcha_v2: [
     { name: 'googlekey', label: 'Site key (googlekey)' },
     { name: 'pageurl', label: 'Page URL' },
+    { name: 'invisible', label: 'Invisible', choices: YES_NO },
+    { name: 'enterprise', label: 'Enterprise', choices: YES_NO },
+    { name: 'dataS', label: 'data-s (Enterprise)', optional: true },
+    { name: 'proxy', label: 'Proxy', optional: true, hint: PROXY_HINT },
+    { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS },
   ],
   recaptcha_v3: [
     { name: 'googlekey', label: 'Site key (googlekey)' },
@@ -44,6 +55,25 @@ const PARAMS: Record<CaptchaType, ParamSpec[]> = {
     { name: 'gt', label: 'gt' },
     { name: 'challenge', label: 'challenge' },
     { name: 'pageurl', label: 'Page URL' },
+  ],
+  geetest_v4: [
+    { name: 'captchaId', label: 'captcha_id' },
+    { name: 'pageurl', label: 'Page URL' },
+  ],
+  cloudflare_challenge: [
+    { name: 'pageurl', label: 'Page URL' },
+    { name: 'proxy', label: 'Proxy (required: the cookie is bound to its address)', hint: PROXY_HINT },
+    { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS },
+    { name: 'userAgent', label: 'User-Agent', optional: true },
+  ],
+  bls: [
+    { name: 'instructions', label: 'Instructions (the number to find)' },
+    {
+      name: 'images',
+      label: 'Tiles (base64, one per line, up to 9)',
+      multiline: true,
+      hint: 'Three sample tiles are filled in.',
+    },
   ],
 }
 
@@ -69,6 +99,12 @@ function defaults(type: CaptchaType): Record<string, string> {
         challenge: '12345678abc90123d45678ef90123a456b',
         pageurl: 'https://example.com/',
       }
+    case 'geetest_v4':
+      return { captchaId: 'e392e1d7fd421dc63325744d5a2b9c73', pageurl: 'https://example.com/' }
+    case 'cloudflare_challenge':
+      return { pageurl: 'https://example.com/', proxy: '', proxytype: 'HTTP' }
+    case 'bls':
+      return { instructions: '123', images: [SAMPLE_PNG, SAMPLE_PNG, SAMPLE_PNG].join('\n') }
   }
 }
 
@@ -78,7 +114,15 @@ function toRequest(type: CaptchaType, f: Record<string, string>): CaptchaRequest
     case 'image':
       return { type, body: v('body') }
     case 'recaptcha_v2':
-      return { type, googlekey: v('googlekey'), pageurl: v('pageurl') }
+      return {
+        type,
+        googlekey: v('googlekey'),
+        pageurl: v('pageurl'),
+        invisible: v('invisible') === 'yes' || undefined,
+        enterprise: v('enterprise') === 'yes' || undefined,
+        dataS: v('dataS') || undefined,
+        ...(v('proxy') ? { proxy: v('proxy'), proxytype: (v('proxytype') || 'HTTP') as 'HTTP' } : {}),
+      }
     case 'recaptcha_v3':
       return {
         type,
@@ -91,6 +135,24 @@ function toRequest(type: CaptchaType, f: Record<string, string>): CaptchaRequest
       return { type, sitekey: v('sitekey'), pageurl: v('pageurl') }
     case 'geetest':
       return { type, gt: v('gt'), challenge: v('challenge'), pageurl: v('pageurl') }
+    case 'geetest_v4':
+      return { type, captchaId: v('captchaId'), pageurl: v('pageurl') }
+    case 'cloudflare_challenge':
+      return {
+        type,
+        pageurl: v('pageurl'),
+        proxy: v('proxy'),
+        proxytype: (v('proxytype') || 'HTTP') as 'HTTP',
+        userAgent: v('userAgent') || undefined,
+      }
+    case 'bls':
+      return {
+        type,
+        instructions: v('instructions'),
+        images: v('images')
+          .split(/\s+/)
+          .filter((line) => line !== ''),
+      }
   }
 }
 
@@ -98,7 +160,7 @@ function localErrors(type: CaptchaType, f: Record<string, string>): Record<strin
   const e: Record<string, string> = {}
   for (const p of PARAMS[type]) {
     const v = (f[p.name] ?? '').trim()
-    if (!v && !p.optional) e[`request.${p.name}`] = `Enter the ${p.label.toLowerCase()}.`
+    if (!v && !p.optional && !p.choices) e[`request.${p.name}`] = `Enter the ${p.label.toLowerCase()}.`
   }
   const url = (f.pageurl ?? '').trim()
   if (url && !/^https?:\/\/\S+$/.test(url))
@@ -260,7 +322,19 @@ export function TestSolve() {
             error={err(p.name)}
             className={p.multiline ? 'span-all' : undefined}
           >
-            {p.multiline ? (
+            {p.choices ? (
+              <select
+                id={`s-${p.name}`}
+                value={fields[p.name] ?? p.choices[0]}
+                onChange={(e) => setFields({ ...fields, [p.name]: e.target.value })}
+              >
+                {p.choices.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            ) : p.multiline ? (
               <textarea
                 id={`s-${p.name}`}
                 className="mono"

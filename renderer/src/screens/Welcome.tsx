@@ -1,18 +1,8 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
 import { useState, type FormEvent } from 'react'
+import { newPassphraseProblem, PASSPHRASE_MIN_LENGTH, passphraseStrength } from '@shared/passphrase'
 import { ErrorNote, Field, fieldSummary, secondsLeft, useNow } from '../components/ui'
 import { useSession, type ProviderChoice } from '../stores/session'
-
-/** A rough passphrase strength: length matters most, then variety. 0..4. */
-export function strength(p: string): { score: number; label: string } {
-  let score = 0
-  if (p.length >= 10) score++
-  if (p.length >= 16) score++
-  if (/[a-z]/.test(p) && /[A-Z]/.test(p)) score++
-  if (/\d/.test(p) || /[^A-Za-z0-9]/.test(p)) score++
-  if (p.length < 10) score = Math.min(score, 1)
-  return { score, label: ['too short', 'weak', 'fair', 'good', 'strong'][score]! }
-}
 
 type ProviderId = 'sandbox' | ProviderChoice['providerId']
 const PROVIDERS: ReadonlyArray<readonly [ProviderId, string, string]> = [
@@ -37,12 +27,13 @@ export function FirstRun() {
   const [baseUrl, setBaseUrl] = useState('')
   const [key, setKey] = useState('')
   const [local, setLocal] = useState<Record<string, string>>({})
-  const s = strength(pass)
+  const s = passphraseStrength(pass)
 
   async function submit(e: FormEvent) {
     e.preventDefault()
     const errors: Record<string, string> = {}
-    if (pass.length < 10) errors.passphrase = 'The passphrase must be at least 10 characters long.'
+    const problem = newPassphraseProblem(pass)
+    if (problem) errors.passphrase = problem
     else if (pass !== confirmPass) errors.confirm = 'The two passphrases differ: type the same one twice.'
     if (provider === 'custom' && !/^https?:\/\/\S+$/.test(baseUrl.trim()))
       errors.baseUrl = 'Enter the service’s address, starting with https:// (in.php and res.php are added).'
@@ -75,7 +66,7 @@ export function FirstRun() {
         <Field
           id="new-pass"
           label="Vault passphrase"
-          hint={`At least 10 characters; a few unrelated words work well. Strength: ${s.label}.`}
+          hint={`At least ${PASSPHRASE_MIN_LENGTH} characters; a few unrelated words work well. Strength: ${s.label}.`}
           error={err('passphrase')}
         >
           <input

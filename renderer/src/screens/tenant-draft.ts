@@ -1,5 +1,5 @@
 /** The tenant form's text fields, and their conversion to the contract's input with per-field messages. */
-import { CAPTCHA_TYPES, DEFAULT_PRICES, type CaptchaType } from '@shared/captcha'
+import { CAPTCHA_TYPES, DEFAULT_TENANT_PRICES, type CaptchaType } from '@shared/captcha'
 import type { InputOf } from '@shared/ipc-contract'
 import { formatMoney, parseMoney } from '@shared/money'
 import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
@@ -40,7 +40,7 @@ export function localZone(): string {
 }
 
 export function draftOf(t: Tenant | null): TenantDraft {
-  const unit = t?.pricePlan.kind === 'unit' ? t.pricePlan.prices : DEFAULT_PRICES
+  const unit = t?.pricePlan.kind === 'unit' ? t.pricePlan.prices : DEFAULT_TENANT_PRICES
   const opt = (n: number | undefined) => (n === undefined ? '' : String(n))
   return {
     name: t?.name ?? '',
@@ -53,7 +53,7 @@ export function draftOf(t: Tenant | null): TenantDraft {
     weight: String(t?.shareWeight ?? 1),
     planKind: t?.pricePlan.kind ?? 'unit',
     prices: Object.fromEntries(
-      CAPTCHA_TYPES.map((c) => [c, moneyInput(unit[c] ?? DEFAULT_PRICES[c])]),
+      CAPTCHA_TYPES.map((c) => [c, moneyInput(unit[c] ?? DEFAULT_TENANT_PRICES[c])]),
     ) as Record<CaptchaType, string>,
     markupPercent: t?.pricePlan.kind === 'markup' ? bpsToPercent(t.pricePlan.markupBps) : '50',
     minimum:

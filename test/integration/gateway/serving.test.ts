@@ -86,7 +86,7 @@ describe('console lock ≠ serving stops', () => {
     const own = engine.tenants.create({ name: 'Own Key Co', keyMode: 'own' }, 'test')
     engine.vault.setTenantKey(own.id, 'sandbox0demo0key0000000000000001', 'same as demo')
     engine.settings.update({ gateway: { ...engine.settings.get().gateway, port: 0 } })
-    const s = await handlers['gateway.start']({})
+    const s = (await handlers['gateway.start']({})) as { url: string }
     return {
       engine,
       gateway,
@@ -158,6 +158,8 @@ describe('console lock ≠ serving stops', () => {
       serving: 'cannot_solve',
       reason: expect.stringMatching(/Own Key Co/),
     })
-    expect((await handlers['app.status']({})).gateway).toMatchObject({ serving: 'cannot_solve' })
+    expect(((await handlers['app.status']({})) as { gateway: unknown }).gateway).toMatchObject({
+      serving: 'cannot_solve',
+    })
   }, 60_000)
 })

@@ -25,7 +25,7 @@ const events = (list: AlertEvent[]): string[] =>
   list.map((e) => `${e.type}:${e.alert.kind}:${e.alert.threshold}:${e.alert.period}`)
 
 describe('threshold alerts from usage values', () => {
-  it('each threshold fires once per period and resolves when it no longer holds', () => {
+  it('one alert per event (the highest threshold crossed), once per period, resolved when it no longer holds', () => {
     const alerts = createAlertEngine(db, () => 1_000)
     const seen: string[] = []
     alerts.onAlert((e) => seen.push(...events([e])))
@@ -37,37 +37,42 @@ describe('threshold alerts from usage values', () => {
     expect(at(79, 0)).toEqual([])
     expect(at(80, 0)).toEqual(['raised:daily_limit:80:2026-11-24'])
     expect(at(85, 0)).toEqual([])
+    // 95 and 100 % crossed in one step: one alert (100 %); the 80 % one it replaces closes without an event.
     expect(at(100, 960_000)).toEqual([
-      'raised:daily_limit:95:2026-11-24',
       'raised:daily_limit:100:2026-11-24',
-      'raised:monthly_budget:80:2026-11',
       'raised:monthly_budget:95:2026-11',
     ])
+    expect(alerts.list({ activeOnly: true }).map((a) => a.threshold)).toEqual([95, 100])
     expect(at(100, 960_000)).toEqual([]) // no repeats
-    // A new day ends yesterday's daily alerts; the month's stay.
-    expect(at(0, 960_000, '2026-11-25')).toEqual([
-      'resolved:daily_limit:80:2026-11-24',
-      'resolved:daily_limit:95:2026-11-24',
-      'resolved:daily_limit:100:2026-11-24',
-    ])
+    // A new day ends yesterday's daily alert; the month's stays.
+    expect(at(0, 960_000, '2026-11-25')).toEqual(['resolved:daily_limit:100:2026-11-24'])
     // The operator raises the daily limit: what no longer holds resolves, and does not fire again that day.
-    expect(at(96, 960_000, '2026-11-25').length).toBe(2) // 80 and 95; 96 is below 100
+    expect(at(96, 960_000, '2026-11-25')).toEqual(['raised:daily_limit:95:2026-11-25'])
     t = { ...t, limits: { ...t.limits, solvesPerDay: 200 } }
-    expect(at(96, 960_000, '2026-11-25')).toEqual([
-      'resolved:daily_limit:80:2026-11-25',
-      'resolved:daily_limit:95:2026-11-25',
-    ])
+    expect(at(96, 960_000, '2026-11-25')).toEqual(['resolved:daily_limit:95:2026-11-25'])
     t = { ...t, limits: { ...t.limits, solvesPerDay: 100 } }
     expect(at(96, 960_000, '2026-11-25')).toEqual([])
-    // The budget is removed: its alerts resolve.
+    // The budget is removed: its alert resolves.
     t = { ...t, limits: { solvesPerDay: 100 } }
-    expect(at(96, 960_000, '2026-11-25')).toEqual([
-      'resolved:monthly_budget:80:2026-11',
-      'resolved:monthly_budget:95:2026-11',
-    ])
-    expect(seen.length).toBe(1 + 4 + 3 + 2 + 2 + 2)
+    expect(at(96, 960_000, '2026-11-25')).toEqual(['resolved:monthly_budget:95:2026-11'])
+    expect(seen.length).toBe(1 + 2 + 1 + 1 + 1 + 1)
     expect(alerts.list({ activeOnly: true })).toEqual([])
-    expect(alerts.list().length).toBe(7)
+    expect(alerts.list().length).toBe(4)
+  })
+
+  it('a prepaid tenant’s low credit raises once, resolves on a top-up, and can be raised again', () => {
+    const alerts = createAlertEngine(db, () => 1_000)
+    const t = tenantFixture('t_c')
+    expect(events(alerts.evaluateCredit(t, true, 500_000, 1_000_000))).toEqual([
+      'raised:low_credit:0:current',
+    ])
+    expect(alerts.evaluateCredit(t, true, 400_000, 1_000_000)).toEqual([])
+    expect(events(alerts.evaluateCredit(t, true, 5_000_000, 1_000_000))).toEqual([
+      'resolved:low_credit:0:current',
+    ])
+    expect(events(alerts.evaluateCredit(t, true, 0, 1_000_000))).toEqual(['raised:low_credit:0:current'])
+    expect(events(alerts.evaluateCredit(t, false, 0, 1_000_000))).toEqual(['resolved:low_credit:0:current'])
+    expect(alerts.list()[0]!.subject).toBe('tenant:t_c')
   })
 
   it('uses the tenant’s thresholds, or 80/95/100 when none are set', () => {
@@ -165,8 +170,6 @@ describe('evaluate(now) from the ledger', () => {
     )
     seedAttempts(db, [{ id: 's7', tenantId: 't_no', type: 'image', endedAt: base, price: 1 }])
     expect(events(alerts.evaluate())).toEqual([
-      'raised:daily_limit:80:2026-11-24',
-      'raised:daily_limit:95:2026-11-24',
       'raised:daily_limit:100:2026-11-24',
       'raised:monthly_budget:80:2026-11',
       'raised:daily_limit:70:2026-11-24',
@@ -174,11 +177,7 @@ describe('evaluate(now) from the ledger', () => {
     expect(alerts.evaluate()).toEqual([])
     // One hour later it is Nov 25 in Berlin (new day, same month) but still Nov 24 in New York.
     now += 3_600_000
-    expect(events(alerts.evaluate(now))).toEqual([
-      'resolved:daily_limit:80:2026-11-24',
-      'resolved:daily_limit:95:2026-11-24',
-      'resolved:daily_limit:100:2026-11-24',
-    ])
+    expect(events(alerts.evaluate(now))).toEqual(['resolved:daily_limit:100:2026-11-24'])
     expect(events(alerts.evaluate(now, 't_ny'))).toEqual([])
     expect(alerts.evaluate(now, 'nobody')).toEqual([])
     expect(() => createAlertEngine(db).evaluate()).toThrow(/usage source/)

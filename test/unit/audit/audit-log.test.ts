@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openAuditLog, redactSecrets, type AuditLog } from '../../../electron/engine/audit/audit-log'
+import { openAuditLog, type AuditLog } from '../../../electron/engine/audit/audit-log'
+import { redactSecrets } from '../../../electron/engine/log/redact'
 import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
 
 // Shaped like a CaptchaAI key (32 hex) and a gateway key (32 lowercase alnum).

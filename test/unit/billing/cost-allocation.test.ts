@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { allocateCosts, DEFAULT_COST_PRICES } from '../../../electron/engine/billing'
+import { DEFAULT_COST_PRICES } from '@shared/captcha'
+import { allocateCosts } from '../../../electron/engine/billing'
 import { openDatabase } from '../../../electron/engine/ledger/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { seedAttempts, type SeedRow } from '../../support/ledger-seed'

@@ -43,7 +43,7 @@ beforeAll(async () => {
     version: 'test',
     exportTarget: async () => ({ dir: join(dir, 'exports') }),
   })
-  registerIpc(electronDouble.module.ipcMain as never, handlers)
+  registerIpc(electronDouble.module.ipcMain as never, handlers, engine.log)
 })
 afterAll(async () => {
   await engine.close()
@@ -122,6 +122,7 @@ describe('Electron shell wiring', () => {
     registerIpc(
       { handle: (c: string, fn: (e: unknown, i: unknown) => Promise<unknown>) => calls.set(c, fn) } as never,
       handlers,
+      engine.log,
       activity,
     )
     await calls.get('usage.dashboard')!({ senderFrame: APP_FRAME, sender: {} }, {})

@@ -26,7 +26,16 @@ describe('tenant registry', () => {
     })
     expect(t.pricePlan).toEqual({
       kind: 'unit',
-      prices: { image: 1_000, recaptcha_v2: 3_000, recaptcha_v3: 4_000, turnstile: 2_000, geetest: 3_000 },
+      prices: {
+        image: 1_000,
+        recaptcha_v2: 3_000,
+        recaptcha_v3: 4_000,
+        turnstile: 2_000,
+        geetest: 3_000,
+        geetest_v4: 3_000,
+        cloudflare_challenge: 3_000,
+        bls: 1_500,
+      },
     })
     const file = join(dir, 'tenants.json')
     expect(statSync(file).mode & 0o777).toBe(0o600)

@@ -1,0 +1,118 @@
+/** The credit book's rules: idempotent references, append-only rows, prepaid periods, and what getbalance answers. */
+import { describe, expect, it } from 'vitest'
+import type { Settings } from '@shared/settings'
+import { openCreditBook, tenantBalanceFor } from '../../../electron/engine/credit'
+import { openAuditLog } from '../../../electron/engine/audit/audit-log'
+import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import { DEFAULT_SETTINGS } from '../../../electron/engine/settings/settings-store'
+import { seedAttempts } from '../../support/ledger-seed'
+import { tenantFixture } from '../../support/tenant-fixture'
+
+const prepaid = (id: string) =>
+  tenantFixture(id, {
+    billing: {
+      mode: 'prepaid',
+      buyer: { legalName: '', address: '', taxId: '', email: '' },
+      taxRateBps: 0,
+      reverseCharge: false,
+      lowCreditMicros: 0,
+    },
+  })
+
+function setup() {
+  const db = openDatabase(':memory:')
+  const ledger = openSqliteLedger(db)
+  const audit = openAuditLog(db)
+  let now = 1_000
+  const book = openCreditBook(db, { now: () => now, audit })
+  return { db, ledger, audit, book, tick: (ms: number) => (now += ms), at: () => now }
+}
+
+describe('credit book', () => {
+  it('a reference counts once; another amount under it is refused; rows never change', () => {
+    const { db, book, audit } = setup()
+    const r1 = book.record({
+      tenantId: 't',
+      kind: 'top_up',
+      amountMicros: 5_000_000,
+      reference: 'pay-1',
+      actor: 'op',
+    })
+    const r2 = book.record({
+      tenantId: 't',
+      kind: 'top_up',
+      amountMicros: 5_000_000,
+      reference: 'pay-1',
+      actor: 'op',
+    })
+    expect(r1.duplicate).toBe(false)
+    expect(r2).toEqual({ entry: r1.entry, duplicate: true })
+    expect(() =>
+      book.record({
+        tenantId: 't',
+        kind: 'top_up',
+        amountMicros: 6_000_000,
+        reference: 'pay-1',
+        actor: 'op',
+      }),
+    ).toThrow(/already used/)
+    expect(book.balance('t').boughtMicros).toBe(5_000_000)
+    expect(audit.list().filter((e) => e.action === 'credit.top_up')).toHaveLength(1)
+    expect(() => db.exec('UPDATE credit_entries SET amount_micros = 1')).toThrow(/never change/)
+    expect(() => db.exec('DELETE FROM credit_entries')).toThrow(/never change/)
+  })
+
+  it('validates amounts and references, and refuses a refund beyond the credit available', () => {
+    const { book } = setup()
+    const bad = (input: Partial<Parameters<typeof book.record>[0]>) => () =>
+      book.record({ tenantId: 't', kind: 'top_up', amountMicros: 1, reference: 'r', actor: 'op', ...input })
+    expect(bad({ amountMicros: 0 })).toThrow(/non-zero/)
+    expect(bad({ amountMicros: 1.5 })).toThrow(/whole/)
+    expect(bad({ amountMicros: -1 })).toThrow(/positive/)
+    expect(bad({ reference: '' })).toThrow(/reference/)
+    expect(bad({ reference: 'a\nb' })).toThrow(/reference/)
+    book.record({ tenantId: 't', kind: 'top_up', amountMicros: 1_000, reference: 'p', actor: 'op' })
+    expect(bad({ kind: 'refund', amountMicros: 1_001, reference: 'x' })).toThrow(/below zero/)
+    expect(bad({ kind: 'adjustment', amountMicros: -1_001, reference: 'y' })).toThrow(/below zero/)
+    book.record({ tenantId: 't', kind: 'refund', amountMicros: 400, reference: 'rf', actor: 'op' })
+    book.record({ tenantId: 't', kind: 'adjustment', amountMicros: -100, reference: 'adj', actor: 'op' })
+    expect(book.balance('t')).toMatchObject({ boughtMicros: 500, leftMicros: 500, availableMicros: 500 })
+    expect(book.entries('t').map((e) => e.amountMicros)).toEqual([-100, -400, 1_000])
+  })
+
+  it('only solves admitted while prepaid use the credit', () => {
+    const { db, book, tick } = setup()
+    const t = prepaid('t_m')
+    book.record({ tenantId: t.id, kind: 'top_up', amountMicros: 10_000, reference: 'p', actor: 'op' })
+    // Before the prepaid period: postpaid usage, not drawn from the credit.
+    seedAttempts(db, [{ id: 'a1', tenantId: t.id, type: 'image', endedAt: 1_500, threadMs: 100, price: 700 }])
+    tick(1_000)
+    book.syncMode(t, 2_000)
+    seedAttempts(db, [{ id: 'a2', tenantId: t.id, type: 'image', endedAt: 2_500, threadMs: 100, price: 300 }])
+    book.syncMode({ ...t, billing: { ...t.billing!, mode: 'postpaid' } }, 3_000)
+    seedAttempts(db, [{ id: 'a3', tenantId: t.id, type: 'image', endedAt: 3_500, threadMs: 100, price: 900 }])
+    const fresh = openCreditBook(db).balance(t.id)
+    expect(fresh).toMatchObject({ prepaid: false, boughtMicros: 10_000, usedMicros: 300, leftMicros: 9_700 })
+    expect(book.prepaidAt(t.id, 2_400)).toBe(true)
+    expect(book.prepaidAt(t.id, 3_400)).toBe(false)
+    expect(openCreditBook(db).usedBetween(t.id, 2_000, 2_600)).toBe(300)
+    expect(openCreditBook(db).leftAt(t.id, 1_999)).toBe(10_000)
+  })
+
+  it('getbalance: prepaid credit, else what is left of the budget, else the operator’s choice — never made up', () => {
+    const { ledger, book } = setup()
+    let settings: Settings = DEFAULT_SETTINGS
+    const deps = { credit: book, ledger, settings: { get: () => settings } }
+    const t = prepaid('t_g')
+    book.syncMode(t, 0)
+    book.record({ tenantId: t.id, kind: 'top_up', amountMicros: 2_500_000, reference: 'p', actor: 'op' })
+    expect(tenantBalanceFor(deps, t)).toBe(2_500_000)
+    const budget = tenantFixture('t_b', { limits: { monthlyBudgetMicros: 7_000_000 } })
+    expect(tenantBalanceFor(deps, budget)).toBe(7_000_000)
+    const plain = tenantFixture('t_n')
+    expect(tenantBalanceFor(deps, plain)).toBe(0)
+    settings = { ...settings, gatewayBalance: { mode: 'amount', amountMicros: 42_000_000 } }
+    expect(tenantBalanceFor(deps, plain)).toBe(42_000_000)
+  })
+})
