@@ -8,10 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../../electron/engine/app/engine'
-import {
-  createGatewayController,
-  type GatewayController,
-} from '../../../electron/engine/app/gateway-controller'
+import { createGatewayController } from '../../../electron/engine/app/gateway-controller'
 import { createHandlers } from '../../../electron/engine/app/handlers'
 import { startHostProcess, writePassphraseFile } from './host-process'
 
