@@ -4,6 +4,7 @@
  * the status is truthful.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -136,6 +137,37 @@ describe('console lock ≠ serving stops', () => {
     const s = gateway.status()
     expect(s).toMatchObject({ running: true, serving: 'on' })
     expect(await solveThrough(s.url!, key)).toMatch(/^OK\|/)
+  }, 60_000)
+
+  it('settings act at once: a new port moves the running gateway, and old task ids still answer there', async () => {
+    const clock = { now: Date.now() }
+    const { engine, gateway, url, key } = await serving(clock)
+    const r = await call(url, '/in.php', {
+      key,
+      method: 'turnstile',
+      sitekey: 's',
+      pageurl: 'https://example.com',
+    })
+    expect(r).toMatch(/^OK\|/)
+    engine.settings.update({ gateway: { ...engine.settings.get().gateway, port: 0, drainSeconds: 1 } }) // same
+    expect(gateway.status().url).toBe(url)
+    const free = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port
+        s.close(() => resolve(p))
+      })
+    })
+    engine.settings.update({ gateway: { ...engine.settings.get().gateway, port: free } })
+    for (let i = 0; i < 100 && gateway.status().port !== free; i++)
+      await new Promise((res) => setTimeout(res, 20))
+    expect(gateway.status()).toMatchObject({ running: true, port: free })
+    const moved = gateway.status().url!
+    let answer = 'CAPCHA_NOT_READY'
+    for (let i = 0; i < 200 && answer === 'CAPCHA_NOT_READY'; i++) {
+      answer = await call(moved, '/res.php', { key, action: 'get', id: r.slice(3) })
+      await new Promise((res) => setTimeout(res, 20))
+    }
+    expect(answer).toMatch(/^OK\|/)
   }, 60_000)
 
   it('the status says why serving cannot solve', async () => {
