@@ -100,8 +100,11 @@ export const recaptchaV3RequestSchema = z
       .max(0.9, 'minScore is between 0.1 and 0.9')
       .optional(),
     enterprise: z.boolean().optional(),
+    proxy: proxy.optional(),
+    proxytype: proxytype.optional(),
   })
   .strict()
+  .refine(proxyPair, PROXY_PAIR)
 
 export const turnstileRequestSchema = z
   .object({

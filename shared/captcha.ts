@@ -102,6 +102,8 @@ export type CaptchaRequest =
       action?: string
       minScore?: number
       enterprise?: boolean
+      proxy?: string
+      proxytype?: ProxyType
     }
   | {
       type: 'turnstile'

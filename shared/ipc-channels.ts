@@ -44,6 +44,9 @@ export const CHANNELS = [
   'gateway.revokeKey',
   'gateway.bans',
   'gateway.liftBan',
+  'gateway.caCertificate',
+  'vault.checkTenantKey',
+  'usage.recent',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

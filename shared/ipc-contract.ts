@@ -315,7 +315,20 @@ export const contract = {
   },
   'audit.list': {
     input: z
-      .object({ limit: z.number().int().min(1).max(1000).optional(), beforeId: z.number().int().optional() })
+      .object({
+        limit: z.number().int().min(1).max(1000).optional(),
+        beforeId: z.number().int().optional(),
+        /** Only entries about this subject (a tenant id). */
+        subjectId: z.string().min(1).max(200).optional(),
+        /** One action ("vault.lock") or a family ending in a dot ("tenant."). */
+        action: z
+          .string()
+          .regex(/^[a-zA-Z][a-zA-Z0-9_.]{0,99}$/, 'an action such as vault.lock or tenant.')
+          .optional(),
+        /** Epoch ms: from (inclusive) and to (exclusive). */
+        from: z.number().int().min(0).optional(),
+        to: z.number().int().min(0).optional(),
+      })
       .strict(),
     output: z.array(auditEntry),
   },
@@ -369,6 +382,48 @@ export const contract = {
   'gateway.revokeKey': {
     input: z.object({ tenantId: id }).strict(),
     output: z.object({ revoked: z.number() }),
+  },
+  /** Hosts-file mode: the local CA's certificate (public; its key never leaves the engine) and the covered names. */
+  'gateway.caCertificate': {
+    input: empty,
+    output: z.object({
+      certPem: z.string(),
+      fingerprint256: z.string(),
+      subject: z.string(),
+      validTo: z.string(),
+      names: z.array(z.string()),
+      fileName: z.string(),
+    }),
+  },
+  // ── console (issue 15): key check before saving, a tenant's recent attempts ──
+  /** Before a tenant key is saved: is it the platform key or another tenant's (by fingerprint), and its balance. */
+  'vault.checkTenantKey': {
+    input: z.object({ tenantId: id, key: upstreamKey }).strict(),
+    output: z.object({
+      sameAs: z
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('platform') }),
+          z.object({ kind: z.literal('tenant'), tenantId: z.string(), name: z.string() }),
+        ])
+        .nullable(),
+      balanceMicros: micros.nullable(),
+      errorCode: z.string().nullable(),
+    }),
+  },
+  'usage.recent': {
+    input: z.object({ tenantId: id, limit: z.number().int().min(1).max(200).optional() }).strict(),
+    output: z.array(
+      z.object({
+        attemptId: z.string(),
+        captchaType: z.string(),
+        status: z.string(),
+        errorCode: z.string().nullable(),
+        source: z.string(),
+        createdAt: z.number(),
+        endedAt: z.number().nullable(),
+        priceMicros: micros,
+      }),
+    ),
   },
 } satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
 

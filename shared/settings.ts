@@ -60,6 +60,27 @@ export const settingsSchema = z
           .default(15),
         /** On stop/quit: how long to keep answering res.php while running solves finish, seconds. */
         drainSeconds: z.number().int().min(0).max(600).default(20),
+        /**
+         * Hosts-file mode: answer on any Host name and also over HTTPS (httpsPort) with a certificate from the local
+         * CA for the providers' names plus hostNames, so clients with a hard-coded provider URL work unchanged.
+         * Absent (files from before it): off, 443, no extra names — see `hostsFileSettings`.
+         */
+        hostsFileMode: z.boolean().optional(),
+        httpsPort: z.number().int().min(0).max(65_535).optional(),
+        hostNames: z
+          .array(
+            z
+              .string()
+              .trim()
+              .toLowerCase()
+              .max(253)
+              .regex(
+                /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+                'a host name such as captcha.example.com',
+              ),
+          )
+          .max(20, 'at most 20 host names')
+          .optional(),
       })
       .strict(),
     /** Electron: open CaptchaDesk when the operator logs in (with device unlock, serving resumes unattended). */
@@ -71,3 +92,16 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>
 export const settingsPatchSchema = settingsSchema.partial().strict()
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>
+
+/** Hosts-file mode's settings with their defaults filled in. */
+export function hostsFileSettings(g: Settings['gateway']): {
+  hostsFileMode: boolean
+  httpsPort: number
+  hostNames: string[]
+} {
+  return {
+    hostsFileMode: g.hostsFileMode ?? false,
+    httpsPort: g.httpsPort ?? 443,
+    hostNames: g.hostNames ?? [],
+  }
+}

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_TENANT_PRICES } from './captcha'
 import { tenantBillingSchema } from './tenant-billing'
+import { canonicalTimeZone, timeZoneProblem } from './time-zones'
 
 const MAX_MICROS = 1_000_000_000_000 // 1,000,000 USD
 const micros = (what: string) =>
@@ -82,6 +83,18 @@ export const alertThresholdsSchema = z
   .strict()
 
 /** Control characters (CR, LF, TAB, NUL…) are refused wherever they are, not trimmed away silently. */
+/** A zone the console's picker offers (UTC and Etc/ included), stored in the list's spelling. */
+const timezone = z
+  .string()
+  .trim()
+  .min(1, 'pick a time zone')
+  .max(64, 'at most 64 characters')
+  .superRefine((v, ctx) => {
+    const problem = timeZoneProblem(v)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+  .transform((v) => canonicalTimeZone(v) ?? v)
+
 const name = z
   .string()
   .refine(
@@ -98,7 +111,7 @@ export const tenantCreateSchema = z
     keyMode: z.enum(['own', 'shared']).default('shared'),
     limits: tenantLimitsSchema.default({}),
     pricePlan: pricePlanSchema.optional(),
-    timezone: z.string().trim().min(1).max(64).default('UTC'),
+    timezone: timezone.default('UTC'),
     alertThresholds: alertThresholdsSchema.optional(),
     shareWeight: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').default(1),
     notes: z.string().max(2000, 'at most 2000 characters').default(''),
@@ -112,7 +125,7 @@ export const tenantUpdateSchema = z
     keyMode: z.enum(['own', 'shared']).optional(),
     limits: tenantLimitsSchema.optional(),
     pricePlan: pricePlanSchema.optional(),
-    timezone: z.string().trim().min(1).max(64).optional(),
+    timezone: timezone.optional(),
     alertThresholds: alertThresholdsSchema.optional(),
     shareWeight: z.number().int().min(1).max(1000).optional(),
     notes: z.string().max(2000).optional(),

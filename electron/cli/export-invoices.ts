@@ -12,7 +12,7 @@ import { formatMoney } from '@shared/money'
 import { removeStalePartials } from '../engine/billing/stale-partials'
 import { dataPaths, DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
 import { exportAllTenantsSummary, exportInvoice, openBilling } from '../engine/billing'
-import { openDatabase } from '../engine/ledger/database'
+import { openDatabase } from '../engine/db/database'
 import { openSqliteLedger } from '../engine/ledger/sqlite-ledger'
 import { createSettingsStore } from '../engine/settings/settings-store'
 import { createTenantRegistry } from '../engine/tenants/registry'
@@ -67,7 +67,10 @@ const ledger = openSqliteLedger(db)
 let code = 0
 try {
   const settings = createSettingsStore(paths.dir).get()
-  const billing = openBilling(db, { graceDays: settings.invoiceGraceDays, currency: settings.currency })
+  const billing = openBilling(db, ledger, {
+    graceDays: settings.invoiceGraceDays,
+    currency: settings.currency,
+  })
   const registry = createTenantRegistry({ dataDir: paths.dir })
   const one = values.tenant ? registry.get(values.tenant) : undefined
   if (values.tenant && !one) fail(`no tenant with id "${values.tenant}"`)

@@ -1,8 +1,10 @@
 import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react'
 import { ConfirmHost } from './components/confirm'
+import { ServingState } from './components/serving-state'
 import { FirstRun, Unlock } from './screens/Welcome'
 import { connectAlerts, useAlerts } from './stores/alerts'
 import { connectBilling } from './stores/billing'
+import { useCurrency } from './stores/currency'
 import { connectSession, useSession } from './stores/session'
 import { connectSolve } from './stores/solve'
 import { useToasts } from './stores/toasts'
@@ -94,12 +96,20 @@ export function App() {
   useEffect(() => {
     if (!unlocked) return
     void useAlerts.getState().load()
+    void useCurrency.getState().load()
+    // The frame's serving state follows the gateway (started elsewhere, stopped, or unable to solve).
+    const poll = setInterval(() => {
+      if (document.visibilityState === 'visible') void refresh()
+    }, 10_000)
     const t = setTimeout(
       () => Object.values(loaders).forEach((load) => void load().catch(() => undefined)),
       300,
     )
-    return () => clearTimeout(t)
-  }, [unlocked])
+    return () => {
+      clearTimeout(t)
+      clearInterval(poll)
+    }
+  }, [unlocked, refresh])
 
   if (!status) {
     return (
@@ -164,9 +174,9 @@ export function App() {
           ))}
         </ul>
         <div className="sidebar-foot">
+          <ServingState />
           <div className="muted small" data-testid="provider-line">
             Provider: {status.provider.label}
-            {status.gateway.running ? <> · gateway on</> : null}
           </div>
           <label className="small" htmlFor="theme">
             Theme

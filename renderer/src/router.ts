@@ -12,7 +12,7 @@ export function parseHash(hash: string): Route {
 }
 
 export function navigate(id: string, param?: string | null): void {
-  window.location.hash = `#/${id}${param ? `/${encodeURIComponent(param)}` : ''}`
+  window.location.hash = `#/${id}${param ? `/${param.split('/').map(encodeURIComponent).join('/')}` : ''}`
 }
 
 export function useRoute(): Route {

@@ -11,16 +11,16 @@ import {
   localTimestampFormatter,
   utcTimestampFormatter,
 } from '../../electron/engine/billing/local-time-formatter'
-import { openDatabase } from '../../electron/engine/ledger/database'
+import { openDatabase } from '../../electron/engine/db/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
 import { tenantFixture } from '../support/tenant-fixture'
 
 const [variant, dbPath, outDir] = process.argv.slice(2) as [string, string, string]
 const tenant = tenantFixture('t_big', { name: 'Big Tenant', timezone: 'Europe/Berlin' })
 const db = openDatabase(dbPath)
-openSqliteLedger(db)
+const ledger = openSqliteLedger(db)
 // Dec 2: November is closed but inside the grace period, so this is a draft (the full single-pass path).
-const billing = openBilling(db, { now: () => Date.parse('2026-12-02T00:00:00Z') })
+const billing = openBilling(db, ledger, { now: () => Date.parse('2026-12-02T00:00:00Z') })
 let heapPeak = 0
 const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 20)
 const cpu0 = process.cpuUsage()

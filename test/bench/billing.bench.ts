@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openDatabase, type Database } from '../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../electron/engine/db/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 

@@ -6,7 +6,7 @@
 import { appendFileSync, closeSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openDatabase } from '../../electron/engine/ledger/database'
+import { openDatabase } from '../../electron/engine/db/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
 import { standaloneContext, type BenchContext } from './bench-kit'
 

@@ -62,7 +62,7 @@ describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
     expect(text).toContain('Europe/Berlin')
     expect(text).toMatch(/Total \(USD\) · 3 billed solves/)
     // 2 × 0.002 + 1 × 0.003 with the default prices: the total is not rounded away to 0.01.
-    expect(text).toMatch(/3 billed solves\s*0\.007/)
+    expect(text).toMatch(/3 billed solves\s*\$0\.007/)
     await h.shot('14-billing-preview')
     await page.getByLabel('Tenant').selectOption({ label: 'Quiet GmbH' })
     await expect.poll(() => preview.textContent()).toContain('No billed solves in this month.')

@@ -1,12 +1,14 @@
 /** One console under test: the headless host in-process (temp data dir, fast Sandbox) and a Chromium page on it. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { runHost, type RunningHost } from '../../electron/engine/host/run-host'
 import { launchChromium, SCREENS } from './browser'
 
 export const RENDERER_DIR = join(import.meta.dirname, '../../out/renderer')
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 export interface Harness {
   running: RunningHost
@@ -19,7 +21,9 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export async function startHarness(options: { sandboxSpeed?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { sandboxSpeed?: number; context?: BrowserContextOptions } = {},
+): Promise<Harness> {
   if (!existsSync(join(RENDERER_DIR, 'index.html')))
     throw new Error('The console is not built: run `npx electron-vite build` (npm run test:e2e does).')
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'))
@@ -30,7 +34,7 @@ export async function startHarness(options: { sandboxSpeed?: number } = {}): Pro
     weakKdfForTests: true,
   })
   const browser = await launchChromium()
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, ...options.context })
   const pageErrors: string[] = []
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('console', (m) => {
@@ -83,5 +87,17 @@ export async function contrast(page: Page, fgVar: string, bgVar: string): Promis
     const b = lum(rgb(${JSON.stringify(bgVar)}))
     probe.remove()
     return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+  })()`)
+}
+
+/** axe-core in the page (evaluated over CDP, so the console's CSP stays as it is): serious and critical findings. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const loaded = await page.evaluate<boolean>('typeof window.axe === "object"')
+  if (!loaded) await page.evaluate(readFileSync(AXE_PATH, 'utf8'))
+  return page.evaluate<string[]>(`(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').replace(/\\s+/g, ' ')).join(' | '))
   })()`)
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import type { TenantCreateInput } from '@shared/tenant-schema'
-import { createAdmissionController } from '../../electron/engine/admission'
+import { createAdmissionController, ledgerUsageLoader } from '../../electron/engine/admission'
 import { openAuditLog } from '../../electron/engine/audit/audit-log'
-import { openDatabase } from '../../electron/engine/ledger/database'
+import { openDatabase } from '../../electron/engine/db/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
 import { openGatewayTasks } from '../../electron/engine/gateway/gateway-tasks'
 import { createProviderClient } from '../../electron/engine/provider'
@@ -40,13 +40,7 @@ export async function engineFixture(
   const tenants = createTenantRegistry({ dataDir: dir, audit })
   const admission = createAdmissionController({
     sharedThreads: opts.sharedThreads,
-    loader: {
-      dayCount: (id, a, b) => {
-        const c = ledger.countForDay(id, a, b)
-        return c.solved + c.open
-      },
-      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-    },
+    loader: ledgerUsageLoader(ledger),
   })
   const provider = createProviderClient({
     profile: { ...PROVIDER_PRESETS.sandbox, baseUrl: opts.upstreamUrl ?? sandbox.url },

@@ -1,6 +1,6 @@
 /** Writes solved/failed attempts straight into a ledger database, for billing tests and benchmarks. */
 import type { CaptchaType } from '@shared/captcha'
-import type { Database } from '../../electron/engine/ledger/database'
+import type { Database } from '../../electron/engine/db/database'
 
 export interface SeedRow {
   id: string

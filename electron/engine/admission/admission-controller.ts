@@ -3,6 +3,7 @@
  * and reserve, so concurrent solves cannot overshoot), and `release` returns exactly what `reserve` took.
  */
 import type { Tenant } from '@shared/tenant'
+import { formatRetry } from '@shared/human-time'
 import { localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 import { SlidingWindow, type WindowEntry } from './sliding-window'
 import { SharedCapacity } from './shared-capacity'
@@ -134,7 +135,7 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
         if (!r.ok)
           return refuse(
             'rate',
-            `Rate limit: ${L.requestsPerMinute} requests per minute (at most ${L.requestsPerMinute} in any 60 seconds).`,
+            `Rate limit: ${L.requestsPerMinute} requests per minute (at most ${L.requestsPerMinute} in any 60 seconds); try again ${formatRetry(r.retryAfterMs, now, tenant.timezone)}.`,
             r.retryAfterMs,
           )
       }
@@ -144,7 +145,7 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
       if (L.solvesPerDay !== undefined && counted >= L.solvesPerDay) {
         return refuse(
           'daily',
-          `Daily limit: ${L.solvesPerDay} solves per day (resets at midnight ${tenant.timezone}).`,
+          `Daily limit: ${L.solvesPerDay} solves per day; the count resets ${formatRetry(s.dayWindow!.end - now, now, tenant.timezone)}.`,
           s.dayWindow!.end - now,
         )
       }
@@ -155,7 +156,11 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
         L.monthlyBudgetMicros !== undefined &&
         m.spent + m.reserved + estimateMicros > L.monthlyBudgetMicros
       ) {
-        return refuse('budget', 'Monthly budget exhausted for this month.', s.monthWindow!.end - now)
+        return refuse(
+          'budget',
+          `Monthly budget exhausted for this month; it renews ${formatRetry(s.monthWindow!.end - now, now, tenant.timezone)}.`,
+          s.monthWindow!.end - now,
+        )
       }
       // 5. fair share of the platform key's threads
       const isShared = tenant.keyMode === 'shared'

@@ -2,3 +2,4 @@ export { createAdmissionController, type AdmissionOptions } from './admission-co
 export { SharedCapacity } from './shared-capacity'
 export { AdmissionQueue, type AdmissionQueueOptions, type WaitOptions } from './wait-queue'
 export * from './types'
+export { ledgerUsageLoader } from './usage-loader'

@@ -18,7 +18,8 @@
 import type { Micros } from '@shared/money'
 import { formatMoney } from '@shared/money'
 import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
-import type { Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import { migrate, type Migration } from '../db/migrations'
 import { localDateOf, localDayBounds, localMonthBounds } from '../time/zoned'
 
 export type AlertKind = 'daily_limit' | 'monthly_budget' | 'low_balance' | 'low_credit'
@@ -86,8 +87,33 @@ export interface AlertEngine {
   /** A prepaid tenant's credit left against its low-credit threshold (resolved when topped up or postpaid). */
   evaluateCredit(tenant: Tenant, prepaid: boolean, leftMicros: Micros, thresholdMicros: Micros): AlertEvent[]
   list(q?: { activeOnly?: boolean; limit?: number; subject?: string }): Alert[]
+  get(id: number): Alert | undefined
   onAlert(listener: (e: AlertEvent) => void): () => void
 }
+
+/**
+ * The alerts component's tables (component "alerts"): alerts and the operator's acknowledgements. IF NOT EXISTS:
+ * databases from before this component owned them already have them (billing's and the console's migrations).
+ */
+const ALERT_MIGRATIONS: ReadonlyArray<Migration> = [
+  (db) =>
+    db.exec(`CREATE TABLE IF NOT EXISTS alerts (
+      id          INTEGER PRIMARY KEY AUTOINCREMENT,
+      subject     TEXT NOT NULL,
+      kind        TEXT NOT NULL,
+      threshold   INTEGER NOT NULL,
+      period      TEXT NOT NULL,
+      raised_at   INTEGER NOT NULL,
+      resolved_at INTEGER,
+      value       INTEGER NOT NULL,
+      message     TEXT NOT NULL,
+      UNIQUE (subject, kind, threshold, period)
+    ) STRICT`),
+  (db) =>
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS alert_acks (alert_id INTEGER PRIMARY KEY, acknowledged_at INTEGER NOT NULL, actor TEXT NOT NULL)',
+    ),
+]
 
 function toAlert(r: Record<string, unknown>): Alert {
   return {
@@ -117,6 +143,7 @@ export function createAlertEngine(
   now: () => number = Date.now,
   deps: { tenants?: TenantLookup; usage?: AlertUsageSource } = {},
 ): AlertEngine {
+  migrate(db, 'alerts', ALERT_MIGRATIONS)
   const listeners = new Set<(e: AlertEvent) => void>()
   const s = {
     byId: db.prepare('SELECT * FROM alerts WHERE id = ?'),
@@ -264,6 +291,10 @@ export function createAlertEngine(
         })
       reconcile(out, `account:${account}`, 'low_balance', 'current', wanted, now())
       return out
+    },
+    get(id) {
+      const r = s.byId.get(id) as Record<string, unknown> | undefined
+      return r && toAlert(r)
     },
     evaluateCredit(tenant, prepaid, left, threshold) {
       const out: AlertEvent[] = []

@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { PROVIDER_PRESETS, type ProviderProfile } from '@shared/provider'
 import type { Settings } from '@shared/settings'
-import { createAdmissionController } from '../admission'
+import { createAdmissionController, ledgerUsageLoader } from '../admission'
+import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
@@ -28,8 +29,9 @@ import {
   withPrepaidCredit,
   type CreditBook,
 } from '../credit'
-import { openDatabase, type Database } from '../ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger'
+import { openDatabase, type Database } from '../db/database'
+import { openSqliteLedger } from '../ledger/sqlite-ledger'
+import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
 import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
@@ -41,7 +43,6 @@ import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { ServingKeys } from '../serving/serving-keys'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
-import { createAlertAcks, type AlertAcks } from './alert-acks'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -75,7 +76,7 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
-  readonly ledger: SqliteLedger
+  readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
   readonly usage: UsageQueries
@@ -140,6 +141,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
+  // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
+  vault.onLock((reason) => {
+    if (reason !== 'shutdown')
+      audit.record({
+        actor: reason === 'operator' ? 'operator' : 'system',
+        action: 'vault.lock',
+        subjectType: 'vault',
+        details: { reason },
+      })
+  })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
@@ -152,12 +163,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
   })
   const gatewayKeys = createGatewayKeys(db, now)
-  const billing = openBilling(db, {
+  const billing = openBilling(db, ledger, {
     now,
     graceDays: settings.get().invoiceGraceDays,
     currency: settings.get().currency,
   })
-  const credit = openCreditBook(db, { now, audit })
+  const credit = openCreditBook(db, { ledger, now, audit })
   const tenants = createTenantRegistry({
     dataDir: paths.dir,
     now,
@@ -169,7 +180,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   const usage = createUsageQueries(ledger, tenants, refusals)
   const alerts = createAlertEngine(db, now)
-  const alertAcks = createAlertAcks(db, now)
+  const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
 
@@ -221,13 +232,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const admission = withPrepaidCredit(
     createAdmissionController({
       sharedThreads: settings.get().sharedThreads ?? undefined,
-      loader: {
-        dayCount: (id, a, b) => {
-          const c = ledger.countForDay(id, a, b)
-          return c.solved + c.open
-        },
-        monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-      },
+      loader: ledgerUsageLoader(ledger),
     }),
     credit,
   )

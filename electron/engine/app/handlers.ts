@@ -11,7 +11,9 @@ import { removeStalePartials } from '../billing/stale-partials'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import type { Engine } from './engine'
+import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
+import { caCertificateReply } from '../tls/hosts-file-mode'
 
 export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
 
@@ -42,6 +44,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
   return {
+    ...consoleHandlers(ctx),
     async 'app.status'() {
       const s = engine.settings.get()
       let provider: { id: string; label: string; baseUrl: string } = {
@@ -74,7 +77,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
-      await engine.vault.unlock(passphrase)
+      try {
+        await engine.vault.unlock(passphrase)
+      } catch (err) {
+        audit('vault.unlockFailed', null, { reason: unlockFailure(err) })
+        throw err
+      }
+      audit('vault.unlock', null)
       await engine.afterUnlock()
       await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
@@ -90,6 +99,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'vault.unlockWithDevice'() {
       await engine.vault.unlockWithDevice()
+      audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
       await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
@@ -302,8 +312,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('alerts.ack', String(id), { kind: alert.kind, subject: alert.subject })
       return alert
     },
-    async 'audit.list'({ limit, beforeId }) {
-      return engine.audit.list({ limit, beforeId })
+    async 'audit.list'({ limit, beforeId, subjectId, action, from, to }) {
+      return engine.audit.list({ limit, beforeId, subjectId, action, from, to })
     },
     async 'settings.get'() {
       return engine.settings.get()
@@ -358,6 +368,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const revoked = ctx.gateway.keys.revoke(tenantId)
       audit('gateway.revokeKey', tenantId, { revoked })
       return { revoked }
+    },
+    async 'gateway.caCertificate'() {
+      return caCertificateReply(engine.paths.dir, engine.settings.get().gateway.hostNames ?? [])
     },
   }
 }

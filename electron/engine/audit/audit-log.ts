@@ -1,5 +1,6 @@
 /** Append-only audit log in the engine database: who changed what, when. Anything that looks like a key is redacted. */
-import { migrate, type Database } from '../ledger/database'
+import { migrate } from '../db/migrations'
+import { type Database } from '../db/database'
 import { redactSecrets, scrubString } from '../log/redact'
 
 export interface AuditEntry {
@@ -20,7 +21,16 @@ export interface AuditLog {
     subjectId?: string | null
     details?: Record<string, unknown>
   }): void
-  list(q?: { limit?: number; beforeId?: number; subjectId?: string }): AuditEntry[]
+  list(q?: {
+    limit?: number
+    beforeId?: number
+    subjectId?: string
+    /** An action ("vault.lock") or a family with a trailing dot ("vault."). */
+    action?: string
+    /** Epoch ms, inclusive / exclusive. */
+    from?: number
+    to?: number
+  }): AuditEntry[]
 }
 
 const MIGRATIONS = [
@@ -73,6 +83,23 @@ export function openAuditLog(db: Database, now: () => number = Date.now): AuditL
       if (q.subjectId !== undefined) {
         where.push('subject_id = ?')
         args.push(q.subjectId)
+      }
+      if (q.action !== undefined) {
+        if (q.action.endsWith('.')) {
+          where.push('substr(action, 1, ?) = ?')
+          args.push(q.action.length, q.action)
+        } else {
+          where.push('action = ?')
+          args.push(q.action)
+        }
+      }
+      if (q.from !== undefined) {
+        where.push('at >= ?')
+        args.push(q.from)
+      }
+      if (q.to !== undefined) {
+        where.push('at < ?')
+        args.push(q.to)
       }
       const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`
       return (db.prepare(sql).all(...args) as Array<Record<string, unknown>>).map((r) => ({

@@ -6,7 +6,8 @@
  */
 import type { Micros } from '@shared/money'
 import type { AlertEngine } from '../alerts/alert-engine'
-import type { Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import { migrate, type Migration } from '../db/migrations'
 import { ProviderError, type ProviderClient } from '../provider'
 
 export interface BalanceKey {
@@ -60,6 +61,23 @@ const realTimers: Timers = {
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
 }
 
+/**
+ * The balances component's table (component "balances"). IF NOT EXISTS: databases from before this component owned
+ * it got it from billing's first migration.
+ */
+const BALANCE_MIGRATIONS: ReadonlyArray<Migration> = [
+  (db) =>
+    db.exec(`CREATE TABLE IF NOT EXISTS balance_checks (
+      id             INTEGER PRIMARY KEY AUTOINCREMENT,
+      account        TEXT NOT NULL,
+      label          TEXT NOT NULL,
+      checked_at     INTEGER NOT NULL,
+      balance_micros INTEGER,
+      error_code     TEXT
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS balance_checks_account ON balance_checks (account, checked_at);`),
+]
+
 function keysOf(source: BalanceKeySource): BalanceKey[] {
   if ('accounts' in source) return source.accounts()
   const p = source.platform()
@@ -80,6 +98,7 @@ export function createBalanceChecker(deps: {
 }): BalanceChecker {
   const now = deps.now ?? Date.now
   const timers = deps.timers ?? realTimers
+  migrate(deps.db, 'balances', BALANCE_MIGRATIONS)
   const insert = deps.db.prepare(
     'INSERT INTO balance_checks (account, label, checked_at, balance_micros, error_code) VALUES (?, ?, ?, ?, ?)',
   )

@@ -16,7 +16,7 @@
 import type { CaptchaType } from '@shared/captcha'
 import { DEFAULT_COST_PRICES } from '@shared/captcha'
 import { allocateByWeights, assertMicros, type Micros } from '@shared/money'
-import type { Database } from '../ledger/database'
+import type { Ledger } from '../ledger/types'
 
 export type AllocationMode =
   | { kind: 'per_solve' }
@@ -31,7 +31,7 @@ export interface TenantCostShare {
 }
 
 export function allocateCosts(
-  db: Database,
+  ledger: Pick<Ledger, 'solvedByAccount'>,
   providerAccount: string,
   fromMs: number,
   toMs: number,
@@ -39,28 +39,16 @@ export function allocateCosts(
 ): TenantCostShare[] {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs > toMs)
     throw new RangeError('allocateCosts: need fromMs ≤ toMs')
-  const rows = db
-    .prepare(
-      `SELECT tenant_id, captcha_type, COUNT(*) AS solves, SUM(thread_ms) AS thread_ms, SUM(cost_micros) AS cost
-       FROM attempts WHERE provider_account = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
-       GROUP BY tenant_id, captcha_type ORDER BY tenant_id`,
-    )
-    .all(providerAccount, fromMs, toMs) as Array<{
-    tenant_id: string
-    captcha_type: CaptchaType
-    solves: number
-    thread_ms: number
-    cost: number
-  }>
+  const rows = ledger.solvedByAccount(providerAccount, fromMs, toMs)
   const prices = mode.kind === 'price_list' ? { ...DEFAULT_COST_PRICES, ...mode.prices } : undefined
   if (prices) for (const [t, p] of Object.entries(prices)) assertMicros(p, `price of ${t}`)
   const byTenant = new Map<string, TenantCostShare>()
   for (const r of rows) {
-    let u = byTenant.get(r.tenant_id)
-    if (!u) byTenant.set(r.tenant_id, (u = { tenantId: r.tenant_id, solves: 0, threadMs: 0, costMicros: 0 }))
-    u.solves += Number(r.solves)
-    u.threadMs += Number(r.thread_ms)
-    u.costMicros += prices ? (prices[r.captcha_type] ?? 0) * Number(r.solves) : Number(r.cost)
+    let u = byTenant.get(r.tenantId)
+    if (!u) byTenant.set(r.tenantId, (u = { tenantId: r.tenantId, solves: 0, threadMs: 0, costMicros: 0 }))
+    u.solves += r.solves
+    u.threadMs += r.threadMs
+    u.costMicros += prices ? (prices[r.captchaType] ?? 0) * r.solves : r.costMicros
   }
   // Binary order of tenant ids (the order the remainder rule names), independent of SQLite collation.
   const usage = [...byTenant.values()].sort((a, b) =>

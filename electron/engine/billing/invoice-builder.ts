@@ -1,6 +1,6 @@
 /**
- * Invoices per tenant per calendar month in the tenant's zone, computed from the ledger's `attempts` table (read
- * only). Draft until the month has closed plus a grace period, then locked: its lines, totals and a SHA-256 content
+ * Invoices per tenant per calendar month in the tenant's zone, computed from the ledger's billing reads (it never
+ * touches the ledger's tables). Draft until the month has closed plus a grace period, then locked: its lines, totals and a SHA-256 content
  * hash are stored in one transaction with its number, and it never changes again (triggers refuse UPDATE/DELETE; the
  * hash is checked on every read).
  *
@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto'
 import { CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import type { Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import type { Ledger, SolvedRow, SolvedSlice } from '../ledger/types'
 import { localMonthBounds, localMonthOf, nextMonth, parseMonth } from '../time/zoned'
 import { isoSeconds } from './local-time-formatter'
 
@@ -97,23 +98,16 @@ export interface Group {
 }
 
 /** A detail row as the exporter reads it: [attemptId, taskId, type, endedAt, threadMs, cost, price]. */
-export type DetailRow = [string, string | null, CaptchaType, number, number, number, number]
+export type DetailRow = SolvedRow
 
 const MIN = Number.MIN_SAFE_INTEGER
 const MAX = Number.MAX_SAFE_INTEGER
-/** Rows of a segment: ended in [?, ?) and recorded in [?, ?). */
-const SEGMENT_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at >= ? AND settled_at < ?`
-/**
- * Index per segment kind: a month's own usage by end time; late usage by record time (few rows recorded in this
- * period for an earlier month — the covering index filters them without touching the table).
- */
-const INDEX = { usage: 'attempts_tenant_ended', late_usage: 'attempts_tenant_settled' } as const
-
 export class InvoiceBuilder {
   private readonly s
 
   constructor(
     private readonly db: Database,
+    private readonly ledger: Pick<Ledger, 'firstSolveAt' | 'solvedGroups' | 'solvedRows'>,
     private readonly options: InvoiceOptions,
   ) {
     if (!Number.isFinite(options.graceDays) || options.graceDays < 0)
@@ -129,17 +123,6 @@ export class InvoiceBuilder {
       bump: db.prepare(
         'INSERT INTO invoice_counter (year, last) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last',
       ),
-      firstSolve: db.prepare(
-        "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
-      ),
-      groups: {
-        usage: groupsQuery(db, INDEX.usage),
-        late_usage: groupsQuery(db, INDEX.late_usage),
-      },
-      chunk: {
-        usage: chunkQuery(db, INDEX.usage),
-        late_usage: chunkQuery(db, INDEX.late_usage),
-      },
     }
   }
 
@@ -218,8 +201,8 @@ export class InvoiceBuilder {
   }
 
   private firstSolveMonth(tenant: Tenant): string | undefined {
-    const first = (this.s.firstSolve.get(tenant.id) as { first: number | null }).first
-    return first === null ? undefined : localMonthOf(Number(first), tenant.timezone)
+    const first = this.ledger.firstSolveAt(tenant.id)
+    return first === undefined ? undefined : localMonthOf(first, tenant.timezone)
   }
 
   private lockInOrder(tenant: Tenant, month: string, now: number): Invoice {
@@ -318,45 +301,27 @@ export class InvoiceBuilder {
     return out
   }
 
-  /** Per-(type, price) sums of a segment, computed by SQLite. */
+  /** Per-(type, price) sums of a segment, computed by the ledger. */
   groups(tenantId: string, s: Segment): Group[] {
-    return (
-      this.s.groups[s.kind].all(...segmentArgs(tenantId, s)) as Array<{
-        captcha_type: CaptchaType
-        price_micros: number
-        n: number
-        amount: number
-        cost: number
-        thread_ms: number
-      }>
-    ).map((r) => ({
-      captchaType: r.captcha_type,
-      unitPriceMicros: Number(r.price_micros),
-      quantity: Number(r.n),
-      amountMicros: Number(r.amount),
-      costMicros: Number(r.cost),
-      threadMs: Number(r.thread_ms),
+    return this.ledger.solvedGroups(sliceOf(tenantId, s)).map((g) => ({
+      captchaType: g.captchaType,
+      unitPriceMicros: g.priceMicros,
+      quantity: g.count,
+      amountMicros: g.amountMicros,
+      costMicros: g.costMicros,
+      threadMs: g.threadMs,
     }))
   }
 
-  /**
-   * A segment's rows in (endedAt, attemptId) order, `chunkRows` at a time (keyset pagination: each chunk is one
-   * short statement, so no cursor stays open while the caller awaits a write).
-   */
+  /** A segment's rows in (endedAt, attemptId) order, `chunkRows` at a time (keyset pages from the ledger). */
   *chunks(tenantId: string, s: Segment, chunkRows = 2000): Generator<DetailRow[]> {
-    let lastEnded = s.endedFrom - 1
-    let lastId = ''
+    const slice = sliceOf(tenantId, s)
+    let after = { endedAt: s.endedFrom - 1, attemptId: '' }
     for (;;) {
-      const rows = this.s.chunk[s.kind].all(
-        ...segmentArgs(tenantId, s, Math.max(lastEnded, s.endedFrom)),
-        lastEnded,
-        lastId,
-        chunkRows,
-      ) as unknown as DetailRow[]
+      const rows = this.ledger.solvedRows(slice, after, chunkRows)
       if (rows.length === 0) return
       const last = rows[rows.length - 1]!
-      lastEnded = Number(last[3])
-      lastId = last[0]
+      after = { endedAt: Number(last[3]), attemptId: last[0] }
       yield rows
       if (rows.length < chunkRows) return
     }
@@ -463,37 +428,17 @@ function label(t: CaptchaType): string {
   return CAPTCHA_TYPE_LABELS[t] ?? t
 }
 
-/** [tenant, ended from, ended to, recorded from, recorded to] — the segment's bounds as two half-open ranges. */
-function segmentArgs(
-  tenantId: string,
-  s: Segment,
-  endedFrom = s.endedFrom,
-): [string, number, number, number, number] {
-  const settledFrom = Math.max(s.settledAfter === MIN ? MIN : s.settledAfter + 1, s.settledFrom)
-  const settledTo = Math.min(s.settledTo, s.upTo === MAX ? MAX : s.upTo + 1)
-  return [tenantId, endedFrom, s.endedTo, settledFrom, settledTo]
-}
-
-function groupsQuery(db: Database, index: string) {
-  return db.prepare(
-    `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
-     SUM(thread_ms) AS thread_ms FROM attempts INDEXED BY ${index} WHERE ${SEGMENT_WHERE}
-     GROUP BY captcha_type, price_micros`,
-  )
-}
-
-/**
- * Keyset pagination in (ended_at, attempt_id) order. The only lower bound on ended_at is the keyset position, so
- * the index seek starts there (with two, SQLite may seek on the month's start and rescan every earlier chunk).
- */
-function chunkQuery(db: Database, index: string) {
-  const q = db.prepare(
-    `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
-     FROM attempts INDEXED BY ${index} WHERE ${SEGMENT_WHERE} AND (ended_at > ? OR attempt_id > ?)
-     ORDER BY ended_at, attempt_id LIMIT ?`,
-  )
-  q.setReturnArrays(true)
-  return q
+/** The ledger slice of a segment: its bounds as two half-open ranges (ended, recorded). */
+function sliceOf(tenantId: string, s: Segment): SolvedSlice {
+  return {
+    tenantId,
+    endedFrom: s.endedFrom,
+    endedTo: s.endedTo,
+    settledFrom: Math.max(s.settledAfter === MIN ? MIN : s.settledAfter + 1, s.settledFrom),
+    settledTo: Math.min(s.settledTo, s.upTo === MAX ? MAX : s.upTo + 1),
+    // A month's own usage is narrowed by end time; late usage by record time.
+    selective: s.kind === 'usage' ? 'ended' : 'settled',
+  }
 }
 
 export function previousMonth(month: string): string {

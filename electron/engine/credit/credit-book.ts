@@ -17,7 +17,8 @@ import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { AuditLog } from '../audit/audit-log'
 import { ConflictError, ValidationError } from '../errors/engine-errors'
-import type { Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import type { Ledger } from '../ledger/types'
 import { migrateCredit } from './schema'
 
 export type CreditKind = 'top_up' | 'refund' | 'adjustment'
@@ -86,7 +87,7 @@ const REFERENCE = /^[\p{L}\p{N} ._:/#-]{1,100}$/u
 
 export function openCreditBook(
   db: Database,
-  options: { now?: () => number; audit?: AuditLog } = {},
+  options: { ledger: Pick<Ledger, 'solvedPriceCreatedIn'>; now?: () => number; audit?: AuditLog },
 ): CreditBook {
   migrateCredit(db)
   const now = options.now ?? Date.now
@@ -99,12 +100,7 @@ export function openCreditBook(
     bought: db.prepare(
       'SELECT COALESCE(SUM(amount_micros), 0) AS v FROM credit_entries WHERE tenant_id = ? AND at <= ?',
     ),
-    used: db.prepare(
-      `SELECT COALESCE(SUM(a.price_micros), 0) AS v FROM credit_periods p
-       JOIN attempts a INDEXED BY attempts_tenant_created ON a.tenant_id = p.tenant_id
-         AND a.created_at >= p.started_at AND (p.ended_at IS NULL OR a.created_at < p.ended_at)
-       WHERE p.tenant_id = ? AND a.status = 'solved' AND a.settled_at <= ? AND a.ended_at >= ? AND a.ended_at < ?`,
-    ),
+    periods: db.prepare('SELECT started_at, ended_at FROM credit_periods WHERE tenant_id = ?'),
     openPeriod: db.prepare('SELECT started_at FROM credit_periods WHERE tenant_id = ? AND ended_at IS NULL'),
     startPeriod: db.prepare('INSERT INTO credit_periods (tenant_id, started_at) VALUES (?, ?)'),
     endPeriod: db.prepare('UPDATE credit_periods SET ended_at = ? WHERE tenant_id = ? AND ended_at IS NULL'),
@@ -127,8 +123,18 @@ export function openCreditBook(
   }
   const scalar = (stmt: { get(...a: Array<string | number>): unknown }, ...a: Array<string | number>) =>
     Number((stmt.get(...a) as { v: number }).v)
+  /** Price of solves admitted while prepaid, recorded up to `settledUpTo`, ended in [from, to): the ledger's sum. */
+  const used = (tenantId: string, settledUpTo: number, endedFrom: number, endedTo: number): number => {
+    const periods = (q.periods.all(tenantId) as Array<{ started_at: number; ended_at: number | null }>).map(
+      (p) => ({
+        from: Number(p.started_at),
+        to: p.ended_at === null ? Number.MAX_SAFE_INTEGER : Number(p.ended_at),
+      }),
+    )
+    return options.ledger.solvedPriceCreatedIn(tenantId, periods, { settledUpTo, endedFrom, endedTo })
+  }
   const usedUpTo = (tenantId: string, at: number): number =>
-    scalar(q.used, tenantId, at, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    used(tenantId, at, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
   const stateOf = (tenantId: string): State => {
     let s = states.get(tenantId)
     if (!s) {
@@ -224,7 +230,7 @@ export function openCreditBook(
       return (q.list.all(tenantId, lim) as Array<Record<string, unknown>>).map(toEntry)
     },
     balance,
-    usedBetween: (tenantId, fromMs, toMs) => scalar(q.used, tenantId, Number.MAX_SAFE_INTEGER, fromMs, toMs),
+    usedBetween: (tenantId, fromMs, toMs) => used(tenantId, Number.MAX_SAFE_INTEGER, fromMs, toMs),
     leftAt: (tenantId, at) => scalar(q.bought, tenantId, at) - usedUpTo(tenantId, at),
     syncMode(tenant, at) {
       const prepaid = tenant.status !== 'deleted' && billingOf(tenant).mode === 'prepaid'

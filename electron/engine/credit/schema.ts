@@ -1,4 +1,5 @@
-import { migrate, type Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import { migrate } from '../db/migrations'
 
 /**
  * Credit's own tables, versioned as component "credit".

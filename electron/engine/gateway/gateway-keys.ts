@@ -4,7 +4,8 @@
  * for a grace period; revocation is immediate.
  */
 import { createHash, randomInt } from 'node:crypto'
-import { migrate, type Database } from '../ledger/database'
+import { migrate } from '../db/migrations'
+import { type Database } from '../db/database'
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 

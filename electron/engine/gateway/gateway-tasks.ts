@@ -9,7 +9,8 @@
  * Writes use their own connection with synchronous=NORMAL: each is in the WAL at once (it survives a process kill)
  * and is fsynced by the ledger's next durable group commit — on the solve path that is the settle that follows.
  */
-import { migrate, type Database } from '../ledger/database'
+import type { Database } from '../db/database'
+import { migrate } from '../db/migrations'
 import type { AttemptRecord } from '../ledger/types'
 
 const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [

@@ -45,6 +45,7 @@ export function requestFromParams(
               action: p.action,
               minScore: p.min_score ? Number(p.min_score) : undefined,
               enterprise: flag(p.enterprise),
+              ...proxyOf(p),
             }
           : {
               type: 'recaptcha_v2',

@@ -1,6 +1,7 @@
-import type { Database } from './database'
+import type { Migration } from '../db/migrations'
 
-export const LEDGER_MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+/** The ledger's tables (component "ledger"): only the ledger reads or writes them. */
+export const LEDGER_MIGRATIONS: ReadonlyArray<Migration> = [
   (db) => {
     db.exec(`
       CREATE TABLE attempts (
@@ -37,4 +38,10 @@ export const LEDGER_MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
         BEGIN SELECT RAISE(ABORT, 'an ended attempt never changes'); END;
     `)
   },
+  // Billing's late-usage reads (rows recorded in a period), covering the filter. Created by billing before the
+  // ledger owned it, hence IF NOT EXISTS.
+  (db) =>
+    db.exec(
+      'CREATE INDEX IF NOT EXISTS attempts_tenant_settled ON attempts (tenant_id, settled_at, ended_at)',
+    ),
 ]

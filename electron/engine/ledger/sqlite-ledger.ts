@@ -1,19 +1,25 @@
 /** The ledger on SQLite: durable group commits, idempotent writes keyed by attempt and by upstream task. */
 import type { CaptchaType } from '@shared/captcha'
-import { GroupCommitter, migrate, type Database } from './database'
+import { GroupCommitter } from '../db/group-commit'
+import { migrate } from '../db/migrations'
+import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
 import {
+  checkOutcome,
+  checkPriced,
+  LedgerError,
+  storedThreadMs,
   UpstreamTaskClashError,
+} from './ledger-rules'
+import { sqliteBillingReads } from './sqlite-billing-reads'
+import {
+  BUCKET_MS,
   type AttemptRecord,
   type AttemptStatus,
   type BeginAttempt,
   type Ledger,
   type SettleOutcome,
 } from './types'
-
-export class LedgerError extends Error {
-  override name = 'LedgerError'
-}
 
 interface Row {
   attempt_id: string
@@ -55,50 +61,7 @@ function toRecord(r: Row): AttemptRecord {
   }
 }
 
-/** One row of usage aggregated per 15-minute UTC bucket (every zone's offset is a multiple of 15 minutes). */
-export interface UsageBucket {
-  tenantId: string
-  bucketStart: number
-  captchaType: CaptchaType
-  status: AttemptStatus
-  errorCode: string | null
-  count: number
-  threadMs: number
-  costMicros: number
-  priceMicros: number
-}
-
-export const BUCKET_MS = 15 * 60_000
-
-export interface SqliteLedger extends Ledger {
-  readonly db: Database
-  /** Attempts admitted in [start, end) that are solved or still open: what counts against a daily limit. */
-  countForDay(tenantId: string, startMs: number, endMs: number): { solved: number; open: number }
-  /** Price of solves ended in [start, end) and reservations of open attempts created then. */
-  spendForMonth(
-    tenantId: string,
-    startMs: number,
-    endMs: number,
-  ): { spentMicros: number; reservedMicros: number }
-  openByTenant(): Map<string, number>
-  /** Aggregates by 15-minute bucket of `by` (endedAt for ended rows, createdAt for open/rejected). */
-  buckets(q: { tenantId?: string; fromMs: number; toMs: number }): UsageBucket[]
-  /** Test hook and start-up helper: push queued writes to disk now. */
-  flush(): void
-}
-
-const SETTLED_STATUSES = new Set(['solved', 'failed', 'timed_out', 'cancelled', 'expired'])
-
-/** Checks an outcome at run time too: callers across IPC/JS boundaries are not held by the types. */
-function checkOutcome(o: SettleOutcome): void {
-  if (!o || !SETTLED_STATUSES.has(o.status))
-    throw new LedgerError(`cannot settle with status ${String((o as { status?: unknown })?.status)}`)
-  if (!Number.isFinite(o.endedAt) || !Number.isFinite(o.threadMs))
-    throw new LedgerError('endedAt and threadMs must be numbers')
-  if (o.status === 'solved' && !Number.isFinite(o.readyAt)) throw new LedgerError('readyAt must be a number')
-}
-
-export function openSqliteLedger(db: Database, options: { now?: () => number } = {}): SqliteLedger {
+export function openSqliteLedger(db: Database, options: { now?: () => number } = {}): Ledger {
   const now = options.now ?? Date.now
   migrate(db, 'ledger', LEDGER_MIGRATIONS)
   const committer = new GroupCommitter(db)
@@ -134,14 +97,10 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
       WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`),
   }
 
-  const setSync = {
-    normal: db.prepare('PRAGMA synchronous = NORMAL'),
-    full: db.prepare('PRAGMA synchronous = FULL'),
-  }
   const getRow = (id: string): Row | undefined => s.get.get(id) as Row | undefined
 
-  const ledger: SqliteLedger = {
-    db,
+  const ledger: Ledger = {
+    ...sqliteBillingReads(db),
     begin(a: BeginAttempt) {
       return committer.write(() => {
         if (!Number.isFinite(a.createdAt)) throw new LedgerError('createdAt must be a number')
@@ -184,26 +143,18 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
         if (row.status !== 'pending' && row.status !== 'submitted') return false
         checkOutcome(o)
         if (o.status === 'solved') {
-          if (!Number.isSafeInteger(o.costMicros) || !Number.isSafeInteger(o.priceMicros))
-            throw new LedgerError('money must be integer micros')
+          checkPriced(o)
           s.settleSolved.run(
             o.readyAt,
             o.endedAt,
-            Math.max(0, Math.round(o.threadMs)),
+            storedThreadMs(o.threadMs),
             o.costMicros,
             o.priceMicros,
             now(),
             attemptId,
           )
         } else {
-          s.settleOther.run(
-            o.status,
-            o.errorCode,
-            o.endedAt,
-            Math.max(0, Math.round(o.threadMs)),
-            now(),
-            attemptId,
-          )
+          s.settleOther.run(o.status, o.errorCode, o.endedAt, storedThreadMs(o.threadMs), now(), attemptId)
         }
         return true
       })
@@ -298,14 +249,8 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     flush() {
       committer.flush()
     },
-    commitSoon() {
-      // WAL + synchronous=NORMAL commits write the WAL without an fsync; the next FULL commit fsyncs it.
-      setSync.normal.run()
-      try {
-        committer.flush()
-      } finally {
-        setSync.full.run()
-      }
+    commitWithoutFsync() {
+      committer.flushWithoutFsync()
     },
     async close() {
       committer.flush()

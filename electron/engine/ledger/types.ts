@@ -1,6 +1,8 @@
 /**
- * The metering ledger's narrow interface. SQLite (node:sqlite) implements it here; a PostgreSQL implementation
- * could take its place without touching the solve service. Times are ms since the epoch (UTC). Money is Micros.
+ * The metering ledger's interface: the writes the solve service makes and every read other components need (usage,
+ * admission, alerts, billing) — nobody else touches its tables. Implemented on SQLite (sqlite-ledger.ts) and in
+ * memory (memory-ledger.ts); both pass the same contract suite (test/unit/ledger/ledger-contract.ts), where a
+ * PostgreSQL implementation would be added. Times are ms since the epoch (UTC). Money is Micros.
  */
 import type { CaptchaType } from '@shared/captcha'
 import type { Micros } from '@shared/money'
@@ -16,11 +18,6 @@ import type { TenantId } from '@shared/tenant'
 export type AttemptStatus =
   'pending' | 'submitted' | 'solved' | 'failed' | 'timed_out' | 'cancelled' | 'expired' | 'rejected'
 export const OPEN_STATUSES: readonly AttemptStatus[] = ['pending', 'submitted']
-
-/** markSubmitted found the upstream task id already recorded for another attempt (an upstream id collision). */
-export class UpstreamTaskClashError extends Error {
-  override name = 'UpstreamTaskClashError'
-}
 
 export type AttemptSource = 'console' | 'gateway' | 'api'
 
@@ -77,17 +74,70 @@ export type SettleOutcome =
       threadMs: number
     }
 
+/** One row of usage aggregated per 15-minute UTC bucket (every zone's offset is a multiple of 15 minutes). */
+export interface UsageBucket {
+  tenantId: string
+  bucketStart: number
+  captchaType: CaptchaType
+  status: AttemptStatus
+  errorCode: string | null
+  count: number
+  threadMs: number
+  costMicros: number
+  priceMicros: number
+}
+
+export const BUCKET_MS = 15 * 60_000
+
+/**
+ * A tenant's solved rows that ended in [endedFrom, endedTo) and were recorded (settled) in [settledFrom, settledTo):
+ * one slice of an invoice. `selective` says which bound narrows it most ('ended': a month's own usage; 'settled':
+ * late usage recorded in this period) — a hint an implementation may use to pick its index.
+ */
+export interface SolvedSlice {
+  tenantId: TenantId
+  endedFrom: number
+  endedTo: number
+  settledFrom: number
+  settledTo: number
+  selective: 'ended' | 'settled'
+}
+
+/** Per-(type, unit price) sums of a slice. */
+export interface SolvedGroup {
+  captchaType: CaptchaType
+  priceMicros: Micros
+  count: number
+  amountMicros: Micros
+  costMicros: Micros
+  threadMs: number
+}
+
+/** A solved row as exports read it: [attemptId, upstreamTaskId, type, endedAt, threadMs, costMicros, priceMicros]. */
+export type SolvedRow = [string, string | null, CaptchaType, number, number, number, number]
+
+/** Solved usage of one upstream account per tenant and type (cost allocation). */
+export interface AccountUsageRow {
+  tenantId: TenantId
+  captchaType: CaptchaType
+  solves: number
+  threadMs: number
+  costMicros: Micros
+}
+
 export interface Ledger {
   /** Durably records an admitted attempt (status pending) before anything is sent upstream. */
   begin(attempt: BeginAttempt): Promise<void>
   /** Records the upstream task id. Idempotent for the same (attemptId, taskId). */
   markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void>
   /**
-   * Commits the writes queued so far now instead of at the next group commit, without waiting for an fsync: they
-   * survive a process kill at once (the OS has them) and a power cut from the next durable commit on. For the
-   * upstream task id, where a wait would leave a window in which an accepted task cannot be matched after a kill.
+   * Commits the writes queued so far now instead of at the next group commit, so a kill of the process cannot lose
+   * them (a power cut still may, until the next regular commit makes them durable). For the upstream task id: a
+   * task the upstream accepted must be findable after a crash. Cheap: no fsync.
    */
-  commitSoon(): void
+  commitWithoutFsync(): void
+  /** Commits the writes queued so far now, durably (also done by close). */
+  flush(): void
   /** Ends an open attempt. Idempotent: settling an already-ended attempt is a no-op returning false. */
   settle(attemptId: string, outcome: SettleOutcome): Promise<boolean>
   /** A refusal (limit or bad input) that never reached upstream; kept for usage and audit, never billed. */
@@ -107,5 +157,38 @@ export interface Ledger {
     statuses?: AttemptStatus[]
     by?: 'endedAt' | 'createdAt'
   }): Iterable<AttemptRecord>
+
+  // Usage, admission and alerts
+  /** Attempts admitted in [start, end) that are solved or still open: what counts against a daily limit. */
+  countForDay(tenantId: TenantId, startMs: number, endMs: number): { solved: number; open: number }
+  /** Price of solves ended in [start, end) and reservations of open attempts created then. */
+  spendForMonth(
+    tenantId: TenantId,
+    startMs: number,
+    endMs: number,
+  ): { spentMicros: Micros; reservedMicros: Micros }
+  /** Open (pending/submitted) attempts per tenant. */
+  openByTenant(): Map<TenantId, number>
+  /** Aggregates by 15-minute bucket of endedAt (createdAt for rows not ended). */
+  buckets(q: { tenantId?: TenantId; fromMs: number; toMs: number }): UsageBucket[]
+
+  // Billing
+  /** End time of the tenant's first solve, if any. */
+  firstSolveAt(tenantId: TenantId): number | undefined
+  solvedGroups(slice: SolvedSlice): SolvedGroup[]
+  /** A slice's rows after `after` in (endedAt, attemptId) order, at most `limit` (keyset pagination). */
+  solvedRows(slice: SolvedSlice, after: { endedAt: number; attemptId: string }, limit: number): SolvedRow[]
+  /**
+   * Billed price of the tenant's solves admitted (created) inside any of `createdIn` (half-open, not overlapping),
+   * recorded at or before `settledUpTo` and ended in [endedFrom, endedTo) — prepaid credit used.
+   */
+  solvedPriceCreatedIn(
+    tenantId: TenantId,
+    createdIn: ReadonlyArray<{ from: number; to: number }>,
+    q: { settledUpTo: number; endedFrom: number; endedTo: number },
+  ): Micros
+  /** Solves of one upstream account ended in [from, to), per tenant and type, ordered by tenant. */
+  solvedByAccount(providerAccount: string, fromMs: number, toMs: number): AccountUsageRow[]
+
   close(): Promise<void>
 }

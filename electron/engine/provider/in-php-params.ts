@@ -39,6 +39,8 @@ export function inPhpParams(request: CaptchaRequest): Record<string, string> {
       set('action', request.action)
       set('min_score', request.minScore)
       set('enterprise', request.enterprise)
+      set('proxy', request.proxy)
+      set('proxytype', request.proxytype)
       break
     case 'turnstile':
       set('method', 'turnstile')

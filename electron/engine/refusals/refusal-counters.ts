@@ -5,8 +5,8 @@
  * 60 small rows, not 500,000. A process kill loses at most the last flush interval of counts (they are statistics
  * for the dashboard and for spotting abuse, never money).
  */
-import type { Database } from '../ledger/database'
-import { migrate } from '../ledger/database'
+import type { Database } from '../db/database'
+import { migrate } from '../db/migrations'
 
 const MINUTE_MS = 60_000
 

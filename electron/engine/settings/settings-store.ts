@@ -24,7 +24,16 @@ export const DEFAULT_SETTINGS: Settings = {
   invoiceGraceDays: 3,
   lowBalanceMicros: 1_000_000,
   balanceCheckMinutes: 15,
-  gateway: { enabled: false, port: 8787, allowLan: false, resultRetentionMinutes: 15, drainSeconds: 20 },
+  gateway: {
+    enabled: false,
+    port: 8787,
+    allowLan: false,
+    resultRetentionMinutes: 15,
+    drainSeconds: 20,
+    hostsFileMode: false,
+    httpsPort: 443,
+    hostNames: [],
+  },
   launchAtLogin: false,
   ...DEFAULT_BILLING_SETTINGS,
 }

@@ -213,7 +213,7 @@ export function createRecovery(ctx: RecoveryContext): { recoverOpenAttempts(): P
       }
     }
     await Promise.all(Array.from({ length: Math.max(1, ctx.recovery?.concurrency ?? 8) }, worker))
-    ctx.ledger.commitSoon()
+    ctx.ledger.flush()
     return report
   }
 

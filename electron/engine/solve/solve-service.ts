@@ -12,7 +12,8 @@ import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
 import type { Tenant } from '@shared/tenant'
 import { AdmissionQueue } from '../admission/wait-queue'
 import type { AdmissionStore, Reservation } from '../admission/types'
-import { UpstreamTaskClashError, type Ledger } from '../ledger/types'
+import { UpstreamTaskClashError } from '../ledger/ledger-rules'
+import type { Ledger } from '../ledger/types'
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../provider'
 import { createRecovery } from './recovery'
 import type {
@@ -223,7 +224,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
             // then tell the caller (the gateway answers in.php on this event). A clash with an id already in the
             // ledger is an upstream fault: it throws here, before anyone is told the task exists.
             const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
-            deps.ledger.commitSoon()
+            deps.ledger.commitWithoutFsync()
             try {
               await recorded
             } catch (err) {

@@ -13,10 +13,10 @@ import {
   type TenantCreateInput,
   type TenantUpdateInput,
 } from '@shared/tenant-schema'
+import { isSupportedTimeZone, timeZoneProblem } from '@shared/time-zones'
 import type { z } from 'zod'
 import type { AuditLog } from '../audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
-import { isValidTimeZone } from '../time/zoned'
 
 export const TENANTS_SCHEMA_VERSION = 1
 
@@ -127,9 +127,10 @@ export function createTenantRegistry(options: {
     if (clash) throw new ConflictError(`A tenant named "${clash.name}" already exists; pick another name.`)
   }
   const checkZone = (tz: string): void => {
-    if (!isValidTimeZone(tz)) {
-      throw new ValidationError(`"${tz.slice(0, 64)}" is not an IANA time zone (e.g. Europe/Berlin).`, [
-        { field: 'timezone', message: 'not an IANA time zone' },
+    if (!isSupportedTimeZone(tz)) {
+      const problem = timeZoneProblem(tz) ?? 'not a time zone'
+      throw new ValidationError(`"${tz.slice(0, 64)}" is not a time zone CaptchaDesk offers: ${problem}.`, [
+        { field: 'timezone', message: problem },
       ])
     }
   }

@@ -4,7 +4,7 @@
  */
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import type { SqliteLedger } from '../ledger/sqlite-ledger'
+import type { Ledger } from '../ledger/types'
 import type { RefusalCounters } from '../refusals/refusal-counters'
 import { datesBetween, localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 
@@ -45,7 +45,7 @@ export interface UsageQueries {
 }
 
 export function createUsageQueries(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   tenants: { list(o?: { includeDeleted?: boolean }): Tenant[] },
   refusals?: Pick<RefusalCounters, 'list'>,
 ): UsageQueries {

@@ -1,5 +1,6 @@
 /** Turning envelope errors into words for the operator: what happened, and what to do about it. */
 import type { ApiError } from '@shared/ipc-contract'
+import { formatDuration } from '@shared/human-time'
 
 /** A failed call: the envelope's error, with code, message, fields and retry time. */
 export class ApiFailure extends Error {
@@ -62,8 +63,8 @@ export function messageOf(err: unknown): string {
   const d = describeError(err)
   const parts = [d.message]
   if (d.hint) parts.push(d.hint)
-  if (d.retryAfterMs && !/try again in/i.test(d.message))
-    parts.push(`Try again in ${Math.ceil(d.retryAfterMs / 1000)} s.`)
+  if (d.retryAfterMs && !/(try again|resets|renews) in/i.test(d.message))
+    parts.push(`Try again in ${formatDuration(d.retryAfterMs)}.`)
   return parts.join(' ')
 }
 

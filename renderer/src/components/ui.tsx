@@ -9,17 +9,30 @@ import {
   type ReactElement,
   type ReactNode,
 } from 'react'
-import { formatMoney, type Micros } from '@shared/money'
+import type { Micros } from '@shared/money'
+import { formatMoneyDisplay } from '@shared/money-display'
+import { useCurrency } from '../stores/currency'
 
-/** Money arrives as integer micros; shown with shared/money's formatter, never through floats. */
+/**
+ * Money arrives as integer micros and is shown in the one format (formatMoneyDisplay, the operator's currency):
+ * totals with 2 decimals; `decimals` 6 means a unit price (2 to 6 decimals, as many as it needs).
+ */
 export function money(micros: Micros | null | undefined, decimals = 2): string {
-  return micros === null || micros === undefined ? '—' : formatMoney(micros, decimals)
+  if (micros === null || micros === undefined) return '—'
+  return formatMoneyDisplay(micros, useCurrency.getState().currency, {
+    style: decimals > 2 ? 'unit' : 'total',
+  })
 }
 
-/** Money with 2 decimals, or as many as needed (up to 6) so small amounts such as 0.002 do not show as 0.00. */
+/** Money that may be a small per-solve amount (0.002 must not show as 0.00): the unit-price style. */
 export function moneyAuto(micros: Micros | null | undefined): string {
   if (micros === null || micros === undefined) return '—'
-  return micros % 10_000 === 0 ? formatMoney(micros, 2) : formatMoney(micros, 6).replace(/0+$/, '')
+  return formatMoneyDisplay(micros, useCurrency.getState().currency, { style: 'unit' })
+}
+
+/** The currency code for labels ("Monthly budget (USD)"); re-renders when Settings change it. */
+export function useCurrencyCode(): string {
+  return useCurrency((s) => s.currency)
 }
 
 /** A banner for what went wrong (and what to do); announced to screen readers. */

@@ -1,38 +1,17 @@
-/** Who did what and when: tenants, keys (never the key itself), settings, exports, gateway. */
-import { useDeferredValue, useEffect, useMemo } from 'react'
+/** Who did what and when, in plain language: tenants by name, changes as "from → to", money formatted. */
+import { useEffect, useMemo } from 'react'
+import { actionLabel, ACTION_FAMILIES, detailPhrases, subjectLabel } from '../components/audit-text'
 import { ErrorNote, Screen, formatTime } from '../components/ui'
 import { useAudit } from '../stores/audit'
 
-function detailsText(details: Record<string, unknown>): string {
-  const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
-  const text = Object.entries(details)
-    .map(([k, v]) =>
-      typeof v === 'object' && v !== null && 'from' in v && 'to' in v
-        ? `${k}: ${show(v.from)} → ${show(v.to)}`
-        : `${k}: ${show(v)}`,
-    )
-    .join(' · ')
-  return text.length > 240 ? `${text.slice(0, 240)}…` : text
-}
-
 export function AuditLog() {
-  const { entries, loading, loaded, exhausted, error, filter, setFilter, load, loadOlder } = useAudit()
+  const { entries, names, loading, loaded, exhausted, error, filters, setFilters, load, loadOlder } =
+    useAudit()
   useEffect(() => {
     void load()
   }, [load])
-  const q = useDeferredValue(filter.trim().toLowerCase())
-  const shown = useMemo(
-    () =>
-      q
-        ? entries.filter(
-            (e) =>
-              e.action.toLowerCase().includes(q) ||
-              e.actor.toLowerCase().includes(q) ||
-              (e.subjectId ?? '').toLowerCase().includes(q),
-          )
-        : entries,
-    [entries, q],
-  )
+  const tenantOptions = useMemo(() => [...names.entries()].sort((a, b) => a[1].localeCompare(b[1])), [names])
+  const filtered = filters.tenantId || filters.action || filters.from || filters.to
   return (
     <Screen
       title="Audit log"
@@ -45,46 +24,102 @@ export function AuditLog() {
       <ErrorNote text={error} />
       <div className="toolbar">
         <div className="field">
-          <label htmlFor="audit-filter">Filter by action, actor or subject</label>
-          <input id="audit-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <label htmlFor="audit-tenant">Tenant</label>
+          <select
+            id="audit-tenant"
+            value={filters.tenantId}
+            onChange={(e) => setFilters({ tenantId: e.target.value })}
+          >
+            <option value="">All tenants and the rest</option>
+            {tenantOptions.map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
         </div>
+        <div className="field">
+          <label htmlFor="audit-action">Action</label>
+          <select
+            id="audit-action"
+            value={filters.action}
+            onChange={(e) => setFilters({ action: e.target.value })}
+          >
+            {ACTION_FAMILIES.map((a) => (
+              <option key={a.value} value={a.value}>
+                {a.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="audit-from">From</label>
+          <input
+            id="audit-from"
+            type="date"
+            value={filters.from}
+            onChange={(e) => setFilters({ from: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="audit-to">To</label>
+          <input
+            id="audit-to"
+            type="date"
+            value={filters.to}
+            onChange={(e) => setFilters({ to: e.target.value })}
+          />
+        </div>
+        {filtered ? (
+          <button type="button" onClick={() => setFilters({ tenantId: '', action: '', from: '', to: '' })}>
+            Clear filters
+          </button>
+        ) : null}
         <span className="muted count" role="status">
-          {shown.length} of {entries.length} loaded entries
+          {entries.length} {filtered ? 'matching ' : ''}entries loaded
         </span>
       </div>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.length === 0 ? (
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit entries">
+        <table className="grid" data-testid="audit-table">
+          <thead>
             <tr>
-              <td colSpan={5} className="muted empty">
-                {!loaded
-                  ? 'Loading…'
-                  : entries.length
-                    ? 'No entry matches the filter.'
-                    : 'Nothing recorded yet.'}
-              </td>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">About</th>
+              <th scope="col">Details</th>
             </tr>
-          ) : null}
-          {shown.map((r) => (
-            <tr key={r.id}>
-              <td className="nowrap">{formatTime(r.at)}</td>
-              <td>{r.actor}</td>
-              <td className="mono">{r.action}</td>
-              <td className="mono small">{r.subjectId ?? '—'}</td>
-              <td className="small details">{detailsText(r.details)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {entries.length === 0 ? (
+              <tr>
+                <td colSpan={5} className="muted empty">
+                  {!loaded
+                    ? 'Loading…'
+                    : filtered
+                      ? 'No entry matches the filters.'
+                      : 'Nothing recorded yet.'}
+                </td>
+              </tr>
+            ) : null}
+            {entries.map((r) => (
+              <tr key={r.id}>
+                <td className="nowrap">{formatTime(r.at)}</td>
+                <td>{r.actor}</td>
+                <td>{actionLabel(r.action)}</td>
+                <td>
+                  {r.subjectId && names.has(r.subjectId) ? (
+                    <a href={`#/tenants/${r.subjectId}`}>{subjectLabel(r, names)}</a>
+                  ) : (
+                    subjectLabel(r, names)
+                  )}
+                </td>
+                <td className="small details">{detailPhrases(r).join(' · ') || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {!exhausted && entries.length > 0 ? (
         <button onClick={() => void loadOlder()} disabled={loading}>
           {loading ? 'Loading…' : 'Load older entries'}

@@ -12,19 +12,26 @@ import {
   XAxis,
   YAxis,
 } from 'recharts'
-import { formatMoney } from '@shared/money'
-import { ErrorNote, Meter, money, moneyAuto, Screen, formatTime, plural } from '../components/ui'
+import { formatMoneyDisplay } from '@shared/money-display'
+import {
+  ErrorNote,
+  Meter,
+  money,
+  moneyAuto,
+  Screen,
+  formatTime,
+  plural,
+  useCurrencyCode,
+} from '../components/ui'
 import { useAlerts } from '../stores/alerts'
 import { CHART_DAYS, useDashboard, type DashboardRow, type DayPoint } from '../stores/dashboard'
+import { Onboarding } from './dashboard/Onboarding'
 
 const POLL_MS = 5_000
 const PAGE = 25
-/** Axis ticks in USD with enough decimals for the largest value on the chart. */
-const moneyTicker = (max: number) => {
-  const decimals = max >= 1_000_000 ? 2 : max >= 10_000 ? 3 : 4
-  return (v: number) => formatMoney(Math.round(v), decimals)
-}
-const moneyFull = (v: number) => formatMoney(v, 6)
+/** Axis ticks in the operator's currency: totals above one unit, unit-price precision below. */
+const moneyTicker = (max: number, currency: string) => (v: number) =>
+  formatMoneyDisplay(Math.round(v), currency, { style: max >= 1_000_000 ? 'total' : 'unit' })
 
 /** How close a tenant is to its nearest limit, in percent (for sorting the busiest first). */
 function pressure(r: DashboardRow): number {
@@ -60,11 +67,12 @@ const TenantRow = memo(function TenantRow({ t }: { t: DashboardRow }) {
   )
 })
 
-function Charts({ days }: { days: DayPoint[] }) {
+export function Charts({ days }: { days: DayPoint[] }) {
   const empty = days.every((d) => d.solves + d.failures + d.rejections === 0)
+  const currency = useCurrencyCode()
   const moneyTick = useMemo(
-    () => moneyTicker(Math.max(0, ...days.map((d) => Math.max(d.priceMicros, d.costMicros)))),
-    [days],
+    () => moneyTicker(Math.max(0, ...days.map((d) => Math.max(d.priceMicros, d.costMicros))), currency),
+    [days, currency],
   )
   const summary = useMemo(() => {
     const s = days.reduce(
@@ -90,11 +98,14 @@ function Charts({ days }: { days: DayPoint[] }) {
         ) : (
           <div aria-hidden="true">
             <ResponsiveContainer width="100%" height={220}>
-              <BarChart data={days}>
+              <BarChart data={days} accessibilityLayer={false}>
                 <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
                 <XAxis dataKey="label" stroke="var(--muted)" tick={{ fill: 'var(--muted)' }} />
                 <YAxis stroke="var(--muted)" tick={{ fill: 'var(--muted)' }} allowDecimals={false} />
                 <Tooltip
+                  cursor={{ fill: 'var(--line)', stroke: 'var(--line)', fillOpacity: 0.5 }}
+                  labelStyle={{ color: 'var(--text)' }}
+                  itemStyle={{ color: 'var(--text)' }}
                   contentStyle={{
                     background: 'var(--panel)',
                     border: '1px solid var(--line)',
@@ -116,13 +127,13 @@ function Charts({ days }: { days: DayPoint[] }) {
         )}
       </figure>
       <figure className="card chart" aria-labelledby="chart-money-title">
-        <h2 id="chart-money-title">Billed and upstream cost per day (USD)</h2>
+        <h2 id="chart-money-title">Billed and upstream cost per day ({currency})</h2>
         {empty ? (
           <p className="muted empty">Nothing billed yet.</p>
         ) : (
           <div aria-hidden="true">
             <ResponsiveContainer width="100%" height={220}>
-              <LineChart data={days}>
+              <LineChart data={days} accessibilityLayer={false}>
                 <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
                 <XAxis dataKey="label" stroke="var(--muted)" tick={{ fill: 'var(--muted)' }} />
                 <YAxis
@@ -132,7 +143,7 @@ function Charts({ days }: { days: DayPoint[] }) {
                   width={70}
                 />
                 <Tooltip
-                  formatter={(v) => moneyFull(Number(v))}
+                  formatter={(v) => moneyAuto(Number(v))}
                   contentStyle={{
                     background: 'var(--panel)',
                     border: '1px solid var(--line)',
@@ -202,6 +213,7 @@ export function Dashboard() {
       {!data && !error ? <p aria-busy="true">Loading the figures…</p> : null}
       {data ? (
         <>
+          <Onboarding />
           <div className="cards">
             <div className="card stat">
               <h2>Shared threads in use</h2>

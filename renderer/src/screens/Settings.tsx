@@ -1,4 +1,5 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
+import { CopyButton } from '../components/copy-button'
 import { useEffect, useState, type FormEvent } from 'react'
 import { newPassphraseProblem } from '@shared/passphrase'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
@@ -10,6 +11,7 @@ import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../component
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
+import { HostsFileCard } from './HostsFileMode'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -31,6 +33,8 @@ interface Draft {
   resultRetentionMinutes: string
   drainSeconds: string
   launchAtLogin: boolean
+  /** Hosts-file mode's fields, edited in their own card and kept as they are here. */
+  hostsFile: Pick<SettingsShape['gateway'], 'hostsFileMode' | 'httpsPort' | 'hostNames'>
 }
 
 function draftOf(s: SettingsShape): Draft {
@@ -56,6 +60,11 @@ function draftOf(s: SettingsShape): Draft {
     resultRetentionMinutes: String(s.gateway.resultRetentionMinutes),
     drainSeconds: String(s.gateway.drainSeconds),
     launchAtLogin: s.launchAtLogin,
+    hostsFile: {
+      hostsFileMode: s.gateway.hostsFileMode,
+      httpsPort: s.gateway.httpsPort,
+      hostNames: s.gateway.hostNames,
+    },
   }
 }
 
@@ -103,6 +112,7 @@ function toPatch(d: Draft): { patch: SettingsPatch | null; errors: Record<string
       CAPTCHA_TYPES.map((c) => [c, amount(`costPrices.${c}`, d.costPrices[c])]),
     ) as Record<CaptchaType, number>,
     gateway: {
+      ...d.hostsFile,
       enabled: d.gatewayEnabled,
       port: int('gateway.port', d.gatewayPort, 0, 65_535, 'port'),
       allowLan: d.allowLan,
@@ -468,7 +478,8 @@ function GatewayCard() {
           <>
             {state === 'on' ? 'Serving' : 'Listening, but cannot solve'} at <code>{gateway.url}</code>{' '}
             {gateway.allowLan ? '(local network)' : '(this computer only)'}
-            {gateway.reason ? <> — {gateway.reason}.</> : null}
+            {gateway.reason ? <> — {gateway.reason}.</> : null}{' '}
+            {gateway.url ? <CopyButton text={gateway.url} label="Copy URL" what="gateway URL" /> : null}
           </>
         ) : (
           <>Stopped{gateway?.reason ? ` — ${gateway.reason}` : ''}.</>
@@ -614,6 +625,7 @@ export function Settings() {
       <div className="cards wide">
         <PlatformKeyCard key={platformKeyId} />
         <GatewayCard />
+        {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
         <DeviceUnlockCard />
         <PassphraseCard />
       </div>

@@ -7,6 +7,7 @@ import { navigate } from '../router'
 import { filterTenants, useTenants, type KeyInfo } from '../stores/tenants'
 import type { Tenant } from '@shared/tenant'
 import { TenantForm } from './TenantForm'
+import { TenantPage } from './tenant/TenantPage'
 
 export const PAGE_SIZE = 50
 
@@ -59,7 +60,7 @@ const TenantRow = memo(function TenantRow({ t, keyInfo }: { t: Tenant; keyInfo: 
       <td className="small">{t.timezone}</td>
       <td>
         <div className="row-actions">
-          <a className="button" href={`#/tenants/${t.id}`} aria-label={`Edit ${t.name}`}>
+          <a className="button" href={`#/tenants/${t.id}/edit`} aria-label={`Edit ${t.name}`}>
             Edit
           </a>
           {t.status === 'active' ? (
@@ -169,42 +170,49 @@ function TenantList() {
             : `${plural(filtered.length, 'tenant')} of ${tenants.length.toLocaleString('en-US')}`}
         </span>
       </div>
-      <table className="grid" data-testid="tenant-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Upstream key</th>
-            <th scope="col">Limits</th>
-            <th scope="col">Price plan</th>
-            <th scope="col">Time zone</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((t) => (
-            <TenantRow key={t.id} t={t} keyInfo={keys.get(t.id)} />
-          ))}
-          {shown.length === 0 ? (
+      <div
+        className="table-scroll"
+        tabIndex={0}
+        role="region"
+        aria-label="Tenants (scrolls sideways on narrow windows)"
+      >
+        <table className="grid" data-testid="tenant-table">
+          <thead>
             <tr>
-              <td colSpan={7} className="muted empty">
-                {!loaded ? (
-                  'Loading…'
-                ) : tenants.length === 0 ? (
-                  <>
-                    No tenants yet. <a href="#/tenants/new">Add your first tenant</a> to resell the upstream
-                    to them.
-                  </>
-                ) : (
-                  'No tenant matches that search.'
-                )}
-              </td>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Upstream key</th>
+              <th scope="col">Limits</th>
+              <th scope="col">Price plan</th>
+              <th scope="col">Time zone</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
-          ) : null}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((t) => (
+              <TenantRow key={t.id} t={t} keyInfo={keys.get(t.id)} />
+            ))}
+            {shown.length === 0 ? (
+              <tr>
+                <td colSpan={7} className="muted empty">
+                  {!loaded ? (
+                    'Loading…'
+                  ) : tenants.length === 0 ? (
+                    <>
+                      No tenants yet. <a href="#/tenants/new">Add your first tenant</a> to resell the upstream
+                      to them.
+                    </>
+                  ) : (
+                    'No tenant matches that search.'
+                  )}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
       {pages > 1 ? (
         <nav className="pager" aria-label="Tenant pages">
           <button disabled={safePage === 0} onClick={() => setPage(safePage - 1)}>
@@ -222,13 +230,15 @@ function TenantList() {
   )
 }
 
-function TenantEditor({ id }: { id: string }) {
+function TenantRoute({ param }: { param: string }) {
   const { tenants, load, loadKeys, loaded } = useTenants()
   useEffect(() => {
     if (!loaded) void load()
     void loadKeys()
   }, [load, loadKeys, loaded])
-  if (id === 'new') return <TenantForm tenant={null} onDone={() => navigate('tenants')} />
+  const open = (t: Tenant) => navigate('tenants', t.id)
+  if (param === 'new') return <TenantForm tenant={null} onDone={open} />
+  const [id, view] = param.split('/')
   const tenant = tenants.find((t) => t.id === id)
   if (!tenant)
     return (
@@ -243,9 +253,10 @@ function TenantEditor({ id }: { id: string }) {
         <p>{loaded ? `There is no tenant with id ${id}. It may have been deleted.` : 'Loading…'}</p>
       </Screen>
     )
-  return <TenantForm tenant={tenant} onDone={() => navigate('tenants')} />
+  if (view === 'edit') return <TenantForm tenant={tenant} onDone={open} />
+  return <TenantPage tenant={tenant} />
 }
 
 export function Tenants({ param }: ScreenProps) {
-  return param ? <TenantEditor key={param} id={param} /> : <TenantList />
+  return param ? <TenantRoute key={param} param={param} /> : <TenantList />
 }

@@ -1,7 +1,8 @@
 /** Run one solve for a tenant through the real path (limits, metering, upstream) and watch it happen. */
-import { useEffect, useMemo, useState, type FormEvent } from 'react'
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
+import { formatRetry } from '@shared/human-time'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaRequest, type CaptchaType } from '@shared/captcha'
-import { ErrorNote, Field, Progress, Screen, money, secondsLeft, useNow } from '../components/ui'
+import { ErrorNote, Field, Progress, Screen, fieldSummary, money, useNow } from '../components/ui'
 import { useSolve } from '../stores/solve'
 import { useTenants } from '../stores/tenants'
 
@@ -190,13 +191,24 @@ const LIMIT_ADVICE: Record<string, string> = {
   unknown_tenant: 'Pick another tenant.',
 }
 
-function Result() {
+function Result({ zone }: { zone: string | undefined }) {
   const { result, retryAt } = useSolve()
   const now = useNow(retryAt !== null)
+  const ref = useRef<HTMLDivElement>(null)
+  // Focus follows the answer (the Solve button was disabled while solving, which dropped focus to the page).
+  useEffect(() => {
+    if (result) ref.current?.focus()
+  }, [result])
   if (!result) return null
-  const wait = secondsLeft(retryAt, now)
+  const left = retryAt === null ? 0 : Math.max(0, retryAt - now)
   return (
-    <div className={`card result ${result.status}`} role="status" data-testid="solve-result">
+    <div
+      className={`card result ${result.status}`}
+      role="status"
+      data-testid="solve-result"
+      tabIndex={-1}
+      ref={ref}
+    >
       {result.status === 'solved' ? (
         <>
           <h2>Solved</h2>
@@ -215,11 +227,11 @@ function Result() {
             Refused by the {result.limit.replaceAll('_', ' ')} limit (
             {LIMIT_NAMES[result.limit] ?? result.limit})
           </h2>
-          <p>
-            {result.message}{' '}
+          <p>{result.message} </p>
+          <p data-testid="retry-time">
             {result.retryAfterMs > 0
-              ? wait > 0
-                ? `You can try again in ${wait} s.`
+              ? left > 0
+                ? `You can try again ${formatRetry(left, now, zone)}.`
                 : 'You can try again now.'
               : ''}
           </p>
@@ -360,7 +372,7 @@ export function TestSolve() {
           </button>
         </div>
       </form>
-      <ErrorNote text={error} />
+      <ErrorNote text={error && Object.keys(fieldErrors).length ? fieldSummary(fieldErrors, error) : error} />
       {running ? (
         <Progress label="Solving">
           Solving… {startedAt ? `${Math.max(0, Math.floor((now - startedAt) / 1000))} s` : ''}
@@ -375,7 +387,7 @@ export function TestSolve() {
           ))}
         </ol>
       ) : null}
-      <Result />
+      <Result zone={active.find((t) => t.id === tenantId)?.timezone} />
     </Screen>
   )
 }

@@ -1,6 +1,7 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
 import { useState, type FormEvent } from 'react'
 import { newPassphraseProblem, PASSPHRASE_MIN_LENGTH, passphraseStrength } from '@shared/passphrase'
+import { formatDuration } from '@shared/human-time'
 import { ErrorNote, Field, fieldSummary, secondsLeft, useNow } from '../components/ui'
 import { useSession, type ProviderChoice } from '../stores/session'
 
@@ -191,13 +192,18 @@ export function Unlock() {
         </Field>
         {wait > 0 ? (
           <div className="error-note" data-testid="throttle">
-            <span role="alert">Too many wrong passphrases.</span> Try again in {wait} s.
+            <span role="alert">Too many wrong passphrases.</span> Try again in {formatDuration(wait * 1000)}.
           </div>
+        ) : retryAt !== null ? (
+          // The engine's message named a wait that is over now: do not leave "try again in 1 s" standing.
+          <p className="note ok" role="status" data-testid="throttle">
+            You can try again now.
+          </p>
         ) : (
           <ErrorNote text={error} />
         )}
         <button type="submit" className="primary" disabled={loading || pass.length === 0 || wait > 0}>
-          {loading ? 'Unlocking…' : wait > 0 ? `Wait ${wait} s` : 'Unlock'}
+          {loading ? 'Unlocking…' : wait > 0 ? `Wait ${formatDuration(wait * 1000)}` : 'Unlock'}
         </button>
         {status?.vault.deviceUnlock ? (
           <button type="button" onClick={() => void unlockWithDevice()} disabled={loading}>

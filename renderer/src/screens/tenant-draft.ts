@@ -3,15 +3,7 @@ import { CAPTCHA_TYPES, DEFAULT_TENANT_PRICES, type CaptchaType } from '@shared/
 import type { InputOf } from '@shared/ipc-contract'
 import { formatMoney, parseMoney } from '@shared/money'
 import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
-
-export const TIME_ZONES: readonly string[] = (() => {
-  try {
-    return Intl.supportedValuesOf('timeZone')
-  } catch {
-    return ['UTC']
-  }
-})()
-const ZONE_SET = new Set(TIME_ZONES.map((z) => z.toLowerCase()))
+import { canonicalTimeZone, timeZoneProblem, zoneForAlias } from '@shared/time-zones'
 
 export interface TenantDraft {
   name: string
@@ -35,8 +27,10 @@ export function moneyInput(micros: number): string {
   return formatMoney(micros, 6).replace(/(\.\d\d\d*?)0+$/, '$1')
 }
 
+/** The browser's zone as the list spells it ("UTC" on a UTC machine, "Asia/Kolkata" for "Asia/Calcutta"). */
 export function localZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+  const own = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+  return canonicalTimeZone(own) ?? zoneForAlias(own) ?? 'UTC'
 }
 
 export function draftOf(t: Tenant | null): TenantDraft {
@@ -104,16 +98,16 @@ export function toTenantInput(d: TenantDraft): DraftResult {
       if (v < 0) throw new Error('negative')
       return v
     } catch {
-      errors[path] = 'Enter an amount in USD with at most 6 decimals, e.g. 0.002.'
+      errors[path] = 'Enter an amount with at most 6 decimals, e.g. 0.002.'
       return undefined
     }
   }
   const name = d.name.trim()
   if (!name) errors.name = 'Give the tenant a name (it appears on invoices).'
   const timezone = d.timezone.trim()
-  if (TIME_ZONES.length > 1 && !ZONE_SET.has(timezone.toLowerCase()))
-    errors.timezone = 'Pick an IANA time zone from the list, e.g. Europe/Berlin or America/New_York.'
-  const zone = TIME_ZONES.find((z) => z.toLowerCase() === timezone.toLowerCase()) ?? timezone
+  const zoneProblem = timeZoneProblem(timezone)
+  if (zoneProblem) errors.timezone = `${zoneProblem.charAt(0).toUpperCase()}${zoneProblem.slice(1)}.`
+  const zone = canonicalTimeZone(timezone) ?? timezone
   const limits = {
     requestsPerMinute: whole('limits.requestsPerMinute', d.rpm, 'requests'),
     solvesPerDay: whole('limits.solvesPerDay', d.daily, 'solves'),

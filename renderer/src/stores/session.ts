@@ -46,7 +46,7 @@ export const useSession = create<SessionState>((set, get) => {
       set({
         error: [d.message, d.hint].filter(Boolean).join(' '),
         fieldErrors: d.fields,
-        retryAt: d.retryAfterMs ? Date.now() + d.retryAfterMs : get().retryAt,
+        retryAt: d.retryAfterMs ? Date.now() + d.retryAfterMs : null,
       })
       return false
     } finally {

@@ -4,6 +4,7 @@ import type { InputOf, OutputOf } from '@shared/ipc-contract'
 import type { Settings, SettingsPatch } from '@shared/settings'
 import { call, messageOf } from '../api/client'
 import { attempt, type Outcome } from './outcome'
+import { useCurrency } from './currency'
 import { useSession } from './session'
 import { toast } from './toasts'
 
@@ -52,6 +53,7 @@ export const useSettings = create<SettingsState>((set, get) => ({
         call('gateway.status', {}).catch(() => null),
         call('vault.describeKeys', {}).catch(() => [] as KeyInfo[]),
       ])
+      useCurrency.setState({ currency: settings.currency })
       set({ settings, gateway, platformKey: keys.find((k) => k.scope === 'platform') ?? null, error: null })
     } catch (err) {
       set({ error: messageOf(err) })
@@ -61,6 +63,7 @@ export const useSettings = create<SettingsState>((set, get) => ({
     const r = await attempt(() => call('settings.update', patch))
     if (r.ok) {
       set({ settings: r.value })
+      useCurrency.setState({ currency: r.value.currency })
       toast('success', 'Settings saved.')
       void useSession.getState().refresh()
     }

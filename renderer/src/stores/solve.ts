@@ -32,6 +32,15 @@ const describeStage = (e: SolveProgress): string =>
       ? `Accepted upstream as task ${e.taskId}; waiting for the answer…`
       : 'Finished.'
 
+function endedText(r: SolveResult): string {
+  if (r.status === 'solved') return 'Answer received.'
+  if (r.status === 'rejected')
+    return `Refused by the ${r.limit.replaceAll('_', ' ')} limit; nothing was sent upstream.`
+  if (r.status === 'timed_out') return 'Timed out: no answer in time.'
+  if (r.status === 'cancelled') return 'Cancelled.'
+  return `Failed: ${r.code}.`
+}
+
 export const useSolve = create<SolveState>((set, get) => ({
   running: false,
   tenantId: null,
@@ -60,12 +69,22 @@ export const useSolve = create<SolveState>((set, get) => ({
       const result = await call('solve.test', { tenantId, request })
       set({
         result,
+        stages: [
+          ...get().stages.map((st) =>
+            st.stage === 'submitted'
+              ? { ...st, text: st.text.replace(/; waiting for the answer…$/, '.') }
+              : st,
+          ),
+          { stage: 'ended', at: Date.now(), text: endedText(result) },
+        ],
         retryAt:
           result.status === 'rejected' && result.retryAfterMs > 0 ? Date.now() + result.retryAfterMs : null,
       })
     } catch (err) {
       const d = describeError(err)
       set({
+        // Nothing ran: no "Sent to the engine…" left standing over an error.
+        stages: [],
         error: [d.message, d.hint].filter(Boolean).join(' '),
         fieldErrors: d.fields,
         retryAt: d.retryAfterMs ? Date.now() + d.retryAfterMs : null,

@@ -8,7 +8,7 @@ import { PROVIDER_PRESETS } from '@shared/provider'
 import { createAlertEngine } from '../../../electron/engine/alerts/alert-engine'
 import { createBalanceChecker } from '../../../electron/engine/balances/balance-checker'
 import { openBilling, parseCsv } from '../../../electron/engine/billing'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { createProviderClient } from '../../../electron/engine/provider'
 import { startSandbox } from '../../../electron/engine/sandbox'
@@ -106,8 +106,7 @@ describe('balance checks', () => {
       ],
     })
     const db = openDatabase(':memory:')
-    openSqliteLedger(db)
-    openBilling(db)
+    openBilling(db, openSqliteLedger(db))
     const alerts = createAlertEngine(db)
     const provider = createProviderClient({ profile: { ...PROVIDER_PRESETS.sandbox, baseUrl: sandbox.url } })
     const checker = createBalanceChecker({

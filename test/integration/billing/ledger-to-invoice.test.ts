@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { parseMoney } from '@shared/money'
 import { createAlertEngine, ledgerUsageSource } from '../../../electron/engine/alerts/alert-engine'
 import { exportInvoice, openBilling, parseCsv } from '../../../electron/engine/billing'
-import { openEngineDatabase } from '../../../electron/engine/ledger/engine-database'
+import { openEngineDatabase } from '../../support/engine-database'
 import { tenantFixture } from '../../support/tenant-fixture'
 
 describe('ledger → alerts → invoices', () => {
@@ -23,7 +23,7 @@ describe('ledger → alerts → invoices', () => {
         timezone: 'America/New_York',
         limits: { solvesPerDay: 3, monthlyBudgetMicros: 10_000 },
       })
-      const billing = openBilling(edb.db, { now: () => now, graceDays: 2 })
+      const billing = openBilling(edb.db, edb.ledger, { now: () => now, graceDays: 2 })
       const alerts = createAlertEngine(edb.db, () => now, {
         tenants: { get: () => tenant, list: () => [tenant] },
         usage: ledgerUsageSource(edb.ledger),

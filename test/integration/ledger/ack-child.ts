@@ -3,7 +3,7 @@
  * settle); after a step's promise resolves it prints "ack <attempt> <step>" (stdout to a pipe is synchronous on
  * Linux, so a printed ack happened before any kill). Runs until the parent SIGKILLs it.
  */
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 
 const path = process.env.DB_PATH

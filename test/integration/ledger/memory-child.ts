@@ -3,7 +3,7 @@
  * measures the live heap while `iterate` walks them all, beside `all()` of the same query holding every row.
  * Prints one JSON line.
  */
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 
 const gc = (globalThis as { gc?: () => void }).gc

@@ -1,7 +1,7 @@
 /** Child process for the crash test: runs many solves against a Sandbox in the parent until it is SIGKILLed. */
 import { PROVIDER_PRESETS } from '@shared/provider'
 import { createAdmissionController } from '../../../electron/engine/admission'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { createProviderClient } from '../../../electron/engine/provider'
 import { keyFingerprint } from '../../../electron/engine/sandbox'

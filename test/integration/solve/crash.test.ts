@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { PROVIDER_PRESETS } from '@shared/provider'
-import { createAdmissionController } from '../../../electron/engine/admission'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { createAdmissionController, ledgerUsageLoader } from '../../../electron/engine/admission'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { createProviderClient } from '../../../electron/engine/provider'
 import { keyFingerprint, startSandbox } from '../../../electron/engine/sandbox'
@@ -75,13 +75,7 @@ it('a SIGKILLed run loses nothing and bills nothing twice', async () => {
   // What a restart builds: admission seeded from the ledger, then recovery.
   const admission = createAdmissionController({
     sharedThreads: 150,
-    loader: {
-      dayCount: (id, a, b) => {
-        const c = ledger.countForDay(id, a, b)
-        return c.solved + c.open
-      },
-      monthSpend: (id, a, b) => ledger.spendForMonth(id, a, b),
-    },
+    loader: ledgerUsageLoader(ledger),
   })
   const tenants = createTenantRegistry({ dataDir: dir })
   const solver = createSolveService({

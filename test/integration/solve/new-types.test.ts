@@ -90,7 +90,10 @@ describe('new captcha types end to end', () => {
     const dump = JSON.stringify(fx.db.prepare('SELECT * FROM attempts').all())
     expect(dump).not.toContain(SECRET)
 
-    const invoice = openBilling(fx.db).invoice(fx.tenants.get(t.id)!, localMonthOf(Date.now(), t.timezone))
+    const invoice = openBilling(fx.db, fx.ledger).invoice(
+      fx.tenants.get(t.id)!,
+      localMonthOf(Date.now(), t.timezone),
+    )
     const labels = invoice.lines.map((l) => l.description).sort()
     expect(labels).toEqual(['BLS grid', 'Cloudflare challenge page', 'GeeTest v4', 'reCAPTCHA v2'])
     expect(JSON.stringify(invoice)).not.toContain(SECRET)

@@ -1,3 +1,4 @@
+import { ledgerUsageLoader } from '../../../electron/engine/admission'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CaptchaRequest } from '@shared/captcha'
 import { SANDBOX_DEMO_KEY } from '../../../electron/engine/sandbox'
@@ -192,13 +193,7 @@ describe('solve service', () => {
     // A fresh admission controller over the same ledger (what a restart builds).
     const { createAdmissionController } = await import('../../../electron/engine/admission')
     const fresh = createAdmissionController({
-      loader: {
-        dayCount: (id, a, b) => {
-          const c = fx!.ledger.countForDay(id, a, b)
-          return c.solved + c.open
-        },
-        monthSpend: (id, a, b) => fx!.ledger.spendForMonth(id, a, b),
-      },
+      loader: ledgerUsageLoader(fx!.ledger),
     })
     const d = fresh.reserve({
       tenant: fx.tenants.get(t.id)!,

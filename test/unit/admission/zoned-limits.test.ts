@@ -49,6 +49,10 @@ describe('daily limit by the tenant’s local day', () => {
       fill(ctl, t, start, 3)
       const refused = admit(ctl, t, start + 10 * 60_000)
       expect(refused).toMatchObject({ ok: false, limit: 'daily', retryAfterMs: end - start - 10 * 60_000 })
+      // The message says when, in words and on the tenant's clock.
+      expect(refused.ok ? '' : refused.message).toMatch(
+        /resets in \d+ h( \d+ min)?, at 00:00( on \d+ \w+)? .+ time\.$/,
+      )
       expect(ctl.snapshot(t, end - 1).today).toEqual({ date: d.date, counted: 3 })
       expect(admit(ctl, t, end - 1)).toMatchObject({ ok: false, limit: 'daily', retryAfterMs: 1 })
       expect(admit(ctl, t, end).ok).toBe(true)

@@ -6,18 +6,17 @@ import {
   thresholdsOf,
   type AlertEvent,
 } from '../../../electron/engine/alerts/alert-engine'
-import { migrateBilling } from '../../../electron/engine/billing'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
+import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import type { Ledger } from '../../../electron/engine/ledger/types'
 import { seedAttempts } from '../../support/ledger-seed'
 import { tenantFixture } from '../../support/tenant-fixture'
 
 let db: Database
-let ledger: SqliteLedger
+let ledger: Ledger
 beforeEach(() => {
   db = openDatabase(':memory:')
   ledger = openSqliteLedger(db)
-  migrateBilling(db)
 })
 afterEach(() => db.close())
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openAuditLog, type AuditLog } from '../../../electron/engine/audit/audit-log'
 import { redactSecrets } from '../../../electron/engine/log/redact'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 
 // Shaped like a CaptchaAI key (32 hex) and a gateway key (32 lowercase alnum).
 const UPSTREAM_KEY = '0123456789abcdef0123456789abcdef'

@@ -5,8 +5,7 @@ import {
   DEFAULT_BALANCE_INTERVAL_MS,
   type Timers,
 } from '../../../electron/engine/balances/balance-checker'
-import { migrateBilling } from '../../../electron/engine/billing'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { ProviderError, type ProviderClient } from '../../../electron/engine/provider'
 
 const PLATFORM = 'P'.repeat(32)
@@ -16,7 +15,6 @@ const BROKEN = 'B'.repeat(32)
 let db: Database
 beforeEach(() => {
   db = openDatabase(':memory:')
-  migrateBilling(db)
 })
 afterEach(() => db.close())
 

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_COST_PRICES } from '@shared/captcha'
 import { allocateCosts } from '../../../electron/engine/billing'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { seedAttempts, type SeedRow } from '../../support/ledger-seed'
 
@@ -11,9 +11,9 @@ const DEC = Date.parse('2026-12-01T00:00:00Z')
 
 function ledgerWith(rows: SeedRow[]) {
   const db = openDatabase(':memory:')
-  openSqliteLedger(db)
+  const ledger = openSqliteLedger(db)
   seedAttempts(db, rows)
-  return db
+  return { db, ledger }
 }
 
 describe('plan mode', () => {
@@ -33,7 +33,7 @@ describe('plan mode', () => {
         fc.integer({ min: 0, max: 10 ** 12 }),
         fc.constantFrom('thread_seconds' as const, 'solves' as const),
         (rows, plan, by) => {
-          const db = ledgerWith(
+          const { db, ledger } = ledgerWith(
             rows.map((r, i) => ({
               id: `p${i}`,
               tenantId: r.t,
@@ -44,7 +44,7 @@ describe('plan mode', () => {
               account: r.acct,
             })),
           )
-          const shares = allocateCosts(db, 'sandbox:one', NOV, DEC, {
+          const shares = allocateCosts(ledger, 'sandbox:one', NOV, DEC, {
             kind: 'plan',
             planCostMicros: plan,
             by,
@@ -74,7 +74,7 @@ describe('plan mode', () => {
 
   it('remainder rule: largest remainder, then larger weight, then the tenant id that sorts first', () => {
     // 10 micros over thread-seconds 1:1:1 → 3.33 each; one micro left; equal remainders and weights → "a".
-    const db = ledgerWith(
+    const { db, ledger } = ledgerWith(
       ['c', 'a', 'b'].map((t, i) => ({
         id: `x${i}`,
         tenantId: t,
@@ -84,7 +84,7 @@ describe('plan mode', () => {
       })),
     )
     expect(
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, {
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, {
         kind: 'plan',
         planCostMicros: 10,
         by: 'thread_seconds',
@@ -102,7 +102,7 @@ describe('plan mode', () => {
       { id: 'y13', tenantId: 'c', type: 'image', endedAt: NOV + 12, threadMs: 1_000 },
     ])
     expect(
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, {
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, {
         kind: 'plan',
         planCostMicros: 8,
         by: 'thread_seconds',
@@ -110,7 +110,7 @@ describe('plan mode', () => {
     ).toEqual([2, 4, 2])
     // By solves 2:2:2 with 5 micros: two left over, equal remainders → "a" then "b".
     expect(
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, { kind: 'plan', planCostMicros: 5, by: 'solves' }).map(
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, { kind: 'plan', planCostMicros: 5, by: 'solves' }).map(
         (s) => s.costMicros,
       ),
     ).toEqual([2, 2, 1])
@@ -118,33 +118,33 @@ describe('plan mode', () => {
   })
 
   it('no weight at all (zero thread time) shares equally; no usage allocates nothing', () => {
-    const db = ledgerWith([
+    const { db, ledger } = ledgerWith([
       { id: 'z1', tenantId: 'a', type: 'image', endedAt: NOV + 1, threadMs: 0 },
       { id: 'z2', tenantId: 'b', type: 'image', endedAt: NOV + 2, threadMs: 0 },
     ])
     expect(
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, {
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, {
         kind: 'plan',
         planCostMicros: 3,
         by: 'thread_seconds',
       }).map((s) => s.costMicros),
     ).toEqual([2, 1])
     expect(
-      allocateCosts(db, 'sandbox:acct', DEC, DEC + 1, { kind: 'plan', planCostMicros: 3, by: 'solves' }),
+      allocateCosts(ledger, 'sandbox:acct', DEC, DEC + 1, { kind: 'plan', planCostMicros: 3, by: 'solves' }),
     ).toEqual([])
-    expect(() => allocateCosts(db, 'sandbox:acct', DEC, NOV, { kind: 'per_solve' })).toThrow(RangeError)
+    expect(() => allocateCosts(ledger, 'sandbox:acct', DEC, NOV, { kind: 'per_solve' })).toThrow(RangeError)
     db.close()
   })
 })
 
 describe('per-solve modes', () => {
   it('per_solve sums the ledger’s recorded costs; failures cost nothing', () => {
-    const db = ledgerWith([
+    const { db, ledger } = ledgerWith([
       { id: 'c1', tenantId: 'a', type: 'image', endedAt: NOV + 1, cost: 1_000 },
       { id: 'c2', tenantId: 'a', type: 'turnstile', endedAt: NOV + 2, cost: 3_000 },
       { id: 'c3', tenantId: 'b', type: 'image', endedAt: NOV + 3, cost: 2_000, status: 'failed' },
     ])
-    expect(allocateCosts(db, 'sandbox:acct', NOV, DEC, { kind: 'per_solve' })).toEqual([
+    expect(allocateCosts(ledger, 'sandbox:acct', NOV, DEC, { kind: 'per_solve' })).toEqual([
       { tenantId: 'a', solves: 2, threadMs: 10_000, costMicros: 4_000 },
     ])
     db.close()
@@ -157,7 +157,7 @@ describe('per-solve modes', () => {
       turnstile: 2_000,
       image: 1_000,
     })
-    const db = ledgerWith([
+    const { db, ledger } = ledgerWith([
       { id: 'd1', tenantId: 'a', type: 'recaptcha_v2', endedAt: NOV + 1, cost: 1 },
       { id: 'd2', tenantId: 'a', type: 'recaptcha_v3', endedAt: NOV + 2, cost: 1 },
       { id: 'd3', tenantId: 'a', type: 'turnstile', endedAt: NOV + 3, cost: 1 },
@@ -165,7 +165,7 @@ describe('per-solve modes', () => {
       { id: 'd5', tenantId: 'b', type: 'image', endedAt: NOV + 5, cost: 1 },
     ])
     expect(
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, { kind: 'price_list' }).map((s) => [
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, { kind: 'price_list' }).map((s) => [
         s.tenantId,
         s.costMicros,
       ]),
@@ -174,12 +174,12 @@ describe('per-solve modes', () => {
       ['b', 2_000],
     ])
     expect(
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, { kind: 'price_list', prices: { image: 1_500 } }).map(
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, { kind: 'price_list', prices: { image: 1_500 } }).map(
         (s) => s.costMicros,
       ),
     ).toEqual([9_000, 3_000])
     expect(() =>
-      allocateCosts(db, 'sandbox:acct', NOV, DEC, { kind: 'price_list', prices: { image: 0.5 } }),
+      allocateCosts(ledger, 'sandbox:acct', NOV, DEC, { kind: 'price_list', prices: { image: 0.5 } }),
     ).toThrow(/micro/)
     db.close()
   })

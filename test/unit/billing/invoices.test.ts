@@ -10,8 +10,9 @@ import {
   parseCsv,
   SUMMARY_HEADER,
 } from '../../../electron/engine/billing'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import type { Ledger } from '../../../electron/engine/ledger/types'
 import { seedAttempts } from '../../support/ledger-seed'
 import { tenantFixture } from '../../support/tenant-fixture'
 import { INJECTION_PAYLOADS } from './payloads'
@@ -23,10 +24,11 @@ const JAN = Date.parse('2026-12-31T23:00:00Z')
 
 let dir: string
 let db: Database
+let ledger: Ledger
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'invoices-'))
   db = openDatabase(join(dir, 'engine.db'))
-  openSqliteLedger(db)
+  ledger = openSqliteLedger(db)
 })
 afterEach(() => {
   db.close()
@@ -39,7 +41,7 @@ const tenant = (id: string, over: Partial<Tenant> = {}): Tenant =>
 describe('draft, grace period and lock', () => {
   it('stays a draft until the month has closed plus the grace period, then locks with the next number', () => {
     let now = DEC - 1
-    const billing = openBilling(db, { now: () => now, graceDays: 3 })
+    const billing = openBilling(db, ledger, { now: () => now, graceDays: 3 })
     const t = tenant('t_a')
     seedAttempts(db, [
       { id: 'a1', tenantId: 't_a', type: 'turnstile', endedAt: NOV + 1_000, price: 3_000, cost: 2_000 },
@@ -85,7 +87,7 @@ describe('draft, grace period and lock', () => {
   })
 
   it('a locked invoice never changes: triggers refuse edits, the hash catches tampering', () => {
-    const billing = openBilling(db, { now: () => DEC + 10 * DAY })
+    const billing = openBilling(db, ledger, { now: () => DEC + 10 * DAY })
     seedAttempts(db, [{ id: 'b1', tenantId: 't_a', type: 'image', endedAt: NOV + 5, price: 1_000 }])
     const t = tenant('t_a')
     const locked = billing.invoice(t, '2026-11')
@@ -104,7 +106,7 @@ describe('draft, grace period and lock', () => {
   })
 
   it('numbers are sequential without gaps, even when a lock fails half-way', () => {
-    const billing = openBilling(db, { now: () => JAN + 10 * DAY })
+    const billing = openBilling(db, ledger, { now: () => JAN + 10 * DAY })
     seedAttempts(db, [
       { id: 'c1', tenantId: 't_a', type: 'image', endedAt: NOV + 5 },
       { id: 'c2', tenantId: 't_b', type: 'image', endedAt: NOV + 6 },
@@ -126,7 +128,7 @@ describe('draft, grace period and lock', () => {
 
   it('lockDue locks every due month of every tenant, oldest first, once', () => {
     const now = JAN + 5 * DAY
-    const billing = openBilling(db, { now: () => now })
+    const billing = openBilling(db, ledger, { now: () => now })
     seedAttempts(db, [
       { id: 'd1', tenantId: 't_a', type: 'image', endedAt: NOV - 40 * DAY },
       { id: 'd2', tenantId: 't_b', type: 'image', endedAt: DEC + 5 },
@@ -149,7 +151,7 @@ describe('draft, grace period and lock', () => {
 describe('late usage', () => {
   it('a solve of a locked month recorded after the lock is billed on the next open invoice, once', async () => {
     let now = DEC + 1 * DAY
-    const billing = openBilling(db, { now: () => now, graceDays: 3 })
+    const billing = openBilling(db, ledger, { now: () => now, graceDays: 3 })
     const t = tenant('t_a')
     seedAttempts(db, [
       { id: 'e1', tenantId: 't_a', type: 'turnstile', endedAt: NOV + 1_000, price: 3_000 },
@@ -209,7 +211,7 @@ describe('late usage', () => {
 
   it('a locked export fails (writing nothing) if the ledger no longer matches the stored lines', async () => {
     let now = DEC + 4 * DAY
-    const billing = openBilling(db, { now: () => now })
+    const billing = openBilling(db, ledger, { now: () => now })
     const t = tenant('t_a')
     seedAttempts(db, [{ id: 'f1', tenantId: 't_a', type: 'image', endedAt: NOV + 1, price: 1_000 }])
     billing.invoice(t, '2026-11')
@@ -225,7 +227,7 @@ describe('late usage', () => {
 
   it('after a time-zone change the next period starts where the locked one ended: nothing billed twice or lost', () => {
     let now = DEC + 4 * DAY
-    const billing = openBilling(db, { now: () => now })
+    const billing = openBilling(db, ledger, { now: () => now })
     const berlin = tenant('t_a')
     billing.invoice(berlin, '2026-11') // locked, ends 2026-11-30T23:00Z
     const ny = { ...berlin, timezone: 'America/New_York' } // its December would start at 05:00Z
@@ -240,7 +242,7 @@ describe('late usage', () => {
 
 describe('minimum commitment and markup', () => {
   it('adds a minimum-commitment line for the difference only', () => {
-    const billing = openBilling(db, { now: () => DEC + DAY })
+    const billing = openBilling(db, ledger, { now: () => DEC + DAY })
     seedAttempts(db, [
       { id: 'h1', tenantId: 't_m', type: 'image', endedAt: NOV + 5, price: 400_000, cost: 100_000 },
     ])
@@ -271,7 +273,7 @@ describe('minimum commitment and markup', () => {
 
 describe('summary and detail CSVs', () => {
   it('carry every field, round-trip through papaparse, and keep hostile names and task ids inert', async () => {
-    const billing = openBilling(db, { now: () => DEC + DAY })
+    const billing = openBilling(db, ledger, { now: () => DEC + DAY })
     seedAttempts(db, [
       {
         id: 'k1',

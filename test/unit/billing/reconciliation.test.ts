@@ -17,7 +17,7 @@ import {
   openBilling,
   parseCsv,
 } from '../../../electron/engine/billing'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { seedAttempts, type SeedRow } from '../../support/ledger-seed'
 import { tenantFixture } from '../../support/tenant-fixture'
@@ -78,9 +78,9 @@ describe('reconciliation (fast-check)', () => {
             ]
             const byId = new Map(tenants.map((t) => [t.id, t]))
             const db = openDatabase(':memory:')
-            openSqliteLedger(db)
+            const ledger = openSqliteLedger(db)
             let now = START
-            const billing = openBilling(db, { now: () => now, graceDays })
+            const billing = openBilling(db, ledger, { now: () => now, graceDays })
             const pending: SeedRow[] = rows
               .map((r, i) => ({
                 id: `r${i}`,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Settings } from '@shared/settings'
 import { openCreditBook, tenantBalanceFor } from '../../../electron/engine/credit'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { DEFAULT_SETTINGS } from '../../../electron/engine/settings/settings-store'
 import { seedAttempts } from '../../support/ledger-seed'
@@ -25,7 +25,7 @@ function setup() {
   const ledger = openSqliteLedger(db)
   const audit = openAuditLog(db)
   let now = 1_000
-  const book = openCreditBook(db, { now: () => now, audit })
+  const book = openCreditBook(db, { ledger, now: () => now, audit })
   return { db, ledger, audit, book, tick: (ms: number) => (now += ms), at: () => now }
 }
 
@@ -82,7 +82,7 @@ describe('credit book', () => {
   })
 
   it('only solves admitted while prepaid use the credit', () => {
-    const { db, book, tick } = setup()
+    const { db, ledger, book, tick } = setup()
     const t = prepaid('t_m')
     book.record({ tenantId: t.id, kind: 'top_up', amountMicros: 10_000, reference: 'p', actor: 'op' })
     // Before the prepaid period: postpaid usage, not drawn from the credit.
@@ -92,12 +92,12 @@ describe('credit book', () => {
     seedAttempts(db, [{ id: 'a2', tenantId: t.id, type: 'image', endedAt: 2_500, threadMs: 100, price: 300 }])
     book.syncMode({ ...t, billing: { ...t.billing!, mode: 'postpaid' } }, 3_000)
     seedAttempts(db, [{ id: 'a3', tenantId: t.id, type: 'image', endedAt: 3_500, threadMs: 100, price: 900 }])
-    const fresh = openCreditBook(db).balance(t.id)
+    const fresh = openCreditBook(db, { ledger }).balance(t.id)
     expect(fresh).toMatchObject({ prepaid: false, boughtMicros: 10_000, usedMicros: 300, leftMicros: 9_700 })
     expect(book.prepaidAt(t.id, 2_400)).toBe(true)
     expect(book.prepaidAt(t.id, 3_400)).toBe(false)
-    expect(openCreditBook(db).usedBetween(t.id, 2_000, 2_600)).toBe(300)
-    expect(openCreditBook(db).leftAt(t.id, 1_999)).toBe(10_000)
+    expect(openCreditBook(db, { ledger }).usedBetween(t.id, 2_000, 2_600)).toBe(300)
+    expect(openCreditBook(db, { ledger }).leftAt(t.id, 1_999)).toBe(10_000)
   })
 
   it('getbalance: prepaid credit, else what is left of the budget, else the operator’s choice — never made up', () => {

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createAdmissionController } from '../../../electron/engine/admission'
 import { openCreditBook, withPrepaidCredit } from '../../../electron/engine/credit'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { tenantFixture } from '../../support/tenant-fixture'
 
@@ -41,7 +41,7 @@ describe('prepaid credit properties', () => {
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), fc.scheduler(), async (ops, s) => {
         const db = openDatabase(':memory:')
         const ledger = openSqliteLedger(db)
-        const book = openCreditBook(db)
+        const book = openCreditBook(db, { ledger })
         const admission = withPrepaidCredit(createAdmissionController(), book)
         const tenant = tenantFixture('t_p', { billing: { mode: 'prepaid' } as never })
         book.syncMode(tenant, 0)
@@ -140,7 +140,7 @@ describe('prepaid credit properties', () => {
         expect(b.usedMicros + b.leftMicros).toBe(b.boughtMicros)
         expect(b.reservedMicros).toBe(0)
         // The same figures from the database alone (a restart).
-        const again = openCreditBook(db).balance(tenant.id)
+        const again = openCreditBook(db, { ledger }).balance(tenant.id)
         expect([again.boughtMicros, again.usedMicros, again.leftMicros]).toEqual([
           b.boughtMicros,
           b.usedMicros,

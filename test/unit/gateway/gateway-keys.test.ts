@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createGatewayKeys } from '../../../electron/engine/gateway'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 
 describe('gateway keys', () => {
   it('are 32 characters, stored only as a hash, rotated with a grace period and revocable', () => {

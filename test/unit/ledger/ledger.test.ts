@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
+import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import type { Ledger } from '../../../electron/engine/ledger/types'
 import { createUsageQueries } from '../../../electron/engine/usage/usage-queries'
 import type { Tenant } from '@shared/tenant'
 
 let dir: string
 let db: Database
-let ledger: SqliteLedger
+let ledger: Ledger
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ledger-'))
   db = openDatabase(join(dir, 'engine.db'))

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openEngineDatabase, type EngineDatabase } from '../../../electron/engine/ledger/engine-database'
+import { openEngineDatabase, type EngineDatabase } from '../../support/engine-database'
 import type { SettleOutcome } from '../../../electron/engine/ledger/types'
 
 let dir: string
@@ -179,7 +179,7 @@ describe('ledger state machine', () => {
       .all()
     expect(versions).toEqual([
       { component: 'audit', version: 1 },
-      { component: 'ledger', version: 1 },
+      { component: 'ledger', version: 2 },
     ])
   })
 })

@@ -1,22 +1,16 @@
 /** Test doubles for the solve service: an in-memory ledger with failure injection, a scripted provider, keys. */
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Tenant } from '@shared/tenant'
-import type { UsageLoader } from '../../../electron/engine/admission'
-import {
-  UpstreamTaskClashError,
-  type AttemptRecord,
-  type BeginAttempt,
-  type Ledger,
-  type SettleOutcome,
-} from '../../../electron/engine/ledger/types'
+import { ledgerUsageLoader, type UsageLoader } from '../../../electron/engine/admission'
+import { MemoryLedger as InMemoryLedger } from '../../../electron/engine/ledger/memory-ledger'
+import type { AttemptRecord, BeginAttempt, SettleOutcome } from '../../../electron/engine/ledger/types'
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../../../electron/engine/provider'
 import type { KeyResolver, Pricing } from '../../../electron/engine/solve'
 
 export type FailPoint = 'begin' | 'markSubmitted' | 'settle' | 'recordRejection'
 
-export class MemoryLedger implements Ledger {
-  readonly rows = new Map<string, AttemptRecord>()
-  /** Each listed call throws once (then the point is cleared). */
+/** The in-memory ledger with failure injection: each listed call throws once (then the point is cleared). */
+export class MemoryLedger extends InMemoryLedger {
   readonly failOnce = new Set<FailPoint>()
   settleCalls = 0
 
@@ -24,118 +18,32 @@ export class MemoryLedger implements Ledger {
     if (this.failOnce.delete(p)) throw new Error(`injected ${p} failure`)
   }
 
-  async begin(a: BeginAttempt): Promise<void> {
+  override async begin(a: BeginAttempt): Promise<void> {
     this.fail('begin')
-    if (this.rows.has(a.attemptId)) return
-    this.rows.set(a.attemptId, {
-      ...a,
-      upstreamTaskId: null,
-      status: 'pending',
-      errorCode: null,
-      submittedAt: null,
-      readyAt: null,
-      endedAt: null,
-      threadMs: 0,
-      costMicros: 0,
-      priceMicros: 0,
-    })
+    return super.begin(a)
   }
 
-  commitSoon(): void {
-    // in memory: every write is "committed" at once
-  }
-
-  async markSubmitted(attemptId: string, taskId: string, submittedAt: number): Promise<void> {
+  override async markSubmitted(attemptId: string, taskId: string, submittedAt: number): Promise<void> {
     this.fail('markSubmitted')
-    const r = this.rows.get(attemptId)
-    if (!r) throw new Error(`unknown attempt ${attemptId}`)
-    if (r.upstreamTaskId === taskId) return
-    if (r.status !== 'pending') throw new Error(`attempt ${attemptId} is ${r.status}`)
-    for (const o of this.rows.values())
-      if (o.providerAccount === r.providerAccount && o.upstreamTaskId === taskId)
-        throw new UpstreamTaskClashError(`task ${taskId} recorded twice`)
-    Object.assign(r, { status: 'submitted', upstreamTaskId: taskId, submittedAt })
+    return super.markSubmitted(attemptId, taskId, submittedAt)
   }
 
-  async settle(attemptId: string, o: SettleOutcome): Promise<boolean> {
+  override async settle(attemptId: string, o: SettleOutcome): Promise<boolean> {
     this.settleCalls++
     this.fail('settle')
-    const r = this.rows.get(attemptId)
-    if (!r) throw new Error(`unknown attempt ${attemptId}`)
-    if (r.status !== 'pending' && r.status !== 'submitted') return false
-    if (o.status === 'solved')
-      Object.assign(r, {
-        status: 'solved',
-        readyAt: o.readyAt,
-        endedAt: o.endedAt,
-        threadMs: o.threadMs,
-        costMicros: o.costMicros,
-        priceMicros: o.priceMicros,
-      })
-    else
-      Object.assign(r, { status: o.status, errorCode: o.errorCode, endedAt: o.endedAt, threadMs: o.threadMs })
-    return true
+    return super.settle(attemptId, o)
   }
 
-  async recordRejection(r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string }): Promise<void> {
+  override async recordRejection(
+    r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string },
+  ): Promise<void> {
     this.fail('recordRejection')
-    this.rows.set(r.attemptId, {
-      ...r,
-      reservedMicros: 0,
-      upstreamTaskId: null,
-      status: 'rejected',
-      submittedAt: null,
-      readyAt: null,
-      endedAt: r.createdAt,
-      threadMs: 0,
-      costMicros: 0,
-      priceMicros: 0,
-    })
+    return super.recordRejection(r)
   }
 
-  get(id: string): AttemptRecord | undefined {
-    return this.rows.get(id)
-  }
-
-  findByUpstreamTask(account: string, taskId: string): AttemptRecord | undefined {
-    return [...this.rows.values()].find((r) => r.providerAccount === account && r.upstreamTaskId === taskId)
-  }
-
-  openAttempts(): AttemptRecord[] {
-    return [...this.rows.values()]
-      .filter((r) => r.status === 'pending' || r.status === 'submitted')
-      .map((r) => ({ ...r }))
-  }
-
-  *iterate(): Iterable<AttemptRecord> {
-    yield* this.rows.values()
-  }
-
-  async close(): Promise<void> {}
-
-  /** The same contract as the SQLite ledger's admission queries. */
+  /** The admission loader over this ledger (the same queries the engine wires to the SQLite ledger). */
   loader(): UsageLoader {
-    return {
-      dayCount: (id, a, b) =>
-        [...this.rows.values()].filter(
-          (r) =>
-            r.tenantId === id &&
-            r.createdAt >= a &&
-            r.createdAt < b &&
-            (r.status === 'solved' || r.status === 'pending' || r.status === 'submitted'),
-        ).length,
-      monthSpend: (id, a, b) => {
-        let spentMicros = 0
-        let reservedMicros = 0
-        for (const r of this.rows.values()) {
-          if (r.tenantId !== id) continue
-          if (r.status === 'solved' && r.endedAt! >= a && r.endedAt! < b) spentMicros += r.priceMicros
-          if ((r.status === 'pending' || r.status === 'submitted') && r.createdAt >= a && r.createdAt < b)
-            reservedMicros += r.reservedMicros
-        }
-        return { spentMicros, reservedMicros }
-      },
-    }
+    return ledgerUsageLoader(this)
   }
 
   byStatus(status: AttemptRecord['status']): AttemptRecord[] {

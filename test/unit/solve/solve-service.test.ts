@@ -431,7 +431,7 @@ describe('solve service: the task id is written the moment the upstream accepts'
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
-    const { openDatabase } = await import('../../../electron/engine/ledger/database')
+    const { openDatabase } = await import('../../../electron/engine/db/database')
     const { openSqliteLedger } = await import('../../../electron/engine/ledger/sqlite-ledger')
     const dir = mkdtempSync(join(tmpdir(), 'captchadesk-solve-'))
     const db = openDatabase(join(dir, 'engine.db'))

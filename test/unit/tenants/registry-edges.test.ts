@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Tenant } from '@shared/tenant'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../../../electron/engine/errors/engine-errors'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { createTenantRegistry } from '../../../electron/engine/tenants/registry'
 
 let dir: string
@@ -126,7 +126,7 @@ describe('tenant registry: validation', () => {
     const before = readFileSync(file(), 'utf8')
     const entries = audit.list().length
     expect(() => reg.update(a.id, { timezone: 'Nowhere/Town', notes: 'x' }, 'op')).toThrow(
-      /not an IANA time zone/,
+      /not a time zone CaptchaDesk offers|pick a time zone from the list/,
     )
     expect(() => reg.update(a.id, { name: ' BETA ' }, 'op')).toThrow(ConflictError)
     expect(() => reg.update(a.id, { pricePlan: { kind: 'unit', prices: {} } } as never, 'op')).toThrow(

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../../../electron/engine/errors/engine-errors'
-import { openDatabase } from '../../../electron/engine/ledger/database'
+import { openDatabase } from '../../../electron/engine/db/database'
 import { createTenantRegistry } from '../../../electron/engine/tenants/registry'
 
 let dir: string

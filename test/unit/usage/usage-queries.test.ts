@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Tenant } from '@shared/tenant'
-import { openDatabase, type Database } from '../../../electron/engine/ledger/database'
-import { openSqliteLedger, type SqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import { openDatabase, type Database } from '../../../electron/engine/db/database'
+import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
+import type { Ledger } from '../../../electron/engine/ledger/types'
 import { createUsageQueries, type UsageQueries } from '../../../electron/engine/usage/usage-queries'
 
 let db: Database
-let ledger: SqliteLedger
+let ledger: Ledger
 let seq = 0
 const tenants: Tenant[] = []
 let usage: UsageQueries

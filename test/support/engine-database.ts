@@ -1,14 +1,15 @@
 /**
  * Opens the engine's one SQLite file with the ledger and the audit log on it (one connection, so one group commit
- * queue and one WAL). For CLIs, tests and anything that needs both without the whole engine.
+ * queue and one WAL). Test support: the engine itself opens each component on its own.
  */
-import { openAuditLog, type AuditLog } from '../audit/audit-log'
-import { openDatabase, type Database } from './database'
-import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger'
+import { openAuditLog, type AuditLog } from '../../electron/engine/audit/audit-log'
+import { openDatabase, type Database } from '../../electron/engine/db/database'
+import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
+import type { Ledger } from '../../electron/engine/ledger/types'
 
 export interface EngineDatabase {
   db: Database
-  ledger: SqliteLedger
+  ledger: Ledger
   audit: AuditLog
   /** Commits queued ledger writes, then closes the file. */
   close(): Promise<void>

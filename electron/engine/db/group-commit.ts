@@ -1,56 +1,5 @@
-/**
- * The engine's one SQLite file (node:sqlite): WAL, synchronous=FULL, file mode 0600. The ledger, the audit log and
- * billing keep their tables here, each with its own versioned migrations.
- */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
-
-export type Database = DatabaseSync
-
-export function openDatabase(path: string): Database {
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
-    chmodSync(path, 0o600)
-  }
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = FULL')
-  db.exec('PRAGMA foreign_keys = ON')
-  db.exec('PRAGMA busy_timeout = 5000')
-  db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)')
-  return db
-}
-
-/** Runs the migrations of one component (ledger, audit, billing…) that the file has not seen yet, each in a transaction. */
-export function migrate(
-  db: Database,
-  component: string,
-  migrations: ReadonlyArray<(db: Database) => void>,
-): void {
-  const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as
-    { version: number } | undefined
-  const current = row?.version ?? 0
-  if (current > migrations.length) {
-    throw new Error(
-      `The ${component} tables are from a newer CaptchaDesk (schema ${current}, this build knows ${migrations.length}). Update the app.`,
-    )
-  }
-  for (let v = current; v < migrations.length; v++) {
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      migrations[v]!(db)
-      db.prepare(
-        'INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version',
-      ).run(component, v + 1)
-      db.exec('COMMIT')
-    } catch (err) {
-      db.exec('ROLLBACK')
-      throw err
-    }
-  }
-}
+import type { StatementSync } from 'node:sqlite'
+import type { Database } from './database'
 
 /**
  * Group commit: writes issued in the same tick share one transaction (one fsync); each caller's promise resolves
@@ -62,6 +11,7 @@ export class GroupCommitter {
   private scheduled = false
   // Prepared once: re-parsing these per write costs more than the write itself at thousands of writes per second.
   private readonly sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo', StatementSync>
+  private readonly syncLevel: number
 
   constructor(private readonly db: Database) {
     this.sql = {
@@ -70,6 +20,22 @@ export class GroupCommitter {
       savepoint: db.prepare('SAVEPOINT w'),
       release: db.prepare('RELEASE w'),
       rollbackTo: db.prepare('ROLLBACK TO w'),
+    }
+    this.syncLevel = syncLevel(db)
+  }
+
+  /**
+   * Commits what is queued now, written to the WAL but not fsynced: it survives a kill of the process (the data is in
+   * the OS), costs a write instead of an fsync, and the next regular group commit fsyncs the WAL (and so it).
+   */
+  flushWithoutFsync(): void {
+    // WAL + synchronous=NORMAL: COMMIT writes the WAL without an fsync. Run with exec, not prepared statements:
+    // SQLite applies this pragma when the statement is compiled, not when it runs.
+    this.db.exec('PRAGMA synchronous = NORMAL')
+    try {
+      this.flush()
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`)
     }
   }
 
@@ -119,4 +85,10 @@ export class GroupCommitter {
       else item.reject(r.error)
     })
   }
+}
+
+/** The connection's synchronous level (0..3), as set when the database was opened. */
+function syncLevel(db: Database): number {
+  const v = Number((db.prepare('PRAGMA synchronous').get() as { synchronous?: unknown }).synchronous)
+  return Number.isInteger(v) && v >= 0 && v <= 3 ? v : 2
 }

@@ -1,0 +1,126 @@
+/** The ledger's billing reads on SQLite: invoice slices (sums and keyset pages) and per-account usage. */
+import type { CaptchaType } from '@shared/captcha'
+import type { Database } from '../db/database'
+import type { Ledger, SolvedRow, SolvedSlice } from './types'
+
+type BillingReads = Pick<
+  Ledger,
+  'firstSolveAt' | 'solvedGroups' | 'solvedRows' | 'solvedByAccount' | 'solvedPriceCreatedIn'
+>
+
+/** Rows of a slice: ended in [?, ?) and recorded in [?, ?). */
+const SLICE_WHERE = `tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? AND settled_at >= ? AND settled_at < ?`
+/**
+ * Index per slice: a month's own usage by end time; late usage by record time (few rows recorded in this period for
+ * an earlier month — the covering index filters them without touching the table).
+ */
+const INDEX = { ended: 'attempts_tenant_ended', settled: 'attempts_tenant_settled' } as const
+
+const sliceArgs = (q: SolvedSlice, endedFrom = q.endedFrom): [string, number, number, number, number] => [
+  q.tenantId,
+  endedFrom,
+  q.endedTo,
+  q.settledFrom,
+  q.settledTo,
+]
+
+export function sqliteBillingReads(db: Database): BillingReads {
+  const groups = (index: string) =>
+    db.prepare(
+      `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
+       SUM(thread_ms) AS thread_ms FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE}
+       GROUP BY captcha_type, price_micros`,
+    )
+  /**
+   * Keyset pagination in (ended_at, attempt_id) order. The only lower bound on ended_at is the keyset position, so
+   * the index seek starts there (with two, SQLite may seek on the month's start and rescan every earlier page).
+   */
+  const page = (index: string) => {
+    const q = db.prepare(
+      `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
+       FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} AND (ended_at > ? OR attempt_id > ?)
+       ORDER BY ended_at, attempt_id LIMIT ?`,
+    )
+    q.setReturnArrays(true)
+    return q
+  }
+  const s = {
+    firstSolve: db.prepare(
+      "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
+    ),
+    groups: { ended: groups(INDEX.ended), settled: groups(INDEX.settled) },
+    page: { ended: page(INDEX.ended), settled: page(INDEX.settled) },
+    priceCreatedIn: db.prepare(
+      `SELECT COALESCE(SUM(price_micros), 0) AS v FROM attempts INDEXED BY attempts_tenant_created
+       WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND status = 'solved' AND settled_at <= ?
+         AND ended_at >= ? AND ended_at < ?`,
+    ),
+    byAccount: db.prepare(
+      `SELECT tenant_id, captcha_type, COUNT(*) AS solves, SUM(thread_ms) AS thread_ms, SUM(cost_micros) AS cost
+       FROM attempts WHERE provider_account = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
+       GROUP BY tenant_id, captcha_type ORDER BY tenant_id`,
+    ),
+  }
+  return {
+    firstSolveAt(tenantId) {
+      const first = (s.firstSolve.get(tenantId) as { first: number | null }).first
+      return first === null ? undefined : Number(first)
+    },
+    solvedGroups(q) {
+      return (
+        s.groups[q.selective].all(...sliceArgs(q)) as Array<{
+          captcha_type: string
+          price_micros: number
+          n: number
+          amount: number
+          cost: number
+          thread_ms: number
+        }>
+      ).map((r) => ({
+        captchaType: r.captcha_type as CaptchaType,
+        priceMicros: Number(r.price_micros),
+        count: Number(r.n),
+        amountMicros: Number(r.amount),
+        costMicros: Number(r.cost),
+        threadMs: Number(r.thread_ms),
+      }))
+    },
+    solvedRows(q, after, limit) {
+      return s.page[q.selective].all(
+        ...sliceArgs(q, Math.max(after.endedAt, q.endedFrom)),
+        after.endedAt,
+        after.attemptId,
+        limit,
+      ) as unknown as SolvedRow[]
+    },
+    solvedPriceCreatedIn(tenantId, createdIn, q) {
+      let sum = 0
+      for (const r of createdIn)
+        sum += Number(
+          (
+            s.priceCreatedIn.get(tenantId, r.from, r.to, q.settledUpTo, q.endedFrom, q.endedTo) as {
+              v: number
+            }
+          ).v,
+        )
+      return sum
+    },
+    solvedByAccount(account, fromMs, toMs) {
+      return (
+        s.byAccount.all(account, fromMs, toMs) as Array<{
+          tenant_id: string
+          captcha_type: string
+          solves: number
+          thread_ms: number
+          cost: number
+        }>
+      ).map((r) => ({
+        tenantId: r.tenant_id,
+        captchaType: r.captcha_type as CaptchaType,
+        solves: Number(r.solves),
+        threadMs: Number(r.thread_ms),
+        costMicros: Number(r.cost),
+      }))
+    },
+  }
+}

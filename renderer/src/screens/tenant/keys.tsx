@@ -1,0 +1,221 @@
+/** A tenant's keys: its own upstream key (checked before saving) and its gateway key (handed over with snippets). */
+import { useState, type FormEvent } from 'react'
+import type { OutputOf } from '@shared/ipc-contract'
+import type { Tenant } from '@shared/tenant'
+import { call } from '../../api/client'
+import { confirm } from '../../components/confirm'
+import { ErrorNote, Field, formatTime, money } from '../../components/ui'
+import { attempt } from '../../stores/outcome'
+import { useSession } from '../../stores/session'
+import { useTenants } from '../../stores/tenants'
+import { GatewayHandover } from './gateway-handover'
+
+type KeyCheck = OutputOf<'vault.checkTenantKey'>
+
+function checkText(c: KeyCheck): string {
+  if (c.errorCode) return `The provider refused a balance call with this key (${c.errorCode}).`
+  return `Balance call answered: ${money(c.balanceMicros)} on this key.`
+}
+
+export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
+  const keyInfo = useTenants((s) => s.keys.get(tenant.id))
+  const { setKey, removeKey } = useTenants()
+  const [key, setKeyText] = useState('')
+  const [label, setLabel] = useState(keyInfo?.label ?? `${tenant.name} key`)
+  const [error, setError] = useState<Record<string, string>>({})
+  const [busy, setBusy] = useState(false)
+  const [check, setCheck] = useState<KeyCheck | null>(null)
+  async function save(e: FormEvent) {
+    e.preventDefault()
+    if (!/^[A-Za-z0-9]{32}$/.test(key.trim())) {
+      setError({
+        key: 'An upstream API key is 32 letters and digits: copy it from the provider’s dashboard.',
+      })
+      document.getElementById('t-apikey')?.focus()
+      return
+    }
+    setBusy(true)
+    setError({})
+    const trimmed = key.trim()
+    // Checked before saving: a duplicate of the platform key or another tenant's, and a balance call.
+    const checked = await attempt(() => call('vault.checkTenantKey', { tenantId: tenant.id, key: trimmed }))
+    if (!checked.ok) {
+      setBusy(false)
+      setError({ ...checked.fields, form: checked.message })
+      return
+    }
+    setCheck(checked.value)
+    const same = checked.value.sameAs
+    if (same) {
+      const what = same.kind === 'platform' ? 'the platform key' : `the key of tenant “${same.name}”`
+      const go = await confirm({
+        title: 'This key is already in use',
+        body: `This is ${what}. Saving it here merges the two accounts: the same upstream balance and threads, shown as one account under Balances and on the Dashboard. Save it anyway?`,
+        confirmLabel: 'Save anyway',
+        danger: true,
+      })
+      if (!go) {
+        setBusy(false)
+        return
+      }
+    }
+    const r = await setKey(tenant.id, trimmed, label.trim())
+    setBusy(false)
+    if (r.ok) {
+      setKeyText('')
+      setError({})
+    } else setError({ ...r.fields, form: r.message })
+  }
+  return (
+    <section className="card" aria-labelledby="own-key-title">
+      <h2 id="own-key-title">Tenant’s own upstream key</h2>
+      {keyInfo ? (
+        <dl className="keyinfo" data-testid="tenant-key">
+          <dt>Label</dt>
+          <dd>{keyInfo.label}</dd>
+          <dt>Key</dt>
+          <dd className="mono">•••• {keyInfo.last4}</dd>
+          <dt>Fingerprint</dt>
+          <dd className="mono">{keyInfo.fingerprint}</dd>
+          <dt>Updated</dt>
+          <dd>{formatTime(Date.parse(keyInfo.updatedAt))}</dd>
+        </dl>
+      ) : (
+        <p className="muted">
+          {tenant.keyMode === 'own'
+            ? 'Not set: this tenant’s solves are refused until a key is saved.'
+            : 'Not set (not needed while the tenant uses the shared platform key).'}
+        </p>
+      )}
+      <form onSubmit={save} noValidate className="stack">
+        <Field id="t-keylabel" label="Label">
+          <input id="t-keylabel" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={80} />
+        </Field>
+        <Field
+          id="t-apikey"
+          label={keyInfo ? 'New key (rotates the current one)' : 'API key'}
+          error={error.key}
+          hint="Stored encrypted; never shown again in full."
+        >
+          <input
+            id="t-apikey"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={key}
+            onChange={(e) => setKeyText(e.target.value)}
+          />
+        </Field>
+        <ErrorNote text={error.form} />
+        {check ? (
+          <div
+            className={`note ${check.errorCode || check.sameAs ? 'warn' : 'ok'}`}
+            role="status"
+            data-testid="key-check"
+          >
+            {check.sameAs
+              ? `Warning: this key is ${check.sameAs.kind === 'platform' ? 'the platform key' : `also the key of “${check.sameAs.name}”`}. `
+              : ''}
+            {checkText(check)}
+          </div>
+        ) : null}
+        <div className="actions">
+          <button type="submit" disabled={busy || key.trim().length === 0}>
+            {busy ? 'Checking…' : keyInfo ? 'Check and rotate key' : 'Check and save key'}
+          </button>
+          {keyInfo ? (
+            <button
+              type="button"
+              className="danger"
+              onClick={async () => {
+                if (
+                  await confirm({
+                    title: 'Remove this tenant’s key?',
+                    body: `The key •••• ${keyInfo.last4} is erased from the vault.${tenant.keyMode === 'own' ? ' The tenant’s solves are refused until a new key is saved.' : ''}`,
+                    confirmLabel: 'Remove key',
+                    danger: true,
+                  })
+                )
+                  await removeKey(tenant.id)
+              }}
+            >
+              Remove key
+            </button>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  )
+}
+
+export function GatewayKeyCard({ tenant }: { tenant: Tenant }) {
+  const info = useTenants((s) => s.gatewayKeys.get(tenant.id))
+  const { issueGatewayKey, revokeGatewayKey } = useTenants()
+  const [fresh, setFresh] = useState<string | null>(null)
+  const [grace, setGrace] = useState('24')
+  const [error, setError] = useState<string | null>(null)
+  const gateway = useSession((s) => s.status?.gateway)
+  async function issue() {
+    const hours = Number(grace)
+    if (!/^\d{1,3}$/.test(grace.trim()) || hours > 720) {
+      setError('The grace period is a whole number of hours from 0 to 720.')
+      return
+    }
+    const r = await issueGatewayKey(tenant.id, hours)
+    if (r.ok) {
+      setFresh(r.value)
+      setError(null)
+    } else setError(r.message)
+  }
+  return (
+    <section className="card" aria-labelledby="gw-key-title">
+      <h2 id="gw-key-title">Gateway key</h2>
+      <p>The key this tenant puts into their 2captcha-compatible client when calling your gateway.</p>
+      {info ? (
+        <p data-testid="gateway-key-info">
+          Current: <span className="mono">•••• {info.last4}</span>, issued {formatTime(info.createdAt)}
+          {info.expiresAt ? `, expires ${formatTime(info.expiresAt)}` : ''}
+        </p>
+      ) : (
+        <p className="muted">No gateway key issued yet.</p>
+      )}
+      {fresh ? (
+        <GatewayHandover
+          tenantName={tenant.name}
+          gatewayKey={fresh}
+          url={gateway?.url ?? null}
+          serving={gateway?.running ?? false}
+          onClose={() => setFresh(null)}
+        />
+      ) : null}
+      <Field id="t-grace" label="Keep the previous key working for (hours)">
+        <input id="t-grace" inputMode="numeric" value={grace} onChange={(e) => setGrace(e.target.value)} />
+      </Field>
+      <ErrorNote text={error} />
+      <div className="actions">
+        <button onClick={() => void issue()}>{info ? 'Issue a new gateway key' : 'Issue gateway key'}</button>
+        {info ? (
+          <button
+            className="danger"
+            onClick={async () => {
+              if (
+                await confirm({
+                  title: 'Revoke the gateway keys?',
+                  body: 'Every gateway key of this tenant stops working at once.',
+                  confirmLabel: 'Revoke',
+                  danger: true,
+                })
+              ) {
+                const r = await revokeGatewayKey(tenant.id)
+                if (!r.ok) setError(r.message)
+                setFresh(null)
+              }
+            }}
+          >
+            Revoke
+          </button>
+        ) : null}
+      </div>
+    </section>
+  )
+}

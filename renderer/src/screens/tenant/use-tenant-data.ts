@@ -1,0 +1,77 @@
+/** Everything the tenant page shows beyond the tenant itself, loaded together (and again on Refresh). */
+import { useCallback, useEffect, useState } from 'react'
+import type { OutputOf } from '@shared/ipc-contract'
+import { call, messageOf } from '../../api/client'
+import {
+  CHART_DAYS,
+  localIsoDay,
+  seriesByDay,
+  type DashboardData,
+  type DayPoint,
+} from '../../stores/dashboard'
+
+export interface TenantData {
+  row: DashboardData['tenants'][number] | null
+  balances: DashboardData['balances']
+  days: DayPoint[]
+  usage: OutputOf<'usage.byDay'>
+  recent: OutputOf<'usage.recent'>
+  audit: OutputOf<'audit.list'>
+  invoices: Array<OutputOf<'billing.preview'>>
+}
+
+function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+}
+
+export function useTenantData(tenantId: string): {
+  data: TenantData | null
+  error: string | null
+  loading: boolean
+  reload(): Promise<void>
+} {
+  const [data, setData] = useState<TenantData | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [loading, setLoading] = useState(false)
+  const reload = useCallback(async () => {
+    setLoading(true)
+    try {
+      const now = new Date()
+      const from = new Date(now.getFullYear(), now.getMonth(), now.getDate() - (CHART_DAYS - 1))
+      const [dash, usage, recent, audit] = await Promise.all([
+        call('usage.dashboard', {}) as Promise<DashboardData>,
+        call('usage.byDay', { tenantId, from: localIsoDay(from), to: localIsoDay(now) }),
+        call('usage.recent', { tenantId, limit: 15 }),
+        call('audit.list', { subjectId: tenantId, limit: 25 }),
+      ])
+      const row = dash.tenants.find((t) => t.tenantId === tenantId) ?? null
+      const month = row?.month.month ?? localIsoDay(now).slice(0, 7)
+      const invoices = (
+        await Promise.all(
+          [month, previousMonth(month)].map((m) =>
+            call('billing.preview', { month: m, tenantId }).catch(() => null),
+          ),
+        )
+      ).filter((i): i is OutputOf<'billing.preview'> => i !== null)
+      setData({
+        row,
+        balances: dash.balances,
+        days: seriesByDay(usage, from, CHART_DAYS),
+        usage,
+        recent,
+        audit,
+        invoices,
+      })
+      setError(null)
+    } catch (err) {
+      setError(messageOf(err))
+    } finally {
+      setLoading(false)
+    }
+  }, [tenantId])
+  useEffect(() => {
+    void reload()
+  }, [reload])
+  return { data, error, loading, reload }
+}

@@ -1,0 +1,311 @@
+/**
+ * The ledger contract: what every Ledger implementation must do, run against each (SQLite and in memory today; a
+ * PostgreSQL one joins by adding a factory in ledger-contract.test.ts).
+ */
+import { describe, expect, it } from 'vitest'
+import type { CaptchaType } from '@shared/captcha'
+import type { Ledger, SolvedRow, SolvedSlice } from '../../../electron/engine/ledger/types'
+
+export interface LedgerUnderTest {
+  ledger: Ledger
+  /** The ledger's clock (it stamps record times with it). */
+  clock: { t: number }
+  close(): Promise<void>
+}
+
+const NEVER = { settledFrom: Number.MIN_SAFE_INTEGER, settledTo: Number.MAX_SAFE_INTEGER }
+
+export function describeLedgerContract(name: string, open: () => LedgerUnderTest): void {
+  describe(`ledger contract: ${name}`, () => {
+    const setup = () => {
+      const u = open()
+      const l = u.ledger
+      const begin = (
+        id: string,
+        o: { tenant?: string; at?: number; type?: CaptchaType; account?: string } = {},
+      ) =>
+        l.begin({
+          attemptId: id,
+          tenantId: o.tenant ?? 't1',
+          captchaType: o.type ?? 'turnstile',
+          providerAccount: o.account ?? 'sandbox:abc',
+          source: 'api',
+          createdAt: o.at ?? 1_000,
+          reservedMicros: 2_000,
+        })
+      const solve = async (
+        id: string,
+        o: {
+          tenant?: string
+          at?: number
+          ended?: number
+          price?: number
+          type?: CaptchaType
+          account?: string
+        } = {},
+      ) => {
+        await begin(id, o)
+        await l.markSubmitted(id, `task-${id}`, (o.at ?? 1_000) + 10)
+        const ended = o.ended ?? (o.at ?? 1_000) + 500
+        await l.settle(id, {
+          status: 'solved',
+          readyAt: ended,
+          endedAt: ended,
+          threadMs: 490,
+          costMicros: 2_000,
+          priceMicros: o.price ?? 3_000,
+        })
+      }
+      return { u, l, begin, solve }
+    }
+
+    it('records an attempt through its life: pending → submitted → solved, findable by task id', async () => {
+      const { u, l, begin } = setup()
+      await begin('a1')
+      expect(l.get('a1')).toMatchObject({ status: 'pending', upstreamTaskId: null, reservedMicros: 2_000 })
+      await l.markSubmitted('a1', '100', 1_010)
+      expect(l.findByUpstreamTask('sandbox:abc', '100')).toMatchObject({
+        attemptId: 'a1',
+        status: 'submitted',
+      })
+      expect(l.findByUpstreamTask('other:acct', '100')).toBeUndefined()
+      const settled = await l.settle('a1', {
+        status: 'solved',
+        readyAt: 1_500,
+        endedAt: 1_500,
+        threadMs: 489.6,
+        costMicros: 2_000,
+        priceMicros: 3_000,
+      })
+      expect(settled).toBe(true)
+      expect(l.get('a1')).toMatchObject({
+        status: 'solved',
+        upstreamTaskId: '100',
+        submittedAt: 1_010,
+        readyAt: 1_500,
+        endedAt: 1_500,
+        threadMs: 490,
+        costMicros: 2_000,
+        priceMicros: 3_000,
+      })
+      expect(l.get('nope')).toBeUndefined()
+      await u.close()
+    })
+
+    it('is idempotent, and refuses what would make a second row or rewrite history', async () => {
+      const { u, l, begin } = setup()
+      await begin('a1')
+      await begin('a1')
+      await expect(begin('a1', { tenant: 'other' })).rejects.toThrow(/another tenant/)
+      await l.markSubmitted('a1', '100', 1_010)
+      await l.markSubmitted('a1', '100', 1_010)
+      await begin('a2')
+      await expect(l.markSubmitted('a2', '100', 1_020)).rejects.toThrow(/already recorded/)
+      await expect(l.markSubmitted('ghost', '7', 1)).rejects.toThrow(/unknown attempt/)
+      await expect(
+        l.settle('a1', {
+          status: 'failed',
+          errorCode: 'ERROR_CAPTCHA_UNSOLVABLE',
+          endedAt: 2_000,
+          threadMs: 990,
+        }),
+      ).resolves.toBe(true)
+      const again = {
+        status: 'solved',
+        readyAt: 2_000,
+        endedAt: 2_000,
+        threadMs: 1,
+        costMicros: 1,
+        priceMicros: 1,
+      }
+      await expect(l.settle('a1', again as never)).resolves.toBe(false)
+      expect(l.get('a1')).toMatchObject({
+        status: 'failed',
+        priceMicros: 0,
+        costMicros: 0,
+        errorCode: 'ERROR_CAPTCHA_UNSOLVABLE',
+      })
+      await expect(l.markSubmitted('a1', '101', 2_100)).rejects.toThrow(/not pending/)
+      await expect(l.settle('ghost', again as never)).rejects.toThrow(/unknown attempt/)
+      await expect(l.settle('a2', { status: 'rejected' } as never)).rejects.toThrow(/cannot settle/)
+      await expect(l.settle('a2', { ...again, priceMicros: 1.5 } as never)).rejects.toThrow(/integer micros/)
+      await expect(l.settle('a2', { ...again, endedAt: Number.NaN } as never)).rejects.toThrow(/numbers/)
+      await expect(begin('bad', { at: Number.NaN })).rejects.toThrow(/createdAt/)
+      expect(l.get('a2')?.status).toBe('pending')
+      await u.close()
+    })
+
+    it('keeps refusals as rejected rows, once, never billed and never open', async () => {
+      const { u, l } = setup()
+      const r = {
+        attemptId: 'r1',
+        tenantId: 't1',
+        captchaType: 'image' as const,
+        providerAccount: '-',
+        source: 'gateway' as const,
+        createdAt: 5_000,
+        errorCode: 'LIMIT_RATE',
+      }
+      await l.recordRejection(r)
+      await l.recordRejection(r)
+      expect(l.get('r1')).toMatchObject({
+        status: 'rejected',
+        errorCode: 'LIMIT_RATE',
+        endedAt: 5_000,
+        priceMicros: 0,
+      })
+      expect(l.openAttempts()).toEqual([])
+      expect([...l.iterate({ fromMs: 0, toMs: 10_000 })].map((a) => a.attemptId)).toEqual(['r1'])
+      await u.close()
+    })
+
+    it('counts what limits need: open attempts, day counts, month spend and holds', async () => {
+      const { u, l, begin, solve } = setup()
+      await begin('o2', { at: 1_200 })
+      await begin('o1', { at: 1_100 })
+      await begin('o3', { tenant: 't2', at: 1_300 })
+      await solve('s1', { at: 1_000, ended: 1_900, price: 3_000 })
+      await solve('s2', { at: 2_500, ended: 9_000, price: 4_000 })
+      await begin('f1', { at: 1_400 })
+      await l.settle('f1', { status: 'timed_out', errorCode: null, endedAt: 1_600, threadMs: 100 })
+      expect(l.openAttempts().map((a) => a.attemptId)).toEqual(['o1', 'o2', 'o3'])
+      expect(Object.fromEntries(l.openByTenant())).toEqual({ t1: 2, t2: 1 })
+      expect(l.countForDay('t1', 0, 2_000)).toEqual({ solved: 1, open: 2 })
+      expect(l.countForDay('t1', 2_000, 3_000)).toEqual({ solved: 1, open: 0 })
+      expect(l.countForDay('t9', 0, 10_000)).toEqual({ solved: 0, open: 0 })
+      expect(l.spendForMonth('t1', 0, 5_000)).toEqual({ spentMicros: 3_000, reservedMicros: 4_000 })
+      expect(l.spendForMonth('t1', 5_000, 10_000)).toEqual({ spentMicros: 4_000, reservedMicros: 0 })
+      await u.close()
+    })
+
+    it('streams rows in (time, id) order with tenant, status and time filters', async () => {
+      const { u, l, begin, solve } = setup()
+      await solve('b', { ended: 3_000 })
+      await solve('a', { ended: 3_000 })
+      await solve('c', { ended: 2_000, tenant: 't2' })
+      await begin('open', { at: 2_500 })
+      const ids = (q: Parameters<Ledger['iterate']>[0]) => [...l.iterate(q)].map((r) => r.attemptId)
+      expect(ids({ fromMs: 0, toMs: 10_000 })).toEqual(['c', 'a', 'b'])
+      expect(ids({ fromMs: 0, toMs: 10_000, tenantId: 't1' })).toEqual(['a', 'b'])
+      expect(ids({ fromMs: 0, toMs: 3_000 })).toEqual(['c'])
+      expect(ids({ fromMs: 0, toMs: 10_000, by: 'createdAt', statuses: ['pending'] })).toEqual(['open'])
+      expect(ids({ fromMs: 0, toMs: 10_000, statuses: ['failed'] })).toEqual([])
+      await u.close()
+    })
+
+    it('aggregates usage into 15-minute buckets by end time (creation time for rows not ended)', async () => {
+      const { u, l, begin, solve } = setup()
+      const M15 = 15 * 60_000
+      await solve('s1', { at: 10, ended: 100 })
+      await solve('s2', { at: 20, ended: M15 - 1 })
+      await solve('s3', { at: 30, ended: M15 + 5, type: 'image' })
+      await begin('o1', { at: 40 })
+      const rows = l
+        .buckets({ fromMs: 0, toMs: 2 * M15 })
+        .map((b) => [b.bucketStart, b.captchaType, b.status, b.count, b.priceMicros, b.threadMs])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+      expect(rows).toEqual(
+        [
+          [0, 'turnstile', 'solved', 2, 6_000, 980],
+          [0, 'turnstile', 'pending', 1, 0, 0],
+          [M15, 'image', 'solved', 1, 3_000, 490],
+        ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      )
+      expect(l.buckets({ tenantId: 't2', fromMs: 0, toMs: 2 * M15 })).toEqual([])
+      await u.close()
+    })
+
+    it('answers billing: first solve, slice sums by (type, price), keyset pages, per-account usage', async () => {
+      const { u, l, solve } = setup()
+      u.clock.t = 10_000
+      await solve('x1', { ended: 2_000, price: 3_000 })
+      await solve('x2', { ended: 2_000, price: 3_000 })
+      await solve('x3', { ended: 2_500, price: 5_000, type: 'image', account: 'other:1' })
+      u.clock.t = 20_000 // recorded later: outside a slice that ends at 15_000
+      await solve('x4', { ended: 2_600, price: 3_000 })
+      await solve('y1', { ended: 1_500, tenant: 't2' })
+      expect(l.firstSolveAt('t1')).toBe(2_000)
+      expect(l.firstSolveAt('t9')).toBeUndefined()
+      const slice: SolvedSlice = {
+        tenantId: 't1',
+        endedFrom: 0,
+        endedTo: 5_000,
+        ...NEVER,
+        selective: 'ended',
+      }
+      const sums = (q: SolvedSlice) =>
+        l
+          .solvedGroups(q)
+          .map((g) => [g.captchaType, g.priceMicros, g.count, g.amountMicros, g.costMicros, g.threadMs])
+          .sort()
+      expect(sums(slice)).toEqual([
+        ['image', 5_000, 1, 5_000, 2_000, 490],
+        ['turnstile', 3_000, 3, 9_000, 6_000, 1_470],
+      ])
+      const early = { ...slice, settledTo: 15_000, selective: 'settled' as const }
+      expect(sums(early)).toEqual([
+        ['image', 5_000, 1, 5_000, 2_000, 490],
+        ['turnstile', 3_000, 2, 6_000, 4_000, 980],
+      ])
+      const pages: SolvedRow[][] = []
+      let after = { endedAt: slice.endedFrom - 1, attemptId: '' }
+      for (let i = 0; i < 10; i++) {
+        const rows = l.solvedRows(slice, after, 2)
+        if (rows.length === 0) break
+        pages.push(rows)
+        const last = rows[rows.length - 1]!
+        after = { endedAt: last[3], attemptId: last[0] }
+      }
+      expect(pages.map((p) => p.map((r) => r[0]))).toEqual([
+        ['x1', 'x2'],
+        ['x3', 'x4'],
+      ])
+      expect(pages[0]![0]).toEqual(['x1', 'task-x1', 'turnstile', 2_000, 490, 2_000, 3_000])
+      expect(l.solvedByAccount('sandbox:abc', 0, 5_000)).toEqual([
+        { tenantId: 't1', captchaType: 'turnstile', solves: 3, threadMs: 1_470, costMicros: 6_000 },
+        { tenantId: 't2', captchaType: 'turnstile', solves: 1, threadMs: 490, costMicros: 2_000 },
+      ])
+      expect(l.solvedByAccount('sandbox:abc', 2_100, 5_000)).toHaveLength(1)
+      // Prepaid credit: created (all at 1_000) inside a period, recorded by a time, ended in a range.
+      const all = { settledUpTo: Number.MAX_SAFE_INTEGER, endedFrom: 0, endedTo: 10_000 }
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 0, to: 5_000 }], all)).toBe(14_000)
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 0, to: 5_000 }], { ...all, settledUpTo: 15_000 })).toBe(
+        11_000,
+      )
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 0, to: 5_000 }], { ...all, endedFrom: 2_100 })).toBe(8_000)
+      expect(l.solvedPriceCreatedIn('t1', [{ from: 1_001, to: 5_000 }], all)).toBe(0)
+      expect(
+        l.solvedPriceCreatedIn(
+          't1',
+          [
+            { from: 0, to: 999 },
+            { from: 1_000, to: 1_001 },
+          ],
+          all,
+        ),
+      ).toBe(14_000)
+      await u.close()
+    })
+
+    it('commitWithoutFsync and flush make every write issued before them visible at once', async () => {
+      const { u, l } = setup()
+      const pending = l.begin({
+        attemptId: 'q1',
+        tenantId: 't1',
+        captchaType: 'image',
+        providerAccount: 'p',
+        source: 'api',
+        createdAt: 1,
+        reservedMicros: 0,
+      })
+      l.commitWithoutFsync()
+      expect(l.get('q1')?.status).toBe('pending')
+      await pending
+      const sub = l.markSubmitted('q1', 't', 2)
+      l.flush()
+      expect(l.get('q1')?.upstreamTaskId).toBe('t')
+      await sub
+      await u.close()
+    })
+  })
+}
