@@ -8,6 +8,7 @@ import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
 import { creditChannels } from './ipc-credit'
+import { invoiceTermsShape } from './ipc-invoices'
 import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
@@ -90,6 +91,7 @@ const invoice = z.object({
   subtotalMicros: micros,
   totalMicros: micros,
   marginMicros: micros,
+  ...invoiceTermsShape,
 })
 const usageRow = z.object({
   period: z.string(),
@@ -301,7 +303,9 @@ export const contract = {
   },
   'billing.preview': { input: z.object({ month, tenantId: id }).strict(), output: invoice },
   'billing.export': {
-    input: z.object({ month, tenantId: id.nullable() }).strict(),
+    input: z
+      .object({ month, tenantId: id.nullable(), format: z.enum(['csv', 'pdf', 'both']).default('csv') })
+      .strict(),
     output: z.object({
       files: z.array(z.object({ name: z.string(), url: z.string().nullable(), path: z.string().nullable() })),
       rows: z.number(),

@@ -323,6 +323,10 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
     await expect.poll(() => page.getByTestId('throttle').textContent()).toMatch(/Try again in \d+ s/)
     expect(await page.getByRole('button', { name: /^Wait \d+ s$/ }).isDisabled()).toBe(true)
     await h.shot('13-unlock-throttled')
+    // The countdown runs out visibly: no stale "try again in 1 s" left standing.
+    await expect
+      .poll(() => page.getByTestId('throttle').textContent(), { timeout: 15_000 })
+      .toBe('You can try again now.')
     await field.fill(PASS)
     await page.getByRole('button', { name: 'Unlock' }).waitFor({ timeout: 10_000 })
     await page.getByRole('button', { name: 'Unlock' }).click()

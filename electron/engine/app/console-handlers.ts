@@ -6,7 +6,6 @@
 import { keyFingerprint } from '../vault/vault-crypto'
 import { VaultThrottledError, WrongPassphraseError } from '../vault/errors'
 import { NotFoundError } from '../errors/engine-errors'
-import type { AttemptRecord } from '../ledger/types'
 import { ProviderError } from '../provider'
 import type { HandlerContext, Handlers } from './handlers'
 
@@ -21,25 +20,6 @@ export function unlockFailure(err: unknown): string {
 
 export function consoleHandlers(ctx: HandlerContext): Pick<Handlers, ConsoleChannels> {
   const { engine } = ctx
-  /** The newest `limit` attempts of a tenant, from the ledger's stream: the last hour first, wider when quiet. */
-  const recent = (tenantId: string, limit: number) => {
-    const now = Date.now()
-    let last: AttemptRecord[] = []
-    for (const span of [3_600_000, 86_400_000, 30 * 86_400_000]) {
-      last = []
-      for (const a of engine.ledger.iterate({
-        tenantId,
-        fromMs: now - span,
-        toMs: now + 1,
-        by: 'createdAt',
-      })) {
-        last.push(a)
-        if (last.length > limit) last.shift()
-      }
-      if (last.length >= limit) break
-    }
-    return last.reverse()
-  }
   return {
     async 'vault.checkTenantKey'({ tenantId, key }) {
       if (!engine.tenants.get(tenantId)) throw new NotFoundError(`No tenant with id "${tenantId}".`)
@@ -71,15 +51,15 @@ export function consoleHandlers(ctx: HandlerContext): Pick<Handlers, ConsoleChan
       return { sameAs, balanceMicros, errorCode }
     },
     async 'usage.recent'({ tenantId, limit }) {
-      return recent(tenantId, limit ?? 20).map((a) => ({
-        attemptId: a.attemptId,
-        captchaType: a.captchaType,
-        status: a.status,
-        errorCode: a.errorCode,
-        source: a.source,
-        createdAt: a.createdAt,
-        endedAt: a.endedAt,
-        priceMicros: a.priceMicros,
+      return engine.ledger.recent(tenantId, limit ?? 20).map((r) => ({
+        attemptId: r.attemptId,
+        captchaType: r.captchaType,
+        status: r.status,
+        errorCode: r.errorCode,
+        source: r.source,
+        createdAt: r.createdAt,
+        endedAt: r.endedAt,
+        priceMicros: r.priceMicros,
       }))
     },
   }

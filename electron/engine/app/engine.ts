@@ -20,7 +20,14 @@ import {
   type GatewayCore,
   type GatewayKeys,
 } from '../gateway'
-import { openBilling, type InvoiceBuilder } from '../billing'
+import {
+  liveInvoiceSettings,
+  openBilling,
+  startLockTimer,
+  type Invoice,
+  type InvoiceBuilder,
+  type Timers,
+} from '../billing'
 import { removeStalePartials } from '../billing/stale-partials'
 import {
   connectCredit,
@@ -43,6 +50,8 @@ import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { ServingKeys } from '../serving/serving-keys'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
+import { databaseVaultAnchor } from '../vault/db-anchor'
+import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -51,6 +60,7 @@ export interface EngineEvents {
   'alert.resolved': AlertEvent['alert']
   'vault.locked': { reason: string }
   'export.progress': { jobId: string; rows: number; done: boolean }
+  'invoice.locked': Invoice
 }
 
 export interface EngineOptions {
@@ -66,6 +76,8 @@ export interface EngineOptions {
   now?: () => number
   /** Where log lines go; default: a rotating file in the data folder's logs/ (and the console in development). */
   logger?: Logger
+  /** Tests only: timers for the invoice lock timer (with a fake clock in `now`). */
+  timers?: Timers
 }
 
 export interface Engine {
@@ -131,15 +143,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           seed: now() & 0xffff,
           keys: [{ key: SANDBOX_DEMO_KEY, threads: 50 }],
         })
+  const db = openDatabase(paths.database)
+  const keystoreAnchor = keystoreVaultAnchor(paths.vault, options.device)
   const vault = KeyVault.open(paths.vault, {
     now,
     idleLockMs: settings.get().autoLockMinutes * 60_000 || undefined,
     device: options.device,
+    anchors: [databaseVaultAnchor(db), ...(keystoreAnchor ? [keystoreAnchor] : [])],
     ...(options.weakKdfForTests ? { kdf: { N: 2 ** 10, r: 8, p: 1 }, allowWeakKdfForTests: true } : {}),
   })
   vault.onLock((reason) => emit('vault.locked', { reason }))
 
-  const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
   // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
   vault.onLock((reason) => {
@@ -163,12 +177,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
   })
   const gatewayKeys = createGatewayKeys(db, now)
-  const billing = openBilling(db, ledger, {
-    now,
-    graceDays: settings.get().invoiceGraceDays,
-    currency: settings.get().currency,
-  })
   const credit = openCreditBook(db, { ledger, now, audit })
+  const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
   const tenants = createTenantRegistry({
     dataDir: paths.dir,
     now,
@@ -183,6 +193,38 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
+  const lockTimer = startLockTimer({
+    billing,
+    tenants: () => tenants.list({ includeDeleted: true }),
+    now,
+    timers: options.timers,
+    onLocked: (invoices) => {
+      for (const inv of invoices) {
+        audit.record({
+          actor: 'system',
+          action: 'invoice.lock',
+          subjectType: 'tenant',
+          subjectId: inv.tenantId,
+          details: {
+            month: inv.month,
+            number: inv.number,
+            totalMicros: inv.totalMicros,
+            currency: inv.currency,
+          },
+        })
+        emit('invoice.locked', inv)
+      }
+    },
+    onError: (err) =>
+      audit.record({
+        actor: 'system',
+        action: 'invoice.lockFailed',
+        subjectType: 'billing',
+        details: { error: err.message },
+      }),
+  })
+  settings.onChange(() => lockTimer.reschedule())
+  tenants.onChange(() => lockTimer.reschedule())
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -401,6 +443,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     recovery,
     async close(graceMs = 30_000) {
+      lockTimer.stop()
       balances.stop()
       clearInterval(sweep)
       await solver.shutdown(graceMs)

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
-import { exportAllTenantsSummary, exportInvoice } from '../billing'
+import { exportMonth } from '../billing'
 import { removeStalePartials } from '../billing/stale-partials'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
+import { VaultDamagedError, VaultRollbackError } from '../vault'
 import type { Engine } from './engine'
 import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
@@ -42,6 +43,18 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const cancellers = new Map<string, AbortController>()
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
+
+  /** Why an unlock failed, for the audit log; an older copy or an altered file are security events. */
+  const unlockFailureDetails = (err: unknown): Record<string, unknown> =>
+    err instanceof VaultRollbackError
+      ? {
+          reason: 'an older copy of the vault file (rollback refused)',
+          fileGeneration: err.fileGeneration,
+          anchoredGeneration: err.anchoredGeneration,
+        }
+      : err instanceof VaultDamagedError
+        ? { reason: 'the vault file is damaged or was altered' }
+        : { reason: unlockFailure(err) }
 
   return {
     ...consoleHandlers(ctx),
@@ -80,7 +93,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       try {
         await engine.vault.unlock(passphrase)
       } catch (err) {
-        audit('vault.unlockFailed', null, { reason: unlockFailure(err) })
+        audit('vault.unlockFailed', null, unlockFailureDetails(err))
         throw err
       }
       audit('vault.unlock', null)
@@ -98,7 +111,12 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlockWithDevice'() {
-      await engine.vault.unlockWithDevice()
+      try {
+        await engine.vault.unlockWithDevice()
+      } catch (err) {
+        audit('vault.unlockFailed', null, { with: 'device', ...unlockFailureDetails(err) })
+        throw err
+      }
       audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
       await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
@@ -257,25 +275,20 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.preview'({ month, tenantId }) {
       return engine.billing.invoice(tenantOrThrow(tenantId), month)
     },
-    async 'billing.export'({ month, tenantId }) {
+    async 'billing.export'({ month, tenantId, format }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
       removeStalePartials(target.dir) // what a killed export left behind
       const jobId = randomUUID()
       const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
-      const files: string[] = []
-      let rows = 0
-      for (const t of tenants) {
-        const r = await exportInvoice(engine.billing, t, month, target.dir, (n) =>
-          engine.emit('export.progress', { jobId, rows: rows + n, done: false }),
-        )
-        rows += r.detailRows
-        files.push(r.summary, r.detail)
-      }
-      if (!tenantId)
-        files.push((await exportAllTenantsSummary(engine.billing, tenants, month, target.dir)).path)
+      const { files, rows } = await exportMonth(engine.billing, tenants, month, target.dir, {
+        format,
+        bom: engine.settings.get().invoicing.csvBom,
+        allTenants: !tenantId,
+        onProgress: (n) => engine.emit('export.progress', { jobId, rows: n, done: false }),
+      })
       engine.emit('export.progress', { jobId, rows, done: true })
-      audit('billing.export', tenantId, { month, files: files.length })
+      audit('billing.export', tenantId, { month, format, files: files.length })
       const name = (p: string) => p.split(/[\\/]/).pop()!
       return {
         files: files.map((p) => ({
@@ -289,7 +302,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'credit.balances'() {
       return engine.tenants.list().map((t) => ({
         ...engine.credit.balance(t.id),
-        gatewayBalanceMicros: tenantBalanceFor(engine, t),
+        gatewayBalanceMicros: tenantBalanceFor(engine, t, engine.now()),
       }))
     },
     async 'credit.entries'({ tenantId, limit }) {

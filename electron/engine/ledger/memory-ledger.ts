@@ -132,6 +132,14 @@ export class MemoryLedger implements Ledger {
     return r && copy(r)
   }
 
+  recent(tenantId: string, limit: number): AttemptRecord[] {
+    return [...this.rows.values()]
+      .filter((r) => r.tenantId === tenantId)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
+      .map(copy)
+  }
+
   openAttempts(): AttemptRecord[] {
     return [...this.rows.values()]
       .filter(isOpen)

@@ -21,6 +21,7 @@ import {
   Screen,
   formatTime,
   plural,
+  upstreamMoney,
   useCurrencyCode,
 } from '../components/ui'
 import { useAlerts } from '../stores/alerts'
@@ -242,7 +243,7 @@ export function Dashboard() {
                       Check failed <span className="code">{b.errorCode}</span>
                     </span>
                   ) : (
-                    money(b.balanceMicros)
+                    upstreamMoney(b.balanceMicros)
                   )}
                 </p>
                 <small className="muted">checked {formatTime(b.checkedAt)}</small>
