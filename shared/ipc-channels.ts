@@ -70,4 +70,5 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'usage.dashboard',
   'usage.byDay',
   'alerts.list',
+  'gateway.status',
 ]
