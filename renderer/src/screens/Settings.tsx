@@ -12,6 +12,7 @@ import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
+import { BillingSettingsCard } from './billing/BillingSettings'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -624,6 +625,7 @@ export function Settings() {
       )}
       <div className="cards wide">
         <PlatformKeyCard key={platformKeyId} />
+        {settings ? <BillingSettingsCard key={JSON.stringify(settings)} settings={settings} /> : null}
         <GatewayCard />
         {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
         <DeviceUnlockCard />
