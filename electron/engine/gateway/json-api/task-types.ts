@@ -209,7 +209,9 @@ export function taskFromJson(task: unknown): TaskParse {
       description: `${typeName} needs a proxy (proxyType, proxyAddress, proxyPort; or proxy).`,
     }
   const candidate: Obj = { ...candidateFor(found.kind, task), ...proxy }
-  for (const k of Object.keys(candidate)) if (candidate[k] === undefined) delete candidate[k]
+  // Clients send empty strings and nulls for fields they do not use: those are absent.
+  for (const k of Object.keys(candidate))
+    if (candidate[k] === undefined || candidate[k] === '') delete candidate[k]
   const parsed = captchaRequestSchema.safeParse(candidate)
   if (parsed.success) return { ok: true, request: parsed.data, typeName }
   const paths = parsed.error.issues.map((i) => String(i.path[0] ?? ''))
