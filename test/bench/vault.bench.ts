@@ -4,6 +4,7 @@
  * - passphrase change and data-key rotation with 1,000 tenant keys;
  * - the per-solve key read (HKDF + AES-256-GCM open) beside a plain Map lookup of a cached plaintext key.
  */
+import { createVault } from '../unit/vault/helpers'
 import { pbkdf2Sync } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,7 +39,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       ['scrypt (minimum accepted on read)', MINIMUM_KDF],
     ] as const) {
       const path = join(dir, `${name.replace(/\W/g, '')}.json`)
-      const v = await KeyVault.create(path, PASS, { kdf })
+      const v = await createVault(path, PASS, { kdf })
       v.setPlatformKey(key(0))
       const ms = await timeIt(RUNS, async () => {
         const w = KeyVault.open(path)
@@ -66,7 +67,7 @@ export async function run(ctx: BenchContext): Promise<void> {
 
     // TENANTS tenants (1,000 at full size), default KDF.
     const path = join(dir, 'many.json')
-    const v = await KeyVault.create(path, PASS)
+    const v = await createVault(path, PASS)
     v.setPlatformKey(key(0))
     const t0 = performance.now()
     for (let i = 1; i <= TENANTS; i++) v.setTenantKey(`t${i}`, key(i))

@@ -6,6 +6,7 @@
  * audit plus screenshots of every screen in light and dark at 1366 and 1024 px.
  */
 import { execFile } from 'node:child_process'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -13,6 +14,7 @@ import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { chromiumAvailable, SCREENS } from './browser'
 import { axeViolations, startHarness, type Harness } from './harness'
 
+const REPO = join(import.meta.dirname, '../..')
 const PASS = 'e2e passphrase 456'
 const TENANT_KEY = 'ZyXwVuTs0123456789ZyXwVuTsAbCd77'
 let h: Harness
@@ -117,7 +119,8 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await h.shot('20-duplicate-key-warning')
     await again.getByRole('button', { name: 'Save anyway' }).click()
     await expect.poll(() => h.running.engine.vault.hasKey({ tenantId: tenantId('First Light') })).toBe(true)
-    expect(await page.content()).not.toContain(TENANT_KEY)
+    // Once saved, the field is cleared: the key is nowhere in the page.
+    await expect.poll(() => page.content()).not.toContain(TENANT_KEY)
   })
 
   it('a daily-limit refusal gives its retry time in words, on the tenant’s clock', async () => {
@@ -145,19 +148,30 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     )
     expect(await result.textContent()).not.toMatch(/\d{4,} s/)
     await h.shot('21-refusal-human-time')
+    // An input the engine refuses: the summary names no internal field path, and no "Sent to the engine…" stays.
+    await page.getByLabel('Captcha type').selectOption('image')
+    await page.getByLabel('Image (base64, no data: prefix)').fill('not base64 at all!')
+    await page.getByRole('button', { name: 'Solve', exact: true }).click()
+    await expect.poll(() => page.locator('#s-body-error').textContent()).toContain('base64')
+    const summary = (await page.getByRole('alert').first().textContent())!
+    expect(summary).toContain('One field needs attention')
+    expect(summary).not.toMatch(/request\.|body:/)
+    expect(await page.getByRole('list', { name: 'Progress of the solve' }).count()).toBe(0)
     await go('Dashboard')
     await expect.poll(() => stepDone('solve')).toBe('done')
   })
 
   it('hands the gateway over: URL and key in the issue dialog, the curl snippet copied and run against the gateway', async () => {
     await go('Settings')
-    await page.getByRole('button', { name: 'Start gateway' }).click()
-    await expect.poll(() => page.getByTestId('gateway-status').textContent()).toContain('Running at')
+    await page.getByRole('button', { name: 'Start serving' }).click()
+    await expect.poll(() => page.getByTestId('gateway-status').textContent()).toContain('Serving at')
     const url = (await page.getByTestId('gateway-status').locator('code').textContent())!
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     await expect
       .poll(() => page.getByTestId('serving-state').textContent(), { timeout: 15_000 })
       .toContain(url)
+    // Two clients at once below: lift the 3-per-minute limit set earlier (it would refuse the second, rightly).
+    h.running.engine.tenants.update(tenantId('First Light'), { limits: {} }, 'e2e')
     await openTenant('First Light')
     await page.getByRole('button', { name: 'Issue gateway key' }).click()
     const dialog = page.getByTestId('gateway-handover')
@@ -178,7 +192,16 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await dialog.getByRole('button', { name: 'Copy curl snippet' }).click()
     const snippet = await page.evaluate<string>('navigator.clipboard.readText()')
     expect(snippet).toContain(`GATEWAY="${url}"`)
-    const run = await promisify(execFile)('bash', ['-c', snippet], { timeout: 60_000 })
+    // The Node snippet too, with the real `2captcha` client (installed), at the same time.
+    await dialog.getByRole('tab', { name: 'Node (2captcha)' }).click()
+    const nodeSnippet = (await dialog.getByTestId('snippet-code').textContent())!
+    await dialog.getByRole('tab', { name: 'curl' }).click()
+    const [run, nodeRun] = await Promise.all([
+      promisify(execFile)('bash', ['-c', snippet], { timeout: 60_000 }),
+      promisify(execFile)(process.execPath, ['-e', nodeSnippet], { timeout: 60_000, cwd: REPO }),
+    ])
+    expect(nodeRun.stderr).toBe('')
+    expect(nodeRun.stdout.trim().length).toBeGreaterThan(10) // the Turnstile token
     const lines = run.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^OK\|\d+(\.\d+)?$/) // getbalance: what is left of the tenant's budget
     expect(lines.at(-1)).toMatch(/^OK\|.+/)

@@ -225,10 +225,11 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
     await go('Dashboard')
     await expect.poll(() => page.getByRole('table').first().textContent()).toContain('Limited Co')
     expect(await page.locator('figure svg.recharts-surface').count()).toBeGreaterThanOrEqual(2)
-    // The billed amount (0.002 USD) is money formatted from micros (not rounded away), against the 100.00 budget.
+    // The billed amount (0.003 USD: the 0.002 cost + the default 50 % markup for new tenants) is money formatted from
+    // micros (not rounded away), against the 100.00 budget.
     expect(
       await page.getByRole('meter', { name: 'Limited Co: billed this month' }).getAttribute('aria-valuetext'),
-    ).toBe('$0.002 / $100.00 (0 %)')
+    ).toBe('$0.003 / $100.00 (0 %)')
     await h.shot('09-dashboard')
   })
 
@@ -323,6 +324,10 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
     await expect.poll(() => page.getByTestId('throttle').textContent()).toMatch(/Try again in \d+ s/)
     expect(await page.getByRole('button', { name: /^Wait \d+ s$/ }).isDisabled()).toBe(true)
     await h.shot('13-unlock-throttled')
+    // The countdown runs out visibly: no stale "try again in 1 s" left standing.
+    await expect
+      .poll(() => page.getByTestId('throttle').textContent(), { timeout: 15_000 })
+      .toBe('You can try again now.')
     await field.fill(PASS)
     await page.getByRole('button', { name: 'Unlock' }).waitFor({ timeout: 10_000 })
     await page.getByRole('button', { name: 'Unlock' }).click()

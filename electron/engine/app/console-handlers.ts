@@ -20,11 +20,6 @@ export function unlockFailure(err: unknown): string {
 
 export function consoleHandlers(ctx: HandlerContext): Pick<Handlers, ConsoleChannels> {
   const { engine } = ctx
-  const recent = () =>
-    engine.db.prepare(
-      `SELECT attempt_id, captcha_type, status, error_code, source, created_at, ended_at, price_micros
-         FROM attempts WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?`,
-    )
   return {
     async 'vault.checkTenantKey'({ tenantId, key }) {
       if (!engine.tenants.get(tenantId)) throw new NotFoundError(`No tenant with id "${tenantId}".`)
@@ -56,16 +51,15 @@ export function consoleHandlers(ctx: HandlerContext): Pick<Handlers, ConsoleChan
       return { sameAs, balanceMicros, errorCode }
     },
     async 'usage.recent'({ tenantId, limit }) {
-      const rows = recent().all(tenantId, limit ?? 20) as Array<Record<string, unknown>>
-      return rows.map((r) => ({
-        attemptId: String(r.attempt_id),
-        captchaType: String(r.captcha_type),
-        status: String(r.status),
-        errorCode: (r.error_code as string | null) ?? null,
-        source: String(r.source),
-        createdAt: Number(r.created_at),
-        endedAt: r.ended_at === null ? null : Number(r.ended_at),
-        priceMicros: Number(r.price_micros),
+      return engine.ledger.recent(tenantId, limit ?? 20).map((r) => ({
+        attemptId: r.attemptId,
+        captchaType: r.captchaType,
+        status: r.status,
+        errorCode: r.errorCode,
+        source: r.source,
+        createdAt: r.createdAt,
+        endedAt: r.endedAt,
+        priceMicros: r.priceMicros,
       }))
     },
   }

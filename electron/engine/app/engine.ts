@@ -10,14 +10,38 @@ import type { Settings } from '@shared/settings'
 import { createAdmissionController, ledgerUsageLoader } from '../admission'
 import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
+import { createWebhook, type Webhook } from '../alerts/webhook'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
-import { openBilling, type InvoiceBuilder } from '../billing'
-import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
+import {
+  BadKeyGuard,
+  createGatewayCore,
+  createGatewayKeys,
+  openGatewayTasks,
+  type GatewayCore,
+  type GatewayKeys,
+} from '../gateway'
+import {
+  liveInvoiceSettings,
+  openBilling,
+  startLockTimer,
+  type Invoice,
+  type InvoiceBuilder,
+  type Timers,
+} from '../billing'
+import { removeStalePartials } from '../billing/stale-partials'
+import {
+  connectCredit,
+  openCreditBook,
+  tenantBalanceFor,
+  withPrepaidCredit,
+  type CreditBook,
+} from '../credit'
 import { openDatabase, type Database } from '../db/database'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
+import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
@@ -25,8 +49,10 @@ import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
 import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
+import { ServingKeys } from '../serving/serving-keys'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
-import { vaultKeyResolver } from '../vault/vault-key-resolver'
+import { databaseVaultAnchor } from '../vault/db-anchor'
+import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -35,6 +61,7 @@ export interface EngineEvents {
   'alert.resolved': AlertEvent['alert']
   'vault.locked': { reason: string }
   'export.progress': { jobId: string; rows: number; done: boolean }
+  'invoice.locked': Invoice
 }
 
 export interface EngineOptions {
@@ -50,6 +77,8 @@ export interface EngineOptions {
   now?: () => number
   /** Where log lines go; default: a rotating file in the data folder's logs/ (and the console in development). */
   logger?: Logger
+  /** Tests only: timers for the invoice lock timer (with a fake clock in `now`). */
+  timers?: Timers
 }
 
 export interface Engine {
@@ -67,18 +96,28 @@ export interface Engine {
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
   readonly credit: CreditBook
+  readonly webhook: Webhook
   readonly alerts: AlertEngine
   readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
   readonly sandbox: Sandbox | undefined
   readonly admission: ReturnType<typeof createAdmissionController>
+  readonly refusals: RefusalCounters
+  /** The upstream keys held for serving while the console is locked (see serving-keys.ts). */
+  readonly servingKeys: ServingKeys
+  readonly gatewayKeys: GatewayKeys
+  /** What every tenant-facing protocol shares: keys, bans, the persistent task store, submit/result. */
+  readonly gateway: GatewayCore
   provider(): ProviderClient
   providerProfile(): ProviderProfile
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
   emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void
-  /** After the vault opens: settle attempts a crash left open, seed the Sandbox key. */
+  /** After the vault opens: seed the Sandbox key, settle attempts an earlier process left open (once). */
   afterUnlock(): Promise<void>
-  close(): Promise<void>
+  /** Settles (in the background) what an earlier process left open; the first call starts it, later ones await it. */
+  recovery(): Promise<unknown>
+  /** Lets running solves finish for up to `graceMs` (default 30 s; the rest stay open for the next start), closes. */
+  close(graceMs?: number): Promise<void>
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
@@ -86,8 +125,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const paths = dataPaths(options.dataDir)
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
   const settings = createSettingsStore(paths.dir, options.settingsOverrides, now)
+  removeStalePartials(paths.exports) // a killed export's temporary files
   const logFile = options.logger ? undefined : await createFileLogger({ dataDir: paths.dir })
   const log = options.logger ?? logFile!.log
+  /** The shape the solve path and the gateway log through. */
+  const report = (level: 'warn' | 'error', message: string, details: Record<string, unknown>): void =>
+    log[level](details, message)
   const events = new EventEmitter()
   events.setMaxListeners(100)
   const emit = <K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void =>
@@ -102,15 +145,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           seed: now() & 0xffff,
           keys: [{ key: SANDBOX_DEMO_KEY, threads: 50 }],
         })
+  const db = openDatabase(paths.database)
+  const keystoreAnchor = keystoreVaultAnchor(paths.vault, options.device)
   const vault = KeyVault.open(paths.vault, {
     now,
     idleLockMs: settings.get().autoLockMinutes * 60_000 || undefined,
     device: options.device,
+    anchors: [databaseVaultAnchor(db), ...(keystoreAnchor ? [keystoreAnchor] : [])],
     ...(options.weakKdfForTests ? { kdf: { N: 2 ** 10, r: 8, p: 1 }, allowWeakKdfForTests: true } : {}),
   })
   vault.onLock((reason) => emit('vault.locked', { reason }))
 
-  const db = openDatabase(paths.database)
   const audit = openAuditLog(db, now)
   // Every lock goes into the audit log with why (operator, idle, suspend…); closing the app is not worth a line.
   vault.onLock((reason) => {
@@ -125,12 +170,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
-  const billing = openBilling(db, ledger, {
+  const refusals = openRefusalCounters(db, { now })
+  // The gateway's task store writes on its own connection (synchronous=NORMAL, see gateway-tasks.ts).
+  const gatewayDb = openDatabase(paths.database)
+  gatewayDb.exec('PRAGMA synchronous = NORMAL')
+  const gatewayTasks = openGatewayTasks(gatewayDb, {
     now,
-    graceDays: settings.get().invoiceGraceDays,
-    currency: settings.get().currency,
+    retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
   })
+  const gatewayKeys = createGatewayKeys(db, now)
   const credit = openCreditBook(db, { ledger, now, audit })
+  const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
   const tenants = createTenantRegistry({
     dataDir: paths.dir,
     now,
@@ -140,11 +190,67 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       return bps === null ? undefined : { kind: 'markup', markupBps: bps }
     },
   })
-  const usage = createUsageQueries(ledger, tenants)
+  const usage = createUsageQueries(ledger, tenants, refusals)
   const alerts = createAlertEngine(db, now)
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
+  const webhook = createWebhook(db, {
+    url: () => settings.get().alertWebhook.url,
+    now,
+    onResult: (r) => {
+      if (!r.ok)
+        log.warn({ event: r.event.type, attempts: r.attempts, error: r.error }, 'webhook delivery failed')
+    },
+  })
+  alerts.onAlert((e) =>
+    webhook.send(
+      e.type === 'raised' && e.alert.kind === 'low_credit' ? 'credit.low' : `alert.${e.type}`,
+      e.alert,
+    ),
+  )
+  const lockTimer = startLockTimer({
+    billing,
+    tenants: () => tenants.list({ includeDeleted: true }),
+    now,
+    timers: options.timers,
+    onLocked: (invoices) => {
+      for (const inv of invoices) {
+        audit.record({
+          actor: 'system',
+          action: 'invoice.lock',
+          subjectType: 'tenant',
+          subjectId: inv.tenantId,
+          details: {
+            month: inv.month,
+            number: inv.number,
+            totalMicros: inv.totalMicros,
+            currency: inv.currency,
+          },
+        })
+        emit('invoice.locked', inv)
+        webhook.send('invoice.locked', {
+          tenantId: inv.tenantId,
+          tenantName: inv.tenantName,
+          month: inv.month,
+          number: inv.number,
+          currency: inv.currency,
+          totalMicros: inv.totalMicros,
+          issueDate: inv.issueDate,
+          dueDate: inv.dueDate,
+        })
+      }
+    },
+    onError: (err) =>
+      audit.record({
+        actor: 'system',
+        action: 'invoice.lockFailed',
+        subjectType: 'billing',
+        details: { error: err.message },
+      }),
+  })
+  settings.onChange(() => lockTimer.reschedule())
+  tenants.onChange(() => lockTimer.reschedule())
 
   const profileOf = (s: Settings): ProviderProfile => {
     if (s.providerId === 'sandbox') {
@@ -190,7 +296,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     return client
   }
   const retired: ProviderClient[] = []
-  let recovered = false
 
   const admission = withPrepaidCredit(
     createAdmissionController({
@@ -204,16 +309,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
   })
 
-  const keys = vaultKeyResolver(vault, () => settings.get().providerId)
+  const servingKeys = new ServingKeys(vault, () => settings.get().providerId)
   const lazyProvider = new Proxy({} as ProviderClient, { get: (_t, prop) => Reflect.get(provider(), prop) })
   const solver = createSolveService({
     tenants,
     ledger,
     admission,
-    keys,
+    keys: servingKeys.resolver(),
     provider: lazyProvider,
     pricing: createPricing(() => settings.get().costPrices),
     now,
+    refusals,
+    results: gatewayTasks,
+    log: report,
     onSettled: (tenantId) => {
       const t = tenants.get(tenantId)
       if (!t) return
@@ -229,6 +337,48 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       })
     },
   })
+
+  const guard = new BadKeyGuard({
+    now,
+    onBan: (ban) =>
+      audit.record({
+        actor: 'system',
+        action: 'gateway.ban',
+        subjectType: 'gateway',
+        subjectId: ban.source,
+        details: {
+          failures: ban.failures,
+          distinctKeys: ban.distinctKeys,
+          until: new Date(ban.until).toISOString(),
+        },
+      }),
+  })
+  const gateway = createGatewayCore({
+    keys: gatewayKeys,
+    solver,
+    tenants,
+    tasks: gatewayTasks,
+    guard,
+    now,
+    log: report,
+    solveTimeoutMs: () => settings.get().solveTimeoutSeconds * 1000,
+    // Prepaid credit left, or the month's budget left, or what the operator chose in Settings — never invented.
+    balance: (t) => tenantBalanceFor({ credit, ledger, settings }, t, now()),
+    report: async (t, attemptId, verdict) => {
+      const a = ledger.get(attemptId)
+      if (!a?.upstreamTaskId) return
+      const { key } = servingKeys.read(t.id, t.keyMode)
+      await provider().report(key, a.upstreamTaskId, verdict)
+    },
+  })
+  const sweep = setInterval(() => {
+    try {
+      gatewayTasks.sweep(now())
+    } catch (err) {
+      report('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
+    }
+  }, 60_000)
+  sweep.unref()
 
   const balances = createBalanceChecker({
     db,
@@ -261,6 +411,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   })
 
+  let recovering: Promise<unknown> | undefined
+  const recovery = (): Promise<unknown> => {
+    // Only what a previous process left open: later unlocks must not touch solves running now.
+    recovering ??= solver.recoverOpenAttempts().catch((err: unknown) => {
+      report('error', 'recovery failed; open attempts are retried at the next start', {
+        error: (err as Error).message,
+      })
+    })
+    return recovering
+  }
+
   return {
     paths,
     now,
@@ -275,11 +436,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     solver,
     billing,
     credit,
+    webhook,
     alerts,
     alertAcks,
     balances,
     sandbox,
     admission,
+    refusals,
+    servingKeys,
+    gatewayKeys,
+    gateway,
     provider,
     providerProfile: () => provider().profile,
     on(event, listener) {
@@ -297,21 +463,27 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           details: { label: 'Sandbox demo key', fingerprint: keyFingerprint(SANDBOX_DEMO_KEY) },
         })
       }
-      // Only what a previous process left open: later unlocks must not touch solves running now.
-      if (!recovered) {
-        recovered = true
-        await solver.recoverOpenAttempts()
-      }
+      // Ids a tenant holds from before a restart answer "not ready" until recovery has settled them; the gateway
+      // can serve meanwhile (the caller decides whether to await recovery()).
+      void recovery()
       balances.start(settings.get().balanceCheckMinutes * 60_000)
     },
-    async close() {
+    recovery,
+    async close(graceMs = 30_000) {
+      lockTimer.stop()
+      await webhook.close()
       balances.stop()
+      clearInterval(sweep)
+      await solver.shutdown(graceMs)
+      await recovering
+      servingKeys.seal()
       vault.lock('shutdown')
-      await solver.drain()
       await client?.close()
       for (const c of retired) await c.close()
       await sandbox?.close()
       await ledger.close()
+      refusals.close()
+      gatewayDb.close()
       db.close()
       logFile?.close()
     },

@@ -6,9 +6,11 @@ import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
-import { exportAllTenantsSummary, exportInvoice } from '../billing'
+import { createInvoiceMarks, exportMonth, listInvoices } from '../billing'
+import { removeStalePartials } from '../billing/stale-partials'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
+import { VaultDamagedError, VaultRollbackError } from '../vault'
 import type { Engine } from './engine'
 import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
@@ -42,6 +44,20 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
+  let marks: ReturnType<typeof createInvoiceMarks> | undefined
+  const invoiceMarks = () => (marks ??= createInvoiceMarks(engine.db, engine.now))
+  /** Why an unlock failed, for the audit log; an older copy or an altered file are security events. */
+  const unlockFailureDetails = (err: unknown): Record<string, unknown> =>
+    err instanceof VaultRollbackError
+      ? {
+          reason: 'an older copy of the vault file (rollback refused)',
+          fileGeneration: err.fileGeneration,
+          anchoredGeneration: err.anchoredGeneration,
+        }
+      : err instanceof VaultDamagedError
+        ? { reason: 'the vault file is damaged or was altered' }
+        : { reason: unlockFailure(err) }
+
   return {
     ...consoleHandlers(ctx),
     async 'app.status'() {
@@ -61,7 +77,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         vault: vaultStatus(),
         provider,
         sandbox: engine.sandbox !== undefined,
-        gateway: { running: ctx.gateway.status().running, url: ctx.gateway.status().url },
+        gateway: ctx.gateway.status(),
         version: ctx.version,
       }
     },
@@ -72,17 +88,19 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       await engine.vault.create(passphrase)
       audit('vault.create', null)
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
       try {
         await engine.vault.unlock(passphrase)
       } catch (err) {
-        audit('vault.unlockFailed', null, { reason: unlockFailure(err) })
+        audit('vault.unlockFailed', null, unlockFailureDetails(err))
         throw err
       }
       audit('vault.unlock', null)
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.lock'() {
@@ -95,9 +113,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return vaultStatus()
     },
     async 'vault.unlockWithDevice'() {
-      await engine.vault.unlockWithDevice()
+      try {
+        await engine.vault.unlockWithDevice()
+      } catch (err) {
+        audit('vault.unlockFailed', null, { with: 'device', ...unlockFailureDetails(err) })
+        throw err
+      }
       audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.setDeviceUnlock'({ enabled }) {
@@ -232,8 +256,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           capacity: engine.settings.get().sharedThreads,
           inUse: engine.admission.sharedUsage().used,
           upstreamInUse:
-            engine.sandbox && engine.vault.isUnlocked() && engine.vault.hasKey('platform')
-              ? engine.sandbox.threadsInUse(engine.vault.readPlatformKey({ touch: false }).key)
+            engine.sandbox && engine.servingKeys.has('platform')
+              ? engine.sandbox.threadsInUse(engine.servingKeys.read('-', 'shared').key)
               : null,
         },
         balances: engine.balances.latest(),
@@ -253,24 +277,20 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.preview'({ month, tenantId }) {
       return engine.billing.invoice(tenantOrThrow(tenantId), month)
     },
-    async 'billing.export'({ month, tenantId }) {
+    async 'billing.export'({ month, tenantId, format }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
+      removeStalePartials(target.dir) // what a killed export left behind
       const jobId = randomUUID()
       const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
-      const files: string[] = []
-      let rows = 0
-      for (const t of tenants) {
-        const r = await exportInvoice(engine.billing, t, month, target.dir, (n) =>
-          engine.emit('export.progress', { jobId, rows: rows + n, done: false }),
-        )
-        rows += r.detailRows
-        files.push(r.summary, r.detail)
-      }
-      if (!tenantId)
-        files.push((await exportAllTenantsSummary(engine.billing, tenants, month, target.dir)).path)
+      const { files, rows } = await exportMonth(engine.billing, tenants, month, target.dir, {
+        format,
+        bom: engine.settings.get().invoicing.csvBom,
+        allTenants: !tenantId,
+        onProgress: (n) => engine.emit('export.progress', { jobId, rows: n, done: false }),
+      })
       engine.emit('export.progress', { jobId, rows, done: true })
-      audit('billing.export', tenantId, { month, files: files.length })
+      audit('billing.export', tenantId, { month, format, files: files.length })
       const name = (p: string) => p.split(/[\\/]/).pop()!
       return {
         files: files.map((p) => ({
@@ -281,10 +301,38 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         rows,
       }
     },
+    async 'billing.list'({ month }) {
+      const s = engine.settings.get()
+      const platform = engine.vault.isUnlocked()
+        ? engine.vault.describe().find((k) => k.scope === 'platform')
+        : undefined
+      return listInvoices({
+        billing: engine.billing,
+        ledger: engine.ledger,
+        marks: invoiceMarks(),
+        tenants: engine.tenants.list({ includeDeleted: true }),
+        settings: s,
+        planAccount: platform ? `${s.providerId}:${platform.fingerprint}` : null,
+        month,
+        now: engine.now(),
+      })
+    },
+    async 'billing.mark'({ tenantId, month, sent, paid }) {
+      tenantOrThrow(tenantId)
+      const r = invoiceMarks().mark(engine.billing, tenantId, month, { sent, paid })
+      audit('billing.mark', tenantId, { month, sent, paid })
+      return r
+    },
+    async 'alerts.webhookSecret'({ rotate }) {
+      if (!rotate) return { hint: engine.webhook.secretHint(), secret: null }
+      const secret = engine.webhook.rotateSecret()
+      audit('alerts.rotateWebhookSecret', null, { hint: secret.slice(-4) })
+      return { hint: secret.slice(-4), secret } // shown once, like a new gateway key
+    },
     async 'credit.balances'() {
       return engine.tenants.list().map((t) => ({
         ...engine.credit.balance(t.id),
-        gatewayBalanceMicros: tenantBalanceFor(engine, t),
+        gatewayBalanceMicros: tenantBalanceFor(engine, t, engine.now()),
       }))
     },
     async 'credit.entries'({ tenantId, limit }) {
@@ -340,8 +388,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'gateway.issueKey'({ tenantId, graceHours }) {
       tenantOrThrow(tenantId)
-      const { key, info } = ctx.gateway.keys.issue(tenantId, (graceHours ?? 0) * 3_600_000)
-      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours: graceHours ?? 0 })
+      const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
+      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours })
       // Shown once: the only reply that ever carries a secret, and it is the tenant's own gateway key.
       return { key, info }
     },
@@ -350,6 +398,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
       audit('gateway.rotateKey', tenantId, { last4: info.last4, graceHours })
       return { key, info } // shown once, like gateway.issueKey
+    },
+    async 'gateway.bans'() {
+      return ctx.gateway.bans()
+    },
+    async 'gateway.liftBan'({ source }) {
+      const lifted = ctx.gateway.liftBan(source)
+      audit('gateway.liftBan', source, { lifted })
+      return { lifted }
     },
     async 'gateway.revokeKey'({ tenantId }) {
       const revoked = ctx.gateway.keys.revoke(tenantId)

@@ -54,16 +54,19 @@ export class CsvFileWriter {
   private ended = false
   rows = 0
 
+  private readonly chunkRows: number
+
   constructor(
     readonly path: string,
     header: string[],
-    private readonly chunkRows = 2000,
+    options: { chunkRows?: number; bom?: boolean } = {},
   ) {
+    this.chunkRows = options.chunkRows ?? 2000
     this.tmp = `${path}.${randomBytes(6).toString('hex')}.partial`
     // flush: fsync before the descriptor closes, so the rename below never exposes an empty or short file.
     this.out = createWriteStream(this.tmp, { mode: 0o600, flush: true, highWaterMark: 1 << 18 })
     this.out.on('error', (e) => (this.failed ??= e))
-    this.out.write(`${Papa.unparse([header], UNPARSE)}\r\n`)
+    this.out.write(`${options.bom ? '\uFEFF' : ''}${Papa.unparse([header], UNPARSE)}\r\n`)
   }
 
   /** Queues a row (text cells neutralised) and writes a chunk when one is full. */
@@ -152,7 +155,7 @@ export async function commitAll(writers: CsvFileWriter[]): Promise<void> {
 
 /** Reads a CSV back (papaparse) and restores neutralised cells: the documented inverse of the writer. */
 export function parseCsv(text: string): string[][] {
-  const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true })
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: true })
   if (parsed.errors.length > 0) throw new Error(`CSV parse error: ${parsed.errors[0]!.message}`)
   return parsed.data.map((row) => row.map(restore))
 }

@@ -14,13 +14,21 @@
  * "the next open invoice" is well defined. A month's period starts where the previous locked invoice ended (and ends
  * where the next locked one starts), so a time-zone change never bills a solve twice or drops one.
  */
-import { createHash } from 'node:crypto'
-import { CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
+import type { CaptchaType } from '@shared/captcha'
+import { formatInvoiceNumber } from '@shared/billing-settings'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { Database } from '../db/database'
-import type { Ledger, SolvedRow, SolvedSlice } from '../ledger/types'
+import type { Ledger, SolvedRow } from '../ledger/types'
 import { localMonthBounds, localMonthOf, nextMonth, parseMonth } from '../time/zoned'
+import { label, MAX, MIN, previousMonth, sha256, sliceOf, verified } from './invoice-helpers'
+import {
+  DEFAULT_TERMS,
+  extrasFor,
+  type CreditSource,
+  type InvoiceExtras,
+  type InvoiceTerms,
+} from './invoice-terms'
 import { isoSeconds } from './local-time-formatter'
 
 export interface InvoiceLine {
@@ -36,7 +44,7 @@ export interface InvoiceLine {
   threadMs: number
 }
 
-export interface Invoice {
+export interface Invoice extends InvoiceExtras {
   tenantId: string
   tenantName: string
   month: string
@@ -55,14 +63,20 @@ export interface Invoice {
   solves: number
   costMicros: Micros
   subtotalMicros: Micros
+  /** Net (lines) plus tax. */
   totalMicros: Micros
+  /** Net less cost (tax is not margin). */
   marginMicros: Micros
 }
 
 export interface InvoiceOptions {
-  graceDays: number
-  currency: string
+  /** Read at every use, so a settings change takes effect at once. */
+  graceDays: () => number
+  /** The currency of drafts and of invoices locked from now on; a locked invoice keeps its own. */
+  currency: () => string
   now: () => number
+  terms?: () => InvoiceTerms
+  credit?: CreditSource
 }
 
 /** A locked month's facts that later invoices depend on. */
@@ -100,8 +114,6 @@ export interface Group {
 /** A detail row as the exporter reads it: [attemptId, taskId, type, endedAt, threadMs, cost, price]. */
 export type DetailRow = SolvedRow
 
-const MIN = Number.MIN_SAFE_INTEGER
-const MAX = Number.MAX_SAFE_INTEGER
 export class InvoiceBuilder {
   private readonly s
 
@@ -110,8 +122,6 @@ export class InvoiceBuilder {
     private readonly ledger: Pick<Ledger, 'firstSolveAt' | 'solvedGroups' | 'solvedRows'>,
     private readonly options: InvoiceOptions,
   ) {
-    if (!Number.isFinite(options.graceDays) || options.graceDays < 0)
-      throw new RangeError('graceDays must be a number of days ≥ 0')
     this.s = {
       locks: db.prepare(
         'SELECT month, locked_at, summary_json, content_hash FROM invoices WHERE tenant_id = ? ORDER BY month',
@@ -120,6 +130,7 @@ export class InvoiceBuilder {
       insert: db.prepare(
         'INSERT INTO invoices (tenant_id, month, number, locked_at, currency, summary_json, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      numberTaken: db.prepare('SELECT 1 FROM invoices WHERE number = ?'),
       bump: db.prepare(
         'INSERT INTO invoice_counter (year, last) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last',
       ),
@@ -127,17 +138,23 @@ export class InvoiceBuilder {
   }
 
   get graceDays(): number {
-    return this.options.graceDays
+    const g = this.options.graceDays()
+    if (!Number.isFinite(g) || g < 0) throw new RangeError('graceDays must be a number of days ≥ 0')
+    return g
   }
 
   get currency(): string {
-    return this.options.currency
+    return this.options.currency()
+  }
+
+  private get terms(): InvoiceTerms {
+    return this.options.terms?.() ?? DEFAULT_TERMS
   }
 
   /** True once the month has ended in the tenant's zone and the grace period has passed. */
   isLockable(tenant: Tenant, month: string, now = this.options.now()): boolean {
     const [, end] = localMonthBounds(month, tenant.timezone)
-    return now >= end + this.options.graceDays * 86_400_000
+    return now >= end + this.graceDays * 86_400_000
   }
 
   /** The stored (locked) invoice, its hash checked; undefined while it is a draft. */
@@ -231,13 +248,18 @@ export class InvoiceBuilder {
         return undefined
       }
       const year = Number(month.slice(0, 4))
-      const n = Number((this.s.bump.get(year) as { last: number }).last)
-      const number = `CD-${year}-${String(n).padStart(6, '0')}`
-      const invoice = this.compute(tenant, month, now, 'locked', number)
-      const json = JSON.stringify(invoice)
-      this.s.insert.run(tenant.id, month, number, now, invoice.currency, json, sha256(json))
-      this.db.exec('COMMIT')
-      return invoice
+      const format = this.terms.numberFormat
+      // A number is unique: if the operator's format repeats an earlier one (e.g. no year in it), skip ahead.
+      for (let attempt = 0; ; attempt++) {
+        const n = Number((this.s.bump.get(year) as { last: number }).last)
+        const number = formatInvoiceNumber(format, month, n)
+        if (this.s.numberTaken.get(number) && attempt < 10_000) continue
+        const invoice = this.compute(tenant, month, now, 'locked', number)
+        const json = JSON.stringify(invoice)
+        this.s.insert.run(tenant.id, month, number, now, invoice.currency, json, sha256(json))
+        this.db.exec('COMMIT')
+        return invoice
+      }
     } catch (err) {
       this.db.exec('ROLLBACK')
       throw err
@@ -397,15 +419,24 @@ export class InvoiceBuilder {
         threadMs: 0,
       })
     }
-    const total = lines.reduce((s, l) => s + l.amountMicros, 0)
+    const net = lines.reduce((s, l) => s + l.amountMicros, 0)
     const cost = lines.reduce((s, l) => s + l.costMicros, 0)
     const main = segments[0]!
+    const extras = extrasFor(
+      tenant,
+      net,
+      cutoff,
+      [main.endedFrom, main.endedTo],
+      this.terms,
+      this.options.credit,
+    )
     return {
+      ...extras,
       tenantId: tenant.id,
       tenantName: tenant.name,
       month,
       timezone: tenant.timezone,
-      currency: this.options.currency,
+      currency: this.currency,
       status,
       number,
       lockedAt: status === 'locked' ? cutoff : null,
@@ -418,44 +449,8 @@ export class InvoiceBuilder {
       solves,
       costMicros: cost,
       subtotalMicros: subtotal,
-      totalMicros: total,
-      marginMicros: total - cost,
+      totalMicros: net + extras.taxMicros,
+      marginMicros: net - cost,
     }
   }
-}
-
-function label(t: CaptchaType): string {
-  return CAPTCHA_TYPE_LABELS[t] ?? t
-}
-
-/** The ledger slice of a segment: its bounds as two half-open ranges (ended, recorded). */
-function sliceOf(tenantId: string, s: Segment): SolvedSlice {
-  return {
-    tenantId,
-    endedFrom: s.endedFrom,
-    endedTo: s.endedTo,
-    settledFrom: Math.max(s.settledAfter === MIN ? MIN : s.settledAfter + 1, s.settledFrom),
-    settledTo: Math.min(s.settledTo, s.upTo === MAX ? MAX : s.upTo + 1),
-    // A month's own usage is narrowed by end time; late usage by record time.
-    selective: s.kind === 'usage' ? 'ended' : 'settled',
-  }
-}
-
-export function previousMonth(month: string): string {
-  const [y, m] = parseMonth(month)
-  return m === 1
-    ? `${String(y - 1).padStart(4, '0')}-12`
-    : `${String(y).padStart(4, '0')}-${String(m - 1).padStart(2, '0')}`
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
-function verified(json: string, hash: string, tenantId: string, month: string): Invoice {
-  if (sha256(json) !== hash)
-    throw new Error(
-      `Stored invoice ${tenantId} ${month} does not match its content hash; the database was altered.`,
-    )
-  return JSON.parse(json) as Invoice
 }

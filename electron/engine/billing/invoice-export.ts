@@ -42,6 +42,8 @@ export const SUMMARY_HEADER = [
   'quantity',
   'unit_price',
   'amount',
+  'issue_date',
+  'due_date',
 ]
 export const DETAIL_HEADER = [
   'timestamp_utc',
@@ -52,6 +54,8 @@ export const DETAIL_HEADER = [
   'cost',
   'price',
   'line',
+  'tenant_id',
+  'invoice_number',
 ]
 export const ALL_TENANTS_HEADER = [
   'month',
@@ -66,10 +70,36 @@ export const ALL_TENANTS_HEADER = [
   'margin',
 ]
 
-/** File names: `invoice-<month>-<tenant id, unsafe characters as _>-summary.csv` / `-detail.csv`. */
-export function invoiceFileNames(tenantId: string, month: string): { summary: string; detail: string } {
-  const base = `invoice-${month}-${tenantId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}`
-  return { summary: `${base}-summary.csv`, detail: `${base}-detail.csv` }
+/**
+ * File names: `invoice-<month>-<tenant name made safe>-<end of the tenant id>-summary.csv` / `-detail.csv` / `.pdf`.
+ * The name keeps letters and digits of any script (every file system takes them); anything else becomes "-".
+ */
+export function invoiceFileNames(
+  tenant: { id: string; name: string },
+  month: string,
+): { summary: string; detail: string; pdf: string } {
+  const base = `invoice-${month}-${safeFileName(tenant.name)}-${tenant.id.replace(/[^A-Za-z0-9]/g, '').slice(-6)}`
+  return { summary: `${base}-summary.csv`, detail: `${base}-detail.csv`, pdf: `${base}.pdf` }
+}
+
+/** Letters and digits (any script, NFC) kept; runs of anything else → "-"; at most 60 characters; never empty. */
+export function safeFileName(name: string): string {
+  const safe = [
+    ...name
+      .normalize('NFC')
+      .replace(/[^\p{L}\p{N}\p{M}]+/gu, '-')
+      .replace(/^-+|-+$/g, ''),
+  ]
+    .slice(0, 60)
+    .join('')
+    .replace(/-+$/, '')
+  return safe || 'tenant'
+}
+
+export interface ExportOptions {
+  onProgress?: (rows: number) => void
+  /** Start each CSV with a UTF-8 byte-order mark (for Excel). */
+  bom?: boolean
 }
 
 export interface ExportedFiles {
@@ -88,14 +118,17 @@ export async function exportInvoice(
   tenant: Tenant,
   month: string,
   outDir: string,
-  onProgress?: (rows: number) => void,
+  options: ExportOptions = {},
 ): Promise<ExportedFiles> {
+  const onProgress = options.onProgress
   const prep = builder.prepare(tenant, month)
   mkdirSync(outDir, { recursive: true })
-  const names = invoiceFileNames(tenant.id, month)
+  const names = invoiceFileNames(tenant, month)
   const id = prep.locked?.number ?? `DRAFT-${month}-${tenant.id}`
-  const detail = new CsvFileWriter(join(outDir, names.detail), DETAIL_HEADER)
-  const summary = new CsvFileWriter(join(outDir, names.summary), SUMMARY_HEADER)
+  const tenantCell = neutralise(tenant.id)
+  const idCell = neutralise(id)
+  const detail = new CsvFileWriter(join(outDir, names.detail), DETAIL_HEADER, { bom: options.bom })
+  const summary = new CsvFileWriter(join(outDir, names.summary), SUMMARY_HEADER, { bom: options.bom })
   try {
     const local = localTimestampFormatter(tenant.timezone)
     const utc = utcTimestampFormatter()
@@ -134,6 +167,8 @@ export async function exportInvoice(
             fmt(cost),
             fmt(price),
             line,
+            tenantCell,
+            idCell,
           ])
         }
         await detail.flushChunk()
@@ -190,6 +225,7 @@ function sameUsage(a: InvoiceLine[], b: InvoiceLine[]): boolean {
 }
 
 async function writeSummary(w: CsvFileWriter, invoice: Invoice, id: string): Promise<void> {
+  const dates = [invoice.issueDate, invoice.dueDate]
   const head = [
     id,
     invoice.status,
@@ -212,6 +248,7 @@ async function writeSummary(w: CsvFileWriter, invoice: Invoice, id: string): Pro
       num(l.quantity),
       money(l.unitPriceMicros),
       money(l.amountMicros),
+      ...dates,
     ])
   }
   await w.row([
@@ -223,17 +260,25 @@ async function writeSummary(w: CsvFileWriter, invoice: Invoice, id: string): Pro
     num(invoice.solves),
     { number: '' },
     money(invoice.subtotalMicros),
+    ...dates,
   ])
-  await w.row([
-    ...head,
-    'total',
-    'Total due',
-    '',
-    '',
-    { number: '' },
-    { number: '' },
-    money(invoice.totalMicros),
-  ])
+  const blank = { number: '' }
+  const total = (line: string, description: string, amount: number) =>
+    w.row([...head, line, description, '', '', blank, blank, money(amount), ...dates])
+  if (invoice.taxRateBps > 0 || invoice.reverseCharge)
+    await total('tax', taxLabel(invoice), invoice.taxMicros)
+  await total('total', 'Total due', invoice.totalMicros)
+  if (invoice.credit) {
+    await total('credit_used', 'Paid from prepaid credit', invoice.credit.usedMicros)
+    await total('credit_left', 'Prepaid credit left', invoice.credit.leftMicros)
+    await total('amount_due', 'Amount due', invoice.amountDueMicros)
+  }
+}
+
+/** "Tax 20 %" / "Tax 7.5 %" or the reverse-charge note's short form: the same words in the CSV and the PDF. */
+export function taxLabel(invoice: Pick<Invoice, 'taxRateBps' | 'reverseCharge'>): string {
+  if (invoice.reverseCharge) return 'Tax 0 % (reverse charge)'
+  return `Tax ${(invoice.taxRateBps / 100).toFixed(2).replace(/\.?0+$/, '')} %`
 }
 
 /** Per tenant: solves, cost, price, margin, invoice number and status; then one "All tenants" total row. */
@@ -242,10 +287,13 @@ export async function exportAllTenantsSummary(
   tenants: Tenant[],
   month: string,
   outDir: string,
+  options: { bom?: boolean } = {},
 ): Promise<{ path: string; invoices: Invoice[] }> {
   const invoices = tenants.map((t) => builder.invoice(t, month))
   mkdirSync(outDir, { recursive: true })
-  const w = new CsvFileWriter(join(outDir, `invoices-${month}-all-tenants.csv`), ALL_TENANTS_HEADER)
+  const w = new CsvFileWriter(join(outDir, `invoices-${month}-all-tenants.csv`), ALL_TENANTS_HEADER, {
+    bom: options.bom,
+  })
   try {
     for (const inv of invoices) {
       await w.row([

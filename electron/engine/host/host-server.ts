@@ -156,14 +156,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
     } catch {
       return deny(res, 400, 'Bad file name.')
     }
-    // A bare file name of the exports folder: no separators, no '..', nothing but CSV.
-    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*\.csv$/.test(name) || name.includes('..'))
+    // A bare file name of the exports folder: no separators, no '..', nothing but CSV or PDF (letters of any script).
+    if (!/^[\p{L}\p{N}\p{M}_-][\p{L}\p{N}\p{M}._-]*\.(csv|pdf)$/u.test(name) || name.includes('..'))
       return deny(res, 400, 'Bad file name.')
     const file = join(options.engine.paths.exports, name)
     if (!existsSync(file)) return deny(res, 404, 'No such export.')
+    const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_')
     res.writeHead(200, {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${name}"`,
+      'content-type': name.endsWith('.pdf') ? 'application/pdf' : 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
       'cache-control': 'no-store',
       ...security,
     })

@@ -4,7 +4,13 @@
  * is the seam: a second storage passes the same suite without any caller knowing.
  */
 import type { CaptchaType } from '@shared/captcha'
-import { checkOutcome, checkPriced, LedgerError, storedThreadMs } from './ledger-rules'
+import {
+  checkOutcome,
+  checkPriced,
+  LedgerError,
+  storedThreadMs,
+  UpstreamTaskClashError,
+} from './ledger-rules'
 import {
   BUCKET_MS,
   OPEN_STATUSES,
@@ -71,7 +77,7 @@ export class MemoryLedger implements Ledger {
     if (r.status !== 'pending') throw new LedgerError(`attempt ${attemptId} is ${r.status}, not pending`)
     const clash = this.findRow(r.providerAccount, upstreamTaskId)
     if (clash)
-      throw new LedgerError(
+      throw new UpstreamTaskClashError(
         `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attemptId}`,
       )
     Object.assign(r, { status: 'submitted', upstreamTaskId, submittedAt })
@@ -124,6 +130,14 @@ export class MemoryLedger implements Ledger {
   findByUpstreamTask(providerAccount: string, upstreamTaskId: string): AttemptRecord | undefined {
     const r = this.findRow(providerAccount, upstreamTaskId)
     return r && copy(r)
+  }
+
+  recent(tenantId: string, limit: number): AttemptRecord[] {
+    return [...this.rows.values()]
+      .filter((r) => r.tenantId === tenantId)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
+      .map(copy)
   }
 
   openAttempts(): AttemptRecord[] {

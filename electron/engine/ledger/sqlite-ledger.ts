@@ -4,7 +4,13 @@ import { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
-import { checkOutcome, checkPriced, LedgerError, storedThreadMs } from './ledger-rules'
+import {
+  checkOutcome,
+  checkPriced,
+  LedgerError,
+  storedThreadMs,
+  UpstreamTaskClashError,
+} from './ledger-rules'
 import { sqliteBillingReads } from './sqlite-billing-reads'
 import {
   BUCKET_MS,
@@ -77,6 +83,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     settleOther:
       db.prepare(`UPDATE attempts SET status = ?, error_code = ?, ended_at = ?, thread_ms = ?, settled_at = ?
       WHERE attempt_id = ? AND status IN ('pending','submitted')`),
+    recent: db.prepare('SELECT * FROM attempts WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?'),
     open: db.prepare(`SELECT * FROM attempts WHERE status IN ('pending','submitted') ORDER BY created_at`),
     openByTenant: db.prepare(
       `SELECT tenant_id, COUNT(*) AS n FROM attempts WHERE status IN ('pending','submitted') GROUP BY tenant_id`,
@@ -124,7 +131,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
           throw new LedgerError(`attempt ${attemptId} is ${row.status}, not pending`)
         const clash = s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined
         if (clash)
-          throw new LedgerError(
+          throw new UpstreamTaskClashError(
             `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attempt_id}`,
           )
         s.submit.run(upstreamTaskId, submittedAt, attemptId)
@@ -176,6 +183,9 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     findByUpstreamTask(account, taskId) {
       const row = s.byTask.get(account, taskId) as Row | undefined
       return row ? toRecord(row) : undefined
+    },
+    recent(tenantId, limit) {
+      return (s.recent.all(tenantId, limit) as unknown as Row[]).map(toRecord)
     },
     openAttempts() {
       return (s.open.all() as unknown as Row[]).map(toRecord)

@@ -144,6 +144,8 @@ export interface Ledger {
   recordRejection(r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string }): Promise<void>
   get(attemptId: string): AttemptRecord | undefined
   findByUpstreamTask(providerAccount: string, upstreamTaskId: string): AttemptRecord | undefined
+  /** The tenant's latest attempts, newest (by creation) first. */
+  recent(tenantId: TenantId, limit: number): AttemptRecord[]
   /** Attempts still pending/submitted (after a crash: the ones to settle at start-up). */
   openAttempts(): AttemptRecord[]
   /**

@@ -1,5 +1,6 @@
 export { KeyVault, type VaultEntryInfo, type VaultOptions } from './key-vault'
 export type { DeviceKeyProtector } from './device-protector'
 export * from './errors'
+export { VaultRollbackError } from './rollback-anchor'
 export { RECOMMENDED_KDF, MINIMUM_KDF, keyFingerprint, type KdfCost } from './vault-crypto'
 export type { WriteHooks } from './vault-file'

@@ -53,6 +53,11 @@ export interface VaultFileV1 {
   entries: VaultEntryRecord[]
   createdAt: string
   updatedAt: string
+  /**
+   * Raised by every write (inside the HMAC); the last value written is also anchored outside the file, so an older
+   * copy put back is refused (rollback-anchor.ts). Absent in files written before it existed (generation 0).
+   */
+  generation?: number
   /** HMAC-SHA256 over everything above (canonical JSON), under HKDF(DEK, 'vault/v1/mac'). */
   mac: string
 }
@@ -144,6 +149,8 @@ export function parseVaultFile(text: string): VaultFileV1 {
     !ISO.test(v.updatedAt)
   )
     throw new VaultDamagedError('bad dates')
+  if (v.generation !== undefined && !(Number.isSafeInteger(v.generation) && v.generation >= 0))
+    throw new VaultDamagedError('bad generation')
   if (typeof v.mac !== 'string' || !/^[0-9a-f]{64}$/.test(v.mac))
     throw new VaultDamagedError('bad integrity code')
   if (!Array.isArray(v.entries)) throw new VaultDamagedError('missing entries')

@@ -30,6 +30,12 @@ export function moneyAuto(micros: Micros | null | undefined): string {
   return formatMoneyDisplay(micros, useCurrency.getState().currency, { style: 'unit' })
 }
 
+/** An upstream account's balance: the provider keeps it in US dollars, whatever the operator bills in. */
+export function upstreamMoney(micros: Micros | null | undefined): string {
+  if (micros === null || micros === undefined) return '—'
+  return formatMoneyDisplay(micros, 'USD')
+}
+
 /** The currency code for labels ("Monthly budget (USD)"); re-renders when Settings change it. */
 export function useCurrencyCode(): string {
   return useCurrency((s) => s.currency)

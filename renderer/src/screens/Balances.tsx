@@ -1,6 +1,6 @@
 /** Upstream balances: check now, and the history of checks. */
 import { useEffect, useMemo } from 'react'
-import { ErrorNote, Progress, Screen, formatTime, money } from '../components/ui'
+import { ErrorNote, Progress, Screen, formatTime, upstreamMoney } from '../components/ui'
 import { useBalances } from '../stores/balances'
 
 export function Balances() {
@@ -36,7 +36,7 @@ export function Balances() {
                     Check failed <span className="code">{c.errorCode}</span>
                   </span>
                 ) : (
-                  money(c.balanceMicros)
+                  upstreamMoney(c.balanceMicros)
                 )}
               </p>
               <small className="muted">last checked {formatTime(c.checkedAt)}</small>
@@ -66,7 +66,7 @@ export function Balances() {
             <tr key={`${r.account}-${r.checkedAt}-${i}`}>
               <td>{formatTime(r.checkedAt)}</td>
               <th scope="row">{r.label}</th>
-              <td className="num">{money(r.balanceMicros)}</td>
+              <td className="num">{upstreamMoney(r.balanceMicros)}</td>
               <td>{r.errorCode ? <span className="bad-text">{r.errorCode}</span> : 'ok'}</td>
             </tr>
           ))}

@@ -7,7 +7,7 @@ import { parseMoney } from '@shared/money'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import { createAlertEngine } from '../../../electron/engine/alerts/alert-engine'
 import { createBalanceChecker } from '../../../electron/engine/balances/balance-checker'
-import { openBilling, parseCsv } from '../../../electron/engine/billing'
+import { invoiceFileNames, openBilling, parseCsv } from '../../../electron/engine/billing'
 import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import { createProviderClient } from '../../../electron/engine/provider'
@@ -88,7 +88,10 @@ describe('command-line export', () => {
       const one = join(dir, 'one')
       expect(bad(['--month', '2026-10', '--tenant', b.id, '--out', one, '--data-dir', dir])).toBe(0)
       const oneFiles = readdirSync(one).sort()
-      expect(oneFiles).toEqual([`invoice-2026-10-${b.id}-detail.csv`, `invoice-2026-10-${b.id}-summary.csv`])
+      // Named by the tenant's name made safe, with the end of its id.
+      const names = invoiceFileNames(b, '2026-10')
+      expect(names.summary).toMatch(/^invoice-2026-10-Beta-[0-9a-f]{6}-summary\.csv$/)
+      expect(oneFiles).toEqual([names.detail, names.summary])
       const oneSummary = parseCsv(readFileSync(join(one, oneFiles[1]!), 'utf8'))
       expect(parseMoney(oneSummary.at(-1)![16]!)).toBe(parseMoney(all.find((r) => r[1] === b.id)![8]!))
     } finally {

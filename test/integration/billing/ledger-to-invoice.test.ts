@@ -99,6 +99,8 @@ describe('ledger → alerts → invoices', () => {
           '0.001000',
           '0.002000',
           'late_usage',
+          tenant.id,
+          `DRAFT-2026-12-${tenant.id}`,
         ],
       ])
       const summary = parseCsv(readFileSync(files.summary, 'utf8'))

@@ -1,3 +1,4 @@
+import { createVault } from '../../unit/vault/helpers'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,7 +18,7 @@ let path: string
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vault-crash-'))
   path = join(dir, 'vault.json')
-  const v = await KeyVault.create(path, PASS, FAST)
+  const v = await createVault(path, PASS, FAST)
   v.setPlatformKey(KEY_P)
   v.setTenantKey('t_a', KEY_A)
   v.lock()

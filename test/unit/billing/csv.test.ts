@@ -55,7 +55,7 @@ describe('CsvFileWriter', () => {
       'b',
     ])
     const path = join(dir, 'out.csv')
-    const w = new CsvFileWriter(path, ['a', 'b', 'c'], 7) // small chunks: many unparse calls
+    const w = new CsvFileWriter(path, ['a', 'b', 'c'], { chunkRows: 7 }) // small chunks: many unparse calls
     for (const r of rows) await w.row(r)
     await w.commit()
     const text = readFileSync(path, 'utf8')

@@ -15,6 +15,7 @@ import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import type { Ledger } from '../../../electron/engine/ledger/types'
 import { seedAttempts } from '../../support/ledger-seed'
 import { tenantFixture } from '../../support/tenant-fixture'
+import { addDays } from '../../../electron/engine/billing/invoice-terms'
 import { INJECTION_PAYLOADS } from './payloads'
 
 const DAY = 86_400_000
@@ -320,7 +321,9 @@ describe('summary and detail CSVs', () => {
           'USD',
         ])
       }
-      expect(summary.slice(1).map((r) => r.slice(10))).toEqual([
+      // Issue and due dates close every row (a draft is issued today; 14 days' terms by default).
+      for (const row of summary.slice(1)) expect(row.slice(17)).toEqual([row[17], addDays(row[17]!, 14)])
+      expect(summary.slice(1).map((r) => r.slice(10, 17))).toEqual([
         ['usage', 'Image', 'image', '2026-11', '1', '0.001234', '0.001234'],
         ['usage', 'reCAPTCHA v2', 'recaptcha_v2', '2026-11', '1', '0.004000', '0.004000'],
         ['subtotal', 'Usage subtotal', '', '', '2', '', '0.005234'],
@@ -336,6 +339,8 @@ describe('summary and detail CSVs', () => {
           'cost',
           'price',
           'line',
+          'tenant_id',
+          'invoice_number',
         ],
         [
           '2026-10-31T23:00:05.000Z',
@@ -346,6 +351,8 @@ describe('summary and detail CSVs', () => {
           '0.001000',
           '0.001234',
           'usage',
+          't_x',
+          'DRAFT-2026-11-t_x',
         ],
         [
           '2026-10-31T23:00:06.000Z',
@@ -356,6 +363,8 @@ describe('summary and detail CSVs', () => {
           '0.003000',
           '0.004000',
           'usage',
+          't_x',
+          'DRAFT-2026-11-t_x',
         ],
       ])
       expect(rawDetail).toContain(`"'=cmd|""/c calc""!A1"`)

@@ -169,6 +169,8 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
       await begin('f1', { at: 1_400 })
       await l.settle('f1', { status: 'timed_out', errorCode: null, endedAt: 1_600, threadMs: 100 })
       expect(l.openAttempts().map((a) => a.attemptId)).toEqual(['o1', 'o2', 'o3'])
+      expect(l.recent('t1', 3).map((a) => a.attemptId)).toEqual(['s2', 'f1', 'o2'])
+      expect(l.recent('t2', 10).map((a) => a.attemptId)).toEqual(['o3'])
       expect(Object.fromEntries(l.openByTenant())).toEqual({ t1: 2, t2: 1 })
       expect(l.countForDay('t1', 0, 2_000)).toEqual({ solved: 1, open: 2 })
       expect(l.countForDay('t1', 2_000, 3_000)).toEqual({ solved: 1, open: 0 })

@@ -37,8 +37,19 @@ export function tempVault(): TempVault {
   return { dir, path: join(dir, 'vault.json'), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+/** Opens a vault at `path` that does not exist yet and creates it (left unlocked). */
+export async function createVault(
+  path: string,
+  passphrase: string,
+  opts: VaultOptions = {},
+): Promise<KeyVault> {
+  const v = KeyVault.open(path, opts)
+  await v.create(passphrase)
+  return v
+}
+
 export async function filled(path: string, opts: VaultOptions = {}): Promise<KeyVault> {
-  const v = await KeyVault.create(path, PASS, { ...FAST, ...opts })
+  const v = await createVault(path, PASS, { ...FAST, ...opts })
   v.setPlatformKey(PLATFORM, 'Main plan')
   v.setTenantKey('t_a', TENANT_A, 'Acme own key')
   v.setTenantKey('t_b', TENANT_B)

@@ -22,6 +22,7 @@ import {
   TENANT_A,
   TENANT_B,
   type TempVault,
+  createVault,
 } from './helpers'
 
 let t: TempVault
@@ -272,6 +273,6 @@ describe('key vault lifecycle', () => {
     expect(() => v.setTenantKey('t_a', TENANT_A, 'bad\nlabel')).toThrow(/control/)
     expect(v.setTenantKey('t_a', `  ${TENANT_A}\n`).last4).toBe('hhh1') // pasted with spaces: trimmed
     await expect(KeyVault.open(t.path, FAST).create(PASS)).rejects.toThrow(VaultExistsError)
-    await expect(KeyVault.create(t.path, PASS, FAST)).rejects.toThrow(VaultExistsError)
+    await expect(createVault(t.path, PASS, FAST)).rejects.toThrow(VaultExistsError)
   })
 })

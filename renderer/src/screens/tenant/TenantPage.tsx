@@ -7,7 +7,17 @@ import { useMemo } from 'react'
 import type { Tenant } from '@shared/tenant'
 import { wallTimeIn, zoneOffsetLabel } from '@shared/time-zones'
 import { actionLabel, detailPhrases } from '../../components/audit-text'
-import { ErrorNote, Meter, Screen, formatTime, money, moneyAuto, plural, useNow } from '../../components/ui'
+import {
+  ErrorNote,
+  Meter,
+  Screen,
+  formatTime,
+  money,
+  moneyAuto,
+  plural,
+  upstreamMoney,
+  useNow,
+} from '../../components/ui'
 import { useTenants } from '../../stores/tenants'
 import { Charts } from '../Dashboard'
 import { concurrentHint, dailyHint, rpmHint } from './limit-hints'
@@ -68,7 +78,11 @@ function BalanceCard({ tenant, data }: { tenant: Tenant; data: TenantData }) {
       ) : own ? (
         <>
           <p className="big">
-            {own.errorCode ? <span className="bad-text">{own.errorCode}</span> : money(own.balanceMicros)}
+            {own.errorCode ? (
+              <span className="bad-text">{own.errorCode}</span>
+            ) : (
+              upstreamMoney(own.balanceMicros)
+            )}
           </p>
           <small className="muted">checked {formatTime(own.checkedAt)}</small>
         </>

@@ -4,7 +4,7 @@ import type { OutputOf } from '@shared/ipc-contract'
 import type { Tenant } from '@shared/tenant'
 import { call } from '../../api/client'
 import { confirm } from '../../components/confirm'
-import { ErrorNote, Field, formatTime, money } from '../../components/ui'
+import { ErrorNote, Field, formatTime, upstreamMoney } from '../../components/ui'
 import { attempt } from '../../stores/outcome'
 import { useSession } from '../../stores/session'
 import { useTenants } from '../../stores/tenants'
@@ -14,7 +14,7 @@ type KeyCheck = OutputOf<'vault.checkTenantKey'>
 
 function checkText(c: KeyCheck): string {
   if (c.errorCode) return `The provider refused a balance call with this key (${c.errorCode}).`
-  return `Balance call answered: ${money(c.balanceMicros)} on this key.`
+  return `Balance call answered: ${upstreamMoney(c.balanceMicros)} on this key.`
 }
 
 export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
