@@ -1,6 +1,5 @@
 export { createAdmissionController, type AdmissionOptions } from './admission-controller'
 export { gcraCheck, gcraParams } from './gcra'
-export { SharedCapacity } from './shared-capacity'
 export { AdmissionQueue, type AdmissionQueueOptions, type WaitOptions } from './wait-queue'
 export * from './types'
 export { ledgerUsageLoader } from './usage-loader'

@@ -107,6 +107,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       audit('vault.changePassphrase', null)
       return vaultStatus()
     },
+    async 'vault.rotateDataKey'({ passphrase }) {
+      await engine.vault.rotateDataKey(passphrase)
+      audit('vault.rotateDataKey', null)
+      return vaultStatus()
+    },
     async 'vault.unlockWithDevice'() {
       try {
         await engine.vault.unlockWithDevice()

@@ -47,7 +47,7 @@ interface Waiter {
   detach(): void
 }
 
-export const BATCH_SIZE = 100
+const BATCH_SIZE = 100
 
 export class KeyPoller {
   private readonly waiters = new Map<string, Waiter>()

@@ -82,9 +82,6 @@ export const TIMING_BY_PROFILE: Record<ProviderId, TimingTable> = {
   custom: CAPTCHAAI_TIMING,
 }
 
-/** @deprecated kept for callers of the first version: the Sandbox's table. */
-export const DEFAULT_TIMING: TimingTable = SANDBOX_TIMING
-
 /**
  * How a batch profile paces its one poll per key. Each poll costs ceil(tasks / 100) requests however many tasks it
  * carries, so the poller spaces polls to expect `targetReadyPerRequest` tasks turning ready per request: requests

@@ -10,7 +10,7 @@ export interface Serving {
   url: string | null
 }
 
-export function servingOf(gateway: {
+function servingOf(gateway: {
   running: boolean
   url: string | null
   serving?: Serving['serving']
