@@ -8,12 +8,17 @@ import type { Micros } from '@shared/money'
 import type { ProviderProfile } from '@shared/provider'
 import { classifyCode, isNotReady } from './error-codes'
 import { inPhpParams } from './in-php-params'
-import { KeyPoller } from './key-poller'
+import { KeyPoller, type BatchSupport } from './key-poller'
 import { parseDecimalBalance } from './balance'
+import { fetchTransport, nodeHttpTransport } from './http-transport'
+import { RequestLimiter } from './request-limiter'
+import { SolveTimeModel } from './solve-time-model'
 import {
-  BATCH_POLL_POLICY,
-  SINGLE_POLL_POLICY,
+  ADVICE_BY_PROFILE,
+  DEFAULT_POLL_POLICY,
+  NO_ADVICE,
   TIMING_BY_PROFILE,
+  type PollAdvice,
   type PollPolicy,
   type TypeTiming,
 } from './timing'
@@ -35,10 +40,17 @@ export interface ProviderClientOptions {
   speed?: number
   /** Per-type first poll / poll interval / deadline (real-time ms), over the profile's table (timing.ts). */
   timing?: Partial<Record<CaptchaType, Partial<TypeTiming>>>
-  /** How batch polls are paced and how many single gets run at once (timing.ts). */
+  /** How batch polls are paced and how single gets are planned and budgeted (timing.ts). */
   pollPolicy?: Partial<PollPolicy>
+  /**
+   * The provider's published polling advice (first poll no sooner than 5 s, 10 s for reCAPTCHA; at most 20 polls
+   * per task) is followed unless the operator chooses 'ignore'.
+   */
+  pollAdvice?: 'follow' | 'ignore'
   /** One HTTP call's limit (real ms, not scaled). Default 30 s. */
   requestTimeoutMs?: number
+  /** Upstream calls on the wire at once (submits and polls of every key together). Default 512. */
+  maxConcurrentRequests?: number
   /** At most this many in.php retries per submit, whatever the codes (default 10; each code may cap lower). */
   maxSubmitRetries?: number
   logger?: ProviderLogger
@@ -67,27 +79,35 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   if (!/^https?:\/\/[^\s]+$/.test(profile.baseUrl))
     throw new TypeError('The provider needs an http(s) base URL')
   const base = profile.baseUrl.replace(/\/+$/, '')
-  const fetchImpl = options.fetch ?? fetch
   const now = options.now ?? Date.now
   const speed = options.speed ?? 1
   if (!(speed > 0)) throw new RangeError('speed must be positive')
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   if (!(requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive')
+  const limiter = new RequestLimiter(options.maxConcurrentRequests ?? 512)
+  const transport = options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport(limiter.max)
   const maxSubmitRetries = options.maxSubmitRetries ?? 10
   if (!Number.isInteger(maxSubmitRetries) || maxSubmitRetries < 0)
     throw new RangeError('maxSubmitRetries must be a whole number ≥ 0')
   const logger = options.logger
   const random = options.random ?? Math.random
-  const policy: PollPolicy = {
-    ...(profile.supportsBatchGet ? BATCH_POLL_POLICY : SINGLE_POLL_POLICY),
-    ...options.pollPolicy,
-  }
+  const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...options.pollPolicy }
   if (!(
     policy.minIntervalMs > 0 &&
     policy.maxIntervalMs >= policy.minIntervalMs &&
-    policy.targetReadyPerRequest > 0
+    policy.targetReadyPerRequest > 0 &&
+    policy.readyChancePerPoll > 0 &&
+    policy.readyChancePerPoll <= 1 &&
+    policy.minGapMs > 0 &&
+    policy.tasksPerConnection > 0 &&
+    policy.pollsPerTaskPerMinute > 0
   ))
-    throw new RangeError('pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs and targetReadyPerRequest > 0')
+    throw new RangeError(
+      'pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs, targetReadyPerRequest > 0, 0 < readyChancePerPoll ≤ 1, ' +
+        'minGapMs, tasksPerConnection and pollsPerTaskPerMinute > 0',
+    )
+  const advice: PollAdvice =
+    options.pollAdvice === 'ignore' ? NO_ADVICE : (ADVICE_BY_PROFILE[profile.id] ?? ADVICE_BY_PROFILE.custom)
   const table = TIMING_BY_PROFILE[profile.id] ?? TIMING_BY_PROFILE.custom
   const timings = new Map<CaptchaType, TypeTiming>()
   for (const type of Object.keys(table) as CaptchaType[]) {
@@ -99,6 +119,17 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     timings.set(type, t)
   }
   const timing = (type: CaptchaType): TypeTiming => timings.get(type)!
+  /** Solve times per type at this provider, learned from the answers seen; the timing table is the prior. */
+  const model = new SolveTimeModel((type) => ({
+    fromMs: timing(type).firstPollMs,
+    toMs: timing(type).typicalMaxMs,
+  }))
+  /** Profiles known for batches start with them; any other upstream is probed once (key-poller.ts). */
+  const batch: BatchSupport = {
+    state: profile.supportsBatchGet ? 'yes' : 'unknown',
+    probing: false,
+    inconclusive: 0,
+  }
   /**
    * The default overall deadline follows the (scaled) solve times, but never drops below 30 s of real time: it guards
    * against hangs, and a busy machine must not turn a fast simulated solve into a timeout.
@@ -132,16 +163,16 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   ): Promise<UpstreamReply> => {
     if (path === 'res.php')
       return callUpstream(
-        fetchImpl,
+        transport,
         `${base}/${path}`,
         { ...params, key: apiKey },
-        { signal: untilClosed(signal), timeoutMs: requestTimeoutMs },
+        { signal: untilClosed(signal), timeoutMs: requestTimeoutMs, limiter },
       )
     const p = callUpstream(
-      fetchImpl,
+      transport,
       `${base}/${path}`,
       { ...params, key: apiKey },
-      { signal, timeoutMs: requestTimeoutMs },
+      { signal, timeoutMs: requestTimeoutMs, limiter },
     )
     submitsInFlight.add(p)
     void p.then(
@@ -171,9 +202,18 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     let poller = pollers.get(apiKey)
     if (!poller) {
       const created: KeyPoller = new KeyPoller({
-        get: (params, signal) => call('res.php', apiKey, params, signal),
-        batch: profile.supportsBatchGet,
+        // The poller's signals already end with close() (it closes every poller): no extra signal per poll.
+        get: (params, signal) =>
+          callUpstream(
+            transport,
+            `${base}/res.php`,
+            { ...params, key: apiKey },
+            { signal, timeoutMs: requestTimeoutMs, limiter },
+          ),
+        batch,
         policy,
+        advice,
+        model,
         timing,
         zeroBalanceMeansNoThreads: profile.zeroBalanceMeansNoThreads,
         speed,
@@ -209,8 +249,9 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     apiKey: string,
     request: CaptchaRequest,
     opts: Pick<SolveOptions, 'signal' | 'timeoutMs' | 'pingbackUrl'> = {},
+    alreadyValid = false,
   ): Promise<SubmitResult> {
-    const valid = validate(request)
+    const valid = alreadyValid ? request : validate(request)
     assertKey(apiKey)
     const deadline = now() + (opts.timeoutMs ?? defaultDeadline(valid.type))
     const params = inPhpParams(valid)
@@ -272,17 +313,19 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
 
   return {
     profile,
-    submit,
+    submit: (apiKey, request, opts) => submit(apiKey, request, opts),
     waitForResult,
     async solve(apiKey, request, opts = {}) {
       const started = now()
-      const type = validate(request).type
+      const valid = validate(request)
+      const type = valid.type
       const deadline = opts.timeoutMs ?? defaultDeadline(type)
-      const submitted = await submit(apiKey, request, {
-        signal: opts.signal,
-        timeoutMs: deadline,
-        pingbackUrl: opts.pingbackUrl,
-      })
+      const submitted = await submit(
+        apiKey,
+        valid,
+        { signal: opts.signal, timeoutMs: deadline, pingbackUrl: opts.pingbackUrl },
+        true,
+      )
       await opts.onSubmitted?.(submitted)
       const left = Math.max(0, started + deadline - now())
       return waitForResult(
@@ -346,6 +389,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       await Promise.allSettled([...submitsInFlight])
       for (const p of pollers.values()) p.close()
       pollers.clear()
+      transport.close()
     },
   }
 }

@@ -39,15 +39,16 @@ const SANDBOX_TIMING: TimingTable = {
 }
 
 /**
- * CaptchaAI (captchaai-protocol.md §4): image 5 s then every 5 s; reCAPTCHA v2 / GeeTest 15 s then 5 s (EX);
- * first polls of v3 (~5 s, LIVE) and Turnstile (10–15 s, DOC D4) at their observed earliest completion.
+ * CaptchaAI (captchaai-protocol.md §4): poll about every 5 s. firstPollMs–typicalMaxMs is where solves are expected
+ * (the prior of the learned model, and the batch cadence's window): image a few seconds; reCAPTCHA v3 about 5 s
+ * (LIVE); Turnstile 10–15 s (DOC D4); GeeTest 8–20 s; reCAPTCHA v2 up to ~40 s (LIVE ≈ 37 s end to end).
  */
 const CAPTCHAAI_TIMING: TimingTable = {
-  image: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 10_000, deadlineMs: 120_000 },
-  recaptcha_v3: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 10_000, deadlineMs: 120_000 },
+  image: { firstPollMs: 3_000, pollIntervalMs: 5_000, typicalMaxMs: 10_000, deadlineMs: 120_000 },
+  recaptcha_v3: { firstPollMs: 4_000, pollIntervalMs: 5_000, typicalMaxMs: 10_000, deadlineMs: 120_000 },
   turnstile: { firstPollMs: 10_000, pollIntervalMs: 5_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-  geetest: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  recaptcha_v2: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 40_000, deadlineMs: 300_000 },
+  geetest: { firstPollMs: 8_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
+  recaptcha_v2: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 45_000, deadlineMs: 300_000 },
   geetest_v4: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
   cloudflare_challenge: {
     firstPollMs: 20_000,
@@ -83,34 +84,90 @@ export const TIMING_BY_PROFILE: Record<ProviderId, TimingTable> = {
 }
 
 /**
- * How a batch profile paces its one poll per key. Each poll costs ceil(tasks / 100) requests however many tasks it
- * carries, so the poller spaces polls to expect `targetReadyPerRequest` tasks turning ready per request: requests
- * per solve stay near 1 + 1 / targetReadyPerRequest while tasks finish densely, and polls come as often as
- * `minIntervalMs` allows (latency well under a second). When few tasks are left, polls thin out to the tasks'
- * pollIntervalMs.
+ * How polls are paced, per key.
+ *
+ * Batch profiles keep one cadence per key: each poll costs ceil(tasks / 100) requests however many tasks it carries,
+ * so polls are spaced to expect `targetReadyPerRequest` tasks turning ready per request (requests per solve near
+ * 1 + 1 / targetReadyPerRequest while tasks finish densely, latency as low as `minIntervalMs` allows).
+ *
+ * Single-get profiles poll each task when the learned solve-time model (solve-time-model.ts) says it is likely to be
+ * ready: each poll of a task is placed where the chance that it turned ready since its last poll reaches
+ * `readyChancePerPoll`. The key's request budget grows with the tasks it has in flight (no fixed global rate).
  */
 export interface PollPolicy {
-  /** Shortest gap between two polls of a key (real-time ms). */
+  /** Batch: shortest gap between two polls of a key (real-time ms). */
   minIntervalMs: number
-  /** Longest gap while tasks are being polled (each task's own pollIntervalMs may shorten it). */
+  /** Batch: longest gap while tasks are being polled (each task's own pollIntervalMs may shorten it). */
   maxIntervalMs: number
-  /** Tasks expected to turn ready per upstream request between two polls. */
+  /** Batch: tasks expected to turn ready per upstream request between two polls. */
   targetReadyPerRequest: number
-  /** Single-get profiles: how many res.php calls may be on the wire at once per key. */
+  /** Single: the chance that a task has turned ready since its last poll, at which it is polled again. */
+  readyChancePerPoll: number
+  /** Single: shortest gap between two polls of one task (real-time ms). */
+  minGapMs: number
+  /** Single: res.php calls on the wire at once per key, at least (grows with the tasks in flight). */
   singleGetConcurrency: number
+  /** Single: one more call on the wire for every this many tasks in flight. */
+  tasksPerConnection: number
+  /** Single: request budget per key: polls per minute per task in flight (real time), bursts up to one per task. */
+  pollsPerTaskPerMinute: number
 }
 
-export const BATCH_POLL_POLICY: PollPolicy = {
+export const DEFAULT_POLL_POLICY: PollPolicy = {
   minIntervalMs: 500,
   maxIntervalMs: 5_000,
   targetReadyPerRequest: 8,
+  readyChancePerPoll: 0.4,
+  minGapMs: 1_000,
   singleGetConcurrency: 8,
+  tasksPerConnection: 8,
+  pollsPerTaskPerMinute: 30,
 }
 
-/** CaptchaAI asks for a poll about every 5 s per task and has no confirmed batch get. */
-export const SINGLE_POLL_POLICY: PollPolicy = {
-  minIntervalMs: 5_000,
-  maxIntervalMs: 5_000,
-  targetReadyPerRequest: 1,
-  singleGetConcurrency: 8,
+/**
+ * Providers' published polling advice (client-apis.md §3): 2captcha asks for the first poll no sooner than 5 s after
+ * submit (10–20 s for reCAPTCHA) and blocks accounts that poll more than 20 times per task. CaptchaAI copies the
+ * protocol and documents nothing stricter, so the same rules apply to it and to custom upstreams. The Sandbox is
+ * ours. The operator may choose to ignore the advice (Settings), at their own risk.
+ */
+export interface PollAdvice {
+  /** No poll of a task before this long after submit (real-time ms). */
+  firstPollMinMs: Record<CaptchaType, number>
+  /** At most this many res.php gets per task (a batch counts once for every task in it). */
+  maxPollsPerTask: number
+}
+
+const PUBLISHED_ADVICE: PollAdvice = {
+  firstPollMinMs: {
+    image: 5_000,
+    turnstile: 5_000,
+    geetest: 5_000,
+    geetest_v4: 5_000,
+    cloudflare_challenge: 5_000,
+    bls: 5_000,
+    recaptcha_v2: 10_000,
+    recaptcha_v3: 10_000,
+  },
+  maxPollsPerTask: 20,
+}
+
+export const NO_ADVICE: PollAdvice = {
+  firstPollMinMs: {
+    image: 0,
+    turnstile: 0,
+    geetest: 0,
+    geetest_v4: 0,
+    cloudflare_challenge: 0,
+    bls: 0,
+    recaptcha_v2: 0,
+    recaptcha_v3: 0,
+  },
+  maxPollsPerTask: Infinity,
+}
+
+export const ADVICE_BY_PROFILE: Record<ProviderId, PollAdvice> = {
+  sandbox: NO_ADVICE,
+  captchaai: PUBLISHED_ADVICE,
+  '2captcha': PUBLISHED_ADVICE,
+  custom: PUBLISHED_ADVICE,
 }

@@ -4,6 +4,8 @@
  */
 import { ProviderError } from './types'
 import { classifyCode } from './error-codes'
+import type { Transport } from './http-transport'
+import type { RequestLimiter } from './request-limiter'
 
 export interface UpstreamReply {
   ok: boolean
@@ -14,6 +16,8 @@ export interface UpstreamReply {
 export interface CallOptions {
   signal?: AbortSignal
   timeoutMs: number
+  /** Waits for a free slot before the call goes on the wire (the wait counts towards timeoutMs). */
+  limiter?: RequestLimiter
 }
 
 const profileForTransport = { zeroBalanceMeansNoThreads: true }
@@ -24,30 +28,43 @@ function transportError(code: string, detail: string): ProviderError {
 }
 
 export async function callUpstream(
-  fetchImpl: typeof fetch,
+  transport: Transport,
   url: string,
   params: Record<string, string>,
   options: CallOptions,
 ): Promise<UpstreamReply> {
   if (options.signal?.aborted) throw new ProviderError('CANCELLED', 'fail_task', 'Cancelled.')
-  const timeout = AbortSignal.timeout(options.timeoutMs)
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
-  const body = new URLSearchParams({ ...params, json: '1' })
+  // One controller for the caller's signal and the timeout (cheaper than AbortSignal.timeout + AbortSignal.any on
+  // a path that runs for every poll).
+  const abort = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    abort.abort()
+  }, options.timeoutMs)
+  const onAbort = (): void => abort.abort()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  const form = new URLSearchParams({ ...params, json: '1' })
   let text: string
   let status: number
+  let slot = false
   try {
-    const res = await fetchImpl(url, { method: 'POST', body, signal })
-    status = res.status
-    text = await res.text()
+    if (options.limiter) {
+      await options.limiter.acquire(abort.signal, params.action === 'get' ? 'poll' : 'other')
+      slot = true
+    }
+    const reply = await transport.post(url, form, abort.signal)
+    status = reply.status
+    text = reply.text
   } catch (err) {
     if (options.signal?.aborted) throw new ProviderError('CANCELLED', 'fail_task', 'Cancelled.')
-    if (timeout.aborted) throw transportError('REQUEST_TIMEOUT', `no reply within ${options.timeoutMs} ms`)
-    throw transportError(
-      'NETWORK_ERROR',
-      (err as Error).cause
-        ? String((err as Error & { cause: Error }).cause.message ?? '')
-        : 'connection failed',
-    )
+    if (timedOut) throw transportError('REQUEST_TIMEOUT', `no reply within ${options.timeoutMs} ms`)
+    const e = err as Error & { cause?: Error; code?: string }
+    throw transportError('NETWORK_ERROR', String(e.cause?.message ?? e.code ?? 'connection failed'))
+  } finally {
+    if (slot) options.limiter!.release()
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
   }
   if (status !== 200) throw transportError(`HTTP_${status}`, `HTTP ${status}`)
   return parseReply(text)

@@ -274,8 +274,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     switch (action) {
       case 'get': {
         keyStats(auth.account.fingerprint).resGet++
+        if (params.ids !== undefined) stats.resGetIds++
         if (params.ids !== undefined && options.batchGet !== false) {
-          stats.resGetIds++
           const ids = params.ids.split(',').map((s) => s.trim())
           if (ids.length === 0 || ids.length > 100 || ids.some((i) => i === ''))
             return { status: 0, request: 'ERROR_WRONG_ID_FORMAT' }

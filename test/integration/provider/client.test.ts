@@ -211,13 +211,14 @@ describe('provider client against the Sandbox', () => {
 
   it('the CaptchaAI profile (single gets, its own timings) solves against the Sandbox', async () => {
     const { baseUrl: _real, ...captchaai } = PROVIDER_PRESETS.captchaai
-    const { sb, client } = await setup({}, captchaai)
+    // A Sandbox without ids= batches, as CaptchaAI (unconfirmed there): one probe, then single gets.
+    const { sb, client } = await setup({ batchGet: false }, captchaai)
     const outcomes = await Promise.all(requests.map((r) => client.solve(SANDBOX_DEMO_KEY, r)))
     for (const o of outcomes) {
       expect(o.status).toBe('solved')
       if (o.status === 'solved') expect(o.answer).toBe(sb.task(o.taskId)?.answer)
     }
-    expect(sb.stats().resGetIds).toBe(0)
+    expect(sb.stats().resGetIds).toBe(1)
   })
 
   it('GeeTest answers come back as strings', async () => {
@@ -230,14 +231,24 @@ describe('provider client against the Sandbox', () => {
     }
   })
 
-  it('uses single gets when the profile has no batch support', async () => {
-    const { sb, client } = await setup({}, { supportsBatchGet: false })
+  it('a profile without batch support probes ids= once; an upstream without them is then polled task by task', async () => {
+    const { sb, client } = await setup({ batchGet: false }, { supportsBatchGet: false })
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () => client.solve(SANDBOX_DEMO_KEY, requests[3]!)),
     )
     expect(outcomes.every((o) => o.status === 'solved')).toBe(true)
-    expect(sb.stats().resGetIds).toBe(0)
+    expect(sb.stats().resGetIds).toBe(1)
     expect(sb.stats().resGet).toBeGreaterThanOrEqual(5)
+  })
+
+  it('a profile without batch support switches to batches when the probe proves the upstream has them', async () => {
+    const { sb, client } = await setup({}, { supportsBatchGet: false })
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => client.solve(SANDBOX_DEMO_KEY, requests[3]!)),
+    )
+    expect(outcomes.every((o) => o.status === 'solved')).toBe(true)
+    expect(sb.stats().resGetIds).toBeGreaterThan(1)
+    expect(sb.stats().resGet).toBeLessThan(40)
   })
 
   it('cancels with an AbortSignal: outcome cancelled, no more polling of that task', async () => {

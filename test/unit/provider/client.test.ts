@@ -267,26 +267,78 @@ describe('the key poller', () => {
     expect(up.calls.filter((c) => c.params.id)).toHaveLength(0)
   })
 
-  it('uses single gets with limited concurrency on profiles without batch support', async () => {
+  it('probes ids= once on an upstream not known for batches: one piece per id switches the key to batches', async () => {
+    const sim = simulated(2)
+    const { up, client } = make(sim.handler, { profile: PROVIDER_PRESETS.captchaai, timing: fastTiming })
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () => client.solve(KEY, turnstile, { timeoutMs: 60_000 })),
+    )
+    expect(outcomes.every((o) => o.status === 'solved')).toBe(true)
+    const batches = up.calls.filter((c) => c.params.ids)
+    expect(batches[0]!.params.ids!.split(',')).toHaveLength(2) // the probe
+    expect(batches.length).toBeGreaterThan(1) // then batches
+  })
+
+  it('an upstream that refuses ids= is probed once, then polled task by task within a wire limit', async () => {
     const sim = simulated(2)
     let gets = 0
     let maxGets = 0
     const { up, client } = make(
       async (call) => {
+        if (call.params.ids) return { status: 0, request: 'ERROR_WRONG_ID_FORMAT' }
         if (call.path === 'res.php') maxGets = Math.max(maxGets, ++gets)
         await new Promise((r) => setTimeout(r, 2))
         if (call.path === 'res.php') gets--
         return sim.handler(call)
       },
-      { profile: PROVIDER_PRESETS.captchaai, timing: fastTiming, pollPolicy: { singleGetConcurrency: 3 } },
+      {
+        profile: PROVIDER_PRESETS.captchaai,
+        timing: fastTiming,
+        pollPolicy: { singleGetConcurrency: 3, tasksPerConnection: 1_000 },
+      },
     )
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, () => client.solve(KEY, turnstile, { timeoutMs: 60_000 })),
     )
     expect(outcomes.every((o) => o.status === 'solved')).toBe(true)
-    expect(up.calls.filter((c) => c.params.ids)).toHaveLength(0)
+    expect(up.calls.filter((c) => c.params.ids)).toHaveLength(1)
     expect(up.calls.filter((c) => c.params.id).length).toBeGreaterThanOrEqual(12)
     expect(maxGets).toBe(3)
+  })
+
+  it('the wire limit grows with the tasks in flight (one more get per tasksPerConnection tasks)', async () => {
+    let gets = 0
+    let maxGets = 0
+    let n = 0
+    const release: Array<() => void> = []
+    const { client } = make(
+      async (call) => {
+        if (call.path === 'in.php') return { status: 1, request: String(++n) }
+        if (call.params.ids) return { status: 0, request: 'ERROR_WRONG_ID_FORMAT' }
+        maxGets = Math.max(maxGets, ++gets)
+        await new Promise<void>((r) => release.push(r))
+        gets--
+        return { status: 1, request: 'ANSWER' }
+      },
+      {
+        profile: PROVIDER_PRESETS.captchaai,
+        timing: fastTiming,
+        pollAdvice: 'ignore',
+        pollPolicy: { singleGetConcurrency: 2, tasksPerConnection: 4 },
+      },
+    )
+    const all = Promise.all(
+      Array.from({ length: 40 }, () => client.solve(KEY, turnstile, { timeoutMs: 60_000 })),
+    )
+    const until = Date.now() + 5_000
+    while (maxGets < 10 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    expect(maxGets).toBe(10) // 40 tasks / 4 per connection, above the floor of 2
+    const drain = setInterval(() => release.splice(0).forEach((r) => r()), 1)
+    const outcomes = await all
+    clearInterval(drain)
+    expect(outcomes.every((o) => o.status === 'solved')).toBe(true)
   })
 
   it('returns GeeTest answers that arrive as JSON objects as JSON strings', async () => {

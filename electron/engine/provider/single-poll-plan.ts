@@ -1,0 +1,54 @@
+/**
+ * When to ask about one task next, for upstreams without batched gets: where the learned chance that the task has
+ * turned ready since its last "not ready" reaches the policy's `readyChancePerPoll` — dense where tasks of its type
+ * usually finish, sparse before and after — within the provider's advice (first-poll floor, polls per task).
+ * All times are real-time ms since the task was submitted.
+ */
+import type { CaptchaType } from '@shared/captcha'
+import type { SolveTimeModel } from './solve-time-model'
+import type { PollAdvice, PollPolicy, TypeTiming } from './timing'
+
+/** Past the time by which all but this share of tasks are ready, polls spread out towards the deadline. */
+const TAIL_SHARE = 0.03
+
+export interface PlanInput {
+  type: CaptchaType
+  /** Polls already made for this task. */
+  polls: number
+  /** When the last "not ready" reply came (0 before the first poll). */
+  lastNotReadyMs: number
+  /** The task's deadline. */
+  deadlineMs: number
+  /** With a pingback the upstream calls us when it is done: polling is only the late fallback. */
+  pingback: boolean
+}
+
+export function nextPollAt(
+  input: PlanInput,
+  model: SolveTimeModel,
+  policy: PollPolicy,
+  advice: PollAdvice,
+  timing: TypeTiming,
+): number {
+  const { type, polls, deadlineMs } = input
+  if (polls >= advice.maxPollsPerTask) return Infinity
+  const floor = polls === 0 ? advice.firstPollMinMs[type] : 0
+  if (input.pingback && polls === 0)
+    return Math.max(floor, 1.5 * Math.max(model.quantile(type, 1 - TAIL_SHARE), timing.typicalMaxMs))
+  const from = polls === 0 ? 0 : input.lastNotReadyMs
+  const readyBefore = polls === 0 ? 0 : model.cdf(type, from)
+  const left = 1 - readyBefore
+  let at: number
+  if (left < TAIL_SHARE) {
+    // Later than nearly every task seen: share the polls left evenly up to the deadline, never closer than the
+    // type's poll interval.
+    const pollsLeft = Number.isFinite(advice.maxPollsPerTask) ? advice.maxPollsPerTask - polls : Infinity
+    at = from + Math.max(timing.pollIntervalMs, (deadlineMs - from) / pollsLeft)
+  } else {
+    at = model.quantile(type, readyBefore + policy.readyChancePerPoll * left)
+    at = Math.max(at, from + policy.minGapMs)
+    // After the first poll, never wait longer than the type's poll interval between two polls.
+    if (polls > 0) at = Math.min(at, from + Math.max(policy.minGapMs, timing.pollIntervalMs))
+  }
+  return Math.max(at, floor)
+}

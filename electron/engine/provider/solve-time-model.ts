@@ -1,0 +1,196 @@
+/**
+ * How long tasks of each type take at this provider, learned from the answers seen: a distribution of solve times
+ * (submit → ready, real-time ms) per captcha type, kept as a histogram that forgets slowly (about the last
+ * `window` tasks weigh most).
+ *
+ * Polls only show that a task turned ready somewhere between the last "not ready" and the "ready" reply, so each
+ * observation is an interval. Its weight is spread over the interval in proportion to what the model already
+ * believes (one self-consistency step, as in Turnbull's estimator), so early polls do not drag the model early.
+ * A pingback gives an exact time. Until tasks have been seen, a prior (the profile's timing table) stands in.
+ *
+ * Queries (cdf, quantile) are O(log bins) through a Fenwick tree.
+ */
+import type { CaptchaType } from '@shared/captcha'
+
+/** Histogram resolution: 250 ms bins up to 10 minutes; later times count in the last bin. */
+const BIN_MS = 250
+const BINS = 2_400
+const MAX_MS = BIN_MS * BINS
+/** Weight of the prior, in tasks. */
+const PRIOR_WEIGHT = 6
+/** A little weight everywhere below MAX_MS, so no interval ever has zero belief. */
+const FLOOR_WEIGHT = 0.05
+
+class Fenwick {
+  readonly tree: Float64Array
+  constructor(readonly size: number) {
+    this.tree = new Float64Array(size + 1)
+  }
+  add(i: number, v: number): void {
+    for (i++; i <= this.size; i += i & -i) this.tree[i]! += v
+  }
+  /** Sum of bins [0, i). */
+  prefix(i: number): number {
+    let s = 0
+    for (; i > 0; i -= i & -i) s += this.tree[i]!
+    return s
+  }
+  /** Largest i with prefix(i) <= v (the bin where the cumulative weight passes v). */
+  lowerBound(v: number): number {
+    let pos = 0
+    let step = 1
+    while (step * 2 <= this.size) step *= 2
+    for (; step > 0; step >>= 1) {
+      const next = pos + step
+      if (next <= this.size && this.tree[next]! <= v) {
+        pos = next
+        v -= this.tree[next]!
+      }
+    }
+    return pos
+  }
+}
+
+class TypeModel {
+  private bins = new Float64Array(BINS)
+  private fenwick = new Fenwick(BINS)
+  /** Weights are stored multiplied by `scale`; growing it makes older weights count less. */
+  private scale = 1
+  observed = 0
+
+  constructor(
+    prior: { fromMs: number; toMs: number },
+    private readonly growth: number,
+  ) {
+    this.addUniform(0, MAX_MS, FLOOR_WEIGHT)
+    this.addUniform(prior.fromMs, Math.max(prior.fromMs + BIN_MS, prior.toMs), PRIOR_WEIGHT)
+  }
+
+  private total(): number {
+    return this.fenwick.prefix(BINS)
+  }
+
+  private put(bin: number, w: number): void {
+    this.bins[bin]! += w
+    this.fenwick.add(bin, w)
+  }
+
+  /** Adds `weight` (in tasks) spread evenly over [from, to). */
+  private addUniform(from: number, to: number, weight: number): void {
+    const a = Math.max(0, Math.min(MAX_MS - 1, from))
+    const b = Math.max(a + 1, Math.min(MAX_MS, to))
+    const first = Math.floor(a / BIN_MS)
+    const last = Math.min(BINS - 1, Math.floor((b - 1) / BIN_MS))
+    const w = (weight * this.scale) / (b - a)
+    for (let i = first; i <= last; i++) {
+      const overlap = Math.min(b, (i + 1) * BIN_MS) - Math.max(a, i * BIN_MS)
+      if (overlap > 0) this.put(i, w * overlap)
+    }
+  }
+
+  /** One task seen ready somewhere in (fromMs, toMs] after submit (fromMs = toMs: exactly then). */
+  observe(fromMs: number, toMs: number): void {
+    this.observed++
+    this.scale *= this.growth
+    const lo = Math.max(0, Math.min(fromMs, toMs))
+    const hi = Math.max(lo, toMs)
+    const first = Math.min(BINS - 1, Math.floor(lo / BIN_MS))
+    const last = Math.min(BINS - 1, Math.floor(Math.max(lo, hi - 1) / BIN_MS))
+    // Spread one task's weight over the interval in proportion to the current belief about it.
+    let belief = 0
+    for (let i = first; i <= last; i++) belief += this.bins[i]! * this.overlap(i, lo, hi)
+    if (belief > 0) {
+      const w = this.scale / belief
+      for (let i = first; i <= last; i++) {
+        const share = this.bins[i]! * this.overlap(i, lo, hi)
+        if (share > 0) this.put(i, share * w)
+      }
+    } else this.addUniform(lo, hi + 1, 1)
+    if (this.scale > 1e12) this.renormalise()
+  }
+
+  /** Fraction of bin i inside [lo, hi] (a point interval counts its whole bin). */
+  private overlap(i: number, lo: number, hi: number): number {
+    if (hi <= lo) return 1
+    const o = Math.min(hi, (i + 1) * BIN_MS) - Math.max(lo, i * BIN_MS)
+    return o > 0 ? o / BIN_MS : 0
+  }
+
+  private renormalise(): void {
+    const bins = this.bins.map((w) => w / this.scale)
+    this.scale = 1
+    this.bins = new Float64Array(BINS)
+    this.fenwick = new Fenwick(BINS)
+    bins.forEach((w, i) => w > 0 && this.put(i, w))
+  }
+
+  /** P(solve time ≤ t). */
+  cdf(t: number): number {
+    if (t <= 0) return 0
+    if (t >= MAX_MS) return 1
+    const bin = Math.floor(t / BIN_MS)
+    const within = (t - bin * BIN_MS) / BIN_MS
+    return (this.fenwick.prefix(bin) + this.bins[bin]! * within) / this.total()
+  }
+
+  /** The time by which a fraction p of tasks is ready. */
+  quantile(p: number): number {
+    const target = Math.max(0, Math.min(1, p)) * this.total()
+    const bin = Math.min(BINS - 1, this.fenwick.lowerBound(target))
+    const before = this.fenwick.prefix(bin)
+    const w = this.bins[bin]!
+    const within = w > 0 ? Math.max(0, Math.min(1, (target - before) / w)) : 0
+    return (bin + within) * BIN_MS
+  }
+}
+
+export interface SolveTimePrior {
+  /** Earliest a solve is expected (real-time ms). */
+  fromMs: number
+  /** Latest a solve is usually ready. */
+  toMs: number
+}
+
+export class SolveTimeModel {
+  private readonly types = new Map<CaptchaType, TypeModel>()
+  private readonly growth: number
+  /** Grows with every observation (callers cache what they derive from the model per version). */
+  version = 0
+
+  constructor(
+    private readonly prior: (type: CaptchaType) => SolveTimePrior,
+    /** About how many recent tasks per type the model reflects. */
+    window = 300,
+  ) {
+    this.growth = 1 + 1 / window
+  }
+
+  private model(type: CaptchaType): TypeModel {
+    let m = this.types.get(type)
+    if (!m) {
+      m = new TypeModel(this.prior(type), this.growth)
+      this.types.set(type, m)
+    }
+    return m
+  }
+
+  /** A task of `type` turned ready after more than `fromMs` and at most `toMs` (real-time ms since submit). */
+  observe(type: CaptchaType, fromMs: number, toMs: number): void {
+    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs)) || toMs < 0) return
+    this.model(type).observe(fromMs, toMs)
+    this.version++
+  }
+
+  cdf(type: CaptchaType, ms: number): number {
+    return this.model(type).cdf(ms)
+  }
+
+  quantile(type: CaptchaType, p: number): number {
+    return this.model(type).quantile(p)
+  }
+
+  /** How many tasks of `type` have been observed (not counting the prior). */
+  observed(type: CaptchaType): number {
+    return this.types.get(type)?.observed ?? 0
+  }
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest'
+import { nextPollAt } from '../../../electron/engine/provider/single-poll-plan'
+import { SolveTimeModel } from '../../../electron/engine/provider/solve-time-model'
+import {
+  ADVICE_BY_PROFILE,
+  DEFAULT_POLL_POLICY,
+  NO_ADVICE,
+  TIMING_BY_PROFILE,
+} from '../../../electron/engine/provider/timing'
+
+const prior = () => ({ fromMs: 10_000, toMs: 20_000 })
+const timing = TIMING_BY_PROFILE.captchaai.turnstile
+
+/** Deterministic uniform draws in [a, b). */
+function* uniform(a: number, b: number, n: number): Generator<number> {
+  let x = 12345
+  for (let i = 0; i < n; i++) {
+    x = (x * 1_103_515_245 + 12_345) & 0x7fffffff
+    yield a + ((b - a) * x) / 0x7fffffff
+  }
+}
+
+describe('solve-time model', () => {
+  it('starts from the prior', () => {
+    const m = new SolveTimeModel(prior)
+    expect(m.quantile('image', 0.5)).toBeGreaterThan(14_000)
+    expect(m.quantile('image', 0.5)).toBeLessThan(16_000)
+    expect(m.observed('image')).toBe(0)
+  })
+
+  it('learns where solves happen from exact times (pingbacks)', () => {
+    const m = new SolveTimeModel(prior)
+    for (const t of uniform(3_000, 7_000, 600)) m.observe('image', t, t)
+    expect(m.quantile('image', 0.5)).toBeGreaterThan(4_500)
+    expect(m.quantile('image', 0.5)).toBeLessThan(5_500)
+    expect(m.quantile('image', 0.9)).toBeGreaterThan(6_200)
+    expect(m.quantile('image', 0.9)).toBeLessThan(7_200)
+    expect(m.cdf('image', 3_000)).toBeLessThan(0.05)
+    expect(m.cdf('image', 7_500)).toBeGreaterThan(0.95)
+    expect(m.observed('image')).toBe(600)
+    expect(m.observed('turnstile')).toBe(0)
+  })
+
+  it('learns from polls that only bracket the moment, without drifting early on first-poll hits', () => {
+    const m = new SolveTimeModel(prior)
+    const brackets = (polls: number[], from: number, to: number, n: number): void => {
+      for (const t of uniform(from, to, n)) {
+        const hit = polls.find((p) => p >= t)!
+        m.observe('geetest', polls.filter((p) => p < hit).at(-1) ?? 0, hit)
+      }
+    }
+    // Tasks really ready uniformly in 8–12 s, polled at 6, 8, 9, 10, 11 and 12 s: each seen in its bracket.
+    brackets([6_000, 8_000, 9_000, 10_000, 11_000, 12_000], 8_000, 12_000, 400)
+    expect(m.quantile('geetest', 0.5)).toBeGreaterThan(9_400)
+    expect(m.quantile('geetest', 0.5)).toBeLessThan(10_600)
+    // Later tasks hit at a first poll at 9 s ("somewhere in 0–9 s"): their weight goes where solves are known to
+    // happen (8–9 s), not back towards 0.
+    brackets([9_000, 10_000, 11_000, 12_000], 8_000, 12_000, 400)
+    expect(m.cdf('geetest', 7_000)).toBeLessThan(0.03)
+    expect(m.quantile('geetest', 0.5)).toBeGreaterThan(9_400)
+    expect(m.quantile('geetest', 0.5)).toBeLessThan(10_600)
+  })
+
+  it('forgets slowly: a provider that got slower moves the model', () => {
+    const m = new SolveTimeModel(prior, 100)
+    for (const t of uniform(3_000, 5_000, 300)) m.observe('image', t, t)
+    for (const t of uniform(20_000, 22_000, 300)) m.observe('image', t, t)
+    expect(m.quantile('image', 0.5)).toBeGreaterThan(19_000)
+  })
+})
+
+describe('next poll of a task without batches', () => {
+  const learned = (): SolveTimeModel => {
+    const m = new SolveTimeModel(prior)
+    for (const t of uniform(10_000, 20_000, 1_000)) m.observe('turnstile', t, t)
+    return m
+  }
+  const plan = (
+    m: SolveTimeModel,
+    polls: number,
+    lastNotReadyMs: number,
+    advice = ADVICE_BY_PROFILE.captchaai,
+  ) =>
+    nextPollAt(
+      { type: 'turnstile', polls, lastNotReadyMs, deadlineMs: 120_000, pingback: false },
+      m,
+      DEFAULT_POLL_POLICY,
+      advice,
+      timing,
+    )
+
+  it('polls where the chance of being ready since the last poll reaches readyChancePerPoll', () => {
+    const m = learned()
+    const first = plan(m, 0, 0)
+    expect(m.cdf('turnstile', first)).toBeCloseTo(DEFAULT_POLL_POLICY.readyChancePerPoll, 1)
+    const second = plan(m, 1, first)
+    const chance = (m.cdf('turnstile', second) - m.cdf('turnstile', first)) / (1 - m.cdf('turnstile', first))
+    expect(chance).toBeCloseTo(DEFAULT_POLL_POLICY.readyChancePerPoll, 1)
+    expect(second - first).toBeGreaterThanOrEqual(DEFAULT_POLL_POLICY.minGapMs)
+    expect(second - first).toBeLessThanOrEqual(timing.pollIntervalMs)
+  })
+
+  it('past nearly every solve seen, polls spread out but keep the poll interval at least', () => {
+    const m = learned()
+    const late = plan(m, 5, 30_000)
+    expect(late - 30_000).toBeGreaterThanOrEqual(timing.pollIntervalMs)
+  })
+
+  it('follows the published advice: first poll ≥ 5 s (10 s for reCAPTCHA), at most 20 polls per task', () => {
+    const m = new SolveTimeModel(() => ({ fromMs: 1_000, toMs: 2_000 }))
+    expect(plan(m, 0, 0)).toBe(5_000)
+    const v2 = nextPollAt(
+      { type: 'recaptcha_v2', polls: 0, lastNotReadyMs: 0, deadlineMs: 300_000, pingback: false },
+      m,
+      DEFAULT_POLL_POLICY,
+      ADVICE_BY_PROFILE['2captcha'],
+      TIMING_BY_PROFILE['2captcha'].recaptcha_v2,
+    )
+    expect(v2).toBeGreaterThanOrEqual(10_000)
+    expect(plan(m, 20, 60_000)).toBe(Infinity)
+    // The operator may override the advice.
+    expect(plan(m, 0, 0, NO_ADVICE)).toBeLessThan(5_000)
+    expect(plan(m, 20, 60_000, NO_ADVICE)).toBeLessThan(Infinity)
+  })
+
+  it('with a pingback, the first poll is a late fallback', () => {
+    const m = learned()
+    const at = nextPollAt(
+      { type: 'turnstile', polls: 0, lastNotReadyMs: 0, deadlineMs: 120_000, pingback: true },
+      m,
+      DEFAULT_POLL_POLICY,
+      ADVICE_BY_PROFILE.captchaai,
+      timing,
+    )
+    expect(at).toBeGreaterThan(1.4 * m.quantile('turnstile', 0.97))
+  })
+})
