@@ -32,6 +32,9 @@ export const CHANNELS = [
   'credit.balances',
   'credit.entries',
   'credit.record',
+  'billing.list',
+  'billing.mark',
+  'alerts.webhookSecret',
   'alerts.list',
   'alerts.ack',
   'audit.list',
@@ -69,4 +72,5 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'usage.dashboard',
   'usage.byDay',
   'alerts.list',
+  'gateway.status',
 ]

@@ -19,6 +19,7 @@ export { InvoiceBuilder, type Invoice, type InvoiceLine } from './invoice-builde
 export { parseCsv } from './csv'
 export { exportMonth, EXPORT_FORMATS, type ExportFormat } from './export-month'
 export { startLockTimer, type LockTimer, type Timers } from './lock-timer'
+export { createInvoiceMarks, listInvoices, type InvoiceList } from './invoice-list'
 
 /** Creates the billing tables (after the ledger's) and an invoice builder. Grace period default: 3 days. */
 export function openBilling(

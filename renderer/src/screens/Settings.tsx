@@ -13,6 +13,7 @@ import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
 import { RotateDataKeyCard } from './RotateDataKeyCard'
+import { BillingSettingsCard } from './billing/BillingSettings'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -534,6 +535,7 @@ export function Settings() {
       )}
       <div className="cards wide">
         <PlatformKeyCard key={platformKeyId} />
+        {settings ? <BillingSettingsCard key={JSON.stringify(settings)} settings={settings} /> : null}
         <GatewayCard />
         {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
         <DeviceUnlockCard />
