@@ -12,6 +12,7 @@ import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
+import { RotateDataKeyCard } from './RotateDataKeyCard'
 import { BillingSettingsCard } from './billing/BillingSettings'
 import { moneyInput } from './tenant-draft'
 
@@ -630,6 +631,7 @@ export function Settings() {
         {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
         <DeviceUnlockCard />
         <PassphraseCard />
+        <RotateDataKeyCard />
       </div>
     </Screen>
   )
