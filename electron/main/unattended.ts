@@ -4,6 +4,7 @@
 import { app } from 'electron'
 import type { Engine } from '../engine/app/engine'
 import type { GatewayController } from '../engine/app/gateway-controller'
+import { unlockUnattended } from '../engine/app/unattended-unlock'
 
 export function applyLoginItem(open: boolean): void {
   try {
@@ -15,19 +16,13 @@ export function applyLoginItem(open: boolean): void {
 
 export async function resumeServingUnattended(engine: Engine, gateway: GatewayController): Promise<void> {
   if (!engine.settings.get().gateway.enabled) return
-  if (!engine.vault.isUnlocked() && engine.vault.deviceUnlockEnabled()) {
-    try {
-      await engine.vault.unlockWithDevice()
-      engine.audit.record({
-        actor: 'system',
-        action: 'vault.unlock',
-        subjectType: 'vault',
-        details: { by: 'device (unattended start)' },
-      })
-      await engine.afterUnlock()
-    } catch {
-      return // the keystore refused: the operator unlocks with the passphrase, and serving resumes then
-    }
+  if (engine.vault.isUnlocked() || !engine.vault.deviceUnlockEnabled()) {
+    await gateway.resume() // declines by itself while the keys are locked
+    return
   }
-  await gateway.resume()
+  try {
+    await unlockUnattended(engine, gateway, 'device', () => engine.vault.unlockWithDevice())
+  } catch {
+    // the keystore refused: the operator unlocks with the passphrase, and serving resumes then
+  }
 }

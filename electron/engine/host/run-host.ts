@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { createEngine, type EngineOptions } from '../app/engine'
 import { createGatewayController, type GatewayController } from '../app/gateway-controller'
 import { createHandlers } from '../app/handlers'
+import { unlockUnattended } from '../app/unattended-unlock'
 import { startHost, type Host } from './host-server'
 
 export interface RunningHost {
@@ -27,15 +28,8 @@ export async function runHost(
     if (options.passphrase !== undefined) {
       if (!engine.vault.exists())
         throw new Error('There is no vault in this data folder yet: create one in the console first.')
-      await engine.vault.unlock(options.passphrase)
-      engine.audit.record({
-        actor: 'system',
-        action: 'vault.unlock',
-        subjectType: 'vault',
-        details: { by: 'passphrase file' },
-      })
-      await engine.afterUnlock()
-      await gateway.resume()
+      const passphrase = options.passphrase
+      await unlockUnattended(engine, gateway, 'passphrase file', () => engine.vault.unlock(passphrase))
     }
   } catch (err) {
     await engine.close(0)
