@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type Database } from '../../electron/engine/db/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
+import { invoiceFileNames } from '../../electron/engine/billing/invoice-export'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 
 /** Bulk-inserts `n` solved rows for tenant t_big, spread over November 2026 (Berlin), in one statement. */
@@ -89,7 +90,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         streamed && !ctx.quick ? { max: 200 } : undefined,
       )
     }
-    const detail = join(dir, 'invoice-2026-11-t_big-detail.csv')
+    const detail = join(dir, invoiceFileNames({ id: 't_big', name: 'Big Tenant' }, '2026-11').detail)
     console.table(
       results.map((r) => ({
         variant:
