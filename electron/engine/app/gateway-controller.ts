@@ -35,6 +35,7 @@ export function createGatewayController(engine: Engine): GatewayController {
           tenants: engine.tenants,
           allowance,
           solveTimeoutMs: engine.settings.get().solveTimeoutSeconds * 1000,
+          routes: (req, res) => engine.pingback.handle(req, res),
           report: async (t, taskId, verdict) => {
             const { key } = engine.vault.readKeyForSolve(t.id, t.keyMode)
             await engine.provider().report(key, taskId, verdict)

@@ -44,6 +44,8 @@ export interface GatewayDeps {
   resultTtlMs?: number
   solveTimeoutMs?: number
   allowLoopbackPingbacks?: boolean
+  /** Other routes served on the gateway's port (the upstream's pingback): true when it handled the request. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
 export interface GatewayServer {
@@ -249,6 +251,7 @@ export async function startGateway(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++
+    if (deps.routes?.(req, res)) return
     const ip = req.socket.remoteAddress ?? 'unknown'
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.writeHead(405, { allow: 'GET, POST' }).end()

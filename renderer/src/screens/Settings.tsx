@@ -12,6 +12,7 @@ import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
+import { PingbackCard } from './PingbackCard'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -535,6 +536,9 @@ export function Settings() {
         <PlatformKeyCard key={platformKeyId} />
         <GatewayCard />
         {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
+        {settings ? (
+          <PingbackCard key={`${settings.publicCallbackUrl}|${settings.pollAdvice}`} settings={settings} />
+        ) : null}
         <DeviceUnlockCard />
         <PassphraseCard />
       </div>
