@@ -31,6 +31,9 @@ export const CHANNELS = [
   'credit.balances',
   'credit.entries',
   'credit.record',
+  'billing.list',
+  'billing.mark',
+  'alerts.webhookSecret',
   'alerts.list',
   'alerts.ack',
   'audit.list',
@@ -68,4 +71,5 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'usage.dashboard',
   'usage.byDay',
   'alerts.list',
+  'gateway.status',
 ]

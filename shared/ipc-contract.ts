@@ -8,7 +8,7 @@ import { settingsPatchSchema, settingsSchema } from './settings'
 import { tenantCreateSchema, tenantLimitsSchema, tenantSchema, tenantUpdateSchema } from './tenant-schema'
 import type { Channel, EventName } from './ipc-channels'
 import { creditChannels } from './ipc-credit'
-import { invoiceTermsShape } from './ipc-invoices'
+import { invoiceChannels, invoiceTermsShape, webhookChannels } from './ipc-invoices'
 import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
 export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
@@ -295,6 +295,8 @@ export const contract = {
     }),
   },
   ...creditChannels,
+  ...invoiceChannels,
+  ...webhookChannels,
   'alerts.list': { input: z.object({ activeOnly: z.boolean().optional() }).strict(), output: z.array(alert) },
   'alerts.ack': {
     input: z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),

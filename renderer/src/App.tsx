@@ -97,7 +97,7 @@ export function App() {
     if (!unlocked) return
     void useAlerts.getState().load()
     void useCurrency.getState().load()
-    // The frame's serving state follows the gateway (started elsewhere, stopped, or unable to solve).
+    // The frame follows the engine (a gateway started elsewhere, a provider change).
     const poll = setInterval(() => {
       if (document.visibilityState === 'visible') void refresh()
     }, 10_000)

@@ -3,6 +3,10 @@
  * one tenant's invoice and then every tenant's are exported as CSV, downloaded through the host with the token, and
  * read back with papaparse. Kept apart from console.test.ts so the rest of the console can land without billing.
  */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -26,7 +30,7 @@ const readCsv = async (href: string): Promise<Row[]> => {
 
 async function solveOnce(tenant: string, type: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Test solve' }).click()
-  await page.getByLabel('Tenant').selectOption({ label: tenant })
+  await page.getByLabel('Tenant', { exact: true }).selectOption({ label: tenant })
   await page.getByLabel('Captcha type').selectOption({ label: type })
   await page.getByRole('button', { name: 'Solve', exact: true }).click()
   await expect
@@ -54,7 +58,7 @@ describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
     await solveOnce('Billed Ltd', 'Cloudflare Turnstile')
     await solveOnce('Billed Ltd', 'reCAPTCHA v2')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click()
-    await page.getByLabel('Tenant').selectOption({ label: 'Billed Ltd' })
+    await page.getByLabel('Tenant', { exact: true }).selectOption({ label: 'Billed Ltd' })
     const preview = page.getByTestId('invoice-preview')
     await expect.poll(() => preview.textContent()).toContain('Cloudflare Turnstile')
     const text = (await preview.textContent())!
@@ -64,12 +68,12 @@ describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
     // 2 × 0.002 + 1 × 0.003 with the default prices: the total is not rounded away to 0.01.
     expect(text).toMatch(/3 billed solves\s*\$0\.007/)
     await h.shot('14-billing-preview')
-    await page.getByLabel('Tenant').selectOption({ label: 'Quiet GmbH' })
+    await page.getByLabel('Tenant', { exact: true }).selectOption({ label: 'Quiet GmbH' })
     await expect.poll(() => preview.textContent()).toContain('No billed solves in this month.')
   })
 
   it('exports one tenant’s invoice; the CSVs download with the token and read back', async () => {
-    await page.getByLabel('Tenant').selectOption({ label: 'Billed Ltd' })
+    await page.getByLabel('Tenant', { exact: true }).selectOption({ label: 'Billed Ltd' })
     await page.getByRole('button', { name: 'Export this invoice (CSV)' }).click()
     const files = page.getByTestId('export-files')
     await expect.poll(() => files.textContent(), { timeout: 20_000 }).toMatch(/summary\.csv/)
@@ -108,6 +112,70 @@ describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
     expect(billed.price).toBe('0.007000')
     expect(quiet.solves).toBe('0')
     // The only console error is the download refused without the token, on purpose, above.
+    expect(h.pageErrors.filter((e) => !e.includes('401'))).toEqual([])
+  })
+
+  it('tops up a prepaid tenant, lists the month’s invoices, downloads a PDF and follows a currency change', async () => {
+    const billed = h.running.engine.tenants.list().find((t) => t.name === 'Billed Ltd')!
+    h.running.engine.tenants.update(billed.id, { billing: { mode: 'prepaid' } }, 'e2e')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click()
+    // Top-up through the console; the same reference again counts once.
+    const panel = page.getByTestId('credit-panel')
+    await panel.getByLabel('Tenant to credit').selectOption({ label: 'Billed Ltd' })
+    await panel.getByLabel(/^Amount/).fill('5')
+    await panel.getByLabel('Reference').fill('bank-2026-001')
+    await panel.getByRole('button', { name: 'Record' }).click()
+    const row = panel.getByRole('row', { name: /Billed Ltd/ })
+    await expect.poll(() => row.textContent()).toContain('$5.00')
+    await panel.getByLabel(/^Amount/).fill('5')
+    await panel.getByLabel('Reference').fill('bank-2026-001')
+    await panel.getByRole('button', { name: 'Record' }).click()
+    await expect.poll(() => page.getByText('counted once').count()).toBeGreaterThan(0)
+    expect(h.running.engine.credit.balance(billed.id).boughtMicros).toBe(5_000_000)
+    expect(await row.textContent()).toContain('prepaid')
+    // The invoice list: every tenant with its status, a link to the tenant, the allocated cost and margin.
+    const list = page.getByTestId('invoice-list')
+    await expect.poll(() => list.textContent()).toContain('Quiet GmbH')
+    const billedRow = list.getByRole('row', { name: /Billed Ltd/ })
+    expect(await billedRow.textContent()).toMatch(/draft/)
+    expect(await billedRow.getByRole('link', { name: 'Billed Ltd' }).getAttribute('href')).toBe(
+      `#/tenants/${billed.id}`,
+    )
+    // A PDF for this tenant, downloaded through the host and read back.
+    await billedRow.getByRole('button', { name: 'PDF for Billed Ltd' }).click()
+    const files = page.getByTestId('export-files')
+    await expect.poll(() => files.textContent(), { timeout: 20_000 }).toMatch(/\.pdf/)
+    const pdfHref = (await page.getByRole('link', { name: /\.pdf$/ }).getAttribute('href'))!
+    expect(pdfHref).toContain('invoice-')
+    const bytes = await page.evaluate(async (u) => {
+      const res = await fetch(u)
+      return {
+        type: res.headers.get('content-type'),
+        b64: btoa(String.fromCharCode(...new Uint8Array(await res.arrayBuffer()))),
+      }
+    }, pdfHref)
+    expect(bytes.type).toBe('application/pdf')
+    const pdf = Buffer.from(bytes.b64, 'base64')
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-')
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-pdf-'))
+    writeFileSync(join(dir, 'x.pdf'), pdf)
+    const text = execFileSync('pdftotext', ['-layout', join(dir, 'x.pdf'), '-'], { encoding: 'utf8' })
+    rmSync(dir, { recursive: true, force: true })
+    expect(text).toContain('Billed Ltd')
+    expect(text).toMatch(/Total due\s+\$0\.007/)
+    await h.shot('16-billing-list-credit')
+    // The currency changes in Settings and the Billing screen follows at once (drafts are in the new currency).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+    await page.getByLabel('Currency').fill('EUR')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await expect.poll(() => page.getByText('Settings saved.').count()).toBeGreaterThan(0)
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click()
+    await page.getByLabel('Tenant', { exact: true }).selectOption({ label: 'Billed Ltd' })
+    const preview = page.getByTestId('invoice-preview')
+    await expect.poll(() => preview.textContent()).toMatch(/Total \(EUR\)/)
+    expect(await preview.textContent()).toContain('€0.007')
+    await expect.poll(() => list.textContent()).toContain('€')
     expect(h.pageErrors.filter((e) => !e.includes('401'))).toEqual([])
   })
 })

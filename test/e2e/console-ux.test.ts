@@ -6,6 +6,7 @@
  * audit plus screenshots of every screen in light and dark at 1366 and 1024 px.
  */
 import { execFile } from 'node:child_process'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -13,6 +14,7 @@ import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { chromiumAvailable, SCREENS } from './browser'
 import { axeViolations, startHarness, type Harness } from './harness'
 
+const REPO = join(import.meta.dirname, '../..')
 const PASS = 'e2e passphrase 456'
 const TENANT_KEY = 'ZyXwVuTs0123456789ZyXwVuTsAbCd77'
 let h: Harness
@@ -168,6 +170,8 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await expect
       .poll(() => page.getByTestId('serving-state').textContent(), { timeout: 15_000 })
       .toContain(url)
+    // Two clients at once below: lift the 3-per-minute limit set earlier (it would refuse the second, rightly).
+    h.running.engine.tenants.update(tenantId('First Light'), { limits: {} }, 'e2e')
     await openTenant('First Light')
     await page.getByRole('button', { name: 'Issue gateway key' }).click()
     const dialog = page.getByTestId('gateway-handover')
@@ -188,7 +192,16 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await dialog.getByRole('button', { name: 'Copy curl snippet' }).click()
     const snippet = await page.evaluate<string>('navigator.clipboard.readText()')
     expect(snippet).toContain(`GATEWAY="${url}"`)
-    const run = await promisify(execFile)('bash', ['-c', snippet], { timeout: 60_000 })
+    // The Node snippet too, with the real `2captcha` client (installed), at the same time.
+    await dialog.getByRole('tab', { name: 'Node (2captcha)' }).click()
+    const nodeSnippet = (await dialog.getByTestId('snippet-code').textContent())!
+    await dialog.getByRole('tab', { name: 'curl' }).click()
+    const [run, nodeRun] = await Promise.all([
+      promisify(execFile)('bash', ['-c', snippet], { timeout: 60_000 }),
+      promisify(execFile)(process.execPath, ['-e', nodeSnippet], { timeout: 60_000, cwd: REPO }),
+    ])
+    expect(nodeRun.stderr).toBe('')
+    expect(nodeRun.stdout.trim().length).toBeGreaterThan(10) // the Turnstile token
     const lines = run.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^OK\|\d+(\.\d+)?$/) // getbalance: what is left of the tenant's budget
     expect(lines.at(-1)).toMatch(/^OK\|.+/)

@@ -225,10 +225,11 @@ describe.skipIf(!chromiumAvailable())('operator console in Chromium', () => {
     await go('Dashboard')
     await expect.poll(() => page.getByRole('table').first().textContent()).toContain('Limited Co')
     expect(await page.locator('figure svg.recharts-surface').count()).toBeGreaterThanOrEqual(2)
-    // The billed amount (0.002 USD) is money formatted from micros (not rounded away), against the 100.00 budget.
+    // The billed amount (0.003 USD: the 0.002 cost + the default 50 % markup for new tenants) is money formatted from
+    // micros (not rounded away), against the 100.00 budget.
     expect(
       await page.getByRole('meter', { name: 'Limited Co: billed this month' }).getAttribute('aria-valuetext'),
-    ).toBe('$0.002 / $100.00 (0 %)')
+    ).toBe('$0.003 / $100.00 (0 %)')
     await h.shot('09-dashboard')
   })
 

@@ -10,6 +10,7 @@ import type { Settings } from '@shared/settings'
 import { createAdmissionController, ledgerUsageLoader } from '../admission'
 import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
 import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
+import { createWebhook, type Webhook } from '../alerts/webhook'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
 import {
@@ -80,6 +81,7 @@ export interface Engine {
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
   readonly credit: CreditBook
+  readonly webhook: Webhook
   readonly alerts: AlertEngine
   readonly alertAcks: AlertAcks
   readonly balances: BalanceChecker
@@ -158,6 +160,20 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
+  const webhook = createWebhook(db, {
+    url: () => settings.get().alertWebhook.url,
+    now,
+    onResult: (r) => {
+      if (!r.ok)
+        log.warn({ event: r.event.type, attempts: r.attempts, error: r.error }, 'webhook delivery failed')
+    },
+  })
+  alerts.onAlert((e) =>
+    webhook.send(
+      e.type === 'raised' && e.alert.kind === 'low_credit' ? 'credit.low' : `alert.${e.type}`,
+      e.alert,
+    ),
+  )
   const lockTimer = startLockTimer({
     billing,
     tenants: () => tenants.list({ includeDeleted: true }),
@@ -178,6 +194,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           },
         })
         emit('invoice.locked', inv)
+        webhook.send('invoice.locked', {
+          tenantId: inv.tenantId,
+          tenantName: inv.tenantName,
+          month: inv.month,
+          number: inv.number,
+          currency: inv.currency,
+          totalMicros: inv.totalMicros,
+          issueDate: inv.issueDate,
+          dueDate: inv.dueDate,
+        })
       }
     },
     onError: (err) =>
@@ -337,6 +363,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     solver,
     billing,
     credit,
+    webhook,
     alerts,
     alertAcks,
     balances,
@@ -369,6 +396,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     async close() {
       lockTimer.stop()
+      await webhook.close()
       balances.stop()
       vault.lock('shutdown')
       await solver.drain()

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
-import { exportMonth } from '../billing'
+import { createInvoiceMarks, exportMonth, listInvoices } from '../billing'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import { VaultDamagedError, VaultRollbackError } from '../vault'
@@ -43,6 +43,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const audit = (action: string, subjectId: string | null, details: Record<string, unknown> = {}) =>
     engine.audit.record({ actor: 'operator', action, subjectType: action.split('.')[0]!, subjectId, details })
 
+  let marks: ReturnType<typeof createInvoiceMarks> | undefined
+  const invoiceMarks = () => (marks ??= createInvoiceMarks(engine.db, engine.now))
   /** Why an unlock failed, for the audit log; an older copy or an altered file are security events. */
   const unlockFailureDetails = (err: unknown): Record<string, unknown> =>
     err instanceof VaultRollbackError
@@ -293,6 +295,34 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         })),
         rows,
       }
+    },
+    async 'billing.list'({ month }) {
+      const s = engine.settings.get()
+      const platform = engine.vault.isUnlocked()
+        ? engine.vault.describe().find((k) => k.scope === 'platform')
+        : undefined
+      return listInvoices({
+        billing: engine.billing,
+        ledger: engine.ledger,
+        marks: invoiceMarks(),
+        tenants: engine.tenants.list({ includeDeleted: true }),
+        settings: s,
+        planAccount: platform ? `${s.providerId}:${platform.fingerprint}` : null,
+        month,
+        now: engine.now(),
+      })
+    },
+    async 'billing.mark'({ tenantId, month, sent, paid }) {
+      tenantOrThrow(tenantId)
+      const r = invoiceMarks().mark(engine.billing, tenantId, month, { sent, paid })
+      audit('billing.mark', tenantId, { month, sent, paid })
+      return r
+    },
+    async 'alerts.webhookSecret'({ rotate }) {
+      if (!rotate) return { hint: engine.webhook.secretHint(), secret: null }
+      const secret = engine.webhook.rotateSecret()
+      audit('alerts.rotateWebhookSecret', null, { hint: secret.slice(-4) })
+      return { hint: secret.slice(-4), secret } // shown once, like a new gateway key
     },
     async 'credit.balances'() {
       return engine.tenants.list().map((t) => ({

@@ -22,6 +22,7 @@ export { neutralise, parseCsv, restore } from './csv'
 export { exportMonth, EXPORT_FORMATS, type ExportFormat } from './export-month'
 export { writeInvoicePdf, pdfMoney } from './invoice-pdf'
 export { startLockTimer, type LockTimer, type Timers } from './lock-timer'
+export { createInvoiceMarks, listInvoices, type InvoiceList } from './invoice-list'
 
 /** Creates the billing tables (after the ledger's) and an invoice builder. Grace period default: 3 days. */
 export function openBilling(

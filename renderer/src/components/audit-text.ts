@@ -7,7 +7,7 @@ import { money } from './ui'
 
 export type AuditEntry = OutputOf<'audit.list'>[number]
 
-export const ACTION_LABELS: Record<string, string> = {
+const ACTION_LABELS: Record<string, string> = {
   'tenant.create': 'Created the tenant',
   'tenant.update': 'Changed the tenant',
   'tenant.suspend': 'Suspended the tenant',

@@ -1,7 +1,10 @@
 /**
  * Whether tenants are being served, on which URL, and if the gateway cannot solve, why — in the frame of every
- * screen. Reads app.status's gateway (serving/reason when the engine reports them; otherwise derived from running).
+ * screen. Reads gateway.status (its `serving` and `reason` when the engine reports them; otherwise derived from
+ * `running`), polled quietly (a passive channel: it does not hold off auto-lock) and after every app.status refresh.
  */
+import { useEffect, useState } from 'react'
+import { call } from '../api/client'
 import { useSession } from '../stores/session'
 
 export interface Serving {
@@ -10,18 +13,39 @@ export interface Serving {
   url: string | null
 }
 
-export function servingOf(gateway: {
+interface GatewayReport {
   running: boolean
   url: string | null
   serving?: Serving['serving']
   reason?: string | null
-}): Serving {
+}
+
+function servingOf(gateway: GatewayReport): Serving {
   const serving = gateway.serving ?? (gateway.running ? 'on' : 'off')
   return { serving, reason: gateway.reason ?? null, url: gateway.url }
 }
 
+const POLL_MS = 10_000
+
 export function ServingState() {
-  const gateway = useSession((s) => s.status?.gateway)
+  const status = useSession((s) => s.status)
+  const [report, setReport] = useState<GatewayReport | null>(null)
+  useEffect(() => {
+    let live = true
+    const read = () =>
+      void call('gateway.status', {})
+        .then((g) => live && setReport(g as GatewayReport))
+        .catch(() => undefined)
+    read()
+    const t = setInterval(() => {
+      if (document.visibilityState === 'visible') read()
+    }, POLL_MS)
+    return () => {
+      live = false
+      clearInterval(t)
+    }
+  }, [status])
+  const gateway = report ?? status?.gateway
   if (!gateway) return null
   const s = servingOf(gateway)
   return (

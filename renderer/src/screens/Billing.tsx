@@ -1,19 +1,15 @@
 /** Billing: pick a month and a tenant, preview the invoice, export one or all as CSV (with progress). */
 import { useEffect, useMemo } from 'react'
 import { TOKEN_KEY, transport } from '../api/client'
-import {
-  ErrorNote,
-  Field,
-  Progress,
-  Screen,
-  formatTime,
-  money,
-  moneyAuto,
-  plural,
-  useNow,
-} from '../components/ui'
+import { ErrorNote, Field, Progress, Screen, formatTime, plural, useNow } from '../components/ui'
+import { formatMoneyDisplay } from '@shared/money-display'
 import { useBilling, type ExportFile } from '../stores/billing'
+import { useBillingMonth } from '../stores/billing-month'
+import { useCurrency } from '../stores/currency'
 import { useTenants } from '../stores/tenants'
+import { BillingAlerts } from './billing/BillingAlerts'
+import { CreditPanel } from './billing/CreditPanel'
+import { InvoiceList } from './billing/InvoiceList'
 
 function downloadUrl(f: ExportFile): string | null {
   if (!f.url) return null
@@ -31,6 +27,18 @@ function InvoicePreview() {
   const { invoice, previewing, previewError } = useBilling()
   if (previewError) return <ErrorNote text={previewError} />
   if (!invoice) return previewing ? <p aria-busy="true">Building the preview…</p> : null
+  // An invoice is shown in its own currency (a locked one keeps the currency it was locked with).
+  const unit = (m: number) => formatMoneyDisplay(m, invoice.currency, { style: 'unit' })
+  const total = unit
+  const totalRow = (label: string, amount: number, strong = false) => (
+    <tr>
+      <th scope="row" colSpan={3}>
+        {label}
+      </th>
+      <td className={`num${strong ? ' strong' : ''}`}>{total(amount)}</td>
+      <td />
+    </tr>
+  )
   return (
     <section
       className="card"
@@ -47,7 +55,8 @@ function InvoicePreview() {
         {invoice.timezone}) ·{' '}
         {invoice.status === 'draft'
           ? `draft as of ${formatTime(invoice.cutoffAt)}; it locks (and gets its number) after the month’s grace period`
-          : `locked ${invoice.lockedAt ? formatTime(invoice.lockedAt) : ''}`}
+          : `locked ${invoice.lockedAt ? formatTime(invoice.lockedAt) : ''}`}{' '}
+        · issued {invoice.issueDate}, due {invoice.dueDate}
       </p>
       <table className="grid compact">
         <thead>
@@ -75,9 +84,9 @@ function InvoicePreview() {
                 {l.kind === 'late_usage' ? <span className="tag">late, from {l.fromMonth}</span> : null}
               </th>
               <td className="num">{l.quantity.toLocaleString('en-US')}</td>
-              <td className="num">{money(l.unitPriceMicros, 6)}</td>
-              <td className="num">{money(l.amountMicros, 6)}</td>
-              <td className="num">{money(l.costMicros, 6)}</td>
+              <td className="num">{unit(l.unitPriceMicros)}</td>
+              <td className="num">{unit(l.amountMicros)}</td>
+              <td className="num">{unit(l.costMicros)}</td>
             </tr>
           ))}
           {invoice.lines.length === 0 ? (
@@ -93,16 +102,21 @@ function InvoicePreview() {
             <th scope="row" colSpan={3}>
               Total ({invoice.currency}) · {plural(invoice.solves, 'billed solve')}
             </th>
-            <td className="num strong">{moneyAuto(invoice.totalMicros)}</td>
-            <td className="num">{moneyAuto(invoice.costMicros)}</td>
+            <td className="num strong">{total(invoice.totalMicros)}</td>
+            <td className="num">{total(invoice.costMicros)}</td>
           </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Margin
-            </th>
-            <td className="num">{moneyAuto(invoice.marginMicros)}</td>
-            <td />
-          </tr>
+          {invoice.taxRateBps > 0 || invoice.reverseCharge
+            ? totalRow(
+                invoice.reverseCharge
+                  ? 'of which tax: 0 % (reverse charge)'
+                  : `of which tax: ${invoice.taxRateBps / 100} %`,
+                invoice.taxMicros,
+              )
+            : null}
+          {invoice.credit ? totalRow('Paid from prepaid credit', invoice.credit.usedMicros) : null}
+          {invoice.credit ? totalRow('Prepaid credit left', invoice.credit.leftMicros) : null}
+          {invoice.credit ? totalRow('Amount due', invoice.amountDueMicros, true) : null}
+          {totalRow('Margin (net less cost)', invoice.marginMicros)}
         </tfoot>
       </table>
     </section>
@@ -112,7 +126,8 @@ function InvoicePreview() {
 function ExportStatus() {
   const { exporting, exportRows, exportStartedAt, files, exportError, exportNote } = useBilling()
   const tenants = useTenants((s) => s.tenants)
-  const nameIn = (file: string) => tenants.find((t) => file.includes(t.id))?.name
+  const nameIn = (file: string) =>
+    tenants.find((t) => file.includes(`-${t.id.replace(/[^A-Za-z0-9]/g, '').slice(-6)}`))?.name
   const now = useNow(exporting !== null, 500)
   return (
     <>
@@ -160,6 +175,15 @@ export function Billing() {
   const loadTenants = useTenants((s) => s.load)
   const loaded = useTenants((s) => s.loaded)
   const { month, tenantId: chosen, setMonth, setTenant, preview, exportCsv, exporting } = useBilling()
+  const loadMonth = useBillingMonth((s) => s.load)
+  const currency = useCurrency((s) => s.currency)
+  const loadCurrency = useCurrency((s) => s.load)
+  useEffect(() => {
+    void loadCurrency()
+  }, [loadCurrency])
+  useEffect(() => {
+    void loadMonth(month)
+  }, [month, loadMonth, exporting])
   useEffect(() => {
     void loadTenants()
   }, [loadTenants])
@@ -173,7 +197,10 @@ export function Billing() {
   }, [month, tenantId, preview])
   const monthOk = /^\d{4}-(0[1-9]|1[0-2])$/.test(month)
   return (
-    <Screen title="Billing" intro="Invoices per tenant and month, in the tenant’s time zone. Amounts in USD.">
+    <Screen
+      title="Billing"
+      intro={`Invoices per tenant and month, in the tenant’s time zone. Amounts in ${currency} (a locked invoice keeps its own).`}
+    >
       <div className="toolbar">
         <Field id="b-month" label="Month" error={monthOk ? null : 'Pick a month.'}>
           <input id="b-month" type="month" value={month} onChange={(e) => setMonth(e.target.value)} />
@@ -197,11 +224,20 @@ export function Billing() {
           {exporting === 'one' ? 'Exporting…' : 'Export this invoice (CSV)'}
         </button>
         <button
+          onClick={() => void exportCsv('one', 'pdf')}
+          disabled={exporting !== null || !tenantId || !monthOk}
+        >
+          Export this invoice (PDF)
+        </button>
+        <button
           className="primary"
           onClick={() => void exportCsv('all')}
           disabled={exporting !== null || !monthOk}
         >
           {exporting === 'all' ? 'Exporting…' : 'Export all tenants (CSV)'}
+        </button>
+        <button onClick={() => void exportCsv('all', 'pdf')} disabled={exporting !== null || !monthOk}>
+          Export all tenants (PDF)
         </button>
       </div>
       {loaded && sorted.length === 0 ? (
@@ -211,6 +247,9 @@ export function Billing() {
       ) : null}
       <ExportStatus />
       <InvoicePreview />
+      <InvoiceList onPdf={(id) => void exportCsv('one', 'pdf', id)} />
+      <CreditPanel month={month} />
+      <BillingAlerts />
     </Screen>
   )
 }

@@ -271,36 +271,38 @@ export function Dashboard() {
             </section>
           ) : null}
           <Charts days={days} />
-          <table className="grid" aria-describedby="dash-table-note">
-            <caption>
-              Tenants today and this month{' '}
-              <span className="muted small" id="dash-table-note">
-                (closest to a limit first)
-              </span>
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Today: counted vs daily limit</th>
-                <th scope="col">Today: solved / failed / refused</th>
-                <th scope="col">This month: billed vs budget</th>
-                <th scope="col">Month upstream cost</th>
-                <th scope="col">In flight</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.length === 0 ? (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Tenants today and this month">
+            <table className="grid" aria-describedby="dash-table-note">
+              <caption>
+                Tenants today and this month{' '}
+                <span className="muted small" id="dash-table-note">
+                  (closest to a limit first)
+                </span>
+              </caption>
+              <thead>
                 <tr>
-                  <td colSpan={6} className="muted">
-                    No tenants yet — <a href="#/tenants/new">add the first one</a>.
-                  </td>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Today: counted vs daily limit</th>
+                  <th scope="col">Today: solved / failed / refused</th>
+                  <th scope="col">This month: billed vs budget</th>
+                  <th scope="col">Month upstream cost</th>
+                  <th scope="col">In flight</th>
                 </tr>
-              ) : null}
-              {shown.map((t) => (
-                <TenantRow key={t.tenantId} t={t} />
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.length === 0 ? (
+                  <tr>
+                    <td colSpan={6} className="muted">
+                      No tenants yet — <a href="#/tenants/new">add the first one</a>.
+                    </td>
+                  </tr>
+                ) : null}
+                {shown.map((t) => (
+                  <TenantRow key={t.tenantId} t={t} />
+                ))}
+              </tbody>
+            </table>
+          </div>
           {pages > 1 ? (
             <nav className="pager" aria-label="Dashboard pages">
               <button disabled={page === 0} onClick={() => setPage(page - 1)}>

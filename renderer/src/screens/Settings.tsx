@@ -13,6 +13,7 @@ import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
 import { PingbackCard } from './PingbackCard'
+import { BillingSettingsCard } from './billing/BillingSettings'
 import { moneyInput } from './tenant-draft'
 
 interface Draft {
@@ -534,6 +535,7 @@ export function Settings() {
       )}
       <div className="cards wide">
         <PlatformKeyCard key={platformKeyId} />
+        {settings ? <BillingSettingsCard key={JSON.stringify(settings)} settings={settings} /> : null}
         <GatewayCard />
         {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
         {settings ? (

@@ -8,6 +8,7 @@ import { TimeZoneField } from '../components/time-zone-field'
 import { ErrorNote, Field, Screen, fieldSummary, money, useCurrencyCode, useNow } from '../components/ui'
 import { useTenants } from '../stores/tenants'
 import { budgetHint, concurrentHint, dailyHint, rpmHint } from './tenant/limit-hints'
+import { CostHint, defaultPlanDraft, MarkupHint, TenantBillingSection } from './billing/TenantBillingSection'
 import { controlIdOf, draftOf, toTenantInput, type TenantDraft } from './tenant-draft'
 
 function budgetText(text: string): string | null {
@@ -20,7 +21,11 @@ function budgetText(text: string): string | null {
 
 export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: (t: Tenant) => void }) {
   const { create, update } = useTenants()
-  const [d, setD] = useState<TenantDraft>(() => draftOf(tenant))
+  const [d, setD] = useState<TenantDraft>(() => ({
+    ...draftOf(tenant),
+    ...(tenant ? {} : defaultPlanDraft()),
+  }))
+  const [billing, setBilling] = useState(tenant?.billing)
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [summary, setSummary] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
@@ -44,7 +49,8 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
     setBusy(true)
     setErrors({})
     setSummary(null)
-    const r = tenant ? await update(tenant.id, input) : await create(input)
+    const withBilling = billing ? { ...input, billing } : input
+    const r = tenant ? await update(tenant.id, withBilling) : await create(withBilling)
     setBusy(false)
     if (r.ok) onDone(r.value)
     else showErrors(r.fields, r.message)
@@ -213,6 +219,7 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
                   id={`price-${c}`}
                   label={`${CAPTCHA_TYPE_LABELS[c]} (${currency} per solve)`}
                   error={err(`pricePlan.prices.${c}`)}
+                  hint={<CostHint type={c} price={d.prices[c]} />}
                 >
                   <input
                     id={`price-${c}`}
@@ -227,7 +234,7 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
                 id="t-markup"
                 label="Markup (%)"
                 error={err('pricePlan.markupBps')}
-                hint="50 means cost × 1.5."
+                hint={<MarkupHint percent={d.markupPercent} />}
               >
                 <input
                   id="t-markup"
@@ -251,6 +258,7 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
               />
             </Field>
           </fieldset>
+          <TenantBillingSection value={billing} onChange={setBilling} errors={errors} />
           <Field id="t-notes" label="Notes" error={err('notes')}>
             <textarea
               id="t-notes"

@@ -28,7 +28,7 @@ interface BillingState {
   setMonth(month: string): void
   setTenant(id: string): void
   preview(): Promise<void>
-  exportCsv(scope: 'one' | 'all'): Promise<void>
+  exportCsv(scope: 'one' | 'all', format?: 'csv' | 'pdf' | 'both', only?: string): Promise<void>
 }
 
 let previewSeq = 0
@@ -61,8 +61,9 @@ export const useBilling = create<BillingState>((set, get) => ({
       if (seq === previewSeq) set({ previewing: false })
     }
   },
-  async exportCsv(scope) {
-    const { month, tenantId, exporting } = get()
+  async exportCsv(scope, format = 'csv', only) {
+    const { month, exporting } = get()
+    const tenantId = only ?? get().tenantId
     if (exporting) return
     if (!/^\d{4}-\d{2}$/.test(month)) return set({ exportError: 'Pick a month first (YYYY-MM).' })
     set({
@@ -74,7 +75,7 @@ export const useBilling = create<BillingState>((set, get) => ({
       files: [],
     })
     try {
-      const r = await call('billing.export', { month, tenantId: scope === 'all' ? null : tenantId })
+      const r = await call('billing.export', { month, tenantId: scope === 'all' ? null : tenantId, format })
       if (r.files.length === 0) set({ exportNote: 'Export cancelled: no file was written.' })
       else {
         set({
