@@ -45,6 +45,8 @@ export const CHANNELS = [
   'gateway.issueKey',
   'gateway.rotateKey',
   'gateway.revokeKey',
+  'gateway.bans',
+  'gateway.liftBan',
   'gateway.caCertificate',
   'vault.checkTenantKey',
   'usage.recent',

@@ -139,6 +139,23 @@ const gatewayStatus = z.object({
   url: z.string().nullable(),
   port: z.number().nullable(),
   allowLan: z.boolean(),
+  /** Serving is switched on: it resumes by itself whenever the keys are available. */
+  enabled: z.boolean(),
+  /** The truth for the frame: serving, off, or listening but unable to solve (reason says why). */
+  serving: z.enum(['on', 'off', 'cannot_solve']),
+  reason: z.string().nullable(),
+})
+const gatewayBan = z.object({
+  source: z.string(),
+  until: z.number(),
+  failures: z.number(),
+  distinctKeys: z.number(),
+})
+const gatewayFailure = z.object({
+  source: z.string(),
+  keyFingerprint: z.string(),
+  failures: z.number(),
+  lastAt: z.number(),
 })
 
 const gatewayKeyInfo = z.object({
@@ -172,7 +189,7 @@ export const contract = {
       vault: vaultStatus,
       provider: z.object({ id: z.string(), label: z.string(), baseUrl: z.string() }),
       sandbox: z.boolean(),
-      gateway: z.object({ running: z.boolean(), url: z.string().nullable() }),
+      gateway: gatewayStatus,
       version: z.string(),
     }),
   },
@@ -329,6 +346,7 @@ export const contract = {
   },
   'gateway.start': { input: empty, output: gatewayStatus },
   'gateway.stop': { input: empty, output: gatewayStatus },
+  /** A new key; a key issued before keeps working for the grace period (default 24 h, as rotation). */
   'gateway.issueKey': {
     input: z
       .object({
@@ -338,10 +356,19 @@ export const contract = {
           .int()
           .min(0)
           .max(24 * 30)
-          .optional(),
+          .default(24),
       })
       .strict(),
     output: issuedGatewayKey,
+  },
+  /** Sources refused for bad keys now, and recent failures by source and presented key (fingerprints only). */
+  'gateway.bans': {
+    input: empty,
+    output: z.object({ bans: z.array(gatewayBan), failures: z.array(gatewayFailure) }),
+  },
+  'gateway.liftBan': {
+    input: z.object({ source: z.string().min(1).max(100) }).strict(),
+    output: z.object({ lifted: z.boolean() }),
   },
   /** A new key now; the old one keeps working for the grace period (default 24 h) so the tenant can switch. */
   'gateway.rotateKey': {

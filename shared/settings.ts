@@ -47,9 +47,19 @@ export const settingsSchema = z
       .max(24 * 60),
     gateway: z
       .object({
+        /** Serving is on: the gateway starts whenever the keys are available (after an unlock, at launch). */
         enabled: z.boolean(),
         port: z.number().int().min(0).max(65_535),
         allowLan: z.boolean(),
+        /** How long an answer nobody fetched stays readable, minutes. */
+        resultRetentionMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(15),
+        /** On stop/quit: how long to keep answering res.php while running solves finish, seconds. */
+        drainSeconds: z.number().int().min(0).max(600).default(20),
         /**
          * Hosts-file mode: answer on any Host name and also over HTTPS (httpsPort) with a certificate from the local
          * CA for the providers' names plus hostNames, so clients with a hard-coded provider URL work unchanged.
@@ -89,6 +99,8 @@ export const settingsSchema = z
       .optional(),
     /** Follow the provider's published polling advice (first poll ≥ 5 s, 10 s for reCAPTCHA; ≤ 20 polls per task). */
     pollAdvice: z.enum(['follow', 'ignore']).optional(),
+    /** Electron: open CaptchaDesk when the operator logs in (with device unlock, serving resumes unattended). */
+    launchAtLogin: z.boolean().default(false),
     ...billingSettingsShape,
   })
   .strict()

@@ -82,6 +82,7 @@ export const alertThresholdsSchema = z
   })
   .strict()
 
+/** Control characters (CR, LF, TAB, NUL…) are refused wherever they are, not trimmed away silently. */
 /** A zone the console's picker offers (UTC and Etc/ included), stored in the list's spelling. */
 const timezone = z
   .string()
@@ -96,13 +97,13 @@ const timezone = z
 
 const name = z
   .string()
+  .refine(
+    (v) => ![...v].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127),
+    'no control characters (line breaks, tabs…)',
+  )
   .trim()
   .min(1, 'a name is required')
   .max(100, 'at most 100 characters')
-  .refine(
-    (v) => ![...v].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127),
-    'no control characters',
-  )
 
 export const tenantCreateSchema = z
   .object({

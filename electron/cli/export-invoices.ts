@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatMoney } from '@shared/money'
+import { removeStalePartials } from '../engine/billing/stale-partials'
 import { dataPaths, DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
 import {
   EXPORT_FORMATS,
@@ -91,6 +92,7 @@ try {
   const now = Date.now()
   const started = tenants.filter((t) => localMonthOf(now, t.timezone) >= values.month!)
   if (tenants.length > 0 && started.length === 0) fail(`${values.month} has not started yet`)
+  removeStalePartials(out) // what a killed export left behind
   const r = await exportMonth(billing, started, values.month, out, {
     format,
     bom: values.bom ?? settings.get().invoicing.csvBom,

@@ -1,10 +1,13 @@
 /**
- * `npm run serve [-- --port N --data-dir DIR --sandbox-speed X --no-open]`: the console and engine on 127.0.0.1, no
- * Electron. With no arguments: the Sandbox provider and a demo data folder, so a newcomer sees a working console at
- * once; the browser opens by itself when there is a terminal and a desktop (never in CI).
+ * `npm run serve [-- --port N --data-dir DIR --sandbox-speed X --no-open --passphrase-file FILE]`: the console and
+ * engine on 127.0.0.1, no Electron. With no arguments: the Sandbox provider and a demo data folder, so a newcomer
+ * sees a working console at once; the browser opens by itself when there is a terminal and a desktop (never in CI).
+ * Unattended (a server, systemd): the passphrase comes from --passphrase-file, CAPTCHADESK_PASSPHRASE_FILE or
+ * systemd's $CREDENTIALS_DIRECTORY/captchadesk-passphrase; the vault unlocks and serving resumes if it is on.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { readPassphraseFile, passphraseFileFrom } from './passphrase-file'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
@@ -13,7 +16,7 @@ import { runHost } from '../engine/host/run-host'
 const root = resolve(import.meta.dirname, '../..')
 function fail(message: string): never {
   console.error(
-    `serve: ${message}\nusage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--no-open] [--no-build]`,
+    `serve: ${message}\nusage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--passphrase-file FILE] [--no-open] [--no-build]`,
   )
   process.exit(2)
 }
@@ -26,6 +29,7 @@ try {
       'sandbox-speed': { type: 'string' },
       'no-build': { type: 'boolean' },
       'no-open': { type: 'boolean' },
+      'passphrase-file': { type: 'string' },
     },
     strict: true,
   }).values
@@ -45,9 +49,18 @@ if (!values['no-build'] && !existsSync(join(rendererDir, 'index.html'))) {
   })
 }
 const dataDir = resolve(values['data-dir'] ?? join(root, DEFAULT_DEMO_DIR))
+let passphrase: string | undefined
+const passphraseFile = passphraseFileFrom(values['passphrase-file'], process.env)
+if (passphraseFile) {
+  try {
+    passphrase = readPassphraseFile(passphraseFile)
+  } catch (err) {
+    fail((err as Error).message)
+  }
+}
 let running: Awaited<ReturnType<typeof runHost>>
 try {
-  running = await runHost({ dataDir, rendererDir, port, sandboxSpeed: speed })
+  running = await runHost({ dataDir, rendererDir, port, sandboxSpeed: speed, passphrase })
 } catch (err) {
   const e = err as NodeJS.ErrnoException
   if (e.code === 'EADDRINUSE')
@@ -60,6 +73,10 @@ console.log(
   `Provider: ${running.engine.settings.get().providerId}${running.engine.sandbox ? ` (Sandbox at ${running.engine.sandbox.url}, ×${speed})` : ''}`,
 )
 console.log(`\n  Open: ${running.host.url}\n`)
+const serving = running.gateway.status()
+if (serving.running) console.log(`Gateway: ${serving.url}`)
+else if (passphrase !== undefined)
+  console.log(`Gateway: off (${serving.reason ?? 'serving is switched off'})`)
 if (shouldOpenBrowser(values['no-open'] === true)) openBrowser(running.host.url)
 
 function shouldOpenBrowser(refused: boolean): boolean {
@@ -85,8 +102,30 @@ function openBrowser(url: string): void {
   }
 }
 
-const stop = (): void => {
-  void running.close().then(() => process.exit(0))
+// SIGTERM/SIGINT: stop taking new tasks, keep answering results while running solves finish (bounded by the
+// drain setting), leave the rest open for the next start, then exit. A second signal exits at once.
+let stopping = false
+const stop = (signal: NodeJS.Signals): void => {
+  if (stopping) {
+    console.error(`serve: ${signal} again; exiting at once (open solves are settled at the next start)`)
+    process.exit(1)
+  }
+  stopping = true
+  console.log('Stopping: new tasks are refused; results are answered while running solves finish…')
+  void running.close().then(
+    () => {
+      console.log('Stopped.')
+      process.exit(0)
+    },
+    (err: unknown) => {
+      console.error(`serve: stopping failed: ${(err as Error).message}`)
+      process.exit(1)
+    },
+  )
 }
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+// conf's atomic writer (when-exit) hooks these signals to re-send them to the process after its cleanup, which
+// would end a graceful stop at once; its cleanup also runs on 'exit', which a graceful stop reaches.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal)
+  process.on(signal, stop)
+}

@@ -11,6 +11,7 @@ import { chooseExportFolder } from './dialogs'
 import { forwardEvents, registerIpc } from './ipc'
 import { notifyAlerts } from './notifications'
 import { lockOnSuspend } from './power'
+import { applyLoginItem, resumeServingUnattended } from './unattended'
 import { applySecurity } from './security'
 import { createMainWindow } from './window'
 
@@ -42,8 +43,9 @@ if (!app.requestSingleInstanceLock()) {
     closing = true
     const e = engine
     void (async () => {
-      await gateway?.stop().catch(() => undefined)
-      await e.close().catch(() => undefined)
+      // Quitting is not "stop serving": the gateway drains (bounded) and resumes at the next launch.
+      await gateway?.shutdown().catch(() => undefined)
+      await e.close(0).catch(() => undefined)
       app.quit()
     })()
   })
@@ -75,6 +77,9 @@ async function start(): Promise<void> {
   forwardEvents(e, () => win?.webContents)
   notifyAlerts(e, () => win?.show())
   lockOnSuspend(e.vault)
+  applyLoginItem(e.settings.get().launchAtLogin)
+  e.settings.onChange((s) => applyLoginItem(s.launchAtLogin))
   win = createMainWindow(join(here, '../preload'))
   win.on('closed', () => (win = undefined))
+  await resumeServingUnattended(e, gateway)
 }

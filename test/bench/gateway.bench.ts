@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { createGatewayKeys, startGateway } from '../../electron/engine/gateway'
+import { gatewayFor } from '../support/gateway-fixture'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { engineFixture } from '../support/engine-fixture'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
@@ -73,8 +73,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     speed: 10_000,
     sandbox: { keys: [{ key: SANDBOX_DEMO_KEY, threads: 100_000 }] },
   })
-  const keys = createGatewayKeys(fx.db)
-  const gw = await startGateway({ keys, solver: fx.solver, tenants: fx.tenants, allowance: () => 0 })
+  const { keys, server: gw } = await gatewayFor(fx)
   try {
     const t = fx.addTenant({ name: 'Bench' })
     const key = keys.issue(t.id).key

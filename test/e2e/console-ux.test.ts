@@ -163,8 +163,8 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
 
   it('hands the gateway over: URL and key in the issue dialog, the curl snippet copied and run against the gateway', async () => {
     await go('Settings')
-    await page.getByRole('button', { name: 'Start gateway' }).click()
-    await expect.poll(() => page.getByTestId('gateway-status').textContent()).toContain('Running at')
+    await page.getByRole('button', { name: 'Start serving' }).click()
+    await expect.poll(() => page.getByTestId('gateway-status').textContent()).toContain('Serving at')
     const url = (await page.getByTestId('gateway-status').locator('code').textContent())!
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     await expect

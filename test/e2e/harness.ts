@@ -33,6 +33,8 @@ export async function startHarness(
     sandboxSpeed: options.sandboxSpeed ?? 200,
     weakKdfForTests: true,
   })
+  // Any free port for the gateway: the default 8787 may be taken on a shared machine.
+  running.engine.settings.update({ gateway: { ...running.engine.settings.get().gateway, port: 0 } })
   const browser = await launchChromium()
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, ...options.context })
   const pageErrors: string[] = []

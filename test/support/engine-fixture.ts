@@ -8,7 +8,9 @@ import { createAdmissionController, ledgerUsageLoader } from '../../electron/eng
 import { openAuditLog } from '../../electron/engine/audit/audit-log'
 import { openDatabase } from '../../electron/engine/db/database'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
+import { openGatewayTasks } from '../../electron/engine/gateway/gateway-tasks'
 import { createProviderClient } from '../../electron/engine/provider'
+import { openRefusalCounters } from '../../electron/engine/refusals/refusal-counters'
 import {
   SANDBOX_DEMO_KEY,
   keyFingerprint,
@@ -33,6 +35,8 @@ export async function engineFixture(
   const db = openDatabase(join(dir, 'engine.db'))
   const audit = openAuditLog(db)
   const ledger = openSqliteLedger(db)
+  const refusals = openRefusalCounters(db)
+  const gatewayTasks = openGatewayTasks(db)
   const tenants = createTenantRegistry({ dataDir: dir, audit })
   const admission = createAdmissionController({
     sharedThreads: opts.sharedThreads,
@@ -58,6 +62,8 @@ export async function engineFixture(
     provider,
     pricing: createPricing(),
     now: opts.now,
+    refusals,
+    results: gatewayTasks,
   })
   const addTenant = (input: Partial<TenantCreateInput> = {}) =>
     tenants.create({ name: `Tenant ${Math.random().toString(36).slice(2, 8)}`, ...input }, 'test')
@@ -67,6 +73,8 @@ export async function engineFixture(
     db,
     audit,
     ledger,
+    refusals,
+    gatewayTasks,
     tenants,
     admission,
     provider,
@@ -78,6 +86,7 @@ export async function engineFixture(
       await provider.close()
       await sandbox.close()
       await ledger.close()
+      refusals.close()
       db.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -5,7 +5,7 @@
 import type { Tenant } from '@shared/tenant'
 import { formatRetry } from '@shared/human-time'
 import { localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
-import { gcraCheck, gcraParams } from './gcra'
+import { SlidingWindow, type WindowEntry } from './sliding-window'
 import { SharedCapacity } from './shared-capacity'
 import type {
   Admission,
@@ -26,7 +26,7 @@ interface Window {
 interface TenantState {
   dayWindow?: Window
   monthWindow?: Window
-  tat: number
+  rate: SlidingWindow
   inFlight: number
   days: Map<string, number>
   months: Map<string, { spent: number; reserved: number }>
@@ -44,12 +44,14 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
   const shared = new SharedCapacity(options.sharedThreads)
   const busyRetryMs = options.busyRetryMs ?? 2_000
   const open = new Map<number, Reservation>()
+  /** The rate-window entry of each open reservation, moved to the submission time when the upstream accepts it. */
+  const rateEntries = new Map<number, WindowEntry>()
   let nextId = 1
 
   const stateOf = (id: string): TenantState => {
     let s = states.get(id)
     if (!s) {
-      s = { tat: -Infinity, inFlight: 0, days: new Map(), months: new Map() }
+      s = { rate: new SlidingWindow(), inFlight: 0, days: new Map(), months: new Map() }
       states.set(id, s)
     }
     return s
@@ -123,20 +125,19 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
           busyRetryMs,
         )
       }
-      // 2. rate (GCRA; a refusal consumes nothing)
-      let newTat = s.tat
+      // 2. rate: at most N admissions in any 60-second window (a burst of N is fine); taken only once every
+      // check has passed, so a refusal consumes nothing
       if (L.requestsPerMinute !== undefined && !(L.requestsPerMinute >= 1)) {
         return refuse('rate', 'Rate limit: this tenant may not send requests (limit 0).', 60_000)
       }
       if (L.requestsPerMinute !== undefined) {
-        const d = gcraCheck(gcraParams(L.requestsPerMinute), s.tat, now)
-        if (!d.ok)
+        const r = s.rate.check(L.requestsPerMinute, now)
+        if (!r.ok)
           return refuse(
             'rate',
-            `Rate limit: ${L.requestsPerMinute} requests per minute (at most ${L.requestsPerMinute} in any 60 seconds); try again ${formatRetry(d.retryAfterMs, now, tenant.timezone)}.`,
-            d.retryAfterMs,
+            `Rate limit: ${L.requestsPerMinute} requests per minute (at most ${L.requestsPerMinute} in any 60 seconds); try again ${formatRetry(r.retryAfterMs, now, tenant.timezone)}.`,
+            r.retryAfterMs,
           )
-        newTat = d.tat
       }
       // 3. daily count (solved + in flight), by the tenant's local day
       const day = dayOf(tenant, s, now)
@@ -171,7 +172,7 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
         }
       }
       // All checks passed: reserve everything at once.
-      s.tat = newTat
+      const rateEntry = L.requestsPerMinute !== undefined ? s.rate.take(now) : undefined
       s.inFlight++
       s.days.set(day, counted + 1)
       m.reserved += estimateMicros
@@ -187,11 +188,18 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
         at: now,
       }
       open.set(reservation.id, reservation)
+      if (rateEntry) rateEntries.set(reservation.id, rateEntry)
       return { ok: true, reservation }
+    },
+
+    submitted(r, at) {
+      const e = rateEntries.get(r.id)
+      if (e) SlidingWindow.moveTo(e, at)
     },
 
     release(r, outcome) {
       if (!open.delete(r.id)) return // released already: every exit path may call this, it counts once
+      rateEntries.delete(r.id)
       const s = stateOf(r.tenantId)
       s.inFlight = Math.max(0, s.inFlight - 1)
       if (!outcome.solved) {

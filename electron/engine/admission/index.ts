@@ -1,5 +1,4 @@
 export { createAdmissionController, type AdmissionOptions } from './admission-controller'
-export { gcraCheck, gcraParams } from './gcra'
 export { SharedCapacity } from './shared-capacity'
 export { AdmissionQueue, type AdmissionQueueOptions, type WaitOptions } from './wait-queue'
 export * from './types'

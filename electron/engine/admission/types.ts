@@ -87,6 +87,11 @@ export interface UsageLoader {
 export interface AdmissionStore {
   /** Checks every limit and reserves in one synchronous step. A refusal changes nothing (it consumes no rate). */
   reserve(request: AdmissionRequest): Admission
+  /**
+   * The reserved solve reached the upstream at `at` (≥ its admission): the rate limit counts it from then on, so
+   * no 60-second window at the upstream sees more than the limit either. Unknown or released reservations: no-op.
+   */
+  submitted(reservation: Reservation, at: number): void
   /** Gives back what `reserve` (or `adopt`) took. Idempotent: a second release of the same reservation is a no-op. */
   release(reservation: Reservation, outcome: ReleaseOutcome): void
   /**

@@ -14,6 +14,14 @@ import { createWebhook, type Webhook } from '../alerts/webhook'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
 import {
+  BadKeyGuard,
+  createGatewayCore,
+  createGatewayKeys,
+  openGatewayTasks,
+  type GatewayCore,
+  type GatewayKeys,
+} from '../gateway'
+import {
   liveInvoiceSettings,
   openBilling,
   startLockTimer,
@@ -21,12 +29,20 @@ import {
   type InvoiceBuilder,
   type Timers,
 } from '../billing'
-import { connectCredit, openCreditBook, withPrepaidCredit, type CreditBook } from '../credit'
+import { removeStalePartials } from '../billing/stale-partials'
+import {
+  connectCredit,
+  openCreditBook,
+  tenantBalanceFor,
+  withPrepaidCredit,
+  type CreditBook,
+} from '../credit'
 import { openDatabase, type Database } from '../db/database'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
 import { createPingbackRoute, type PingbackRoute } from '../provider/pingback-receiver'
+import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
@@ -34,10 +50,10 @@ import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
 import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
+import { ServingKeys } from '../serving/serving-keys'
 import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { databaseVaultAnchor } from '../vault/db-anchor'
 import { keystoreVaultAnchor } from '../vault/keystore-anchor'
-import { vaultKeyResolver } from '../vault/vault-key-resolver'
 import { dataPaths, type DataPaths } from './data-paths'
 
 export interface EngineEvents {
@@ -87,15 +103,24 @@ export interface Engine {
   readonly balances: BalanceChecker
   readonly sandbox: Sandbox | undefined
   readonly admission: ReturnType<typeof createAdmissionController>
+  readonly refusals: RefusalCounters
+  /** The upstream keys held for serving while the console is locked (see serving-keys.ts). */
+  readonly servingKeys: ServingKeys
+  readonly gatewayKeys: GatewayKeys
+  /** What every tenant-facing protocol shares: keys, bans, the persistent task store, submit/result. */
+  readonly gateway: GatewayCore
   provider(): ProviderClient
   /** The pingback route (mounted by the gateway server) and the callback URL solves send upstream. */
   readonly pingback: PingbackRoute
   providerProfile(): ProviderProfile
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
   emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void
-  /** After the vault opens: settle attempts a crash left open, seed the Sandbox key. */
+  /** After the vault opens: seed the Sandbox key, settle attempts an earlier process left open (once). */
   afterUnlock(): Promise<void>
-  close(): Promise<void>
+  /** Settles (in the background) what an earlier process left open; the first call starts it, later ones await it. */
+  recovery(): Promise<unknown>
+  /** Lets running solves finish for up to `graceMs` (default 30 s; the rest stay open for the next start), closes. */
+  close(graceMs?: number): Promise<void>
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
@@ -103,8 +128,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const paths = dataPaths(options.dataDir)
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
   const settings = createSettingsStore(paths.dir, options.settingsOverrides, now)
+  removeStalePartials(paths.exports) // a killed export's temporary files
   const logFile = options.logger ? undefined : await createFileLogger({ dataDir: paths.dir })
   const log = options.logger ?? logFile!.log
+  /** The shape the solve path and the gateway log through. */
+  const report = (level: 'warn' | 'error', message: string, details: Record<string, unknown>): void =>
+    log[level](details, message)
   const events = new EventEmitter()
   events.setMaxListeners(100)
   const emit = <K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void =>
@@ -144,6 +173,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
+  const refusals = openRefusalCounters(db, { now })
+  // The gateway's task store writes on its own connection (synchronous=NORMAL, see gateway-tasks.ts).
+  const gatewayDb = openDatabase(paths.database)
+  gatewayDb.exec('PRAGMA synchronous = NORMAL')
+  const gatewayTasks = openGatewayTasks(gatewayDb, {
+    now,
+    retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
+  })
+  const gatewayKeys = createGatewayKeys(db, now)
   const credit = openCreditBook(db, { ledger, now, audit })
   const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
   const tenants = createTenantRegistry({
@@ -155,7 +193,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       return bps === null ? undefined : { kind: 'markup', markupBps: bps }
     },
   })
-  const usage = createUsageQueries(ledger, tenants)
+  const usage = createUsageQueries(ledger, tenants, refusals)
   const alerts = createAlertEngine(db, now)
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
@@ -262,7 +300,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     return client
   }
   const retired: ProviderClient[] = []
-  let recovered = false
 
   const admission = withPrepaidCredit(
     createAdmissionController({
@@ -276,7 +313,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     vault.setIdleLock(s.autoLockMinutes * 60_000 || undefined)
   })
 
-  const keys = vaultKeyResolver(vault, () => settings.get().providerId)
+  const servingKeys = new ServingKeys(vault, () => settings.get().providerId)
   // Pingback (provider/pingback-receiver.ts): with a public callback URL set, every solve asks the upstream to call
   // back; the gateway server mounts the route. A callback for a task of a retired client still reaches it.
   const pingback = createPingbackRoute({
@@ -298,10 +335,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     tenants,
     ledger,
     admission,
-    keys,
+    keys: servingKeys.resolver(),
     provider: lazyProvider,
     pricing: createPricing(() => settings.get().costPrices),
     now,
+    refusals,
+    results: gatewayTasks,
+    log: report,
     onSettled: (tenantId) => {
       const t = tenants.get(tenantId)
       if (!t) return
@@ -317,6 +357,48 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       })
     },
   })
+
+  const guard = new BadKeyGuard({
+    now,
+    onBan: (ban) =>
+      audit.record({
+        actor: 'system',
+        action: 'gateway.ban',
+        subjectType: 'gateway',
+        subjectId: ban.source,
+        details: {
+          failures: ban.failures,
+          distinctKeys: ban.distinctKeys,
+          until: new Date(ban.until).toISOString(),
+        },
+      }),
+  })
+  const gateway = createGatewayCore({
+    keys: gatewayKeys,
+    solver,
+    tenants,
+    tasks: gatewayTasks,
+    guard,
+    now,
+    log: report,
+    solveTimeoutMs: () => settings.get().solveTimeoutSeconds * 1000,
+    // Prepaid credit left, or the month's budget left, or what the operator chose in Settings — never invented.
+    balance: (t) => tenantBalanceFor({ credit, ledger, settings }, t, now()),
+    report: async (t, attemptId, verdict) => {
+      const a = ledger.get(attemptId)
+      if (!a?.upstreamTaskId) return
+      const { key } = servingKeys.read(t.id, t.keyMode)
+      await provider().report(key, a.upstreamTaskId, verdict)
+    },
+  })
+  const sweep = setInterval(() => {
+    try {
+      gatewayTasks.sweep(now())
+    } catch (err) {
+      report('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
+    }
+  }, 60_000)
+  sweep.unref()
 
   const balances = createBalanceChecker({
     db,
@@ -349,6 +431,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   })
 
+  let recovering: Promise<unknown> | undefined
+  const recovery = (): Promise<unknown> => {
+    // Only what a previous process left open: later unlocks must not touch solves running now.
+    recovering ??= solver.recoverOpenAttempts().catch((err: unknown) => {
+      report('error', 'recovery failed; open attempts are retried at the next start', {
+        error: (err as Error).message,
+      })
+    })
+    return recovering
+  }
+
   return {
     paths,
     now,
@@ -369,6 +462,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     balances,
     sandbox,
     admission,
+    refusals,
+    servingKeys,
+    gatewayKeys,
+    gateway,
     provider,
     pingback,
     providerProfile: () => provider().profile,
@@ -387,23 +484,27 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           details: { label: 'Sandbox demo key', fingerprint: keyFingerprint(SANDBOX_DEMO_KEY) },
         })
       }
-      // Only what a previous process left open: later unlocks must not touch solves running now.
-      if (!recovered) {
-        recovered = true
-        await solver.recoverOpenAttempts()
-      }
+      // Ids a tenant holds from before a restart answer "not ready" until recovery has settled them; the gateway
+      // can serve meanwhile (the caller decides whether to await recovery()).
+      void recovery()
       balances.start(settings.get().balanceCheckMinutes * 60_000)
     },
-    async close() {
+    recovery,
+    async close(graceMs = 30_000) {
       lockTimer.stop()
       await webhook.close()
       balances.stop()
+      clearInterval(sweep)
+      await solver.shutdown(graceMs)
+      await recovering
+      servingKeys.seal()
       vault.lock('shutdown')
-      await solver.drain()
       await client?.close()
       for (const c of retired) await c.close()
       await sandbox?.close()
       await ledger.close()
+      refusals.close()
+      gatewayDb.close()
       db.close()
       logFile?.close()
     },

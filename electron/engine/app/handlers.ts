@@ -7,6 +7,7 @@ import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
 import { localDateOf, localMonthOf } from '../time/zoned'
 import { createInvoiceMarks, exportMonth, listInvoices } from '../billing'
+import { removeStalePartials } from '../billing/stale-partials'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import { VaultDamagedError, VaultRollbackError } from '../vault'
@@ -76,7 +77,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         vault: vaultStatus(),
         provider,
         sandbox: engine.sandbox !== undefined,
-        gateway: { running: ctx.gateway.status().running, url: ctx.gateway.status().url },
+        gateway: ctx.gateway.status(),
         version: ctx.version,
       }
     },
@@ -87,6 +88,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       await engine.vault.create(passphrase)
       audit('vault.create', null)
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.unlock'({ passphrase }) {
@@ -98,6 +100,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       }
       audit('vault.unlock', null)
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.lock'() {
@@ -118,6 +121,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       }
       audit('vault.unlock', null, { with: 'device' })
       await engine.afterUnlock()
+      await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
     async 'vault.setDeviceUnlock'({ enabled }) {
@@ -252,8 +256,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           capacity: engine.settings.get().sharedThreads,
           inUse: engine.admission.sharedUsage().used,
           upstreamInUse:
-            engine.sandbox && engine.vault.isUnlocked() && engine.vault.hasKey('platform')
-              ? engine.sandbox.threadsInUse(engine.vault.readPlatformKey({ touch: false }).key)
+            engine.sandbox && engine.servingKeys.has('platform')
+              ? engine.sandbox.threadsInUse(engine.servingKeys.read('-', 'shared').key)
               : null,
         },
         balances: engine.balances.latest(),
@@ -276,6 +280,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.export'({ month, tenantId, format }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
+      removeStalePartials(target.dir) // what a killed export left behind
       const jobId = randomUUID()
       const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
       const { files, rows } = await exportMonth(engine.billing, tenants, month, target.dir, {
@@ -383,8 +388,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     async 'gateway.issueKey'({ tenantId, graceHours }) {
       tenantOrThrow(tenantId)
-      const { key, info } = ctx.gateway.keys.issue(tenantId, (graceHours ?? 0) * 3_600_000)
-      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours: graceHours ?? 0 })
+      const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
+      audit('gateway.issueKey', tenantId, { last4: info.last4, graceHours })
       // Shown once: the only reply that ever carries a secret, and it is the tenant's own gateway key.
       return { key, info }
     },
@@ -393,6 +398,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const { key, info } = ctx.gateway.keys.issue(tenantId, graceHours * 3_600_000)
       audit('gateway.rotateKey', tenantId, { last4: info.last4, graceHours })
       return { key, info } // shown once, like gateway.issueKey
+    },
+    async 'gateway.bans'() {
+      return ctx.gateway.bans()
+    },
+    async 'gateway.liftBan'({ source }) {
+      const lifted = ctx.gateway.liftBan(source)
+      audit('gateway.liftBan', source, { lifted })
+      return { lifted }
     },
     async 'gateway.revokeKey'({ tenantId }) {
       const revoked = ctx.gateway.keys.revoke(tenantId)

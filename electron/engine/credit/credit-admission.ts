@@ -15,6 +15,7 @@ export function withPrepaidCredit(inner: AdmissionStore, credit: CreditBook): Ad
     setSharedCapacity: (threads) => inner.setSharedCapacity(threads),
     sharedUsage: () => inner.sharedUsage(),
     openReservations: () => inner.openReservations(),
+    submitted: (r, at) => inner.submitted(r, at),
     reserve(request) {
       const { tenant, estimateMicros, now } = request
       if (tenant.status === 'active') credit.syncMode(tenant, now)

@@ -1,3 +1,6 @@
 export { createGatewayKeys, type GatewayKeys, type GatewayKeyInfo } from './gateway-keys'
-export { startGateway, type GatewayDeps, type GatewayServer } from './gateway-server'
+export { startGateway, type GatewayServer } from './gateway-server'
+export { createGatewayCore, type GatewayCore, type GatewayCoreDeps } from './gateway-core'
+export { openGatewayTasks, type GatewayTaskStore } from './gateway-tasks'
+export { BadKeyGuard, type BanInfo } from './bad-key-guard'
 export { requestFromParams } from './protocol-request'

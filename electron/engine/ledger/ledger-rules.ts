@@ -5,6 +5,11 @@ export class LedgerError extends Error {
   override name = 'LedgerError'
 }
 
+/** markSubmitted found the upstream task id already recorded for another attempt (an upstream id collision). */
+export class UpstreamTaskClashError extends LedgerError {
+  override name = 'UpstreamTaskClashError'
+}
+
 const SETTLED_STATUSES = new Set(['solved', 'failed', 'timed_out', 'cancelled', 'expired'])
 
 /** An outcome a ledger may settle with: a final status and finite times. */

@@ -4,7 +4,13 @@
  * is the seam: a second storage passes the same suite without any caller knowing.
  */
 import type { CaptchaType } from '@shared/captcha'
-import { checkOutcome, checkPriced, LedgerError, storedThreadMs } from './ledger-rules'
+import {
+  checkOutcome,
+  checkPriced,
+  LedgerError,
+  storedThreadMs,
+  UpstreamTaskClashError,
+} from './ledger-rules'
 import {
   BUCKET_MS,
   OPEN_STATUSES,
@@ -71,7 +77,7 @@ export class MemoryLedger implements Ledger {
     if (r.status !== 'pending') throw new LedgerError(`attempt ${attemptId} is ${r.status}, not pending`)
     const clash = this.findRow(r.providerAccount, upstreamTaskId)
     if (clash)
-      throw new LedgerError(
+      throw new UpstreamTaskClashError(
         `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attemptId}`,
       )
     Object.assign(r, { status: 'submitted', upstreamTaskId, submittedAt })

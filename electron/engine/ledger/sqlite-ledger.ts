@@ -4,7 +4,13 @@ import { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
-import { checkOutcome, checkPriced, LedgerError, storedThreadMs } from './ledger-rules'
+import {
+  checkOutcome,
+  checkPriced,
+  LedgerError,
+  storedThreadMs,
+  UpstreamTaskClashError,
+} from './ledger-rules'
 import { sqliteBillingReads } from './sqlite-billing-reads'
 import {
   BUCKET_MS,
@@ -125,7 +131,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
           throw new LedgerError(`attempt ${attemptId} is ${row.status}, not pending`)
         const clash = s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined
         if (clash)
-          throw new LedgerError(
+          throw new UpstreamTaskClashError(
             `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attempt_id}`,
           )
         s.submit.run(upstreamTaskId, submittedAt, attemptId)

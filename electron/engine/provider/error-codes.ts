@@ -95,11 +95,55 @@ export function classifyCode(
   return { action: 'fail_task', message: `The upstream answered ${code}.` }
 }
 
+/** Every code we accept from an upstream; anything else becomes UNKNOWN_UPSTREAM_CODE (see sanitizeUpstreamCode). */
+const KNOWN_CODES: ReadonlySet<string> = new Set([
+  ...Object.keys(STOP),
+  ...Object.keys(FAIL),
+  'IP_BANNED',
+  'MAX_USER_TURN',
+  'CAPCHA_NOT_READY',
+  'CAPTCHA_NOT_READY',
+  'ERROR_ZERO_BALANCE',
+  'ERROR_NO_SLOT_AVAILABLE',
+  'ERROR_SERVER_ERROR',
+  'ERROR_INTERNAL_SERVER_ERROR',
+  'ERROR_TOO_MUCH_REQUESTS',
+  'ERROR_DUPLICATE_REPORT',
+  'ERROR_REPORT_NOT_RECORDED',
+  'OK_REPORT_RECORDED',
+  'ERROR_NO_SUCH_CAPCHA_ID',
+  'ERROR_PROXY_CONNECT_REFUSED',
+  'ERROR_RECAPTCHA_INVALID_SITEKEY',
+  'ERROR_TASK_ABSENT',
+  'ERROR_TASK_NOT_SUPPORTED',
+  'ERROR_CODE',
+])
+
+/** What an unexpected upstream error text becomes: the text itself is never stored, logged or passed on. */
+export const UNKNOWN_UPSTREAM_CODE = 'ERROR_UNKNOWN_UPSTREAM'
+
+/**
+ * Upstream error text is hostile input: an upstream once answered `ERROR_BAD_PARAMETERS <the key it received>`.
+ * Only a known code survives (a known code followed by other text keeps just the code); anything else maps to
+ * UNKNOWN_UPSTREAM_CODE. Our own transport codes (HTTP_nnn, NETWORK_ERROR…) never come from upstream text.
+ */
+export function sanitizeUpstreamCode(text: string): string {
+  const trimmed = text.trim()
+  if (KNOWN_CODES.has(trimmed)) return trimmed
+  const head = /^[A-Z][A-Z0-9_]{1,63}/.exec(trimmed.slice(0, 64))?.[0]
+  if (head !== undefined && KNOWN_CODES.has(head) && !/^[A-Z0-9_]/.test(trimmed.slice(head.length)))
+    return head
+  return UNKNOWN_UPSTREAM_CODE
+}
+
 export function isNotReady(code: string): boolean {
   return code === 'CAPCHA_NOT_READY' || code === 'CAPTCHA_NOT_READY'
 }
 
-/** Whether a piece of a batch reply (or a pingback's code) is a protocol code rather than an answer. */
+/**
+ * Whether a piece of a batch reply (or a pingback's code) is a protocol code rather than an answer: anything that
+ * starts like one (an upstream may append text to a code; see sanitizeUpstreamCode for what is kept).
+ */
 export function looksLikeCode(text: string): boolean {
-  return /^(ERROR_[A-Z0-9_]+|IP_BANNED|MAX_USER_TURN)$/.test(text)
+  return /^(ERROR_|IP_BANNED|MAX_USER_TURN)/.test(text)
 }

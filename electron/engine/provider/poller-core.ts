@@ -4,7 +4,7 @@
  * gets). Every task handed in ends in exactly one outcome (solved, failed, timed_out or cancelled).
  */
 import type { CaptchaType } from '@shared/captcha'
-import { classifyCode, isNotReady, looksLikeCode } from './error-codes'
+import { classifyCode, isNotReady, looksLikeCode, sanitizeUpstreamCode } from './error-codes'
 import { nextPollAt } from './single-poll-plan'
 import type { SolveTimeModel } from './solve-time-model'
 import type { PollAdvice, PollPolicy, TypeTiming } from './timing'
@@ -138,9 +138,11 @@ export abstract class PollerCore {
    * A pingback arrived for one of our tasks: settle it now. An error code fails the task; a not-ready code is
    * ignored (polling goes on). Returns whether the task was ours and settled.
    */
-  deliver(taskId: string, code: string): boolean {
+  deliver(taskId: string, text: string): boolean {
     const w = this.waiters.get(taskId)
-    if (!w || isNotReady(code)) return false
+    if (!w || isNotReady(text)) return false
+    // A code (possibly with text the upstream appended) is reduced to a known code before it goes anywhere.
+    const code = looksLikeCode(text) ? sanitizeUpstreamCode(text) : text
     const now = this.ctx.now()
     if (looksLikeCode(code)) {
       const c = classifyCode(code, this.ctx)
@@ -229,10 +231,12 @@ export abstract class PollerCore {
   }
 
   /** `ok` tells whether `text` is an answer (status 1) or a code; batch pieces are answers unless they are codes. */
-  protected settle(w: Waiter, text: string, ok: boolean): void {
+  protected settle(w: Waiter, piece: string, ok: boolean): void {
     if (!this.waiters.has(w.taskId)) return
     const now = this.ctx.now()
-    if (isNotReady(text)) return this.notReady(w)
+    if (isNotReady(piece)) return this.notReady(w)
+    // A code (possibly with text an upstream appended) is reduced to a known code before it goes anywhere.
+    const text = looksLikeCode(piece) ? sanitizeUpstreamCode(piece) : piece
     if (ok && !looksLikeCode(text)) {
       const speed = this.ctx.speed
       this.ctx.model.observe(

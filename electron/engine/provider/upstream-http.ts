@@ -3,7 +3,7 @@
  * (HTTP_<status>, NETWORK_ERROR, REQUEST_TIMEOUT, BAD_REPLY, CANCELLED). Never puts the key in an error.
  */
 import { ProviderError } from './types'
-import { classifyCode } from './error-codes'
+import { classifyCode, sanitizeUpstreamCode } from './error-codes'
 import type { Transport } from './http-transport'
 import type { RequestLimiter } from './request-limiter'
 
@@ -87,5 +87,6 @@ export function parseReply(text: string): UpstreamReply {
   else if (typeof request === 'number' && Number.isFinite(request)) value = String(request)
   else if (request && typeof request === 'object') value = JSON.stringify(request)
   else throw transportError('BAD_REPLY', 'the reply’s request field was empty')
-  return { ok, request: value }
+  // A refusal's text is reduced to a known code: nothing else the upstream wrote is kept or passed on.
+  return { ok, request: ok ? value : sanitizeUpstreamCode(value) }
 }

@@ -14,9 +14,12 @@ export interface KeyAccount {
   state: 'active' | 'no_threads'
 }
 
+const SANDBOX_ID_EPOCH_MS = Date.UTC(2024, 0, 1)
+
 export class TaskBook {
   private readonly tasks = new Map<string, SandboxTaskRecord & { key: string }>()
-  private nextId = 73_000_000_001
+  /** Last id handed out; ids are time-anchored so they never repeat across restarts (see newId). */
+  private lastId = 0
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Tasks still solving per key: the threads they hold (kept as a count, not a scan). */
   private readonly solving = new Map<string, number>()
@@ -26,6 +29,17 @@ export class TaskBook {
     private readonly now: () => number,
     private readonly onReady: (task: SandboxTaskRecord) => void,
   ) {}
+
+  /**
+   * Task ids grow with the wall clock: max(previous + 1, 100 × ms since 2024-01-01), so a restarted Sandbox never
+   * reuses an id an earlier process gave out (unless that one sustained more than 100 tasks per millisecond).
+   * A real upstream's ids are unique for the same reason; the ledger's unique key catches any that are not.
+   */
+  private newId(): string {
+    const clock = (Date.now() - SANDBOX_ID_EPOCH_MS) * 100
+    this.lastId = Math.max(this.lastId + 1, clock)
+    return String(this.lastId)
+  }
 
   create(
     key: string,
@@ -37,7 +51,7 @@ export class TaskBook {
     unsolvable: boolean,
     pingback: string | null,
   ): SandboxTaskRecord {
-    const id = String(this.nextId++)
+    const id = this.newId()
     const submittedAt = this.now()
     const delay = Math.max(0, Math.round(this.prng.between(time.minMs, time.maxMs) / speed))
     const task = {

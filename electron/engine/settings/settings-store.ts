@@ -28,10 +28,13 @@ export const DEFAULT_SETTINGS: Settings = {
     enabled: false,
     port: 8787,
     allowLan: false,
+    resultRetentionMinutes: 15,
+    drainSeconds: 20,
     hostsFileMode: false,
     httpsPort: 443,
     hostNames: [],
   },
+  launchAtLogin: false,
   ...DEFAULT_BILLING_SETTINGS,
 }
 

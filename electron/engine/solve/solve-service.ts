@@ -1,8 +1,10 @@
 /**
  * tenant → request → key → admission (check and reserve in one synchronous step) → ledger.begin (durable before
- * anything goes upstream) → provider (task id recorded the moment the upstream's reply is parsed) → ledger.settle →
- * release. Every exit path — solved, failed, timed out, cancelled, a thrown error, a crash recovered at start-up —
- * settles the attempt once and releases the reservation once; only solves are billed.
+ * anything goes upstream) → provider (task id recorded the moment the upstream's reply is parsed) → answer handed to
+ * the result sink (the gateway's task store) → ledger.settle → release. Every exit path — solved, failed, timed out,
+ * cancelled, a thrown error — settles the attempt once and releases the reservation once; only solves are billed.
+ * A shutdown stops waiting instead: those attempts stay open in the ledger and the next start settles them
+ * (recovery.ts). Refusals are counted (refusal counters), never journaled.
  */
 import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
@@ -10,12 +12,15 @@ import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
 import type { Tenant } from '@shared/tenant'
 import { AdmissionQueue } from '../admission/wait-queue'
 import type { AdmissionStore, Reservation } from '../admission/types'
-import type { AttemptRecord, Ledger, SettleOutcome } from '../ledger/types'
+import { UpstreamTaskClashError } from '../ledger/ledger-rules'
+import type { Ledger } from '../ledger/types'
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../provider'
+import { createRecovery } from './recovery'
 import type {
   KeyResolver,
   Pricing,
-  RecoveryReport,
+  RefusalSink,
+  ResultSink,
   SolveCallOptions,
   SolveProgress,
   SolveResult,
@@ -32,6 +37,12 @@ export interface SolveServiceDeps {
   now?: () => number
   /** Called after every settle (alerts, dashboards). */
   onSettled?: (tenantId: string) => void
+  /** Where refusals are counted (per tenant, minute and code). */
+  refusals?: RefusalSink
+  /** Where answers go before a solve is billed (the gateway's task store), and which attempts can still be delivered. */
+  results?: ResultSink
+  /** Logs what no caller sees (a ledger failure, an upstream id collision). */
+  log?: (level: 'warn' | 'error', message: string, details: Record<string, unknown>) => void
   /**
    * Default bounded wait for a capacity refusal (concurrency / shared threads) before answering "rejected".
    * 0 (the default) refuses at once: the gateway's clients back off on ERROR_NO_SLOT_AVAILABLE.
@@ -49,7 +60,17 @@ export interface SolveServiceDeps {
 
 type Rejected = Extract<SolveResult, { status: 'rejected' }>
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+/** One admitted solve: everything runAdmitted needs, named. */
+interface AdmittedSolve {
+  tenant: Tenant
+  request: CaptchaRequest
+  key: { apiKey: string; providerAccount: string }
+  reservation: Reservation
+  attemptId: string
+  costMicros: number
+  priceMicros: number
+  options: SolveCallOptions
+}
 
 export function createSolveService(deps: SolveServiceDeps): SolveService {
   const now = deps.now ?? Date.now
@@ -59,6 +80,8 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
   /** Attempts this process owns (admitted here or adopted by recovery) → tenant: never "recovered" twice. */
   const live = new Map<string, string>()
   const perTenant = new Map<string, number>()
+  /** Aborted by shutdown(): solves still waiting then stop waiting and stay open for the next start. */
+  const closing = new AbortController()
   const track = (attemptId: string, tenantId: string): void => {
     live.set(attemptId, tenantId)
     perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + 1)
@@ -71,9 +94,6 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     if (n <= 0) perTenant.delete(tenantId)
     else perTenant.set(tenantId, n)
   }
-  const flushLedger = (): void => deps.ledger.flush()
-  /** The task id is committed at once (no fsync): waiting for the next group commit leaves it unmatchable after a kill. */
-  const commitWithoutFsync = (): void => deps.ledger.commitWithoutFsync()
   const notifySettled = (tenantId: string): void => {
     try {
       deps.onSettled?.(tenantId)
@@ -99,28 +119,9 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     const attemptId = randomUUID()
     const emit = emitter(opts)
     const tenant = typeof tenantId === 'string' ? deps.tenants.get(tenantId) : undefined
-    const reject = async (
-      limit: Rejected['limit'],
-      message: string,
-      retryAfterMs: number,
-      type: CaptchaRequest['type'] = 'image',
-    ): Promise<SolveResult> => {
-      // Kept for usage and audit (never billed). An unknown id gets no row: random ids must not fill the ledger.
-      if (tenant) {
-        try {
-          await deps.ledger.recordRejection({
-            attemptId,
-            tenantId: tenant.id,
-            captchaType: type,
-            providerAccount: '-',
-            source: opts.source,
-            createdAt: now(),
-            errorCode: `LIMIT_${limit.toUpperCase()}`,
-          })
-        } catch {
-          // the refusal stands even if it could not be recorded
-        }
-      }
+    const reject = (limit: Rejected['limit'], message: string, retryAfterMs: number): SolveResult => {
+      // Counted for usage and abuse statistics (never billed, no ledger row). An unknown id is not counted at all.
+      if (tenant) deps.refusals?.count(tenant.id, `LIMIT_${limit.toUpperCase()}`, now())
       const result: SolveResult = { status: 'rejected', attemptId, limit, message, retryAfterMs }
       emit({ stage: 'ended', attemptId, tenantId: String(tenantId), result, at: now() })
       return result
@@ -129,6 +130,8 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       return reject('unknown_tenant', `No tenant with id "${String(tenantId).slice(0, 40)}".`, 0)
     if (tenant.status !== 'active')
       return reject('suspended', `Tenant "${tenant.name}" is ${tenant.status}; resume it to allow solves.`, 0)
+    if (closing.signal.aborted)
+      return reject('shutting_down', 'CaptchaDesk is shutting down; try again in a moment.', 5_000)
     const parsed = captchaRequestSchema.safeParse(request)
     if (!parsed.success)
       return reject('invalid_request', `Invalid captcha request: ${describeIssues(parsed.error)}`, 0)
@@ -137,7 +140,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     try {
       key = deps.keys.resolve(tenant)
     } catch (err) {
-      return reject('no_key', (err as Error).message, 0, req.type)
+      return reject('no_key', (err as Error).message, 0)
     }
     const costMicros = deps.pricing.costOf(req.type, key.providerAccount)
     const priceMicros = deps.pricing.priceOf(tenant, req.type, costMicros)
@@ -158,19 +161,19 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
         emit({ stage: 'ended', attemptId, tenantId: tenant.id, result, at: now() })
         return result
       }
-      return reject(admission.limit, admission.message, admission.retryAfterMs, req.type)
+      return reject(admission.limit, admission.message, admission.retryAfterMs)
     }
     track(attemptId, tenant.id)
-    const work = runAdmitted(
+    const work = runAdmitted({
       tenant,
-      req,
+      request: req,
       key,
-      admission.reservation,
+      reservation: admission.reservation,
       attemptId,
       costMicros,
       priceMicros,
-      opts,
-    )
+      options: opts,
+    })
     running.add(work)
     try {
       return await work
@@ -180,17 +183,9 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     }
   }
 
-  async function runAdmitted(
-    tenant: Tenant,
-    req: CaptchaRequest,
-    key: { apiKey: string; providerAccount: string },
-    reservation: Reservation,
-    attemptId: string,
-    costMicros: number,
-    priceMicros: number,
-    opts: SolveCallOptions,
-  ): Promise<SolveResult> {
-    const emit = emitter(opts)
+  async function runAdmitted(a: AdmittedSolve): Promise<SolveResult> {
+    const { tenant, attemptId, reservation } = a
+    const emit = emitter(a.options)
     let released = false
     const release = (solved: boolean, price: number): void => {
       if (released) return
@@ -203,44 +198,72 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       emit({ stage: 'ended', attemptId, tenantId: tenant.id, result, at: now() })
       return result
     }
+    const signal = a.options.signal ? AbortSignal.any([a.options.signal, closing.signal]) : closing.signal
     try {
       await deps.ledger.begin({
         attemptId,
         tenantId: tenant.id,
-        captchaType: req.type,
-        providerAccount: key.providerAccount,
-        source: opts.source,
+        captchaType: a.request.type,
+        providerAccount: a.key.providerAccount,
+        source: a.options.source,
         createdAt: reservation.at,
         reservedMicros: reservation.reservedMicros,
       })
       emit({ stage: 'admitted', attemptId, tenantId: tenant.id, at: now() })
       let outcome: TaskOutcome
       try {
-        outcome = await deps.provider.solve(key.apiKey, req, {
-          signal: opts.signal,
-          timeoutMs: opts.timeoutMs,
-          pingbackUrl: opts.pingbackUrl,
+        outcome = await deps.provider.solve(a.key.apiKey, a.request, {
+          signal,
+          timeoutMs: a.options.timeoutMs,
+          pingbackUrl: a.options.pingbackUrl,
           onSubmitted: async (s) => {
             taskId = s.taskId
             submittedAt = s.submittedAt
             // The 2captcha protocol has no idempotency key: a task the upstream accepted but whose id we never
-            // recorded cannot be matched after a crash. Commit the id now (not at the next group commit) to keep
-            // that window as short as the ledger allows, then tell the caller (the gateway answers in.php here).
+            // recorded cannot be matched after a crash. Commit the id now (not at the next group commit), and only
+            // then tell the caller (the gateway answers in.php on this event). A clash with an id already in the
+            // ledger is an upstream fault: it throws here, before anyone is told the task exists.
             const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
-            commitWithoutFsync()
+            deps.ledger.commitWithoutFsync()
+            try {
+              await recorded
+            } catch (err) {
+              if (!(err instanceof UpstreamTaskClashError)) throw err
+              deps.log?.(
+                'error',
+                'solve: the upstream gave a task id the ledger already has (id collision)',
+                {
+                  attemptId,
+                  providerAccount: a.key.providerAccount,
+                  upstreamTaskId: s.taskId,
+                },
+              )
+              throw new ProviderError(
+                'UPSTREAM_ID_COLLISION',
+                'fail_task',
+                'The upstream gave a task id that is already in the ledger; the task was not used or billed.',
+              )
+            }
+            gate.submitted(reservation, now())
             emit({ stage: 'submitted', attemptId, tenantId: tenant.id, taskId: s.taskId, at: now() })
-            await recorded
           },
         })
       } catch (err) {
+        if (closing.signal.aborted && !a.options.signal?.aborted) return end(leftOpen(a, taskId, release))
         // Submit failed (never accepted upstream), or recording the task id failed.
         const code = err instanceof ProviderError ? err.code : 'INTERNAL_ERROR'
         const message =
           err instanceof ProviderError
             ? err.message
             : 'An internal error stopped this solve; it was not billed.'
+        if (!(err instanceof ProviderError))
+          deps.log?.('error', 'solve: unexpected error while solving', {
+            attemptId,
+            error: (err as Error).message,
+          })
         const status = code === 'CANCELLED' ? 'cancelled' : 'failed'
         const endedAt = now()
+        await deliver(attemptId, { status, code })
         await deps.ledger.settle(attemptId, {
           status,
           errorCode: code,
@@ -257,12 +280,18 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
           keyProblem: err instanceof ProviderError && err.action === 'stop_key',
         })
       }
-      const result = await settleOutcome(tenant, attemptId, outcome, costMicros, priceMicros)
-      release(result.status === 'solved', result.status === 'solved' ? priceMicros : 0)
+      if (outcome.status === 'cancelled' && closing.signal.aborted && !a.options.signal?.aborted)
+        return end(leftOpen(a, taskId, release))
+      const result = await settleOutcome(tenant, attemptId, outcome, a.costMicros, a.priceMicros)
+      release(result.status === 'solved', result.status === 'solved' ? a.priceMicros : 0)
       return end(result)
-    } catch {
+    } catch (err) {
       // The ledger itself failed (begin or settle). Nothing is billed; the attempt, if it was written, stays open
       // and the next start-up settles it from the upstream's answer.
+      deps.log?.('error', 'solve: the ledger could not record this solve', {
+        attemptId,
+        error: (err as Error).message,
+      })
       release(false, 0)
       return end({
         status: 'failed',
@@ -278,6 +307,42 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     }
   }
 
+  /** Shutdown reached this solve: it stays open in the ledger (its capacity is given back) for the next start. */
+  function leftOpen(
+    a: AdmittedSolve,
+    taskId: string | null,
+    release: (s: boolean, p: number) => void,
+  ): SolveResult {
+    release(false, 0)
+    return {
+      status: 'cancelled',
+      attemptId: a.attemptId,
+      taskId,
+      code: 'SHUTDOWN',
+      message:
+        'CaptchaDesk stopped while this solve was running; it is settled from the upstream after restart.',
+      keyProblem: false,
+    }
+  }
+
+  /** Hands the outcome to the result sink; a failed write of an answer means the solve cannot be billed. */
+  async function deliver(
+    attemptId: string,
+    o: { status: 'solved'; answer: string } | { status: string; code: string },
+  ): Promise<boolean> {
+    if (!deps.results) return true
+    try {
+      await deps.results.deliver(attemptId, o)
+      return true
+    } catch (err) {
+      deps.log?.('error', 'solve: the result could not be stored for the tenant', {
+        attemptId,
+        error: (err as Error).message,
+      })
+      return false
+    }
+  }
+
   async function settleOutcome(
     tenant: Tenant,
     attemptId: string,
@@ -286,6 +351,23 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     price: number,
   ): Promise<SolveResult> {
     if (o.status === 'solved') {
+      // The answer is stored where the tenant fetches it before the solve is billed: nothing billed is unfetchable.
+      if (!(await deliver(attemptId, { status: 'solved', answer: o.answer }))) {
+        await deps.ledger.settle(attemptId, {
+          status: 'failed',
+          errorCode: 'ANSWER_NOT_STORED',
+          endedAt: o.readyAt,
+          threadMs: o.readyAt - o.submittedAt,
+        })
+        return {
+          status: 'failed',
+          attemptId,
+          taskId: o.taskId,
+          code: 'ANSWER_NOT_STORED',
+          message: 'The answer could not be stored for the tenant; it was not billed.',
+          keyProblem: false,
+        }
+      }
       await deps.ledger.settle(attemptId, {
         status: 'solved',
         readyAt: o.readyAt,
@@ -305,6 +387,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       }
     }
     const code = o.status === 'failed' ? o.code : o.status === 'timed_out' ? 'DEADLINE_EXCEEDED' : 'CANCELLED'
+    await deliver(attemptId, { status: o.status, code })
     await deps.ledger.settle(attemptId, {
       status: o.status,
       errorCode: code,
@@ -327,158 +410,38 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     }
   }
 
-  type Check = Awaited<ReturnType<ProviderClient['checkTask']>>
-
-  /** res.php for one task, retried a few times on network trouble; undefined if it never answered. */
-  async function checkWithRetry(apiKey: string, taskId: string): Promise<Check | undefined> {
-    const attempts = Math.max(1, deps.recovery?.checkAttempts ?? 3)
-    const delay = deps.recovery?.retryDelayMs ?? 500
-    for (let i = 0; i < attempts; i++) {
-      try {
-        return await deps.provider.checkTask(apiKey, taskId)
-      } catch (err) {
-        // A definite refusal (bad id, key gone) will not change: stop asking.
-        if (err instanceof ProviderError && err.action !== 'retry') return { ready: true, error: err.code }
-        if (i + 1 < attempts) await sleep(delay * 2 ** i)
-      }
-    }
-    return undefined
-  }
-
-  async function recoverOne(
-    a: AttemptRecord,
-    tenant: Tenant | undefined,
-    reservation: Reservation | undefined,
-    report: RecoveryReport,
-  ): Promise<boolean> {
-    const release = (solved: boolean, price: number): void => {
-      if (reservation) gate.release(reservation, { solved, priceMicros: price, now: now() })
-    }
-    const settle = async (o: SettleOutcome): Promise<void> => {
-      try {
-        await deps.ledger.settle(a.attemptId, o)
-      } finally {
-        release(o.status === 'solved', o.status === 'solved' ? o.priceMicros : 0)
-      }
-    }
-    const endedAt = now()
-    if (a.status === 'pending' || a.upstreamTaskId === null) {
-      // Accepted upstream or not, we never learnt a task id: it cannot be matched, so it is never billed.
-      await settle({ status: 'expired', errorCode: 'SUBMIT_UNCONFIRMED', endedAt, threadMs: 0 })
-      report.unconfirmed++
-      return false
-    }
-    const upstreamTaskId = a.upstreamTaskId
-    let apiKey: string | undefined
-    try {
-      apiKey = tenant ? deps.keys.resolve(tenant).apiKey : undefined
-    } catch {
-      apiKey = undefined
-    }
-    const check = apiKey ? await checkWithRetry(apiKey, upstreamTaskId) : undefined
-    const submittedAt = a.submittedAt ?? a.createdAt
-    if (check && check.ready && 'answer' in check && tenant) {
-      const cost = deps.pricing.costOf(a.captchaType, a.providerAccount)
-      const price = deps.pricing.priceOf(tenant, a.captchaType, cost)
-      await settle({
-        status: 'solved',
-        readyAt: endedAt,
-        endedAt,
-        threadMs: endedAt - submittedAt,
-        costMicros: cost,
-        priceMicros: price,
-      })
-      report.solved++
-    } else if (check && check.ready && 'error' in check) {
-      await settle({ status: 'failed', errorCode: check.error, endedAt, threadMs: endedAt - submittedAt })
-      report.failed++
-    } else if (check && !check.ready && tenant && apiKey) {
-      // Still solving upstream: wait for it in the background, as if nothing had happened. The provider's default
-      // deadline counts from the original submit; past it the attempt ends timed_out (unbilled).
-      report.stillRunning++
-      const t = tenant
-      const wait = deps.provider
-        .waitForResult(apiKey, { taskId: upstreamTaskId, submittedAt, type: a.captchaType })
-        .then(async (o) => {
-          const cost = deps.pricing.costOf(a.captchaType, a.providerAccount)
-          const r = await settleOutcome(t, a.attemptId, o, cost, deps.pricing.priceOf(t, a.captchaType, cost))
-          release(r.status === 'solved', r.status === 'solved' ? r.priceMicros : 0)
-        })
-        .catch(async () => {
-          try {
-            await deps.ledger.settle(a.attemptId, {
-              status: 'expired',
-              errorCode: 'UNKNOWN_AFTER_RESTART',
-              endedAt: now(),
-              threadMs: 0,
-            })
-          } finally {
-            release(false, 0)
-          }
-        })
-        .finally(() => {
-          running.delete(wait)
-          untrack(a.attemptId)
-          notifySettled(a.tenantId)
-        })
-      running.add(wait)
-      return true // stays tracked until the background wait ends
-    } else {
-      // The upstream could not be asked (no key, unreachable): we cannot know, so it is not billed.
-      await settle({ status: 'expired', errorCode: 'UNKNOWN_AFTER_RESTART', endedAt, threadMs: 0 })
-      report.expired++
-    }
-    return false
-  }
-
-  async function recoverOpenAttempts(): Promise<RecoveryReport> {
-    const report: RecoveryReport = { solved: 0, failed: 0, expired: 0, stillRunning: 0, unconfirmed: 0 }
-    // Only what an earlier process left open: solves running in this one are not touched.
-    const open = deps.ledger.openAttempts().filter((a) => !live.has(a.attemptId))
-    // Take them over first, so each holds its thread / count / budget until it is settled and released here.
-    const jobs = open.map((a) => {
-      const tenant = deps.tenants.get(a.tenantId)
-      const reservation = tenant
-        ? deps.admission.adopt({
-            tenant,
-            captchaType: a.captchaType,
-            createdAt: a.createdAt,
-            reservedMicros: a.reservedMicros,
-          })
-        : undefined
-      track(a.attemptId, a.tenantId)
-      return { a, tenant, reservation }
-    })
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const { a, tenant, reservation } = jobs[next++]!
-        let background = false
-        try {
-          background = await recoverOne(a, tenant, reservation, report)
-        } catch {
-          // the ledger failed for this one: it stays open for the next start-up; give its capacity back now
-          if (reservation) gate.release(reservation, { solved: false, priceMicros: 0, now: now() })
-        } finally {
-          if (!background) {
-            untrack(a.attemptId)
-            notifySettled(a.tenantId)
-          }
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.max(1, deps.recovery?.concurrency ?? 8) }, worker))
-    flushLedger()
-    return report
-  }
+  const recovery = createRecovery({
+    ...deps,
+    gate,
+    closing: closing.signal,
+    running,
+    live,
+    track,
+    untrack,
+    notifySettled,
+    deliver,
+    settleOutcome,
+  })
 
   return {
     solve: (tenantId, request, options) => solve(tenantId, request, options),
-    recoverOpenAttempts,
+    recoverOpenAttempts: () => recovery.recoverOpenAttempts(),
     inFlight: (tenantId?: string) => (tenantId === undefined ? live.size : (perTenant.get(tenantId) ?? 0)),
     inFlightByTenant: () => new Map(perTenant),
     waiting: () => gate.waiting(),
     async drain() {
+      while (running.size > 0) await Promise.allSettled([...running])
+    },
+    async shutdown(graceMs) {
+      const deadline = Date.now() + Math.max(0, graceMs)
+      while (running.size > 0 && Date.now() < deadline) {
+        const left = deadline - Date.now()
+        await Promise.race([
+          Promise.allSettled([...running]),
+          new Promise((r) => setTimeout(r, Math.min(left, 250)).unref()),
+        ])
+      }
+      closing.abort()
       while (running.size > 0) await Promise.allSettled([...running])
     },
   }

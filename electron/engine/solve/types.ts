@@ -2,7 +2,7 @@ import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { LimitKind } from '../admission/types'
-import type { AttemptSource } from '../ledger/types'
+import type { AttemptRecord, AttemptSource } from '../ledger/types'
 
 /** Which upstream key serves a tenant: own mode → the tenant's key, shared mode → the platform key. */
 export interface KeyResolver {
@@ -34,7 +34,7 @@ export type SolveResult =
   | {
       status: 'rejected'
       attemptId: string
-      limit: LimitKind | 'invalid_request' | 'no_key'
+      limit: LimitKind | 'invalid_request' | 'no_key' | 'shutting_down'
       message: string
       retryAfterMs: number
     }
@@ -47,6 +47,24 @@ export type SolveResult =
       /** stop_key: the key itself is refused upstream (operator action needed). */
       keyProblem: boolean
     }
+
+/** Counts refusals per tenant and code (no ledger row: refusals are statistics, never money). */
+export interface RefusalSink {
+  count(tenantId: string, code: string, at: number): void
+}
+
+/**
+ * Where a solve's outcome goes for its caller to fetch later (the gateway's task store). `deliver` runs before a
+ * solve is billed and must make the answer durable; if it throws, the solve is not billed. `deliverable` tells
+ * recovery whether anyone was ever told about an attempt (an untold one is not billed).
+ */
+export interface ResultSink {
+  deliver(
+    attemptId: string,
+    outcome: { status: 'solved'; answer: string } | { status: string; code: string },
+  ): void | Promise<void>
+  deliverable?(attempt: AttemptRecord): boolean
+}
 
 export interface SolveCallOptions {
   source: AttemptSource
@@ -67,8 +85,13 @@ export interface SolveService {
   inFlightByTenant(): Map<string, number>
   /** Requests waiting for a free slot now. */
   waiting(): number
-  /** Waits for every solve in flight to end (for shutdown). */
+  /** Waits for every solve in flight to end. */
   drain(): Promise<void>
+  /**
+   * Stops admitting, lets running solves finish for up to `graceMs`, then stops waiting for the rest: those stay
+   * open in the ledger (their capacity is given back) and the next start settles them from the upstream.
+   */
+  shutdown(graceMs: number): Promise<void>
 }
 
 export interface RecoveryReport {

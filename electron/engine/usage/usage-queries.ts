@@ -1,10 +1,11 @@
 /**
  * Usage per tenant (or all) per local day and per local month, in each tenant's own time zone, from the ledger's
- * 15-minute buckets: solves, failures and rejections by code, thread-seconds, cost, price, margin; in flight now.
+ * 15-minute buckets and the refusal counters: solves, failures and rejections by code, thread-seconds, cost, price, margin; in flight now.
  */
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { Ledger } from '../ledger/types'
+import type { RefusalCounters } from '../refusals/refusal-counters'
 import { datesBetween, localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
 
 export interface UsageRow {
@@ -46,6 +47,7 @@ export interface UsageQueries {
 export function createUsageQueries(
   ledger: Ledger,
   tenants: { list(o?: { includeDeleted?: boolean }): Tenant[] },
+  refusals?: Pick<RefusalCounters, 'list'>,
 ): UsageQueries {
   function aggregate(
     ids: string[] | 'all',
@@ -76,6 +78,13 @@ export function createUsageQueries(
           const code = b.errorCode ?? b.status.toUpperCase()
           row.failuresByCode[code] = (row.failuresByCode[code] ?? 0) + b.count
         }
+      }
+      // Refusals are counters per minute now; older databases may still hold rejected ledger rows (above).
+      for (const c of refusals?.list({ tenantId: t.id, fromMs: from, toMs: to }) ?? []) {
+        const row = byPeriod.get(periodOf(c.minute, t.timezone))
+        if (!row) continue
+        row.rejections += c.count
+        row.rejectionsByCode[c.code] = (row.rejectionsByCode[c.code] ?? 0) + c.count
       }
       for (const r of byPeriod.values()) {
         r.marginMicros = r.priceMicros - r.costMicros

@@ -85,6 +85,7 @@ export class KeyVault {
   /** Passphrase work runs one at a time, so parallel guesses cannot slip past the throttle. */
   private queue: Promise<unknown> = Promise.resolve()
   private readonly lockListeners = new Set<(reason: string) => void>()
+  private readonly changeListeners = new Set<() => void>()
   private readonly now: () => number
   private readonly minimum: KdfCost
   private readonly cost: KdfCost
@@ -257,6 +258,12 @@ export class KeyVault {
         // a listener's failure must not keep the vault from locking or the others from hearing of it
       }
     }
+  }
+
+  /** Called after every write of the vault file (a key set or removed, a passphrase changed), while unlocked. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    return () => this.changeListeners.delete(listener)
   }
 
   onLock(listener: (reason: string) => void): () => void {
@@ -474,6 +481,13 @@ export class KeyVault {
   private persist(next: VaultFileV1, dek: Buffer): void {
     this.file = writeStamped(this.path, next, dek, new Date(this.now()).toISOString(), this.options.hooks)
     this.anchors.record(this.file)
+    for (const l of this.changeListeners) {
+      try {
+        l()
+      } catch {
+        // a listener's failure must not undo a write that is already on disk
+      }
+    }
   }
 
   private setDek(dek: Buffer): void {

@@ -32,6 +32,9 @@ interface Draft {
   gatewayEnabled: boolean
   gatewayPort: string
   allowLan: boolean
+  resultRetentionMinutes: string
+  drainSeconds: string
+  launchAtLogin: boolean
   /** Hosts-file mode's fields, edited in their own card and kept as they are here. */
   hostsFile: Pick<SettingsShape['gateway'], 'hostsFileMode' | 'httpsPort' | 'hostNames'>
 }
@@ -56,6 +59,9 @@ function draftOf(s: SettingsShape): Draft {
     gatewayEnabled: s.gateway.enabled,
     gatewayPort: String(s.gateway.port),
     allowLan: s.gateway.allowLan,
+    resultRetentionMinutes: String(s.gateway.resultRetentionMinutes),
+    drainSeconds: String(s.gateway.drainSeconds),
+    launchAtLogin: s.launchAtLogin,
     hostsFile: {
       hostsFileMode: s.gateway.hostsFileMode,
       httpsPort: s.gateway.httpsPort,
@@ -112,7 +118,16 @@ function toPatch(d: Draft): { patch: SettingsPatch | null; errors: Record<string
       enabled: d.gatewayEnabled,
       port: int('gateway.port', d.gatewayPort, 0, 65_535, 'port'),
       allowLan: d.allowLan,
+      resultRetentionMinutes: int(
+        'gateway.resultRetentionMinutes',
+        d.resultRetentionMinutes,
+        1,
+        1_440,
+        'minutes',
+      ),
+      drainSeconds: int('gateway.drainSeconds', d.drainSeconds, 0, 600, 'seconds'),
     },
+    launchAtLogin: d.launchAtLogin,
   }
   return { patch: Object.keys(errors).length ? null : patch, errors }
 }
@@ -128,6 +143,8 @@ const CONTROL: Record<string, string> = {
   currency: 'st-currency',
   invoiceGraceDays: 'st-grace',
   'gateway.port': 'st-gwport',
+  'gateway.resultRetentionMinutes': 'st-gwretain',
+  'gateway.drainSeconds': 'st-gwdrain',
 }
 const controlOf = (path: string) =>
   path.startsWith('costPrices.')
@@ -309,12 +326,39 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
               checked={d.gatewayEnabled}
               onChange={(e) => set('gatewayEnabled', e.target.checked)}
             />
-            <span>Start the gateway when the vault unlocks</span>
+            <span>
+              Serve tenants (starts by itself whenever the keys are available; locking the console does not
+              stop it)
+            </span>
           </label>
           {num('st-gwport', 'gatewayPort', 'Gateway port', 'gateway.port', '0 picks a free port.')}
           <label className="radio">
             <input type="checkbox" checked={d.allowLan} onChange={(e) => set('allowLan', e.target.checked)} />
             <span>Listen on the local network (off: this computer only)</span>
+          </label>
+          {num(
+            'st-gwretain',
+            'resultRetentionMinutes',
+            'Keep unfetched answers for (minutes)',
+            'gateway.resultRetentionMinutes',
+            'Answers survive restarts; one nobody fetched is deleted after this long.',
+          )}
+          {num(
+            'st-gwdrain',
+            'drainSeconds',
+            'On stop or quit, finish running solves for up to (seconds)',
+            'gateway.drainSeconds',
+            'New tasks are refused at once; results keep being answered meanwhile.',
+          )}
+          <label className="radio">
+            <input
+              type="checkbox"
+              checked={d.launchAtLogin}
+              onChange={(e) => set('launchAtLogin', e.target.checked)}
+            />
+            <span>
+              Open CaptchaDesk when I log in (desktop app; with device unlock, serving resumes unattended)
+            </span>
           </label>
         </fieldset>
       </div>
@@ -423,25 +467,72 @@ function DeviceUnlockCard() {
 }
 
 function GatewayCard() {
-  const { gateway, toggleGateway, gatewayBusy } = useSettings()
+  const { gateway, toggleGateway, gatewayBusy, bans, loadBans, liftBan } = useSettings()
+  useEffect(() => {
+    void loadBans()
+  }, [loadBans])
+  const state = gateway?.serving ?? 'off'
   return (
     <section className="card" aria-labelledby="gw-title">
       <h2 id="gw-title">Tenant gateway</h2>
       <p data-testid="gateway-status" role="status">
         {gateway?.running ? (
           <>
-            Running at <code>{gateway.url}</code>{' '}
-            {gateway.allowLan ? '(local network)' : '(this computer only)'}{' '}
+            {state === 'on' ? 'Serving' : 'Listening, but cannot solve'} at <code>{gateway.url}</code>{' '}
+            {gateway.allowLan ? '(local network)' : '(this computer only)'}
+            {gateway.reason ? <> — {gateway.reason}.</> : null}{' '}
             {gateway.url ? <CopyButton text={gateway.url} label="Copy URL" what="gateway URL" /> : null}
           </>
         ) : (
-          'Stopped.'
+          <>Stopped{gateway?.reason ? ` — ${gateway.reason}` : ''}.</>
         )}
+      </p>
+      <p className="muted small">
+        Locking the console does not stop serving: the keys the gateway needs stay in this app until you stop
+        it or quit.
       </p>
       <p className="muted small">{gateway ? `${gateway.keys.length} tenant gateway key(s) issued.` : ''}</p>
       <button onClick={() => void toggleGateway()} disabled={gatewayBusy}>
-        {gatewayBusy ? 'Working…' : gateway?.running ? 'Stop gateway' : 'Start gateway'}
+        {gatewayBusy ? 'Working…' : gateway?.running ? 'Stop serving' : 'Start serving'}
       </button>
+      <h3>Bad-key bans</h3>
+      <p className="muted small">
+        An address that sends 20 unknown keys in a minute is refused for 5 minutes — only for unknown keys;
+        requests with a valid key from the same address are always served.
+      </p>
+      {bans && bans.bans.length > 0 ? (
+        <table className="table" aria-label="Bans in force">
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">Failures</th>
+              <th scope="col">Keys tried</th>
+              <th scope="col">Until</th>
+              <th scope="col">
+                <span className="sr-only">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {bans.bans.map((b) => (
+              <tr key={b.source}>
+                <td>
+                  <code>{b.source}</code>
+                </td>
+                <td>{b.failures}</td>
+                <td>{b.distinctKeys}</td>
+                <td>{new Date(b.until).toLocaleTimeString()}</td>
+                <td>
+                  <button onClick={() => void liftBan(b.source)}>Lift ban</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p data-testid="no-bans">No address is banned.</p>
+      )}
+      <button onClick={() => void loadBans()}>Refresh bans</button>
     </section>
   )
 }

@@ -10,6 +10,7 @@ import { toast } from './toasts'
 
 export type GatewayStatus = OutputOf<'gateway.status'>
 export type KeyInfo = OutputOf<'vault.describeKeys'>[number]
+export type GatewayBans = OutputOf<'gateway.bans'>
 
 interface SettingsState {
   settings: Settings | null
@@ -17,7 +18,10 @@ interface SettingsState {
   platformKey: KeyInfo | null
   error: string | null
   gatewayBusy: boolean
+  bans: GatewayBans | null
   load(): Promise<void>
+  loadBans(): Promise<void>
+  liftBan(source: string): Promise<void>
   save(patch: SettingsPatch): Promise<Outcome<Settings>>
   setPlatformKey(key: string, label: string): Promise<Outcome<KeyInfo>>
   setDeviceUnlock(enabled: boolean): Promise<Outcome<unknown>>
@@ -31,6 +35,17 @@ export const useSettings = create<SettingsState>((set, get) => ({
   platformKey: null,
   error: null,
   gatewayBusy: false,
+  bans: null,
+  async loadBans() {
+    const bans = await call('gateway.bans', {}).catch(() => null)
+    set({ bans })
+  },
+  async liftBan(source) {
+    const r = await attempt(() => call('gateway.liftBan', { source }))
+    if (r.ok)
+      toast('success', r.value.lifted ? `Ban on ${source} lifted.` : `${source} was not banned any more.`)
+    await get().loadBans()
+  },
   async load() {
     try {
       const [settings, gateway, keys] = await Promise.all([
@@ -76,7 +91,10 @@ export const useSettings = create<SettingsState>((set, get) => ({
     try {
       const s = await call(running ? 'gateway.stop' : 'gateway.start', {})
       set({ gateway: { ...s, keys: get().gateway?.keys ?? [] } })
-      toast('success', s.running ? `Gateway listening at ${s.url}.` : 'Gateway stopped.')
+      toast(
+        'success',
+        s.running ? `Serving tenants at ${s.url}.` : 'Serving stopped; the held keys are sealed.',
+      )
       void useSession.getState().refresh()
     } catch (err) {
       set({ error: messageOf(err) })

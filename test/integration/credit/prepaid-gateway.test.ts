@@ -23,7 +23,9 @@ beforeAll(async () => {
   engine = await createEngine({ dataDir: dir, sandboxSpeed: 1000, weakKdfForTests: true })
   await engine.vault.create('prepaid passphrase 1')
   await engine.afterUnlock()
-  engine.settings.update({ gateway: { enabled: false, port: 0, allowLan: false } })
+  engine.settings.update({
+    gateway: { ...engine.settings.get().gateway, enabled: false, port: 0, allowLan: false },
+  })
   gateway = createGatewayController(engine)
   await gateway.start()
 })

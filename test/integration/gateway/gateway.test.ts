@@ -2,8 +2,9 @@ import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { Solver } from '@2captcha/captcha-solver'
-import { createGatewayKeys, startGateway, type GatewayServer } from '../../../electron/engine/gateway'
+import type { GatewayServer } from '../../../electron/engine/gateway'
 import { engineFixture } from '../../support/engine-fixture'
+import { gatewayFor } from '../../support/gateway-fixture'
 import { makePng } from '../../support/images'
 
 type Fx = Awaited<ReturnType<typeof engineFixture>>
@@ -18,23 +19,17 @@ afterEach(async () => {
 
 async function setup(opts: Parameters<typeof engineFixture>[0] = {}, gwOpts: { badKeyLimit?: number } = {}) {
   fx = await engineFixture({ speed: 500, ...opts })
-  const keys = createGatewayKeys(fx.db)
-  gw = await startGateway({
-    keys,
-    solver: fx.solver,
-    tenants: fx.tenants,
-    allowance: (t) => {
+  const g = await gatewayFor(fx, {
+    guard: { limit: gwOpts.badKeyLimit },
+    balance: (t) => {
       const s = fx!.admission.snapshot(t, Date.now())
       return t.limits.monthlyBudgetMicros !== undefined
         ? t.limits.monthlyBudgetMicros - s.month.spentMicros - s.month.reservedMicros
         : 1_000_000_000
     },
-    report: async (_t, taskId, verdict) =>
-      fx!.provider.report('sandbox0demo0key0000000000000001', taskId, verdict),
-    allowLoopbackPingbacks: true,
-    ...gwOpts,
   })
-  return { fx, gw, keys }
+  gw = g.server
+  return { fx, gw, keys: g.keys }
 }
 
 /** The unmodified public client, with only its server address pointed at the gateway. */
@@ -113,7 +108,7 @@ describe('gateway protocol', () => {
   const call = async (url: string, path: string, params: Record<string, string>) =>
     (await fetch(`${url}${path}?${new URLSearchParams(params)}`)).text()
 
-  it('isolates tenants, rotates with a grace period, revokes, and bans sources that try bad keys', async () => {
+  it('isolates tenants, rotates with a grace period, revokes, and bans bad keys from a source without touching valid keys', async () => {
     const { fx, gw, keys } = await setup({}, { badKeyLimit: 3 })
     const a = fx.addTenant()
     const b = fx.addTenant()
@@ -136,7 +131,9 @@ describe('gateway protocol', () => {
       'ERROR_KEY_DOES_NOT_EXIST',
     )
     for (let i = 0; i < 3; i++) await call(gw.url, '/res.php', { key: 'x'.repeat(32), action: 'getbalance' })
-    expect(await call(gw.url, '/res.php', { key: kb, action: 'getbalance' })).toBe('IP_BANNED')
+    // The source is banned for unknown keys, but a valid key from the same address is never refused.
+    expect(await call(gw.url, '/res.php', { key: 'y'.repeat(32), action: 'getbalance' })).toBe('IP_BANNED')
+    expect(await call(gw.url, '/res.php', { key: kb, action: 'getbalance' })).toMatch(/^OK\|/)
   })
 
   it('forwards the tenant’s pingback when its task completes', async () => {

@@ -249,6 +249,19 @@ describe('channels over the bridge', () => {
     expect(JSON.stringify(status)).not.toContain(rotated.value.key)
   })
 
+  it('gateway.issueKey without graceHours keeps the previous key working for 24 hours, as the README promises', async () => {
+    const first = await call<{ key: string }>('gateway.issueKey', { tenantId })
+    const second = await call<{ key: string; info: { last4: string } }>('gateway.issueKey', { tenantId })
+    expect(second.ok).toBe(true)
+    const status = await call<{ keys: Array<{ last4: string; expiresAt: number | null }> }>(
+      'gateway.status',
+      {},
+    )
+    const old = status.value.keys.find((k) => k.last4 === first.value.key.slice(-4))
+    expect(old?.expiresAt).toBeGreaterThan(Date.now() + 23 * 3_600_000)
+    expect(old?.expiresAt).toBeLessThanOrEqual(Date.now() + 24 * 3_600_000)
+  })
+
   it('alerts.ack marks a raised alert as seen; unknown ids are NOT_FOUND', async () => {
     expect(await call('alerts.ack', { id: 999_999 })).toMatchObject({
       ok: false,

@@ -4,7 +4,9 @@ import { PROVIDER_PRESETS } from '@shared/provider'
 import { createProviderClient, type ProviderClient } from '../../../electron/engine/provider'
 import { createPingbackRoute, type PingbackRoute } from '../../../electron/engine/provider/pingback-receiver'
 import { SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../../../electron/engine/sandbox'
-import { createGatewayKeys, startGateway, type GatewayServer } from '../../../electron/engine/gateway'
+import type { GatewayServer } from '../../../electron/engine/gateway'
+import { startGateway } from '../../../electron/engine/gateway/gateway-server'
+import { gatewayFor } from '../../support/gateway-fixture'
 import { engineFixture } from '../../support/engine-fixture'
 
 const SPEED = 200
@@ -100,13 +102,9 @@ describe('pingback in the product', () => {
         { publicUrl: () => 'https://desk.example.com', accept: () => false },
         's'.repeat(24),
       )
-      gw = await startGateway({
-        keys: createGatewayKeys(fx.db),
-        solver: fx.solver,
-        tenants: fx.tenants,
-        allowance: () => 0,
-        routes: (req, res) => route.handle(req, res),
-      })
+      const g = await gatewayFor(fx)
+      await g.server.close()
+      gw = await startGateway(g.core, { routes: (req, res) => route.handle(req, res) })
       expect(route.callbackUrl()).toBe(`https://desk.example.com/pingback/${'s'.repeat(24)}`)
       const r = await fetch(`${gw.url}/pingback/${'s'.repeat(24)}?id=12&code=abc`)
       expect([r.status, await r.text()]).toEqual([200, 'OK'])

@@ -35,7 +35,8 @@ async function until(check: () => boolean, ms = 2_000): Promise<void> {
 
 describe('Sandbox timing', () => {
   it('divides solve times by the speed factor, also after setSpeed', async () => {
-    sb = await startSandbox({ speed: 1_000, solveTimes: { image: { minMs: 20_000, maxMs: 20_000 } } })
+    // Long enough that the first task is still planned (not yet ready) when it is read on a busy machine.
+    sb = await startSandbox({ speed: 1_000, solveTimes: { image: { minMs: 2_000_000, maxMs: 2_000_000 } } })
     const first = (
       await call('/in.php', { key: KEY, method: 'base64', body: makePng().toString('base64') })
     ).slice(3)
@@ -44,8 +45,8 @@ describe('Sandbox timing', () => {
       await call('/in.php', { key: KEY, method: 'base64', body: makePng().toString('base64') })
     ).slice(3)
     const planned = (id: string) => sb!.task(id)!.readyAt - sb!.task(id)!.submittedAt
-    expect(planned(first)).toBe(20)
-    expect(planned(second)).toBe(2)
+    expect(planned(first)).toBe(2_000)
+    expect(planned(second)).toBe(200)
     expect(() => sb!.setSpeed(0)).toThrow(/speed/)
   })
 

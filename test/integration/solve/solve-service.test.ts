@@ -119,11 +119,17 @@ describe('solve service', () => {
       limit: 'budget',
     })
     expect(fx.admission.openReservations()).toBe(0)
-    // Rejections are kept (never billed) for usage and audit.
-    const rejected = fx.db
-      .prepare("SELECT COUNT(*) AS n FROM attempts WHERE status = 'rejected' AND price_micros = 0")
-      .get() as { n: number }
-    expect(rejected.n).toBe(4)
+    // Refusals are counted per tenant and code (for usage and abuse statistics), with no ledger row of their own.
+    expect(fx.db.prepare("SELECT COUNT(*) AS n FROM attempts WHERE status = 'rejected'").get()).toEqual({
+      n: 0,
+    })
+    const counted = fx.refusals.list({ fromMs: 0, toMs: Date.now() + 60_000 })
+    expect(counted.map((c) => c.code).sort()).toEqual([
+      'LIMIT_BUDGET',
+      'LIMIT_CONCURRENCY',
+      'LIMIT_DAILY',
+      'LIMIT_RATE',
+    ])
   })
 
   it('failures are never billed and no reservation leaks under injected faults', async () => {

@@ -30,6 +30,9 @@ export const electronDouble = (() => {
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<unknown>>()
   const windows: Array<{ options: Record<string, unknown> }> = []
   const app = new EventEmitter() as EventEmitter & Record<string, unknown>
+  const loginItem = { openAtLogin: false }
+  app.getLoginItemSettings = () => ({ ...loginItem })
+  app.setLoginItemSettings = (s: { openAtLogin: boolean }) => void (loginItem.openAtLogin = s.openAtLogin)
   const permissionHandlers: {
     request?: (wc: unknown, p: string, cb: (ok: boolean) => void) => void
     check?: () => boolean
@@ -69,6 +72,7 @@ export const electronDouble = (() => {
     }
   }
   return {
+    loginItem,
     handlers,
     windows,
     permissionHandlers,

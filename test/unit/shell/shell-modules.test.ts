@@ -30,6 +30,7 @@ const { isAppUrl, devServerOrigin, rendererUrl } = await import('../../../electr
 const { forwardEvents } = await import('../../../electron/main/ipc')
 const { CONTENT_SECURITY_POLICY } = await import('../../../electron/engine/host/security-headers')
 const { restoreWindowState, createMainWindow } = await import('../../../electron/main/window')
+const { applyLoginItem, resumeServingUnattended } = await import('../../../electron/main/unattended')
 
 let dir: string
 beforeAll(() => {
@@ -213,5 +214,53 @@ describe('window state', () => {
     expect(opts.x).toBeUndefined()
     win.emit('close')
     expect(savedWindow.writes.at(-1)).toEqual({ x: 10, y: 10, width: 1280, height: 860, maximized: false })
+  })
+})
+
+describe('unattended start', () => {
+  it('applies "open at login" to the OS login items', () => {
+    applyLoginItem(true)
+    expect(electronDouble.loginItem.openAtLogin).toBe(true)
+    applyLoginItem(false)
+    expect(electronDouble.loginItem.openAtLogin).toBe(false)
+  })
+
+  const engineDouble = (o: { enabled: boolean; device: boolean; deviceFails?: boolean }) => {
+    const calls: string[] = []
+    let unlocked = false
+    const engine = {
+      settings: { get: () => ({ gateway: { enabled: o.enabled } }) },
+      vault: {
+        isUnlocked: () => unlocked,
+        deviceUnlockEnabled: () => o.device,
+        unlockWithDevice: async () => {
+          calls.push('unlockWithDevice')
+          if (o.deviceFails) throw new Error('keystore refused')
+          unlocked = true
+        },
+      },
+      audit: { record: (e: { action: string }) => calls.push(`audit:${e.action}`) },
+      afterUnlock: async () => void calls.push('afterUnlock'),
+    }
+    const gateway = { resume: async () => void calls.push('resume') }
+    return { engine, gateway, calls }
+  }
+
+  it('with serving on and device unlock: unlocks through the keystore, audits it, and resumes serving', async () => {
+    const d = engineDouble({ enabled: true, device: true })
+    await resumeServingUnattended(d.engine as never, d.gateway as never)
+    expect(d.calls).toEqual(['unlockWithDevice', 'audit:vault.unlock', 'afterUnlock', 'resume'])
+  })
+
+  it('does nothing when serving is off, and waits for the passphrase when the keystore refuses', async () => {
+    const off = engineDouble({ enabled: false, device: true })
+    await resumeServingUnattended(off.engine as never, off.gateway as never)
+    expect(off.calls).toEqual([])
+    const refused = engineDouble({ enabled: true, device: true, deviceFails: true })
+    await resumeServingUnattended(refused.engine as never, refused.gateway as never)
+    expect(refused.calls).toEqual(['unlockWithDevice'])
+    const noDevice = engineDouble({ enabled: true, device: false })
+    await resumeServingUnattended(noDevice.engine as never, noDevice.gateway as never)
+    expect(noDevice.calls).toEqual(['resume']) // resume itself declines while the keys are locked
   })
 })

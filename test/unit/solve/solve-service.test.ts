@@ -27,6 +27,7 @@ function setup(
   })
   const provider = new ScriptedProvider(now)
   const byId = new Map(tenants.map((t) => [t.id, t]))
+  const refused: Array<{ tenantId: string; code: string }> = []
   const solver = createSolveService({
     tenants: { get: (id) => byId.get(id) },
     ledger,
@@ -37,8 +38,10 @@ function setup(
     now,
     queueWaitMs: opts.queueWaitMs,
     recovery: { retryDelayMs: 1 },
+    refusals: { count: (tenantId, code) => void refused.push({ tenantId, code }) },
   })
   return {
+    refused,
     ledger,
     admission,
     provider,
@@ -87,20 +90,10 @@ describe('solve service: refusals', () => {
     expect(fx.admission.openReservations()).toBe(0)
     expect(baseline(fx.admission, active, T0)).toEqual(before)
     expect(fx.admission.sharedUsage().used).toBe(0)
-    // Refusals of known tenants are kept (never billed); an unknown id leaves no row.
-    const rejected = fx.ledger.byStatus('rejected')
-    expect(rejected.map((r) => r.tenantId).sort()).toEqual(['a', 'a', 'a', 'd', 'o', 's'])
-    expect(rejected.every((r) => r.priceMicros === 0)).toBe(true)
-    expect(fx.ledger.openAttempts()).toHaveLength(0)
-  })
-
-  it('a refusal that cannot be recorded is still a typed refusal', async () => {
-    const fx = setup([tenantFixture('s', { status: 'suspended' })])
-    fx.ledger.failOnce.add('recordRejection')
-    expect(await fx.solver.solve('s', v3, { source: 'api' })).toMatchObject({
-      status: 'rejected',
-      limit: 'suspended',
-    })
+    // Refusals of known tenants are counted by code (never journaled, never billed); an unknown id is not counted.
+    expect(fx.refused.map((r) => r.tenantId).sort()).toEqual(['a', 'a', 'a', 'd', 'o', 's'])
+    expect(fx.refused.find((r) => r.tenantId === 's')?.code).toBe('LIMIT_SUSPENDED')
+    expect(fx.ledger.rows.size).toBe(0)
   })
 
   it('limit refusals name the limit and when to retry', async () => {
@@ -160,6 +153,7 @@ describe('solve service: every exit path settles once and releases once', () => 
       fx.ledger.failOnce.add(point)
       const r = await fx.solver.solve('t', v3, { source: 'api' })
       expect(r).toMatchObject({ status: 'failed', code: 'INTERNAL_ERROR' })
+      if (point === 'markSubmitted') expect(r).toMatchObject({ taskId: expect.any(String) })
       expect(fx.admission.openReservations()).toBe(0)
       expect(fx.admission.sharedUsage().used).toBe(0)
       expect(fx.ledger.byStatus('solved')).toHaveLength(0)

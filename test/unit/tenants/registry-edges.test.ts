@@ -202,3 +202,18 @@ describe('tenant registry: changes', () => {
     expect(reopened.list({ includeDeleted: true })).toHaveLength(2)
   })
 })
+
+describe('tenant names', () => {
+  it('refuses control characters anywhere (a leading CR is not trimmed away silently); trims plain spaces', () => {
+    const reg = createTenantRegistry({ dataDir: dir, audit: openAuditLog(db) })
+    for (const bad of ['\rAcme', 'Acme\n', 'Ac\tme', '\u0000Acme', 'Acme\u007f'])
+      expect(
+        caught(() => reg.create({ name: bad }, 'test')),
+        JSON.stringify(bad),
+      ).toBeInstanceOf(ValidationError)
+    expect(reg.create({ name: '  Acme GmbH  ' }, 'test').name).toBe('Acme GmbH')
+    const t = reg.create({ name: 'Beta' }, 'test')
+    expect(caught(() => reg.update(t.id, { name: '\rBeta' }, 'test'))).toBeInstanceOf(ValidationError)
+    expect(reg.list().map((x) => x.name)).toEqual(['Acme GmbH', 'Beta'])
+  })
+})

@@ -67,7 +67,13 @@ describe('hosts-file mode settings', () => {
       gateway: { enabled: true, port: 9001, allowLan: true },
     })
     expect(dropped).toEqual([])
-    expect(settings.gateway).toEqual({ enabled: true, port: 9001, allowLan: true })
+    expect(settings.gateway).toEqual({
+      enabled: true,
+      port: 9001,
+      allowLan: true,
+      resultRetentionMinutes: 15,
+      drainSeconds: 20,
+    })
     expect(hostsFileSettings(settings.gateway)).toEqual({
       hostsFileMode: false,
       httpsPort: 443,

@@ -1,0 +1,217 @@
+/**
+ * What every tenant-facing protocol does, once: authenticate a gateway key (bans touch only unknown keys), submit a
+ * solve through the engine (admission, ledger, upstream), announce the task id only after the task store has it,
+ * read results from the store (so ids survive restarts), reports, balance, and pingbacks to tenants. The protocol
+ * surfaces (2captcha v1 in gateway-server.ts, the JSON task API) translate their requests and replies around it.
+ * Codes here are the 2captcha v1 codes; other surfaces map them to their own.
+ */
+import { randomInt } from 'node:crypto'
+import type { CaptchaRequest } from '@shared/captcha'
+import type { Micros } from '@shared/money'
+import type { Tenant } from '@shared/tenant'
+import type { SolveResult, SolveService } from '../solve'
+import type { BadKeyGuard } from './bad-key-guard'
+import type { GatewayKeys } from './gateway-keys'
+import type { GatewayTask, GatewayTaskStore } from './gateway-tasks'
+import { requestPublicUrl } from './public-address'
+
+/** Limits answer with the codes standard clients already back off on. */
+export const LIMIT_CODES: Record<string, string> = {
+  rate: 'ERROR_NO_SLOT_AVAILABLE',
+  concurrency: 'ERROR_NO_SLOT_AVAILABLE',
+  shared_capacity: 'ERROR_NO_SLOT_AVAILABLE',
+  shutting_down: 'ERROR_NO_SLOT_AVAILABLE',
+  daily: 'ERROR_ZERO_BALANCE',
+  budget: 'ERROR_ZERO_BALANCE',
+  credit: 'ERROR_ZERO_BALANCE',
+  suspended: 'ERROR_KEY_DOES_NOT_EXIST',
+  unknown_tenant: 'ERROR_KEY_DOES_NOT_EXIST',
+  invalid_request: 'ERROR_BAD_PARAMETERS',
+  no_key: 'ERROR_SERVER_ERROR',
+}
+
+/** Upstream refusals of the task itself that the tenant should see as they are (its input was wrong). */
+const INPUT_CODES =
+  /^ERROR_(PAGEURL|GOOGLEKEY|WRONG_GOOGLEKEY|BAD_|ZERO_CAPTCHA|TOO_BIG|IMAGE|WRONG_FILE|UPLOAD)/
+
+/** What a tenant sees for a task that ended without an answer (the ledger's codes are ours, not the protocol's). */
+function tenantCode(code: string | null): string {
+  if (!code) return 'ERROR_CAPTCHA_UNSOLVABLE'
+  if (INPUT_CODES.test(code) || code === 'ERROR_CAPTCHA_UNSOLVABLE' || code === 'ERROR_BAD_DUPLICATES')
+    return code
+  if (code === 'ERROR_PROXY_CONNECTION_FAILED' || code === 'ERROR_BAD_PROXY') return code
+  return 'ERROR_CAPTCHA_UNSOLVABLE'
+}
+
+export type AuthResult = { ok: true; tenant: Tenant } | { ok: false; code: string }
+export type SubmitReply = { ok: true; taskId: string } | { ok: false; code: string; retryAfterMs?: number }
+export type TaskView =
+  | { state: 'unknown' }
+  | { state: 'pending'; task: GatewayTask }
+  | { state: 'solved'; task: GatewayTask; answer: string }
+  | { state: 'failed'; task: GatewayTask; code: string }
+
+export interface GatewayCoreDeps {
+  keys: GatewayKeys
+  solver: SolveService
+  tenants: { get(id: string): Tenant | undefined }
+  tasks: GatewayTaskStore
+  guard: BadKeyGuard
+  /** What getbalance reports for a tenant (credit, budget left, or the operator's choice). */
+  balance(tenant: Tenant): Micros
+  /** Forwards a report to the upstream for the attempt's task. */
+  report?(tenant: Tenant, attemptId: string, verdict: 'good' | 'bad'): Promise<void>
+  solveTimeoutMs?: () => number | undefined
+  now?: () => number
+  /** Tests only: lets pingbacks reach a loopback listener. */
+  allowLoopbackPingbacks?: boolean
+  log?: (level: 'warn' | 'error', message: string, details: Record<string, unknown>) => void
+}
+
+export interface GatewayCore {
+  authenticate(key: string | undefined, source: string): AuthResult
+  submit(tenant: Tenant, request: CaptchaRequest, options?: { pingback?: string }): Promise<SubmitReply>
+  /** Reads a task of this tenant (another tenant's id is unknown); the first read of an ended task is noted. */
+  result(tenant: Tenant, taskId: string): TaskView
+  report(tenant: Tenant, taskId: string, verdict: 'good' | 'bad'): Promise<string>
+  balance(tenant: Tenant): Micros
+  /** While false, new submissions are refused with ERROR_NO_SLOT_AVAILABLE (draining before a stop). */
+  setAccepting(accepting: boolean): void
+  accepting(): boolean
+  readonly guard: BadKeyGuard
+  readonly tasks: GatewayTaskStore
+}
+
+export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
+  const now = deps.now ?? Date.now
+  let accepting = true
+
+  const newTaskId = (): string => {
+    for (;;) {
+      const id = String(randomInt(10 ** 11, 10 ** 12 - 1))
+      if (!deps.tasks.has(id)) return id
+    }
+  }
+
+  /** Calls the tenant's pingback URL once the task ends (public destinations only, the checked address pinned). */
+  deps.tasks.onEnded((task) => {
+    if (!task.pingback) return
+    let url: URL
+    try {
+      url = new URL(task.pingback)
+    } catch {
+      return
+    }
+    url.searchParams.set('id', task.taskId)
+    url.searchParams.set('code', task.state === 'solved' ? (task.answer ?? '') : tenantCode(task.code))
+    void requestPublicUrl(url, { timeoutMs: 10_000, allowLoopback: deps.allowLoopbackPingbacks }).catch(
+      () => undefined,
+    )
+  })
+
+  return {
+    guard: deps.guard,
+    tasks: deps.tasks,
+    authenticate(key, source) {
+      const tenantId = typeof key === 'string' ? deps.keys.lookup(key) : undefined
+      const tenant = tenantId ? deps.tenants.get(tenantId) : undefined
+      if (tenant && tenant.status !== 'deleted') {
+        if (tenant.status === 'suspended') return { ok: false, code: 'ERROR_KEY_DOES_NOT_EXIST' }
+        return { ok: true, tenant } // a valid key is never refused by a ban on its address
+      }
+      if (deps.guard.banned(source)) return { ok: false, code: 'IP_BANNED' }
+      deps.guard.fail(source, key)
+      return {
+        ok: false,
+        code: (key ?? '').length === 32 ? 'ERROR_KEY_DOES_NOT_EXIST' : 'ERROR_WRONG_USER_KEY',
+      }
+    },
+
+    submit(tenant, request, options = {}) {
+      if (!accepting)
+        return Promise.resolve({ ok: false, code: 'ERROR_NO_SLOT_AVAILABLE', retryAfterMs: 5_000 })
+      const taskId = newTaskId()
+      const pingback = options.pingback ? options.pingback.slice(0, 2_000) : null
+      // Answer as soon as the upstream has accepted the task (or it was refused); the wait continues in the background.
+      return new Promise<SubmitReply>((resolve) => {
+        let announced = false
+        const abort = new AbortController()
+        const done = (r: SolveResult): void => {
+          if (announced) return
+          if (r.status === 'rejected')
+            return resolve({
+              ok: false,
+              code: LIMIT_CODES[r.limit] ?? 'ERROR_SERVER_ERROR',
+              retryAfterMs: r.retryAfterMs,
+            })
+          // Ended before the upstream took it (or before we could announce it): say so in the protocol's words.
+          const code =
+            r.status === 'failed' && !r.keyProblem && INPUT_CODES.test(r.code)
+              ? r.code
+              : 'ERROR_NO_SLOT_AVAILABLE'
+          resolve({ ok: false, code })
+        }
+        deps.solver
+          .solve(tenant.id, request, {
+            source: 'gateway',
+            signal: abort.signal,
+            timeoutMs: deps.solveTimeoutMs?.(),
+            onProgress: (e) => {
+              if (e.stage !== 'submitted') return
+              try {
+                deps.tasks.announce({
+                  taskId,
+                  tenantId: tenant.id,
+                  attemptId: e.attemptId,
+                  captchaType: request.type,
+                  pingback,
+                  createdAt: now(),
+                })
+              } catch (err) {
+                deps.log?.(
+                  'error',
+                  'gateway: the task could not be stored; the tenant is not told about it',
+                  {
+                    attemptId: e.attemptId,
+                    error: (err as Error).message,
+                  },
+                )
+                // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
+                abort.abort()
+                return
+              }
+              announced = true
+              resolve({ ok: true, taskId })
+            },
+          })
+          .then(done, (err: unknown) => {
+            deps.log?.('error', 'gateway: the solve failed unexpectedly', { error: (err as Error)?.message })
+            if (!announced) resolve({ ok: false, code: 'ERROR_SERVER_ERROR' })
+          })
+      })
+    },
+
+    result(tenant, taskId) {
+      const task = deps.tasks.get(taskId)
+      if (!task || task.tenantId !== tenant.id) return { state: 'unknown' }
+      if (task.state === 'pending') return { state: 'pending', task }
+      if (task.fetchedAt === null) deps.tasks.markFetched(taskId, now())
+      if (task.state === 'solved') return { state: 'solved', task, answer: task.answer ?? '' }
+      return { state: 'failed', task, code: tenantCode(task.code) }
+    },
+
+    async report(tenant, taskId, verdict) {
+      const task = deps.tasks.get(taskId)
+      if (!task || task.tenantId !== tenant.id || task.state !== 'solved') return 'ERROR_REPORT_NOT_RECORDED'
+      if (!deps.tasks.markReported(taskId, now())) return 'ERROR_DUPLICATE_REPORT'
+      await deps.report?.(tenant, task.attemptId, verdict).catch(() => undefined)
+      return 'OK_REPORT_RECORDED'
+    },
+
+    balance: (tenant) => deps.balance(tenant),
+    setAccepting(v) {
+      accepting = v
+    },
+    accepting: () => accepting,
+  }
+}

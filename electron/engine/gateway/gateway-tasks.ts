@@ -1,0 +1,203 @@
+/**
+ * The gateway's task store: which task id a tenant was given, for which ledger attempt, and — once it ends — the
+ * answer or the failure code, kept until the tenant has fetched it (plus a short grace for repeated gets and
+ * reports) or the retention time passes. It lives in the engine database, so answers outlive the process: after
+ * a kill, recovery settles the attempt from the upstream and delivers the answer here, and the old id works again.
+ *
+ * Write order is what keeps billing honest: the row is written before the tenant is told the id (an attempt with no
+ * row was never announced, and recovery does not bill it), and an answer is written before the ledger bills it.
+ * Writes use their own connection with synchronous=NORMAL: each is in the WAL at once (it survives a process kill)
+ * and is fsynced by the ledger's next durable group commit — on the solve path that is the settle that follows.
+ */
+import type { Database } from '../db/database'
+import { migrate } from '../db/migrations'
+import type { AttemptRecord } from '../ledger/types'
+
+const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+  (db) =>
+    db.exec(`CREATE TABLE gateway_tasks (
+      task_id      TEXT PRIMARY KEY,
+      tenant_id    TEXT NOT NULL,
+      attempt_id   TEXT NOT NULL UNIQUE,
+      captcha_type TEXT NOT NULL,
+      state        TEXT NOT NULL CHECK (state IN ('pending','solved','failed')),
+      answer       TEXT,
+      code         TEXT,
+      pingback     TEXT,
+      created_at   INTEGER NOT NULL,
+      ended_at     INTEGER,
+      fetched_at   INTEGER,
+      reported_at  INTEGER,
+      CHECK (state != 'solved' OR answer IS NOT NULL)
+    ) STRICT;
+    CREATE INDEX gateway_tasks_ended ON gateway_tasks (ended_at) WHERE ended_at IS NOT NULL;
+    CREATE INDEX gateway_tasks_pending ON gateway_tasks (created_at) WHERE state = 'pending';`),
+]
+
+export interface GatewayTask {
+  taskId: string
+  tenantId: string
+  attemptId: string
+  captchaType: string
+  state: 'pending' | 'solved' | 'failed'
+  answer: string | null
+  code: string | null
+  pingback: string | null
+  createdAt: number
+  endedAt: number | null
+  fetchedAt: number | null
+  reportedAt: number | null
+}
+
+interface Row {
+  task_id: string
+  tenant_id: string
+  attempt_id: string
+  captcha_type: string
+  state: GatewayTask['state']
+  answer: string | null
+  code: string | null
+  pingback: string | null
+  created_at: number
+  ended_at: number | null
+  fetched_at: number | null
+  reported_at: number | null
+}
+
+const toTask = (r: Row): GatewayTask => ({
+  taskId: r.task_id,
+  tenantId: r.tenant_id,
+  attemptId: r.attempt_id,
+  captchaType: r.captcha_type,
+  state: r.state,
+  answer: r.answer,
+  code: r.code,
+  pingback: r.pingback,
+  createdAt: Number(r.created_at),
+  endedAt: r.ended_at === null ? null : Number(r.ended_at),
+  fetchedAt: r.fetched_at === null ? null : Number(r.fetched_at),
+  reportedAt: r.reported_at === null ? null : Number(r.reported_at),
+})
+
+export interface GatewayTaskStore {
+  /** Records the id given to the tenant, before the tenant is told it. Throws if the id is taken. */
+  announce(t: {
+    taskId: string
+    tenantId: string
+    attemptId: string
+    captchaType: string
+    pingback: string | null
+    createdAt: number
+  }): void
+  has(taskId: string): boolean
+  get(taskId: string): GatewayTask | undefined
+  /** The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce). */
+  deliver(attemptId: string, o: { status: 'solved'; answer: string } | { status: string; code: string }): void
+  /** Whether the tenant could ever fetch this attempt's result (recovery bills only those). */
+  deliverable(attempt: AttemptRecord): boolean
+  /** First fetch of an ended task (starts the short grace before it is forgotten). */
+  markFetched(taskId: string, at: number): void
+  /** Marks a report once; false if it was reported already. */
+  markReported(taskId: string, at: number): boolean
+  /** Deletes what has been fetched (past the grace) or has outlived the retention. Returns how many. */
+  sweep(now: number): number
+  onEnded(listener: (task: GatewayTask) => void): () => void
+  counts(): { pending: number; ended: number }
+}
+
+export interface GatewayTaskOptions {
+  now?: () => number
+  /** How long an ended task's answer stays readable when nobody fetches it (default 15 minutes). */
+  retentionMs?: () => number
+  /** How long after the first fetch an answer stays (repeated gets, reports). Default 5 minutes. */
+  fetchedGraceMs?: number
+}
+
+export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {}): GatewayTaskStore {
+  migrate(db, 'gateway-tasks', MIGRATIONS)
+  const now = options.now ?? Date.now
+  const retention = options.retentionMs ?? (() => 15 * 60_000)
+  const grace = options.fetchedGraceMs ?? 5 * 60_000
+  const listeners = new Set<(t: GatewayTask) => void>()
+  const s = {
+    insert: db.prepare(
+      `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, created_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+    ),
+    get: db.prepare('SELECT * FROM gateway_tasks WHERE task_id = ?'),
+    byAttempt: db.prepare('SELECT * FROM gateway_tasks WHERE attempt_id = ?'),
+    exists: db.prepare('SELECT 1 AS x FROM gateway_tasks WHERE task_id = ?'),
+    solved: db.prepare(
+      `UPDATE gateway_tasks SET state = 'solved', answer = ?, code = NULL, ended_at = ? WHERE attempt_id = ? AND state = 'pending'`,
+    ),
+    failed: db.prepare(
+      `UPDATE gateway_tasks SET state = 'failed', code = ?, ended_at = ? WHERE attempt_id = ? AND state = 'pending'`,
+    ),
+    fetched: db.prepare(
+      `UPDATE gateway_tasks SET fetched_at = ? WHERE task_id = ? AND fetched_at IS NULL AND state != 'pending'`,
+    ),
+    reported: db.prepare(
+      `UPDATE gateway_tasks SET reported_at = ? WHERE task_id = ? AND reported_at IS NULL`,
+    ),
+    sweep: db.prepare(
+      `DELETE FROM gateway_tasks WHERE state != 'pending' AND (ended_at < ? OR fetched_at < ?)`,
+    ),
+    // A pending row can only outlive its attempt through a bug; it goes after a day so nothing grows forever.
+    sweepStale: db.prepare(`DELETE FROM gateway_tasks WHERE state = 'pending' AND created_at < ?`),
+    counts: db.prepare(
+      `SELECT SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN state != 'pending' THEN 1 ELSE 0 END) AS ended FROM gateway_tasks`,
+    ),
+  }
+  const get = (taskId: string): GatewayTask | undefined => {
+    const r = s.get.get(taskId) as Row | undefined
+    return r ? toTask(r) : undefined
+  }
+  return {
+    announce(t) {
+      s.insert.run(t.taskId, t.tenantId, t.attemptId, t.captchaType, t.pingback, t.createdAt)
+    },
+    has: (taskId) => s.exists.get(taskId) !== undefined,
+    get,
+    deliver(attemptId, o) {
+      const at = now()
+      const changed =
+        'answer' in o
+          ? s.solved.run(o.answer, at, attemptId).changes
+          : s.failed.run('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId).changes
+      if (Number(changed) === 0 || listeners.size === 0) return
+      const r = s.byAttempt.get(attemptId) as Row | undefined
+      if (!r) return
+      const task = toTask(r)
+      for (const l of listeners) {
+        try {
+          l(task)
+        } catch {
+          // a listener (pingback) cannot undo a delivered answer
+        }
+      }
+    },
+    deliverable(attempt) {
+      if (attempt.source !== 'gateway') return true
+      return s.byAttempt.get(attempt.attemptId) !== undefined
+    },
+    markFetched(taskId, at) {
+      s.fetched.run(at, taskId)
+    },
+    markReported(taskId, at) {
+      return Number(s.reported.run(at, taskId).changes) === 1
+    },
+    sweep(at) {
+      const a = Number(s.sweep.run(at - retention(), at - grace).changes)
+      const b = Number(s.sweepStale.run(at - 86_400_000).changes)
+      return a + b
+    },
+    onEnded(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    counts() {
+      const r = s.counts.get() as { pending: number | null; ended: number | null }
+      return { pending: Number(r.pending ?? 0), ended: Number(r.ended ?? 0) }
+    },
+  }
+}

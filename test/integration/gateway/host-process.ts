@@ -1,0 +1,83 @@
+/**
+ * Runs the headless host (`electron/cli/serve.ts`) as a child process, unattended (passphrase file), and waits for
+ * its `Gateway: URL` line — the way an operator's systemd unit runs it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { chmodSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dirname, '../../..')
+
+export interface HostProcess {
+  child: ChildProcess
+  gatewayUrl: string
+  output(): string
+  /** Sends a signal and waits for the process to end; resolves with its exit code or signal. */
+  stop(signal: NodeJS.Signals): Promise<string>
+}
+
+export function writePassphraseFile(dir: string, passphrase: string): string {
+  const file = join(dir, 'passphrase')
+  writeFileSync(file, `${passphrase}\n`, { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return file
+}
+
+export async function startHostProcess(
+  dataDir: string,
+  passphraseFile: string,
+  extra: string[] = [],
+  timeoutMs = 60_000,
+): Promise<HostProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'electron/cli/serve.ts'),
+      '--data-dir',
+      dataDir,
+      '--passphrase-file',
+      passphraseFile,
+      '--port',
+      '0',
+      '--no-open',
+      '--no-build',
+      ...extra,
+    ],
+    { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? String(code))),
+  )
+  const gatewayUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no Gateway line within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    )
+    const check = (): void => {
+      const m = /Gateway: (http:\/\/\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    }
+    child.stdout!.on('data', check)
+    void exited.then((how) => {
+      clearTimeout(timer)
+      reject(new Error(`host exited (${how}) before serving:\n${out}`))
+    })
+  })
+  return {
+    child,
+    gatewayUrl,
+    output: () => out,
+    async stop(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}
