@@ -144,6 +144,8 @@ const gatewayStatus = z.object({
   /** The truth for the frame: serving, off, or listening but unable to solve (reason says why). */
   serving: z.enum(['on', 'off', 'cannot_solve']),
   reason: z.string().nullable(),
+  /** Hosts-file mode's HTTPS listener, when on. */
+  httpsUrl: z.string().nullable().optional(),
 })
 const gatewayBan = z.object({
   source: z.string(),

@@ -3,7 +3,7 @@ import type { Tenant } from '@shared/tenant'
 import { BadKeyGuard, type BadKeyGuardOptions } from '../../electron/engine/gateway/bad-key-guard'
 import { createGatewayCore } from '../../electron/engine/gateway/gateway-core'
 import { createGatewayKeys } from '../../electron/engine/gateway/gateway-keys'
-import { startGateway } from '../../electron/engine/gateway/gateway-server'
+import { startGateway, type GatewayServerOptions } from '../../electron/engine/gateway/gateway-server'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import type { engineFixture } from './engine-fixture'
 
@@ -11,7 +11,7 @@ type Fx = Awaited<ReturnType<typeof engineFixture>>
 
 export async function gatewayFor(
   fx: Fx,
-  opts: { guard?: BadKeyGuardOptions; balance?: (t: Tenant) => number } = {},
+  opts: { guard?: BadKeyGuardOptions; balance?: (t: Tenant) => number; server?: GatewayServerOptions } = {},
 ) {
   const keys = createGatewayKeys(fx.db)
   const guard = new BadKeyGuard(opts.guard)
@@ -35,6 +35,6 @@ export async function gatewayFor(
       if (a?.upstreamTaskId) await fx.provider.report(SANDBOX_DEMO_KEY, a.upstreamTaskId, verdict)
     },
   })
-  const server = await startGateway(core)
+  const server = await startGateway(core, opts.server)
   return { keys, guard, core, server, url: server.url }
 }

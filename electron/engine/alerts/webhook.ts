@@ -1,7 +1,8 @@
 /**
  * The operator's optional webhook: a JSON POST for every alert raised or resolved, every invoice locked, and every
  * low-credit alert, signed with HMAC-SHA256 and retried with exponential back-off. Only public destinations are
- * called (the pingback rule: the address is checked before every attempt with the gateway's public-address check).
+ * called, through the gateway's public-address request (every address the name resolves to must be public, and the
+ * connection goes to the address that was checked; no redirects).
  *
  * Headers: `X-CaptchaDesk-Event`, `X-CaptchaDesk-Delivery` (the event id: receivers drop repeats),
  * `X-CaptchaDesk-Timestamp` (Unix seconds) and `X-CaptchaDesk-Signature: sha256=<hex>` over `<timestamp>.<body>`.
@@ -10,7 +11,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { Database } from '../db/database'
 import { migrate, type Migration } from '../db/migrations'
-import { isPublicDestination } from '../gateway/public-address'
+import { DestinationRefusedError, requestPublicUrl, type OutboundRequest } from '../gateway/public-address'
 
 export type WebhookEventType = 'alert.raised' | 'alert.resolved' | 'invoice.locked' | 'credit.low'
 
@@ -24,8 +25,9 @@ export interface WebhookEvent {
 export interface WebhookOptions {
   url: () => string
   now?: () => number
-  fetch?: typeof fetch
-  isPublic?: (hostname: string) => Promise<boolean>
+  /** Tests only: also admit a loopback receiver. */
+  allowLoopbackForTests?: boolean
+  post?: (url: URL, req: OutboundRequest) => Promise<number>
   /** Attempts per event (default 6) and the first back-off (default 2 s, doubling, at most 5 min). */
   attempts?: number
   baseDelayMs?: number
@@ -59,8 +61,7 @@ export function createWebhook(db: Database, options: WebhookOptions) {
     return s
   }
   const now = options.now ?? Date.now
-  const doFetch = options.fetch ?? fetch
-  const isPublic = options.isPublic ?? isPublicDestination
+  const post = options.post ?? requestPublicUrl
   const attempts = options.attempts ?? 6
   const base = options.baseDelayMs ?? 2_000
   const wakers = new Set<() => void>()
@@ -85,14 +86,11 @@ export function createWebhook(db: Database, options: WebhookOptions) {
     let error = ''
     for (let i = 1; i <= attempts && !closed; i++) {
       try {
-        const target = new URL(url)
-        if (!(await isPublic(target.hostname)))
-          throw new Error('the webhook address is not public (loopback, private or link-local)')
         const ts = Math.floor(now() / 1000)
-        const res = await doFetch(target, {
+        const status = await post(new URL(url), {
           method: 'POST',
-          redirect: 'manual',
-          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+          timeoutMs: options.timeoutMs ?? 10_000,
+          allowLoopback: options.allowLoopbackForTests === true,
           headers: {
             'content-type': 'application/json',
             'user-agent': 'CaptchaDesk-Webhook/1',
@@ -103,15 +101,14 @@ export function createWebhook(db: Database, options: WebhookOptions) {
           },
           body,
         })
-        await res.body?.cancel()
-        if (res.status >= 200 && res.status < 300) {
+        if (status >= 200 && status < 300) {
           options.onResult?.({ event, ok: true, attempts: i })
           return
         }
-        error = `HTTP ${res.status}`
+        error = `HTTP ${status}`
       } catch (err) {
         error = (err as Error).message
-        if (/not public/.test(error)) break // retrying will not change the address
+        if (err instanceof DestinationRefusedError || err instanceof TypeError) break // retrying will not help
       }
       if (i < attempts) await sleep(Math.min(300_000, base * 2 ** (i - 1)))
     }

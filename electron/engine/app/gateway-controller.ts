@@ -9,6 +9,8 @@
 import type { GatewayKeys } from '../gateway'
 import type { BanInfo, FailureCount } from '../gateway/bad-key-guard'
 import { startGateway, type GatewayServer } from '../gateway/gateway-server'
+import { hostsFileSettings } from '@shared/settings'
+import { serverTlsFor } from '../tls/hosts-file-mode'
 import type { Engine } from './engine'
 
 export type ServingState = 'on' | 'off' | 'cannot_solve'
@@ -23,6 +25,8 @@ export interface GatewayStatus {
   serving: ServingState
   /** Why it is off or cannot solve, in words for the operator (null when all is well). */
   reason: string | null
+  /** Hosts-file mode's HTTPS listener, when on. */
+  httpsUrl?: string | null
 }
 
 export interface GatewayController {
@@ -77,6 +81,7 @@ export function createGatewayController(engine: Engine): GatewayController {
       port: server?.port ?? null,
       allowLan: g.allowLan,
       enabled: g.enabled,
+      httpsUrl: server?.httpsUrl ?? null,
     }
     if (!server) {
       const reason = !g.enabled
@@ -96,19 +101,28 @@ export function createGatewayController(engine: Engine): GatewayController {
     engine.servingKeys.hold()
     const g = engine.settings.get().gateway
     engine.gateway.setAccepting(true)
+    const hf = hostsFileSettings(g)
     try {
+      // Hosts-file mode: also HTTPS, with a certificate from the local CA for the providers' names and the operator's.
+      const tls = hf.hostsFileMode
+        ? { ...(await serverTlsFor(engine.paths.dir, hf.hostNames)), port: hf.httpsPort }
+        : undefined
       server = await startGateway(engine.gateway, {
         host: g.allowLan ? '0.0.0.0' : '127.0.0.1',
         port: g.port,
         routes: (req, res) => engine.pingback.handle(req, res),
+        tls,
+        priceOf: (attemptId) => engine.ledger.get(attemptId)?.priceMicros,
       })
       startError = null
     } catch (err) {
-      const e = err as NodeJS.ErrnoException
+      const e = err as NodeJS.ErrnoException & { port?: number }
       startError =
         e.code === 'EADDRINUSE'
-          ? `port ${g.port} is in use by another program; pick another port in Settings`
-          : `the gateway could not start: ${e.message}`
+          ? `port ${e.port ?? g.port} is in use by another program; pick another port in Settings`
+          : e.code === 'EACCES'
+            ? `port ${e.port ?? g.port} needs privileges here (on Linux: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=${e.port ?? g.port}); or pick a port above 1023 in Settings`
+            : `the gateway could not start: ${e.message}`
       throw new Error(startError)
     }
   }
@@ -130,9 +144,11 @@ export function createGatewayController(engine: Engine): GatewayController {
   }
 
   // Settings act at once: a new port or LAN choice moves a running gateway; switching serving on resumes it.
-  let listenedOn = `${engine.settings.get().gateway.port}|${engine.settings.get().gateway.allowLan}`
+  const placeOf = (g: ReturnType<typeof engine.settings.get>['gateway']): string =>
+    JSON.stringify([g.port, g.allowLan, hostsFileSettings(g)])
+  let listenedOn = placeOf(engine.settings.get().gateway)
   engine.settings.onChange((next) => {
-    const where = `${next.gateway.port}|${next.gateway.allowLan}`
+    const where = placeOf(next.gateway)
     if (where === listenedOn) return
     listenedOn = where
     if (!server) return

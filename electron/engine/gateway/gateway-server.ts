@@ -1,39 +1,63 @@
 /**
- * The tenant gateway's HTTP surface for the 2captcha v1 protocol: in.php / res.php exactly as the upstream speaks
- * them. Everything that is not protocol (keys, bans, limits, ledger, the persistent task store, pingbacks) is the
- * gateway core's, shared with the other surfaces. Task ids are random per task, so they reveal nothing about other
- * tenants, and a tenant can read only its own; they survive restarts because the task store is in the database.
+ * The tenant gateway's HTTP surface: the 2captcha v1 protocol (in.php / res.php exactly as the upstream speaks them)
+ * and the JSON task API (json-api/), on HTTP and — in hosts-file mode — also on HTTPS with the local CA's
+ * certificate, answering on any Host name. Everything that is not protocol (keys, bans, limits, ledger, the
+ * persistent task store, pingbacks) is the gateway core's, shared by the surfaces. Task ids are random per task, so
+ * they reveal nothing about other tenants, and a tenant can read only its own; they survive restarts because the
+ * task store is in the database.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
+import type { Micros } from '@shared/money'
 import { formatMoney } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import { sendProtocolReply } from '../http/protocol-reply'
+import { answerClientError } from '../http/client-error'
+import { queryAsksJson, sendPreflight, sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import type { GatewayCore } from './gateway-core'
+import { jsonApiCoreFrom } from './json-api/core-adapter'
+import { handleJsonApi, jsonApiMethod } from './json-api/json-api'
 import { requestFromParams } from './protocol-request'
 
 export interface GatewayServer {
   readonly url: string
   readonly port: number
   readonly host: string
+  /** The HTTPS listener's URL and port (hosts-file mode), or null. */
+  readonly httpsUrl: string | null
+  readonly httpsPort: number | null
   stats(): { requests: number; tasks: number; rejectedBadKey: number }
   close(): Promise<void>
+}
+
+export interface GatewayServerOptions {
+  host?: string
+  port?: number
+  /** Hosts-file mode: also listen on HTTPS with this certificate (from the local CA). */
+  tls?: { certPem: string; keyPem: string; port?: number }
+  /** What the tenant is billed for an attempt (the JSON API's `cost`). */
+  priceOf?: (attemptId: string) => Micros | undefined
+  /** Tests only: JSON API callbackUrl may be a loopback listener. */
+  allowLoopbackCallbacks?: boolean
+  /** Other routes on the gateway's port (the upstream's pingback): true when it handled the request. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
 type Reply = { status: 0 | 1; request: string | number }
 
 export async function startGateway(
   core: GatewayCore,
-  options: {
-    host?: string
-    port?: number
-    /** Other routes on the gateway's port (the upstream's pingback): true when it handled the request. */
-    routes?: (req: IncomingMessage, res: ServerResponse) => boolean
-  } = {},
+  options: GatewayServerOptions = {},
 ): Promise<GatewayServer> {
   const sockets = new Set<Socket>()
   const stats = { requests: 0, tasks: 0, rejectedBadKey: 0 }
+  const jsonCore = jsonApiCoreFrom(core, {
+    priceOf: options.priceOf,
+    allowLoopbackCallbacks: options.allowLoopbackCallbacks,
+    onBadKey: () => stats.rejectedBadKey++,
+    onTask: () => stats.tasks++,
+  })
 
   async function handleIn(tenant: Tenant, p: Record<string, string>): Promise<Reply> {
     const parsed = requestFromParams(p)
@@ -91,8 +115,18 @@ export async function startGateway(
     stats.requests++
     if (options.routes?.(req, res)) return
     const source = req.socket.remoteAddress ?? 'unknown'
+    const pathname = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.replace(/\/+$/, '')
+    const method = jsonApiMethod(pathname)
+    if (method) return handleJsonApi(req, res, method, source, jsonCore)
+    const isIn = pathname.endsWith('/in.php')
+    if (!isIn && !pathname.endsWith('/res.php')) {
+      req.resume()
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+      return
+    }
+    if (req.method === 'OPTIONS') return sendPreflight(res)
     if (req.method !== 'GET' && req.method !== 'POST') {
-      res.writeHead(405, { allow: 'GET, POST' }).end()
+      res.writeHead(405, { allow: 'GET, POST, OPTIONS' }).end()
       return
     }
     let parsed
@@ -102,54 +136,71 @@ export async function startGateway(
       if (err instanceof RequestTooLargeError)
         res.writeHead(413, { connection: 'close' }).end('Request Entity Too Large')
       else if (err instanceof MalformedRequestError)
-        send(res, { status: 0, request: 'ERROR_BAD_PARAMETERS' }, true)
+        send(res, { status: 0, request: 'ERROR_BAD_PARAMETERS' }, queryAsksJson(req.url))
       else throw err
       return
     }
     const p = parsed.params
     const json = p.json === '1'
-    const path = parsed.path.replace(/\/+$/, '')
-    const isIn = path.endsWith('/in.php')
-    if (!isIn && !path.endsWith('/res.php')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
-      return
-    }
+    const acao = { acao: p.header_acao === '1' }
     const auth = core.authenticate(p.key, source)
     if (!auth.ok) {
       stats.rejectedBadKey++
-      return send(res, { status: 0, request: auth.code }, json)
+      return send(res, { status: 0, request: auth.code }, json, acao)
     }
-    send(res, isIn ? await handleIn(auth.tenant, p) : await handleRes(auth.tenant, p), json)
+    send(res, isIn ? await handleIn(auth.tenant, p) : await handleRes(auth.tenant, p), json, acao)
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => send(res, { status: 0, request: 'ERROR_SERVER_ERROR' }, true))
-  })
-  server.requestTimeout = 15_000
-  server.headersTimeout = 10_000
-  server.keepAliveTimeout = 5_000
-  server.maxHeadersCount = 100
-  server.on('clientError', (_e, socket) => socket.destroy())
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch(() =>
+      send(res, { status: 0, request: 'ERROR_SERVER_ERROR' }, queryAsksJson(req.url)),
+    )
+  }
+  const setUp = (server: Server): Server => {
+    server.requestTimeout = 15_000
+    server.headersTimeout = 10_000
+    server.keepAliveTimeout = 5_000
+    server.maxHeadersCount = 100
+    // A status line (414, 431, 400, 408) instead of a dropped connection.
+    server.on('clientError', answerClientError)
+    server.on('connection', (s: Socket) => {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+    })
+    return server
+  }
+  const listen = (server: Server, port: number, host: string): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolve((server.address() as { port: number }).port))
+    })
   const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => resolve())
-  })
-  const port = (server.address() as { port: number }).port
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host
+  const server = setUp(createServer(onRequest))
+  const port = await listen(server, options.port ?? 0, host)
+  let secure: Server | null = null
+  let httpsPort: number | null = null
+  if (options.tls) {
+    secure = setUp(createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, onRequest))
+    try {
+      httpsPort = await listen(secure, options.tls.port ?? 0, host)
+    } catch (err) {
+      server.close()
+      throw err
+    }
+  }
+  const closeOne = (s: Server): Promise<void> => new Promise<void>((r) => s.close(() => r()))
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `http://${shown}:${port}`,
     port,
     host,
+    httpsUrl: httpsPort === null ? null : `https://${shown}:${httpsPort}`,
+    httpsPort,
     stats: () => ({ ...stats }),
     async close() {
-      await new Promise<void>((r) => {
-        server.close(() => r())
-        for (const s of sockets) s.destroy()
-      })
+      const closing = [closeOne(server), ...(secure ? [closeOne(secure)] : [])]
+      for (const s of sockets) s.destroy()
+      await Promise.all(closing)
     },
   }
 }

@@ -35,3 +35,12 @@ export async function caCertificateReply(
   const info = (await localCaFor(dataDir)).info()
   return { ...info, names: certificateNames(operatorNames), fileName: 'captchadesk-local-ca.crt' }
 }
+
+/** The gateway's HTTPS certificate for hosts-file mode: the providers' names plus the operator's, from the local CA. */
+export async function serverTlsFor(
+  dataDir: string,
+  operatorNames: readonly string[],
+): Promise<{ certPem: string; keyPem: string }> {
+  const cert = await (await localCaFor(dataDir)).issueServerCertificate(certificateNames(operatorNames))
+  return { certPem: cert.certPem, keyPem: cert.keyPem }
+}

@@ -27,6 +27,7 @@ function download(fileName: string, text: string): void {
 
 export function HostsFileCard({ settings }: { settings: Settings }) {
   const save = useSettings((s) => s.save)
+  const status = useSettings((s) => s.gateway)
   const g = { ...settings.gateway, ...hostsFileSettings(settings.gateway) }
   const [on, setOn] = useState(g.hostsFileMode)
   const [httpsPort, setHttpsPort] = useState(String(g.httpsPort))
@@ -56,6 +57,8 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
     setBusy(true)
     const r = await save({ gateway: { ...g, hostsFileMode: on, httpsPort: Number(port), hostNames: list } })
     setBusy(false)
+    // A running gateway moves to its new listeners in the background; show them once it has.
+    if (r.ok) for (const ms of [400, 1_500]) setTimeout(() => void useSettings.getState().load(), ms)
     if (!r.ok)
       setErrors(
         Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k.replace(/^gateway\./, ''), v])),
@@ -95,8 +98,15 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
         name, over HTTP and over HTTPS with a certificate from CaptchaDesk’s own local CA. Saving applies at
         once to a running gateway.
       </p>
+      <p data-testid="hosts-file-status" role="status">
+        {status?.httpsUrl
+          ? `On: HTTPS at ${status.httpsUrl}, HTTP at ${status.url ?? '—'}, any host name.`
+          : g.hostsFileMode
+            ? 'On; the HTTPS listener starts with the gateway.'
+            : 'Off.'}
+      </p>
       <form className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
-        <label className="check span-all">
+        <label className="radio span-all">
           <input type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)} />
           <span>Answer on any host name, and over HTTPS</span>
         </label>
@@ -162,15 +172,17 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
               </button>
             ))}
           </div>
-          <ol role="tabpanel" aria-label={`Steps for ${os}`}>
-            {steps.map((s) => (
-              <li key={s.title}>
-                <strong>{s.title}</strong>
-                {s.commands.length ? <pre className="mono small">{s.commands.join('\n')}</pre> : null}
-                {s.note ? <p className="muted small">{s.note}</p> : null}
-              </li>
-            ))}
-          </ol>
+          <div role="tabpanel" aria-label={`Steps for ${os}`}>
+            <ol>
+              {steps.map((s) => (
+                <li key={s.title}>
+                  <strong>{s.title}</strong>
+                  {s.commands.length ? <pre className="mono small">{s.commands.join('\n')}</pre> : null}
+                  {s.note ? <p className="muted small">{s.note}</p> : null}
+                </li>
+              ))}
+            </ol>
+          </div>
           {g.allowLan ? (
             <p className="muted small">
               Replace GATEWAY-LAN-ADDRESS with this computer’s address on your network.

@@ -220,7 +220,8 @@ describe('gateway protocol', () => {
       headers: { 'content-type': 'application/json' },
       body: '{"key":',
     })
-    expect(await raw.json()).toMatchObject({ status: 0, request: 'ERROR_BAD_PARAMETERS' })
+    // Plain text unless the query asks for json=1 (the body could not be read).
+    expect(await raw.text()).toBe('ERROR_BAD_PARAMETERS')
     const big = await fetch(`${gw.url}/in.php`, { method: 'POST', body: 'x'.repeat(1_200_000) })
     expect(big.status).toBe(413)
     expect(fx.db.prepare('SELECT COUNT(*) AS n FROM attempts').get()).toEqual(before)
