@@ -9,7 +9,7 @@ import { startGateway } from '../../../electron/engine/gateway/gateway-server'
 import { gatewayFor } from '../../support/gateway-fixture'
 import { engineFixture } from '../../support/engine-fixture'
 
-const SPEED = 200
+const SPEED = 50
 const turnstile = { type: 'turnstile', sitekey: 's', pageurl: 'https://example.com' } as const
 
 let sb: Sandbox | undefined
