@@ -16,7 +16,7 @@ const text = (max: number) =>
     )
 const micros = z.number().int().min(0).max(1_000_000_000_000)
 
-export const sellerSchema = z
+const sellerSchema = z
   .object({
     legalName: text(200),
     address: text(500),
@@ -28,9 +28,9 @@ export const sellerSchema = z
   .strict()
 
 /** Tokens: {YYYY} year, {YY}, {MM} month, {N…} the year's sequence zero-padded to as many digits as Ns. */
-export const INVOICE_NUMBER_TOKENS = /\{(YYYY|YY|MM|N+)\}/g
+const INVOICE_NUMBER_TOKENS = /\{(YYYY|YY|MM|N+)\}/g
 
-export const invoicingSchema = z
+const invoicingSchema = z
   .object({
     numberFormat: z
       .string()
@@ -49,7 +49,7 @@ export const invoicingSchema = z
   })
   .strict()
 
-export const gatewayBalanceSchema = z
+const gatewayBalanceSchema = z
   .object({
     /** For a tenant with neither prepaid credit nor a monthly budget: answer 0, or a fixed amount the operator sets. */
     mode: z.enum(['zero', 'amount']),
@@ -57,7 +57,7 @@ export const gatewayBalanceSchema = z
   })
   .strict()
 
-export const costPlanSchema = z
+const costPlanSchema = z
   .object({
     /** per_solve: the price list's cost per solve; thread_seconds: the plan's monthly price shared by thread time. */
     mode: z.enum(['per_solve', 'thread_seconds']),
@@ -66,7 +66,7 @@ export const costPlanSchema = z
   })
   .strict()
 
-export const alertWebhookSchema = z
+const alertWebhookSchema = z
   .object({
     /** https:// (or http://) URL on a public address; '' turns the webhook off. */
     url: z

@@ -52,7 +52,7 @@ const imageBase64 = (name: string) =>
     .refine((b) => decodedLength(b) >= MIN_IMAGE_BYTES, 'the image is smaller than 100 bytes')
     .refine((b) => decodedLength(b) <= MAX_IMAGE_BYTES, 'the image is larger than 100 kB')
 
-export const imageRequestSchema = z
+const imageRequestSchema = z
   .object({
     type: z.literal('image'),
     body: imageBase64('body'),
@@ -70,7 +70,7 @@ export const imageRequestSchema = z
     path: ['minLength'],
   })
 
-export const recaptchaV2RequestSchema = z
+const recaptchaV2RequestSchema = z
   .object({
     type: z.literal('recaptcha_v2'),
     googlekey: siteKey('googlekey'),
@@ -86,7 +86,7 @@ export const recaptchaV2RequestSchema = z
   .strict()
   .refine(proxyPair, PROXY_PAIR)
 
-export const recaptchaV3RequestSchema = z
+const recaptchaV3RequestSchema = z
   .object({
     type: z.literal('recaptcha_v3'),
     googlekey: siteKey('googlekey'),
@@ -106,7 +106,7 @@ export const recaptchaV3RequestSchema = z
   .strict()
   .refine(proxyPair, PROXY_PAIR)
 
-export const turnstileRequestSchema = z
+const turnstileRequestSchema = z
   .object({
     type: z.literal('turnstile'),
     sitekey: siteKey('sitekey'),
@@ -125,7 +125,7 @@ const apiServer = z
   .max(200)
   .regex(/^[A-Za-z0-9.-]+$/, 'apiServer is a host name, e.g. api-na.geetest.com')
 
-export const geetestRequestSchema = z
+const geetestRequestSchema = z
   .object({
     type: z.literal('geetest'),
     gt: siteKey('gt'),
@@ -138,7 +138,7 @@ export const geetestRequestSchema = z
   .strict()
   .refine(proxyPair, PROXY_PAIR)
 
-export const geetestV4RequestSchema = z
+const geetestV4RequestSchema = z
   .object({
     type: z.literal('geetest_v4'),
     captchaId: siteKey('captchaId'),
@@ -151,7 +151,7 @@ export const geetestV4RequestSchema = z
   .refine(proxyPair, PROXY_PAIR)
 
 /** The answer (cf_clearance) is bound to the IP it was earned from, so the proxy is required. */
-export const cloudflareChallengeRequestSchema = z
+const cloudflareChallengeRequestSchema = z
   .object({
     type: z.literal('cloudflare_challenge'),
     pageurl: url,
@@ -161,7 +161,7 @@ export const cloudflareChallengeRequestSchema = z
   })
   .strict()
 
-export const blsRequestSchema = z
+const blsRequestSchema = z
   .object({
     type: z.literal('bls'),
     instructions: z

@@ -65,10 +65,6 @@ export const DEFAULT_TENANT_PRICES: Readonly<Record<CaptchaType, Micros>> = {
 export const PROXY_TYPES = ['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'] as const
 export type ProxyType = (typeof PROXY_TYPES)[number]
 
-export function isCaptchaType(value: unknown): value is CaptchaType {
-  return typeof value === 'string' && (CAPTCHA_TYPES as readonly string[]).includes(value)
-}
-
 /** What a caller asks to be solved: typed per captcha type. Validated by `captchaRequestSchema` (shared/captcha-schema.ts). */
 export type CaptchaRequest =
   | {

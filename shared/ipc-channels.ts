@@ -6,6 +6,7 @@ export const CHANNELS = [
   'vault.unlock',
   'vault.lock',
   'vault.changePassphrase',
+  'vault.rotateDataKey',
   'vault.unlockWithDevice',
   'vault.setDeviceUnlock',
   'vault.describeKeys',

@@ -11,7 +11,7 @@ import { creditChannels } from './ipc-credit'
 import { invoiceChannels, invoiceTermsShape, webhookChannels } from './ipc-invoices'
 import { PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH } from './passphrase'
 
-export { CHANNELS, EVENTS, isChannel, type Channel, type EventName } from './ipc-channels'
+export { isChannel, type Channel, type EventName } from './ipc-channels'
 
 const id = z
   .string()
@@ -211,6 +211,8 @@ export const contract = {
       .strict(),
     output: vaultStatus,
   },
+  /** Re-encrypts every key under a fresh data key (after a suspected compromise); the passphrase stays the same. */
+  'vault.rotateDataKey': { input: z.object({ passphrase }).strict(), output: vaultStatus },
   'vault.unlockWithDevice': { input: empty, output: vaultStatus },
   'vault.setDeviceUnlock': { input: z.object({ enabled: z.boolean() }).strict(), output: vaultStatus },
   'vault.describeKeys': { input: empty, output: z.array(keyInfo) },

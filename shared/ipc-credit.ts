@@ -7,7 +7,7 @@ const id = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'not an id')
 
-export const creditBalanceSchema = z.object({
+const creditBalanceSchema = z.object({
   tenantId: z.string(),
   prepaid: z.boolean(),
   boughtMicros: z.number().int(),
@@ -17,7 +17,7 @@ export const creditBalanceSchema = z.object({
   availableMicros: z.number().int(),
 })
 
-export const creditEntrySchema = z.object({
+const creditEntrySchema = z.object({
   id: z.number().int(),
   tenantId: z.string(),
   kind: z.enum(['top_up', 'refund', 'adjustment']),

@@ -4,7 +4,7 @@
  */
 export type Micros = number
 
-export const MICROS_PER_UNIT = 1_000_000
+const MICROS_PER_UNIT = 1_000_000
 
 export class MoneyError extends Error {
   override name = 'MoneyError'
@@ -45,20 +45,6 @@ export function formatMoney(micros: Micros, decimals = 6): string {
     .slice(0, decimals)
   const body = decimals > 0 ? `${whole}.${frac}` : String(whole)
   return negative && abs !== 0 ? `-${body}` : body
-}
-
-export function addMicros(...values: Micros[]): Micros {
-  let sum = 0
-  for (const v of values) sum += assertMicros(v)
-  return assertMicros(sum, 'sum')
-}
-
-/** quantity × unit price, exact. */
-export function multiplyMicros(unit: Micros, quantity: number): Micros {
-  assertMicros(unit, 'unit price')
-  if (!Number.isSafeInteger(quantity))
-    throw new MoneyError(`quantity must be a whole number, got ${quantity}`)
-  return assertMicros(unit * quantity, 'product')
 }
 
 /**

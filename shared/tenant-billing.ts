@@ -14,10 +14,10 @@ const text = (max: number) =>
       'no control characters',
     )
 
-export const BILLING_MODES = ['prepaid', 'postpaid'] as const
+const BILLING_MODES = ['prepaid', 'postpaid'] as const
 export type BillingMode = (typeof BILLING_MODES)[number]
 
-export const buyerSchema = z
+const buyerSchema = z
   .object({
     legalName: text(200).default(''),
     address: text(500).default(''),

@@ -37,7 +37,7 @@ export const tenantLimitsSchema = z
   .strict()
 
 /** Every type has a price; one added in a later version (missing from a plan saved before it) gets the default. */
-export const unitPricesSchema = z.object(
+const unitPricesSchema = z.object(
   Object.fromEntries(
     CAPTCHA_TYPES.map((t) => [
       t,
@@ -48,7 +48,7 @@ export const unitPricesSchema = z.object(
   ) as Record<(typeof CAPTCHA_TYPES)[number], ReturnType<typeof micros>>,
 )
 
-export const pricePlanSchema = z.discriminatedUnion('kind', [
+const pricePlanSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('unit'),
@@ -69,7 +69,7 @@ export const pricePlanSchema = z.discriminatedUnion('kind', [
     .strict(),
 ])
 
-export const alertThresholdsSchema = z
+const alertThresholdsSchema = z
   .object({
     percents: z
       .array(z.number().int().min(1).max(100))

@@ -1,7 +1,7 @@
 // The console's own origin inside Electron: a privileged custom protocol, so the renderer is never a file:// page.
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'console'
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`
 
 /**
  * The electron-vite dev server's origin, only when it is a loopback http URL (the shell ignores the variable in a

@@ -4,11 +4,7 @@ import { app, session, shell, type WebContents } from 'electron'
 import { CONTENT_SECURITY_POLICY } from '../engine/host/security-headers'
 import { isAppUrl, isOwnAppUrl } from './app-origin'
 
-export const EXTERNAL_ALLOWLIST = [
-  'https://captchaai.com',
-  'https://docs.captchaai.com',
-  'https://2captcha.com',
-]
+const EXTERNAL_ALLOWLIST = ['https://captchaai.com', 'https://docs.captchaai.com', 'https://2captcha.com']
 
 export function isAllowedExternal(url: string): boolean {
   try {

@@ -6,7 +6,7 @@ export interface Route {
   param: string | null
 }
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const [id, ...rest] = hash.replace(/^#\/?/, '').split('/')
   return { id: id || 'dashboard', param: rest.length ? decodeURIComponent(rest.join('/')) : null }
 }

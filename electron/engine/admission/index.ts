@@ -1,5 +1,4 @@
 export { createAdmissionController, type AdmissionOptions } from './admission-controller'
-export { SharedCapacity } from './shared-capacity'
 export { AdmissionQueue, type AdmissionQueueOptions, type WaitOptions } from './wait-queue'
 export * from './types'
 export { ledgerUsageLoader } from './usage-loader'

@@ -9,7 +9,12 @@ import { PROVIDER_PRESETS, type ProviderProfile } from '@shared/provider'
 import type { Settings } from '@shared/settings'
 import { createAdmissionController, ledgerUsageLoader } from '../admission'
 import { createAlertAcks, type AlertAcks } from '../alerts/alert-acks'
-import { createAlertEngine, type AlertEngine, type AlertEvent } from '../alerts/alert-engine'
+import {
+  createAlertEngine,
+  ledgerUsageSource,
+  type AlertEngine,
+  type AlertEvent,
+} from '../alerts/alert-engine'
 import { createWebhook, type Webhook } from '../alerts/webhook'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
@@ -194,7 +199,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   })
   const usage = createUsageQueries(ledger, tenants, refusals)
-  const alerts = createAlertEngine(db, now)
+  const alerts = createAlertEngine(db, now, { tenants, usage: ledgerUsageSource(ledger) })
+  // A tenant's limits or thresholds changed: its alerts follow at once (raised, or resolved when no longer true).
+  tenants.onChange((t) => {
+    try {
+      alerts.evaluate(now(), t.id)
+    } catch (err) {
+      log.error({ err, tenantId: t.id }, 'alerts: evaluating a changed tenant failed') // the change itself stands
+    }
+  })
   const alertAcks = createAlertAcks(db, alerts, now)
   alerts.onAlert((e) => emit(e.type === 'raised' ? 'alert.raised' : 'alert.resolved', e.alert))
   connectCredit({ credit, tenants, alerts, now })
@@ -475,6 +488,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     emit,
     async afterUnlock() {
+      // Periods that ended while the app was closed resolve their alerts; limits changed offline take effect.
+      alerts.evaluate()
       if (settings.get().providerId === 'sandbox' && !vault.hasKey('platform')) {
         vault.setPlatformKey(SANDBOX_DEMO_KEY, 'Sandbox demo key')
         audit.record({

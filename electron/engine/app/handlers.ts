@@ -4,19 +4,19 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
-import type { Channel, ParsedInputOf } from '@shared/ipc-contract'
-import { localDateOf, localMonthOf } from '../time/zoned'
+import type { Channel, OutputOf, ParsedInputOf } from '@shared/ipc-contract'
 import { createInvoiceMarks, exportMonth, listInvoices } from '../billing'
 import { removeStalePartials } from '../billing/stale-partials'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import { VaultDamagedError, VaultRollbackError } from '../vault'
+import { dashboardTenantRows } from '../usage/dashboard'
 import type { Engine } from './engine'
 import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
 import { caCertificateReply } from '../tls/hosts-file-mode'
 
-export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<unknown> }
+export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<OutputOf<C>> }
 
 export interface HandlerContext {
   engine: Engine
@@ -110,6 +110,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'vault.changePassphrase'({ oldPassphrase, newPassphrase }) {
       await engine.vault.changePassphrase(oldPassphrase, newPassphrase)
       audit('vault.changePassphrase', null)
+      return vaultStatus()
+    },
+    async 'vault.rotateDataKey'({ passphrase }) {
+      await engine.vault.rotateDataKey(passphrase)
+      audit('vault.rotateDataKey', null)
       return vaultStatus()
     },
     async 'vault.unlockWithDevice'() {
@@ -216,40 +221,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return { cancelled: true }
     },
     async 'usage.dashboard'() {
-      const now = engine.now()
-      const tenants = engine.tenants.list()
-      const inFlight = engine.usage.inFlight()
-      const rows = tenants.map((t) => {
-        const snap = engine.admission.snapshot(t, now)
-        const month = engine.usage.forMonth([t.id], localMonthOf(now, t.timezone))[0]
-        const today = engine.usage.byDay(
-          [t.id],
-          localDateOf(now, t.timezone),
-          localDateOf(now, t.timezone),
-        )[0]
-        return {
-          tenantId: t.id,
-          name: t.name,
-          status: t.status,
-          keyMode: t.keyMode,
-          limits: t.limits,
-          today: {
-            date: snap.today.date,
-            counted: snap.today.counted,
-            solves: today?.solves ?? 0,
-            failures: today?.failures ?? 0,
-            rejections: today?.rejections ?? 0,
-          },
-          month: {
-            month: snap.month.month,
-            spentMicros: month?.priceMicros ?? 0,
-            costMicros: month?.costMicros ?? 0,
-            reservedMicros: snap.month.reservedMicros,
-            solves: month?.solves ?? 0,
-          },
-          inFlight: inFlight.get(t.id) ?? 0,
-        }
-      })
+      const rows = dashboardTenantRows(
+        {
+          tenants: engine.tenants,
+          admission: engine.admission,
+          usage: engine.usage,
+          inFlightByTenant: () => engine.solver.inFlightByTenant(),
+        },
+        engine.now(),
+      )
       return {
         tenants: rows,
         sharedThreads: {

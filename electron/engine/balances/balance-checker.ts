@@ -50,7 +50,7 @@ export interface Timers {
 }
 
 export const DEFAULT_BALANCE_INTERVAL_MS = 15 * 60_000
-export const DEFAULT_LOW_BALANCE_MICROS: Micros = 1_000_000
+const DEFAULT_LOW_BALANCE_MICROS: Micros = 1_000_000
 
 const realTimers: Timers = {
   setInterval: (fn, ms) => {

@@ -12,15 +12,12 @@ export {
   exportInvoice,
   invoiceFileNames,
   ExportMismatchError,
-  ALL_TENANTS_HEADER,
-  DETAIL_HEADER,
   SUMMARY_HEADER,
   type ExportedFiles,
 } from './invoice-export'
 export { InvoiceBuilder, type Invoice, type InvoiceLine } from './invoice-builder'
-export { neutralise, parseCsv, restore } from './csv'
+export { parseCsv } from './csv'
 export { exportMonth, EXPORT_FORMATS, type ExportFormat } from './export-month'
-export { writeInvoicePdf, pdfMoney } from './invoice-pdf'
 export { startLockTimer, type LockTimer, type Timers } from './lock-timer'
 export { createInvoiceMarks, listInvoices, type InvoiceList } from './invoice-list'
 

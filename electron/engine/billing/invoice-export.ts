@@ -45,7 +45,7 @@ export const SUMMARY_HEADER = [
   'issue_date',
   'due_date',
 ]
-export const DETAIL_HEADER = [
+const DETAIL_HEADER = [
   'timestamp_utc',
   'timestamp_local',
   'task_id',
@@ -57,7 +57,7 @@ export const DETAIL_HEADER = [
   'tenant_id',
   'invoice_number',
 ]
-export const ALL_TENANTS_HEADER = [
+const ALL_TENANTS_HEADER = [
   'month',
   'tenant_id',
   'tenant_name',
@@ -83,7 +83,7 @@ export function invoiceFileNames(
 }
 
 /** Letters and digits (any script, NFC) kept; runs of anything else → "-"; at most 60 characters; never empty. */
-export function safeFileName(name: string): string {
+function safeFileName(name: string): string {
   const safe = [
     ...name
       .normalize('NFC')

@@ -21,7 +21,7 @@ const M = 50
 const COLS = { desc: M, qty: 315, unit: 385, amount: 465, end: A4.width - M }
 
 /** The money text the PDF prints for an amount (exact: 2 to 6 decimals). */
-export function pdfMoney(micros: number, currency: string): string {
+function pdfMoney(micros: number, currency: string): string {
   return formatMoneyDisplay(micros, currency, { style: 'unit', locale: 'en-US' })
 }
 

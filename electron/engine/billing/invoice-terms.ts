@@ -52,7 +52,7 @@ export interface InvoiceExtras {
   amountDueMicros: Micros
 }
 
-export const EMPTY_SELLER: SellerDetails = {
+const EMPTY_SELLER: SellerDetails = {
   legalName: '',
   address: '',
   taxId: '',

@@ -16,7 +16,7 @@ import type { GatewayTask, GatewayTaskStore } from './gateway-tasks'
 import { requestPublicUrl } from './public-address'
 
 /** Limits answer with the codes standard clients already back off on. */
-export const LIMIT_CODES: Record<string, string> = {
+const LIMIT_CODES: Record<string, string> = {
   rate: 'ERROR_NO_SLOT_AVAILABLE',
   concurrency: 'ERROR_NO_SLOT_AVAILABLE',
   shared_capacity: 'ERROR_NO_SLOT_AVAILABLE',

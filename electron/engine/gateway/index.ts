@@ -1,5 +1,5 @@
 export { createGatewayKeys, type GatewayKeys, type GatewayKeyInfo } from './gateway-keys'
-export { startGateway, type GatewayServer } from './gateway-server'
+export type { GatewayServer } from './gateway-server'
 export { createGatewayCore, type GatewayCore, type GatewayCoreDeps } from './gateway-core'
 export { openGatewayTasks, type GatewayTaskStore } from './gateway-tasks'
 export { BadKeyGuard, type BanInfo } from './bad-key-guard'

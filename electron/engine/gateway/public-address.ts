@@ -58,7 +58,7 @@ export function isPrivateAddress(ip: string): boolean {
   return !isPublicAddress(ip)
 }
 
-export class DestinationRefusedError extends Error {
+class DestinationRefusedError extends Error {
   override name = 'DestinationRefusedError'
 }
 
@@ -66,7 +66,7 @@ export class DestinationRefusedError extends Error {
  * Resolves `hostname` once and returns an address to connect to: every address it resolves to must be public
  * (a name with one private address is refused whole). `allowLoopback` (tests only) also admits loopback.
  */
-export async function resolvePublicAddress(
+async function resolvePublicAddress(
   hostname: string,
   options: { allowLoopback?: boolean } = {},
 ): Promise<{ address: string; family: 4 | 6 }> {

@@ -14,8 +14,6 @@ import type { Engine } from '../app/engine'
 import { dispatch } from '../app/dispatch'
 import type { Handlers } from '../app/handlers'
 
-export { CONTENT_SECURITY_POLICY } from './security-headers'
-
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

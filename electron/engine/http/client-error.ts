@@ -14,7 +14,7 @@ const REASONS: Record<number, string> = {
   431: 'Request Header Fields Too Large',
 }
 
-export function clientErrorStatus(err: Error & { code?: string; rawPacket?: Buffer }): number | null {
+function clientErrorStatus(err: Error & { code?: string; rawPacket?: Buffer }): number | null {
   switch (err.code) {
     case 'ECONNRESET':
     case 'EPIPE':

@@ -12,7 +12,7 @@ import { redactSecrets, scrubString } from './redact'
 export type Logger = PinoLogger
 
 /** Where the log files go inside a data folder (rotated files are numbered: captchadesk.1.log, .2.log, …). */
-export const logFileBase = (dataDir: string): string => join(dataDir, 'logs', 'captchadesk.log')
+const logFileBase = (dataDir: string): string => join(dataDir, 'logs', 'captchadesk.log')
 
 /** An error as plain, redacted fields (pino's own serializer, then the redaction). */
 function plainError(e: Error): unknown {
@@ -65,11 +65,6 @@ export async function createFileLogger(options: {
     log: pino({ ...BASE_OPTIONS, level }, destination),
     close: () => file.end(),
   }
-}
-
-/** A logger that writes nowhere (benchmarks, unit tests of one component). */
-export function silentLogger(): Logger {
-  return pino({ ...BASE_OPTIONS, level: 'silent' })
 }
 
 /** A short id for an unexpected error: in the reply to the person and in the log line, so one finds the other. */

@@ -120,7 +120,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set([
 ])
 
 /** What an unexpected upstream error text becomes: the text itself is never stored, logged or passed on. */
-export const UNKNOWN_UPSTREAM_CODE = 'ERROR_UNKNOWN_UPSTREAM'
+const UNKNOWN_UPSTREAM_CODE = 'ERROR_UNKNOWN_UPSTREAM'
 
 /**
  * Upstream error text is hostile input: an upstream once answered `ERROR_BAD_PARAMETERS <the key it received>`.

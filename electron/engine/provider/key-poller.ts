@@ -18,7 +18,6 @@ import { ProviderError } from './types'
 import type { UpstreamReply } from './upstream-http'
 
 export type { BatchSupport, PollerContext } from './poller-core'
-export { BATCH_SIZE }
 
 export class KeyPoller extends PollerCore {
   private timer: NodeJS.Timeout | undefined

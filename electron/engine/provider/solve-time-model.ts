@@ -13,7 +13,7 @@
 import type { CaptchaType } from '@shared/captcha'
 
 /** Histogram resolution: 250 ms bins up to 10 minutes; later times count in the last bin. */
-export const BIN_MS = 250
+const BIN_MS = 250
 const BINS = 2_400
 const MAX_MS = BIN_MS * BINS
 /** Weight of the prior, in tasks. */

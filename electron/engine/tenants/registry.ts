@@ -18,7 +18,7 @@ import type { z } from 'zod'
 import type { AuditLog } from '../audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
 
-export const TENANTS_SCHEMA_VERSION = 1
+const TENANTS_SCHEMA_VERSION = 1
 
 interface StoreShape {
   schemaVersion: number

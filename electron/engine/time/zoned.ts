@@ -121,10 +121,6 @@ function addDays(date: string, days: number): string {
   return `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`
 }
 
-export function nextDate(date: string): string {
-  return addDays(date, 1)
-}
-
 /** [start, end) of a local day in UTC ms. 23 or 25 hours long on DST days. */
 export function localDayBounds(date: string, tz: string): [number, number] {
   return [startOfLocalDate(date, tz), startOfLocalDate(addDays(date, 1), tz)]
@@ -141,16 +137,8 @@ export function localMonthBounds(month: string, tz: string): [number, number] {
   return [startOfLocalDate(`${month}-01`, tz), startOfLocalDate(`${nextMonth(month)}-01`, tz)]
 }
 
-export function startOfLocalDay(ms: number, tz: string): number {
-  return startOfLocalDate(localDateOf(ms, tz), tz)
-}
-
 export function nextLocalMidnight(ms: number, tz: string): number {
   return startOfLocalDate(addDays(localDateOf(ms, tz), 1), tz)
-}
-
-export function nextLocalMonthStart(ms: number, tz: string): number {
-  return startOfLocalDate(`${nextMonth(localMonthOf(ms, tz))}-01`, tz)
 }
 
 /** Every local date from `from` to `to`, inclusive. */

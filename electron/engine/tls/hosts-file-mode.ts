@@ -7,7 +7,7 @@ import { openLocalCa, PROVIDER_HOST_NAMES, type LocalCa, type LocalCaInfo } from
 const cas = new Map<string, Promise<LocalCa>>()
 
 /** The data folder's CA, created on first use. A failed attempt is not cached, so it can be retried. */
-export function localCaFor(dataDir: string): Promise<LocalCa> {
+function localCaFor(dataDir: string): Promise<LocalCa> {
   let ca = cas.get(dataDir)
   if (!ca) {
     ca = openLocalCa(dataDir)

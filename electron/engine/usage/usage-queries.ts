@@ -41,7 +41,6 @@ function empty(period: string, tenantId: string): UsageRow {
 export interface UsageQueries {
   byDay(tenantIds: string[] | 'all', from: string, to: string): UsageRow[]
   forMonth(tenantIds: string[] | 'all', month: string): UsageRow[]
-  inFlight(): Map<string, number>
 }
 
 export function createUsageQueries(
@@ -107,6 +106,5 @@ export function createUsageQueries(
     forMonth(ids, month) {
       return aggregate(ids, localMonthOf, (tz) => localMonthBounds(month, tz), [month])
     },
-    inFlight: () => ledger.openByTenant(),
   }
 }

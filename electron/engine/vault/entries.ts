@@ -26,7 +26,7 @@ export interface EntryPlain {
 
 const KEY_FORMAT = /^[A-Za-z0-9]{32}$/
 
-export function checkUpstreamKey(key: unknown): string {
+function checkUpstreamKey(key: unknown): string {
   const k = typeof key === 'string' ? key.trim() : ''
   if (!KEY_FORMAT.test(k))
     throw new VaultError(
@@ -35,7 +35,7 @@ export function checkUpstreamKey(key: unknown): string {
   return k
 }
 
-export function checkLabel(label: unknown): string {
+function checkLabel(label: unknown): string {
   if (label !== undefined && typeof label !== 'string') throw new VaultError('The label must be text.')
   const l = (label ?? '').trim()
   if (l.length > 80) throw new VaultError('The label is longer than 80 characters.')
@@ -44,7 +44,7 @@ export function checkLabel(label: unknown): string {
   return l
 }
 
-export function checkTenantId(id: unknown): string {
+function checkTenantId(id: unknown): string {
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id))
     throw new VaultError('That is not a tenant id.')
   return id

@@ -40,10 +40,10 @@ export class VaultRollbackError extends VaultError {
 
 export const generationOf = (file: VaultFileV1): number => file.generation ?? 0
 
-export const headerFingerprint = (file: Pick<VaultFileV1, 'vaultId' | 'kdf'>): string =>
+const headerFingerprint = (file: Pick<VaultFileV1, 'vaultId' | 'kdf'>): string =>
   sha256Hex(canonical({ vaultId: file.vaultId, kdf: file.kdf }))
 
-export const anchorRecordOf = (file: VaultFileV1): AnchorRecord => ({
+const anchorRecordOf = (file: VaultFileV1): AnchorRecord => ({
   vaultId: file.vaultId,
   generation: generationOf(file),
   header: headerFingerprint(file),

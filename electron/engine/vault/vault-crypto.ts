@@ -66,7 +66,7 @@ export function canonical(value: unknown): string {
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-export function strictBase64(s: unknown, what: string, bytes?: number): Buffer {
+function strictBase64(s: unknown, what: string, bytes?: number): Buffer {
   if (typeof s !== 'string' || !B64.test(s) || s.length % 4 !== 0) throw new Error(`${what} is not base64`)
   const b = Buffer.from(s, 'base64')
   if (b.toString('base64') !== s) throw new Error(`${what} is not canonical base64`)
@@ -97,7 +97,7 @@ export function open(key: Buffer, s: Sealed, aad: string): Buffer {
   return Buffer.concat([d.update(strictBase64(s.ct, 'ciphertext')), d.final()])
 }
 
-export function subkey(dek: Buffer, vaultId: string, info: string): Buffer {
+function subkey(dek: Buffer, vaultId: string, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', dek, Buffer.from(vaultId, 'utf8'), Buffer.from(info, 'utf8'), 32))
 }
 
@@ -112,7 +112,7 @@ export function withSubkey<T>(dek: Buffer, vaultId: string, info: string, fn: (k
 }
 
 /** HKDF info of the key that seals one scope's secret: 'platform' or 'tenant:<id>'. */
-export const scopeKeyInfo = (scope: string): string => `tenant-key/v1/${scope}`
+const scopeKeyInfo = (scope: string): string => `tenant-key/v1/${scope}`
 export const MAC_KEY_INFO = 'vault/v1/mac'
 
 /** Authenticated data of the data-key wrap: editing the vault id or any KDF parameter breaks the unwrap. */
@@ -120,7 +120,7 @@ export const wrapAad = (file: { vaultId: string; kdf: ScryptParams }): string =>
   `vault/v1/wrap|${file.vaultId}|${canonical(file.kdf)}`
 
 /** Authenticated data of one secret: binds it to its scope (tenant) and entry. */
-export const entryAad = (scope: string, entryId: string): string => canonical({ v: 1, scope, entryId })
+const entryAad = (scope: string, entryId: string): string => canonical({ v: 1, scope, entryId })
 
 export function sealEntry(
   dek: Buffer,

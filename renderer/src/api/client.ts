@@ -15,7 +15,7 @@ declare global {
 export const TOKEN_KEY = 'captchadesk.token'
 
 /** Takes `?token=` from the address once, keeps it in sessionStorage and strips it from the address bar. */
-export function bridgeToken(): string {
+function bridgeToken(): string {
   const url = new URL(window.location.href)
   const fromUrl = url.searchParams.get('token')
   if (fromUrl) {
@@ -32,7 +32,7 @@ const OFFLINE: ApiError = {
 }
 
 /** The HTTP bridge of the headless host: POST /api/invoke/<channel>, Server-Sent Events at /api/events. */
-export function httpBridge(token: string = bridgeToken()): Api {
+function httpBridge(token: string = bridgeToken()): Api {
   const api: Record<string, unknown> = {}
   for (const channel of CHANNELS) {
     api[channel] = async (input: unknown): Promise<Envelope<unknown>> => {
@@ -111,4 +111,4 @@ export async function call<C extends Channel>(channel: C, input: InputOf<C>): Pr
   return envelope.value
 }
 
-export { ApiFailure, describeError, fieldErrorsOf, messageOf, retryAfterOf } from './errors'
+export { describeError, messageOf } from './errors'

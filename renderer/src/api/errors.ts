@@ -67,11 +67,3 @@ export function messageOf(err: unknown): string {
     parts.push(`Try again in ${formatDuration(d.retryAfterMs)}.`)
   return parts.join(' ')
 }
-
-export function fieldErrorsOf(err: unknown): Record<string, string> {
-  return describeError(err).fields
-}
-
-export function retryAfterOf(err: unknown): number | null {
-  return describeError(err).retryAfterMs
-}

@@ -51,14 +51,6 @@ export function ErrorNote({ text, id }: { text: string | null | undefined; id?: 
   )
 }
 
-export function Note({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'ok' | 'warn' }) {
-  return (
-    <div role="status" className={`note ${tone}`}>
-      {children}
-    </div>
-  )
-}
-
 /** A labelled form control; an error is shown under it and tied to the control (aria-invalid, aria-describedby). */
 export function Field({
   label,

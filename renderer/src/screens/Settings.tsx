@@ -13,6 +13,7 @@ import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
 import { PingbackCard } from './PingbackCard'
+import { RotateDataKeyCard } from './RotateDataKeyCard'
 import { BillingSettingsCard } from './billing/BillingSettings'
 import { moneyInput } from './tenant-draft'
 
@@ -634,6 +635,7 @@ export function Settings() {
         ) : null}
         <DeviceUnlockCard />
         <PassphraseCard />
+        <RotateDataKeyCard />
       </div>
     </Screen>
   )

@@ -9,7 +9,7 @@ import type { Tenant } from '@shared/tenant'
 import { TenantForm } from './TenantForm'
 import { TenantPage } from './tenant/TenantPage'
 
-export const PAGE_SIZE = 50
+const PAGE_SIZE = 50
 
 function limitsText(t: Tenant): string {
   const l = t.limits

@@ -28,7 +28,7 @@ export function moneyInput(micros: number): string {
 }
 
 /** The browser's zone as the list spells it ("UTC" on a UTC machine, "Asia/Kolkata" for "Asia/Calcutta"). */
-export function localZone(): string {
+function localZone(): string {
   const own = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
   return canonicalTimeZone(own) ?? zoneForAlias(own) ?? 'UTC'
 }

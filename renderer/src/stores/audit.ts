@@ -4,7 +4,7 @@ import type { InputOf, OutputOf } from '@shared/ipc-contract'
 import { call, messageOf } from '../api/client'
 
 export type AuditEntry = OutputOf<'audit.list'>[number]
-export const AUDIT_PAGE = 100
+const AUDIT_PAGE = 100
 
 export interface AuditFilters {
   /** A tenant id, or '' for everything. */

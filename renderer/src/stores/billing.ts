@@ -8,7 +8,7 @@ import { toast } from './toasts'
 export type Invoice = OutputOf<'billing.preview'>
 export type ExportFile = OutputOf<'billing.export'>['files'][number]
 
-export function currentMonth(now = new Date()): string {
+function currentMonth(now = new Date()): string {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`
 }
 

@@ -27,6 +27,7 @@ interface SettingsState {
   setDeviceUnlock(enabled: boolean): Promise<Outcome<unknown>>
   toggleGateway(): Promise<void>
   changePassphrase(input: InputOf<'vault.changePassphrase'>): Promise<Outcome<unknown>>
+  rotateDataKey(passphrase: string): Promise<Outcome<unknown>>
 }
 
 export const useSettings = create<SettingsState>((set, get) => ({
@@ -105,6 +106,11 @@ export const useSettings = create<SettingsState>((set, get) => ({
   async changePassphrase(input) {
     const r = await attempt(() => call('vault.changePassphrase', input))
     if (r.ok) toast('success', 'Passphrase changed. Use the new one from now on.')
+    return r
+  },
+  async rotateDataKey(passphrase) {
+    const r = await attempt(() => call('vault.rotateDataKey', { passphrase }))
+    if (r.ok) toast('success', 'Every key is now encrypted under a new data key.')
     return r
   },
 }))

@@ -67,7 +67,7 @@ const num = (v: unknown): number | undefined =>
 const PROXY_SCHEMES = ['http', 'https', 'socks4', 'socks5']
 
 /** anti-captcha / 2captcha v2 proxy fields, or CapSolver's `proxy` string → proxy + proxytype, or a problem. */
-export function proxyOf(task: Obj): { proxy?: string; proxytype?: string } | 'bad' {
+function proxyOf(task: Obj): { proxy?: string; proxytype?: string } | 'bad' {
   if (typeof task.proxy === 'string') return parseProxyString(task.proxy)
   if (task.proxyAddress === undefined && task.proxyType === undefined) return {}
   const type = str(task.proxyType)?.toLowerCase()
