@@ -58,7 +58,7 @@ export function isPrivateAddress(ip: string): boolean {
   return !isPublicAddress(ip)
 }
 
-class DestinationRefusedError extends Error {
+export class DestinationRefusedError extends Error {
   override name = 'DestinationRefusedError'
 }
 

@@ -14,7 +14,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-export const PINGBACK_PATH = '/pingback'
+const PINGBACK_PATH = '/pingback'
 const MAX_BODY = 64 * 1024
 
 export interface PingbackRoute {
