@@ -74,5 +74,4 @@ export const PASSIVE_CHANNELS: readonly Channel[] = [
   'usage.dashboard',
   'usage.byDay',
   'alerts.list',
-  'gateway.status',
 ]

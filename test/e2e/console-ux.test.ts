@@ -90,6 +90,10 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await page.getByRole('button', { name: 'Create tenant' }).click()
     await heading('Own Key Co').waitFor()
     expect(await page.getByText('none is saved yet').isVisible()).toBe(true)
+    // Balance or credit: a postpaid tenant's card says what its client reads from getbalance.
+    await expect
+      .poll(() => page.getByTestId('tenant-credit').textContent())
+      .toContain('Balance its client sees')
     const id = tenantId('Own Key Co')
     // The platform key (the Sandbox demo key) pasted as the tenant's: flagged, and Cancel saves nothing.
     await page.getByLabel('API key').fill(SANDBOX_DEMO_KEY)
@@ -182,7 +186,7 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     await dialog.getByRole('button', { name: 'Copy key' }).click()
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(key)
     await h.shot('22-gateway-handover')
-    for (const tab of ['Python (requests)', 'Node (2captcha)']) {
+    for (const tab of ['Python (requests)', 'Node (2captcha)', 'JSON task API']) {
       await dialog.getByRole('tab', { name: tab }).click()
       const code = (await dialog.getByTestId('snippet-code').textContent())!
       expect(code).toContain(url)
@@ -195,13 +199,21 @@ describe.skipIf(!chromiumAvailable())('console UX in Chromium (UTC browser)', ()
     // The Node snippet too, with the real `2captcha` client (installed), at the same time.
     await dialog.getByRole('tab', { name: 'Node (2captcha)' }).click()
     const nodeSnippet = (await dialog.getByTestId('snippet-code').textContent())!
+    await dialog.getByRole('tab', { name: 'JSON task API' }).click()
+    const jsonSnippet = (await dialog.getByTestId('snippet-code').textContent())!
     await dialog.getByRole('tab', { name: 'curl' }).click()
-    const [run, nodeRun] = await Promise.all([
+    const [run, nodeRun, jsonRun] = await Promise.all([
       promisify(execFile)('bash', ['-c', snippet], { timeout: 60_000 }),
       promisify(execFile)(process.execPath, ['-e', nodeSnippet], { timeout: 60_000, cwd: REPO }),
+      promisify(execFile)('bash', ['-c', jsonSnippet], { timeout: 60_000 }),
     ])
     expect(nodeRun.stderr).toBe('')
     expect(nodeRun.stdout.trim().length).toBeGreaterThan(10) // the Turnstile token
+    expect(JSON.parse(jsonRun.stdout)).toMatchObject({
+      errorId: 0,
+      status: 'ready',
+      solution: { token: expect.any(String) },
+    })
     const lines = run.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^OK\|\d+(\.\d+)?$/) // getbalance: what is left of the tenant's budget
     expect(lines.at(-1)).toMatch(/^OK\|.+/)

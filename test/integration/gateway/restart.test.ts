@@ -185,6 +185,10 @@ describe('a gateway that can be left running', () => {
   ] as const) {
     it(`${signal} ${killAfterMs} ms after 200 tasks were accepted: every id given returns its answer or an unbilled failure; nothing billed is unfetchable`, async () => {
       const r = await runRound(signal, killAfterMs, drain)
+      const answered = r.given.filter((g) => g.answer !== undefined).length
+      console.log(
+        `${signal}: ${r.inFlightAtStop} ids given when stopped, ${r.given.length} in all (${r.lost} replies lost, ${r.refused} refused while stopping); after restart ${answered} answers, ${r.given.length - answered} unbilled failures; billed ${r.billed.length}, billed-but-unfetchable ${r.billedUnfetchable.length}`,
+      )
       expect(r.how, r.stopOutput).toBe(signal === 'SIGKILL' ? 'SIGKILL' : '0')
       expect(r.inFlightAtStop).toBeGreaterThanOrEqual(200)
       expect(r.given.length + r.lost + r.refused).toBe(IN_FLIGHT)

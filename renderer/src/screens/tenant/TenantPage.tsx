@@ -98,6 +98,23 @@ function BalanceCard({ tenant, data }: { tenant: Tenant; data: TenantData }) {
   )
 }
 
+/** Prepaid credit left, or for a postpaid tenant what its client reads from getbalance. */
+function CreditCard({ data }: { data: TenantData }) {
+  const c = data.credit
+  if (!c) return null
+  return (
+    <section className="card stat" aria-labelledby="credit-title" data-testid="tenant-credit">
+      <h2 id="credit-title">{c.prepaid ? 'Prepaid credit left' : 'Balance its client sees'}</h2>
+      <p className="big">{money(c.prepaid ? c.leftMicros : c.gatewayBalanceMicros)}</p>
+      <small className="muted">
+        {c.prepaid
+          ? `bought ${money(c.boughtMicros)}, used ${money(c.usedMicros)}, held for solves in flight ${moneyAuto(c.reservedMicros)}`
+          : 'postpaid: invoiced monthly; getbalance answers with what is left of the budget'}
+      </small>
+    </section>
+  )
+}
+
 function CodesTable({ title, rows, empty }: { title: string; rows: Array<[string, number]>; empty: string }) {
   return (
     <table className="grid compact">
@@ -202,6 +219,7 @@ export function TenantPage({ tenant }: { tenant: Tenant }) {
             <p aria-busy="true">Loading…</p>
           )}
         </section>
+        {data ? <CreditCard data={data} /> : null}
         {data ? <BalanceCard tenant={tenant} data={data} /> : null}
       </div>
       <div className="cards wide">

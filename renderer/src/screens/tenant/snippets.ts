@@ -1,10 +1,10 @@
 /**
  * Ready-to-paste client code for a tenant, with the gateway's real URL and the freshly issued key filled in: curl,
  * Python requests (as in the seed article), and the Node `2captcha` client (its URLs are fixed in the class, so the
- * snippet overrides them). Each submits the Sandbox's public Turnstile test task and polls every 5 s.
+ * snippet overrides them), and the JSON task API (createTask / getTaskResult, anti-captcha style). Each submits the Sandbox's public Turnstile test task and polls every 5 s.
  */
 export interface Snippet {
-  id: 'curl' | 'python' | 'node'
+  id: 'curl' | 'python' | 'node' | 'json'
   label: string
   language: string
   code: string
@@ -75,6 +75,23 @@ solver
   .turnstile('${SITEKEY}', '${PAGE}')
   .then((res) => console.log(res.data))
   .catch((err) => console.error(err.message))
+`,
+    },
+    {
+      id: 'json',
+      label: 'JSON task API',
+      language: 'sh',
+      code: `GATEWAY="${base}"
+KEY="${key}"
+# createTask, then getTaskResult every 5 s (the anti-captcha / CapSolver JSON shape)
+TASK=$(curl -s "$GATEWAY/createTask" -H 'content-type: application/json' \\
+  -d '{"clientKey":"'"$KEY"'","task":{"type":"TurnstileTaskProxyless","websiteURL":"${PAGE}","websiteKey":"${SITEKEY}"}}' \\
+  | sed -E 's/.*"taskId": *"?([^",}]+)"?.*/\\1/')
+while sleep 5; do
+  R=$(curl -s "$GATEWAY/getTaskResult" -H 'content-type: application/json' \\
+    -d '{"clientKey":"'"$KEY"'","taskId":"'"$TASK"'"}')
+  case "$R" in *'"processing"'*) ;; *) echo "$R"; break ;; esac
+done
 `,
     },
   ]

@@ -18,6 +18,8 @@ export interface TenantData {
   recent: OutputOf<'usage.recent'>
   audit: OutputOf<'audit.list'>
   invoices: Array<OutputOf<'billing.preview'>>
+  /** Prepaid credit (or, for a postpaid tenant, what its client reads as its balance); null if unavailable. */
+  credit: OutputOf<'credit.balances'>[number] | null
 }
 
 function previousMonth(month: string): string {
@@ -39,11 +41,12 @@ export function useTenantData(tenantId: string): {
     try {
       const now = new Date()
       const from = new Date(now.getFullYear(), now.getMonth(), now.getDate() - (CHART_DAYS - 1))
-      const [dash, usage, recent, audit] = await Promise.all([
+      const [dash, usage, recent, audit, credits] = await Promise.all([
         call('usage.dashboard', {}) as Promise<DashboardData>,
         call('usage.byDay', { tenantId, from: localIsoDay(from), to: localIsoDay(now) }),
         call('usage.recent', { tenantId, limit: 15 }),
         call('audit.list', { subjectId: tenantId, limit: 25 }),
+        call('credit.balances', {}).catch(() => []),
       ])
       const row = dash.tenants.find((t) => t.tenantId === tenantId) ?? null
       const month = row?.month.month ?? localIsoDay(now).slice(0, 7)
@@ -54,6 +57,7 @@ export function useTenantData(tenantId: string): {
           ),
         )
       ).filter((i): i is OutputOf<'billing.preview'> => i !== null)
+      const credit = credits.find((c) => c.tenantId === tenantId) ?? null
       setData({
         row,
         balances: dash.balances,
@@ -62,6 +66,7 @@ export function useTenantData(tenantId: string): {
         recent,
         audit,
         invoices,
+        credit,
       })
       setError(null)
     } catch (err) {
