@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import Papa from 'papaparse'
 import { describe, expect, it } from 'vitest'
-import { csvField, parseCsv } from '../../../electron/engine/billing/csv'
+import { csvField } from '../../../electron/engine/billing/csv'
 
 describe('csvField (the detail export’s fast encoder)', () => {
   it('encodes every string exactly as papaparse’s unparse does', () => {
@@ -17,15 +17,6 @@ describe('csvField (the detail export’s fast encoder)', () => {
         },
       ),
       { numRuns: 2_000 },
-    )
-  })
-
-  it('round-trips through the reader', () => {
-    fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1 }), { minLength: 2, maxLength: 6 }), (cells) => {
-        const text = `${cells.map(csvField).join(',')}\r\n`
-        expect(parseCsv(text)[0]!.map((c, i) => (cells[i]!.startsWith("'") ? `'${c}` : c))).toEqual(cells)
-      }),
     )
   })
 })
