@@ -83,6 +83,22 @@ export const settingsSchema = z
           .optional(),
       })
       .strict(),
+    /**
+     * Pingback: the address at which the upstream can reach this host's gateway port from the internet (for example
+     * https://desk.example.com behind a reverse proxy). Set, every solve asks the upstream to call back at
+     * <this URL>/pingback/<secret>; polling stays on as the fallback. Empty: off.
+     */
+    publicCallbackUrl: z
+      .string()
+      .trim()
+      .max(500)
+      .refine(
+        (v) => v === '' || /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v),
+        'the public callback URL must be http(s)://host[/path], without ? or #',
+      )
+      .optional(),
+    /** Follow the provider's published polling advice (first poll ≥ 5 s, 10 s for reCAPTCHA; ≤ 20 polls per task). */
+    pollAdvice: z.enum(['follow', 'ignore']).optional(),
     /** Electron: open CaptchaDesk when the operator logs in (with device unlock, serving resumes unattended). */
     launchAtLogin: z.boolean().default(false),
     ...billingSettingsShape,

@@ -46,6 +46,7 @@ import { openDatabase, type Database } from '../db/database'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
+import { createPingbackRoute, type PingbackRoute } from '../provider/pingback-receiver'
 import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
@@ -114,6 +115,8 @@ export interface Engine {
   /** What every tenant-facing protocol shares: keys, bans, the persistent task store, submit/result. */
   readonly gateway: GatewayCore
   provider(): ProviderClient
+  /** The pingback route (mounted by the gateway server) and the callback URL solves send upstream. */
+  readonly pingback: PingbackRoute
   providerProfile(): ProviderProfile
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
   emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void
@@ -293,13 +296,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let clientKey = ''
   const provider = (): ProviderClient => {
     const s = settings.get()
-    const key = `${s.providerId}|${s.baseUrl}|${s.supportsBatchGet}|${s.requestTimeoutSeconds}`
+    const key = `${s.providerId}|${s.baseUrl}|${s.supportsBatchGet}|${s.requestTimeoutSeconds}|${s.pollAdvice}`
     if (!client || key !== clientKey) {
       const old = client
       client = createProviderClient({
         profile: profileOf(s),
         speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
         requestTimeoutMs: s.requestTimeoutSeconds * 1000,
+        pollAdvice: s.pollAdvice ?? 'follow',
         logger: providerLog,
       })
       clientKey = key
@@ -323,7 +327,23 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
 
   const servingKeys = new ServingKeys(vault, () => settings.get().providerId)
-  const lazyProvider = new Proxy({} as ProviderClient, { get: (_t, prop) => Reflect.get(provider(), prop) })
+  // Pingback (provider/pingback-receiver.ts): with a public callback URL set, every solve asks the upstream to call
+  // back; the gateway server mounts the route. A callback for a task of a retired client still reaches it.
+  const pingback = createPingbackRoute({
+    publicUrl: () => settings.get().publicCallbackUrl ?? '',
+    accept: (id, code) =>
+      provider().acceptPingback(id, code) || retired.some((c) => c.acceptPingback(id, code)),
+  })
+  const lazyProvider = new Proxy({} as ProviderClient, {
+    get: (_t, prop) =>
+      prop === 'solve'
+        ? (((apiKey, req, opts = {}) =>
+            provider().solve(apiKey, req, {
+              ...opts,
+              pingbackUrl: opts.pingbackUrl ?? pingback.callbackUrl(),
+            })) satisfies ProviderClient['solve'])
+        : Reflect.get(provider(), prop),
+  })
   const solver = createSolveService({
     tenants,
     ledger,
@@ -460,6 +480,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     gatewayKeys,
     gateway,
     provider,
+    pingback,
     providerProfile: () => provider().profile,
     on(event, listener) {
       events.on(event, listener as (p: unknown) => void)

@@ -110,6 +110,7 @@ export function createGatewayController(engine: Engine): GatewayController {
       server = await startGateway(engine.gateway, {
         host: g.allowLan ? '0.0.0.0' : '127.0.0.1',
         port: g.port,
+        routes: (req, res) => engine.pingback.handle(req, res),
         tls,
         priceOf: (attemptId) => engine.ledger.get(attemptId)?.priceMicros,
       })

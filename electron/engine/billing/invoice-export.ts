@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import type { CaptchaType } from '@shared/captcha'
 import { formatMoney } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
-import { commitAll, CsvFileWriter, neutralise } from './csv'
+import { commitAll, csvField, CsvFileWriter, neutralise } from './csv'
 import type { Group, Invoice, InvoiceBuilder, InvoiceLine } from './invoice-builder'
 import {
   fastMoneyFormatter,
@@ -138,6 +138,7 @@ export async function exportInvoice(
     for (const seg of prep.segments) {
       const groups = new Map<CaptchaType, Map<number, Group>>()
       const line = seg.kind
+      const lineTail = [line, tenantCell, idCell].map(csvField).join(',')
       for (const chunk of builder.chunks(tenant.id, seg)) {
         for (const [, taskId, type, endedAt, threadMs, cost, price] of chunk) {
           let byPrice = groups.get(type)
@@ -158,18 +159,12 @@ export async function exportInvoice(
           g.amountMicros += price
           g.costMicros += cost
           g.threadMs += threadMs
-          detail.pushRaw([
-            utc(endedAt),
-            local(endedAt),
-            taskId === null ? '' : neutralise(taskId),
-            type,
-            secondsFromMs(threadMs),
-            fmt(cost),
-            fmt(price),
-            line,
-            tenantCell,
-            idCell,
-          ])
+          // One line per row, built directly: timestamps, numbers, the type and the line kind never need quotes;
+          // the task id is neutralised and quoted where needed; the tenant and invoice cells are encoded once.
+          detail.pushLine(
+            `${utc(endedAt)},${local(endedAt)},${taskId === null ? '' : csvField(neutralise(taskId))},${csvField(type)},` +
+              `${secondsFromMs(threadMs)},${fmt(cost)},${fmt(price)},${lineTail}`,
+          )
         }
         await detail.flushChunk()
         const before = n

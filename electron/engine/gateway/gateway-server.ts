@@ -40,6 +40,8 @@ export interface GatewayServerOptions {
   priceOf?: (attemptId: string) => Micros | undefined
   /** Tests only: JSON API callbackUrl may be a loopback listener. */
   allowLoopbackCallbacks?: boolean
+  /** Other routes on the gateway's port (the upstream's pingback): true when it handled the request. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
 type Reply = { status: 0 | 1; request: string | number }
@@ -111,6 +113,7 @@ export async function startGateway(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++
+    if (options.routes?.(req, res)) return
     const source = req.socket.remoteAddress ?? 'unknown'
     const pathname = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.replace(/\/+$/, '')
     const method = jsonApiMethod(pathname)

@@ -12,6 +12,7 @@ import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 import { HostsFileCard } from './HostsFileMode'
+import { PingbackCard } from './PingbackCard'
 import { RotateDataKeyCard } from './RotateDataKeyCard'
 import { BillingSettingsCard } from './billing/BillingSettings'
 import { moneyInput } from './tenant-draft'
@@ -629,6 +630,9 @@ export function Settings() {
         {settings ? <BillingSettingsCard key={JSON.stringify(settings)} settings={settings} /> : null}
         <GatewayCard />
         {settings ? <HostsFileCard key={JSON.stringify(settings.gateway)} settings={settings} /> : null}
+        {settings ? (
+          <PingbackCard key={`${settings.publicCallbackUrl}|${settings.pollAdvice}`} settings={settings} />
+        ) : null}
         <DeviceUnlockCard />
         <PassphraseCard />
         <RotateDataKeyCard />
