@@ -147,7 +147,22 @@ export function createGatewayController(engine: Engine): GatewayController {
   const placeOf = (g: ReturnType<typeof engine.settings.get>['gateway']): string =>
     JSON.stringify([g.port, g.allowLan, hostsFileSettings(g)])
   let listenedOn = placeOf(engine.settings.get().gateway)
+  let wasEnabled = engine.settings.get().gateway.enabled
   engine.settings.onChange((next) => {
+    // Serving switched on or off in the Settings form acts now, like Start/Stop (both are idempotent).
+    if (next.gateway.enabled !== wasEnabled) {
+      wasEnabled = next.gateway.enabled
+      if (next.gateway.enabled) {
+        void serial(async () => {
+          if (!server && (engine.vault.isUnlocked() || engine.servingKeys.active)) await listen()
+        }).catch(() => undefined)
+      } else {
+        void serial(async () => {
+          await drainAndClose()
+          engine.servingKeys.seal()
+        }).catch(() => undefined)
+      }
+    }
     const where = placeOf(next.gateway)
     if (where === listenedOn) return
     listenedOn = where

@@ -170,6 +170,19 @@ describe('console lock ≠ serving stops', () => {
     expect(answer).toMatch(/^OK\|/)
   }, 60_000)
 
+  it('switching serving off and on in Settings acts at once, like Stop and Start', async () => {
+    const clock = { now: Date.now() }
+    const { engine, gateway } = await serving(clock)
+    const g = () => engine.settings.get().gateway
+    engine.settings.update({ gateway: { ...g(), enabled: false, drainSeconds: 0 } })
+    await expect.poll(() => gateway.status().running).toBe(false)
+    expect(gateway.status()).toMatchObject({ serving: 'off', enabled: false })
+    expect(engine.servingKeys.active).toBe(false)
+    engine.settings.update({ gateway: { ...g(), enabled: true } })
+    await expect.poll(() => gateway.status().running).toBe(true)
+    expect(gateway.status()).toMatchObject({ serving: 'on', enabled: true })
+  }, 60_000)
+
   it('the status says why serving cannot solve', async () => {
     const clock = { now: Date.now() }
     const { engine, gateway, handlers } = await serving(clock)
