@@ -18,14 +18,7 @@ import {
 import { createWebhook, type Webhook } from '../alerts/webhook'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
-import {
-  BadKeyGuard,
-  createGatewayCore,
-  createGatewayKeys,
-  openGatewayTasks,
-  type GatewayCore,
-  type GatewayKeys,
-} from '../gateway'
+import { createGatewayKeys, type GatewayCore, type GatewayKeys } from '../gateway'
 import {
   liveInvoiceSettings,
   openBilling,
@@ -60,6 +53,7 @@ import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { databaseVaultAnchor } from '../vault/db-anchor'
 import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { dataPaths, type DataPaths } from './data-paths'
+import { composeGateway, openGatewayTaskStore } from './gateway-composition'
 
 export interface EngineEvents {
   'solve.progress': SolveProgress
@@ -179,13 +173,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   const ledger = openSqliteLedger(db, { now })
   const refusals = openRefusalCounters(db, { now })
-  // The gateway's task store writes on its own connection (synchronous=NORMAL, see gateway-tasks.ts).
-  const gatewayDb = openDatabase(paths.database)
-  gatewayDb.exec('PRAGMA synchronous = NORMAL')
-  const gatewayTasks = openGatewayTasks(gatewayDb, {
+  const gatewayStore = openGatewayTaskStore(paths.database, {
     now,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
   })
+  const gatewayTasks = gatewayStore.tasks
   const gatewayKeys = createGatewayKeys(db, now)
   const credit = openCreditBook(db, { ledger, now, audit })
   const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
@@ -371,27 +363,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   })
 
-  const guard = new BadKeyGuard({
-    now,
-    onBan: (ban) =>
-      audit.record({
-        actor: 'system',
-        action: 'gateway.ban',
-        subjectType: 'gateway',
-        subjectId: ban.source,
-        details: {
-          failures: ban.failures,
-          distinctKeys: ban.distinctKeys,
-          until: new Date(ban.until).toISOString(),
-        },
-      }),
-  })
-  const gateway = createGatewayCore({
+  const { core: gateway, close: closeGateway } = composeGateway({
     keys: gatewayKeys,
+    tasks: gatewayTasks,
     solver,
     tenants,
-    tasks: gatewayTasks,
-    guard,
+    audit,
     now,
     log: report,
     solveTimeoutMs: () => settings.get().solveTimeoutSeconds * 1000,
@@ -404,14 +381,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await provider().report(key, a.upstreamTaskId, verdict)
     },
   })
-  const sweep = setInterval(() => {
-    try {
-      gatewayTasks.sweep(now())
-    } catch (err) {
-      report('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
-    }
-  }, 60_000)
-  sweep.unref()
 
   const balances = createBalanceChecker({
     db,
@@ -509,7 +478,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       lockTimer.stop()
       await webhook.close()
       balances.stop()
-      clearInterval(sweep)
+      closeGateway()
       await solver.shutdown(graceMs)
       await recovering
       servingKeys.seal()
@@ -519,7 +488,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await sandbox?.close()
       await ledger.close()
       refusals.close()
-      gatewayDb.close()
+      gatewayStore.close()
       db.close()
       logFile?.close()
     },

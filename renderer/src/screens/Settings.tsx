@@ -1,17 +1,16 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
-import { CopyButton } from '../components/copy-button'
 import { useEffect, useState, type FormEvent } from 'react'
-import { newPassphraseProblem } from '@shared/passphrase'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
 import { parseMoney } from '@shared/money'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import type { Settings as SettingsShape, SettingsPatch } from '@shared/settings'
-import { confirm } from '../components/confirm'
 import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../components/ui'
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
+import { GatewayCard } from './GatewayCard'
 import { HostsFileCard } from './HostsFileMode'
+import { PassphraseCard } from './PassphraseCard'
 import { PingbackCard } from './PingbackCard'
 import { RotateDataKeyCard } from './RotateDataKeyCard'
 import { BillingSettingsCard } from './billing/BillingSettings'
@@ -463,150 +462,6 @@ function DeviceUnlockCard() {
       >
         {enabled ? 'Turn off' : 'Turn on'}
       </button>
-    </section>
-  )
-}
-
-function GatewayCard() {
-  const { gateway, toggleGateway, gatewayBusy, bans, loadBans, liftBan } = useSettings()
-  useEffect(() => {
-    void loadBans()
-  }, [loadBans])
-  const state = gateway?.serving ?? 'off'
-  return (
-    <section className="card" aria-labelledby="gw-title">
-      <h2 id="gw-title">Tenant gateway</h2>
-      <p data-testid="gateway-status" role="status">
-        {gateway?.running ? (
-          <>
-            {state === 'on' ? 'Serving' : 'Listening, but cannot solve'} at <code>{gateway.url}</code>{' '}
-            {gateway.allowLan ? '(local network)' : '(this computer only)'}
-            {gateway.reason ? <> — {gateway.reason}.</> : null}{' '}
-            {gateway.url ? <CopyButton text={gateway.url} label="Copy URL" what="gateway URL" /> : null}
-          </>
-        ) : (
-          <>Stopped{gateway?.reason ? ` — ${gateway.reason}` : ''}.</>
-        )}
-      </p>
-      <p className="muted small">
-        Locking the console does not stop serving: the keys the gateway needs stay in this app until you stop
-        it or quit.
-      </p>
-      <p className="muted small">{gateway ? `${gateway.keys.length} tenant gateway key(s) issued.` : ''}</p>
-      <button onClick={() => void toggleGateway()} disabled={gatewayBusy}>
-        {gatewayBusy ? 'Working…' : gateway?.running ? 'Stop serving' : 'Start serving'}
-      </button>
-      <h3>Bad-key bans</h3>
-      <p className="muted small">
-        An address that sends 20 unknown keys in a minute is refused for 5 minutes — only for unknown keys;
-        requests with a valid key from the same address are always served.
-      </p>
-      {bans && bans.bans.length > 0 ? (
-        <table className="table" aria-label="Bans in force">
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Failures</th>
-              <th scope="col">Keys tried</th>
-              <th scope="col">Until</th>
-              <th scope="col">
-                <span className="sr-only">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {bans.bans.map((b) => (
-              <tr key={b.source}>
-                <td>
-                  <code>{b.source}</code>
-                </td>
-                <td>{b.failures}</td>
-                <td>{b.distinctKeys}</td>
-                <td>{new Date(b.until).toLocaleTimeString()}</td>
-                <td>
-                  <button onClick={() => void liftBan(b.source)}>Lift ban</button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p data-testid="no-bans">No address is banned.</p>
-      )}
-      <button onClick={() => void loadBans()}>Refresh bans</button>
-    </section>
-  )
-}
-
-function PassphraseCard() {
-  const changePassphrase = useSettings((s) => s.changePassphrase)
-  const [oldPass, setOld] = useState('')
-  const [next, setNext] = useState('')
-  const [again, setAgain] = useState('')
-  const [errors, setErrors] = useState<Record<string, string>>({})
-  const [busy, setBusy] = useState(false)
-  async function submit(e: FormEvent) {
-    e.preventDefault()
-    const local: Record<string, string> = {}
-    if (!oldPass) local.oldPassphrase = 'Enter the current passphrase.'
-    const problem = newPassphraseProblem(next)
-    if (problem) local.newPassphrase = problem
-    else if (next !== again) local.again = 'The two new passphrases differ.'
-    setErrors(local)
-    if (Object.keys(local).length) return
-    if (
-      !(await confirm({
-        title: 'Change the vault passphrase?',
-        body: 'From now on only the new passphrase opens the vault. The keys in it stay as they are.',
-        confirmLabel: 'Change passphrase',
-      }))
-    )
-      return
-    setBusy(true)
-    const r = await changePassphrase({ oldPassphrase: oldPass, newPassphrase: next })
-    setBusy(false)
-    if (r.ok) {
-      setOld('')
-      setNext('')
-      setAgain('')
-    } else setErrors({ ...r.fields, ...(r.fields.oldPassphrase ? {} : { form: r.message }) })
-  }
-  return (
-    <section className="card" aria-labelledby="pass-title">
-      <h2 id="pass-title">Vault passphrase</h2>
-      <form onSubmit={submit} noValidate className="stack">
-        <Field id="st-old" label="Current passphrase" error={errors.oldPassphrase}>
-          <input
-            id="st-old"
-            type="password"
-            autoComplete="current-password"
-            value={oldPass}
-            onChange={(e) => setOld(e.target.value)}
-          />
-        </Field>
-        <Field id="st-new" label="New passphrase" error={errors.newPassphrase}>
-          <input
-            id="st-new"
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        </Field>
-        <Field id="st-again" label="Repeat the new passphrase" error={errors.again}>
-          <input
-            id="st-again"
-            type="password"
-            autoComplete="new-password"
-            value={again}
-            onChange={(e) => setAgain(e.target.value)}
-          />
-        </Field>
-        <ErrorNote text={errors.form} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Changing…' : 'Change passphrase'}
-        </button>
-      </form>
     </section>
   )
 }

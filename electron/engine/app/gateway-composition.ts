@@ -1,0 +1,67 @@
+/**
+ * The gateway's share of the composition root: its task store on a connection of its own (synchronous=NORMAL,
+ * see gateway-tasks.ts), the bad-key guard (bans audited), the protocol-neutral core, and the sweep of old answers.
+ */
+import type { Micros } from '@shared/money'
+import type { Tenant } from '@shared/tenant'
+import type { AuditLog } from '../audit/audit-log'
+import { openDatabase } from '../db/database'
+import {
+  BadKeyGuard,
+  createGatewayCore,
+  openGatewayTasks,
+  type GatewayCore,
+  type GatewayKeys,
+} from '../gateway'
+import type { GatewayTaskStore } from '../gateway/gateway-tasks'
+import type { SolveService } from '../solve'
+
+export function openGatewayTaskStore(
+  path: string,
+  options: { now: () => number; retentionMs: () => number },
+): { tasks: GatewayTaskStore; close(): void } {
+  const db = openDatabase(path)
+  db.exec('PRAGMA synchronous = NORMAL')
+  return { tasks: openGatewayTasks(db, options), close: () => db.close() }
+}
+
+export interface GatewayCompositionDeps {
+  keys: GatewayKeys
+  tasks: GatewayTaskStore
+  solver: SolveService
+  tenants: { get(id: string): Tenant | undefined }
+  audit: AuditLog
+  now: () => number
+  log: (level: 'warn' | 'error', message: string, details: Record<string, unknown>) => void
+  solveTimeoutMs: () => number
+  balance: (tenant: Tenant) => Micros
+  report: (tenant: Tenant, attemptId: string, verdict: 'good' | 'bad') => Promise<void>
+}
+
+export function composeGateway(deps: GatewayCompositionDeps): { core: GatewayCore; close(): void } {
+  const guard = new BadKeyGuard({
+    now: deps.now,
+    onBan: (ban) =>
+      deps.audit.record({
+        actor: 'system',
+        action: 'gateway.ban',
+        subjectType: 'gateway',
+        subjectId: ban.source,
+        details: {
+          failures: ban.failures,
+          distinctKeys: ban.distinctKeys,
+          until: new Date(ban.until).toISOString(),
+        },
+      }),
+  })
+  const core = createGatewayCore({ ...deps, guard })
+  const sweep = setInterval(() => {
+    try {
+      deps.tasks.sweep(deps.now())
+    } catch (err) {
+      deps.log('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
+    }
+  }, 60_000)
+  sweep.unref()
+  return { core, close: () => clearInterval(sweep) }
+}
