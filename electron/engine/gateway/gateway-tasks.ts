@@ -102,7 +102,6 @@ export interface GatewayTaskStore {
   /** Deletes what has been fetched (past the grace) or has outlived the retention. Returns how many. */
   sweep(now: number): number
   onEnded(listener: (task: GatewayTask) => void): () => void
-  counts(): { pending: number; ended: number }
 }
 
 export interface GatewayTaskOptions {
@@ -144,9 +143,6 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     ),
     // A pending row can only outlive its attempt through a bug; it goes after a day so nothing grows forever.
     sweepStale: db.prepare(`DELETE FROM gateway_tasks WHERE state = 'pending' AND created_at < ?`),
-    counts: db.prepare(
-      `SELECT SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN state != 'pending' THEN 1 ELSE 0 END) AS ended FROM gateway_tasks`,
-    ),
   }
   const get = (taskId: string): GatewayTask | undefined => {
     const r = s.get.get(taskId) as Row | undefined
@@ -194,10 +190,6 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     onEnded(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
-    },
-    counts() {
-      const r = s.counts.get() as { pending: number | null; ended: number | null }
-      return { pending: Number(r.pending ?? 0), ended: Number(r.ended ?? 0) }
     },
   }
 }

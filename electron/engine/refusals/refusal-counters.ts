@@ -56,6 +56,10 @@ export function openRefusalCounters(
      ON CONFLICT (tenant_id, minute, code) DO UPDATE SET count = count + excluded.count`,
   )
   const prune = db.prepare('DELETE FROM refusal_counts WHERE minute < ?')
+  const listAll = db.prepare('SELECT * FROM refusal_counts WHERE minute >= ? AND minute < ? ORDER BY minute')
+  const listOne = db.prepare(
+    'SELECT * FROM refusal_counts WHERE tenant_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
+  )
   let lastPrune = 0
 
   function flush(): void {
@@ -97,15 +101,7 @@ export function openRefusalCounters(
     },
     list({ tenantId, fromMs, toMs }) {
       const rows = (
-        tenantId === undefined
-          ? db
-              .prepare('SELECT * FROM refusal_counts WHERE minute >= ? AND minute < ? ORDER BY minute')
-              .all(fromMs, toMs)
-          : db
-              .prepare(
-                'SELECT * FROM refusal_counts WHERE tenant_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
-              )
-              .all(tenantId, fromMs, toMs)
+        tenantId === undefined ? listAll.all(fromMs, toMs) : listOne.all(tenantId, fromMs, toMs)
       ) as Array<{ tenant_id: string; minute: number; code: string; count: number }>
       const out: RefusalCount[] = rows.map((r) => ({
         tenantId: r.tenant_id,

@@ -69,6 +69,35 @@ export function GatewayCard() {
       ) : (
         <p data-testid="no-bans">No address is banned.</p>
       )}
+      {bans && bans.failures.length > 0 ? (
+        <table className="table" aria-label="Recent requests with unknown keys">
+          <caption className="muted small">
+            Recent requests with unknown keys, by address and key (a short fingerprint, never the key)
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">Key fingerprint</th>
+              <th scope="col">Failures</th>
+              <th scope="col">Last</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bans.failures.slice(0, 20).map((f) => (
+              <tr key={`${f.source}|${f.keyFingerprint}`}>
+                <td>
+                  <code>{f.source}</code>
+                </td>
+                <td>
+                  <code>{f.keyFingerprint}</code>
+                </td>
+                <td>{f.failures}</td>
+                <td>{new Date(f.lastAt).toLocaleTimeString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       <button onClick={() => void loadBans()}>Refresh bans</button>
     </section>
   )
