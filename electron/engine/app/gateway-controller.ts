@@ -112,7 +112,6 @@ export function createGatewayController(engine: Engine): GatewayController {
         port: g.port,
         routes: (req, res) => engine.pingback.handle(req, res),
         tls,
-        priceOf: (attemptId) => engine.ledger.get(attemptId)?.priceMicros,
       })
       startError = null
     } catch (err) {

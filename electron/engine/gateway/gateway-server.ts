@@ -9,7 +9,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
-import type { Micros } from '@shared/money'
 import { formatMoney } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import { answerClientError } from '../http/client-error'
@@ -36,8 +35,6 @@ export interface GatewayServerOptions {
   port?: number
   /** Hosts-file mode: also listen on HTTPS with this certificate (from the local CA). */
   tls?: { certPem: string; keyPem: string; port?: number }
-  /** What the tenant is billed for an attempt (the JSON API's `cost`). */
-  priceOf?: (attemptId: string) => Micros | undefined
   /** Tests only: JSON API callbackUrl may be a loopback listener. */
   allowLoopbackCallbacks?: boolean
   /** Other routes on the gateway's port (the upstream's pingback): true when it handled the request. */
@@ -53,7 +50,6 @@ export async function startGateway(
   const sockets = new Set<Socket>()
   const stats = { requests: 0, tasks: 0, rejectedBadKey: 0 }
   const jsonCore = jsonApiCoreFrom(core, {
-    priceOf: options.priceOf,
     allowLoopbackCallbacks: options.allowLoopbackCallbacks,
     onBadKey: () => stats.rejectedBadKey++,
     onTask: () => stats.tasks++,

@@ -12,6 +12,7 @@
 import type { Database } from '../db/database'
 import { migrate } from '../db/migrations'
 import type { AttemptRecord } from '../ledger/types'
+import type { DeliveredOutcome } from '../solve/types'
 
 const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) =>
@@ -32,6 +33,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
     ) STRICT;
     CREATE INDEX gateway_tasks_ended ON gateway_tasks (ended_at) WHERE ended_at IS NOT NULL;
     CREATE INDEX gateway_tasks_pending ON gateway_tasks (created_at) WHERE state = 'pending';`),
+  // The price billed for a solved task, kept with the answer: written before the ledger bills it, so a reader never
+  // sees an answer without its cost.
+  (db) => db.exec('ALTER TABLE gateway_tasks ADD COLUMN price_micros INTEGER'),
 ]
 
 export interface GatewayTask {
@@ -41,6 +45,8 @@ export interface GatewayTask {
   captchaType: string
   state: 'pending' | 'solved' | 'failed'
   answer: string | null
+  /** What the tenant is billed for a solved task (micro-units); null until it is solved. */
+  priceMicros: number | null
   code: string | null
   pingback: string | null
   createdAt: number
@@ -56,6 +62,7 @@ interface Row {
   captcha_type: string
   state: GatewayTask['state']
   answer: string | null
+  price_micros: number | null
   code: string | null
   pingback: string | null
   created_at: number
@@ -71,6 +78,7 @@ const toTask = (r: Row): GatewayTask => ({
   captchaType: r.captcha_type,
   state: r.state,
   answer: r.answer,
+  priceMicros: r.price_micros === null ? null : Number(r.price_micros),
   code: r.code,
   pingback: r.pingback,
   createdAt: Number(r.created_at),
@@ -92,7 +100,7 @@ export interface GatewayTaskStore {
   has(taskId: string): boolean
   get(taskId: string): GatewayTask | undefined
   /** The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce). */
-  deliver(attemptId: string, o: { status: 'solved'; answer: string } | { status: string; code: string }): void
+  deliver(attemptId: string, o: DeliveredOutcome): void
   /** Whether the tenant could ever fetch this attempt's result (recovery bills only those). */
   deliverable(attempt: AttemptRecord): boolean
   /** First fetch of an ended task (starts the short grace before it is forgotten). */
@@ -127,7 +135,8 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     byAttempt: db.prepare('SELECT * FROM gateway_tasks WHERE attempt_id = ?'),
     exists: db.prepare('SELECT 1 AS x FROM gateway_tasks WHERE task_id = ?'),
     solved: db.prepare(
-      `UPDATE gateway_tasks SET state = 'solved', answer = ?, code = NULL, ended_at = ? WHERE attempt_id = ? AND state = 'pending'`,
+      `UPDATE gateway_tasks SET state = 'solved', answer = ?, price_micros = ?, code = NULL, ended_at = ?
+       WHERE attempt_id = ? AND state = 'pending'`,
     ),
     failed: db.prepare(
       `UPDATE gateway_tasks SET state = 'failed', code = ?, ended_at = ? WHERE attempt_id = ? AND state = 'pending'`,
@@ -158,7 +167,7 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
       const at = now()
       const changed =
         'answer' in o
-          ? s.solved.run(o.answer, at, attemptId).changes
+          ? s.solved.run(o.answer, o.priceMicros, at, attemptId).changes
           : s.failed.run('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId).changes
       if (Number(changed) === 0 || listeners.size === 0) return
       const r = s.byAttempt.get(attemptId) as Row | undefined

@@ -14,7 +14,7 @@ import type { Reservation } from '../admission/types'
 import type { AttemptRecord, SettleOutcome } from '../ledger/types'
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../provider'
 import type { SolveServiceDeps } from './solve-service'
-import type { RecoveryReport, SolveResult } from './types'
+import type { DeliveredOutcome, RecoveryReport, SolveResult } from './types'
 
 export interface RecoveryContext extends SolveServiceDeps {
   gate: AdmissionQueue
@@ -25,10 +25,7 @@ export interface RecoveryContext extends SolveServiceDeps {
   track(attemptId: string, tenantId: string): void
   untrack(attemptId: string): void
   notifySettled(tenantId: string): void
-  deliver(
-    attemptId: string,
-    o: { status: 'solved'; answer: string } | { status: string; code: string },
-  ): Promise<boolean>
+  deliver(attemptId: string, o: DeliveredOutcome): Promise<boolean>
   settleOutcome(
     tenant: Tenant,
     attemptId: string,

@@ -17,6 +17,7 @@ import type { Ledger } from '../ledger/types'
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../provider'
 import { createRecovery } from './recovery'
 import type {
+  DeliveredOutcome,
   KeyResolver,
   Pricing,
   RefusalSink,
@@ -326,10 +327,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
   }
 
   /** Hands the outcome to the result sink; a failed write of an answer means the solve cannot be billed. */
-  async function deliver(
-    attemptId: string,
-    o: { status: 'solved'; answer: string } | { status: string; code: string },
-  ): Promise<boolean> {
+  async function deliver(attemptId: string, o: DeliveredOutcome): Promise<boolean> {
     if (!deps.results) return true
     try {
       await deps.results.deliver(attemptId, o)
@@ -352,7 +350,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
   ): Promise<SolveResult> {
     if (o.status === 'solved') {
       // The answer is stored where the tenant fetches it before the solve is billed: nothing billed is unfetchable.
-      if (!(await deliver(attemptId, { status: 'solved', answer: o.answer }))) {
+      if (!(await deliver(attemptId, { status: 'solved', answer: o.answer, priceMicros: price }))) {
         await deps.ledger.settle(attemptId, {
           status: 'failed',
           errorCode: 'ANSWER_NOT_STORED',

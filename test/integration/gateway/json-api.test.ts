@@ -24,7 +24,7 @@ afterEach(async () => {
 async function setup() {
   fx = await engineFixture({ speed: 500 })
   const g = await gatewayFor(fx, {
-    server: { priceOf: (id) => fx!.ledger.get(id)?.priceMicros, allowLoopbackCallbacks: true },
+    server: { allowLoopbackCallbacks: true },
   })
   close = () => g.server.close()
   const call = async (method: string, body: unknown): Promise<Record<string, unknown>> => {

@@ -46,7 +46,6 @@ async function hostsFileSetup() {
   const g = await gatewayFor(fx, {
     server: {
       tls: { certPem: cert.certPem, keyPem: cert.keyPem },
-      priceOf: (id) => fx!.ledger.get(id)?.priceMicros,
     },
   })
   closeGateway = () => g.server.close()

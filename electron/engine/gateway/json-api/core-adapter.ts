@@ -5,7 +5,6 @@
  * getTaskResult reply when the task ends (public destinations only, through the core's pinned outbound request).
  */
 import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
-import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { GatewayCore } from '../gateway-core'
 import type { GatewayTask } from '../gateway-tasks'
@@ -13,7 +12,6 @@ import { requestPublicUrl } from '../public-address'
 import type { JsonApiCore, JsonApiTask } from './json-api'
 
 export interface JsonApiCoreOptions {
-  priceOf?: (attemptId: string) => Micros | undefined
   allowLoopbackCallbacks?: boolean
   onBadKey?: () => void
   onTask?: () => void
@@ -41,7 +39,7 @@ export function jsonApiCoreFrom(core: GatewayCore, options: JsonApiCoreOptions =
       case 'failed':
         return view(v.task, 'failed', { code: v.code })
       case 'solved':
-        return view(v.task, 'solved', { answer: v.answer, priceMicros: options.priceOf?.(v.task.attemptId) })
+        return view(v.task, 'solved', { answer: v.answer, priceMicros: v.task.priceMicros ?? 0 })
     }
   }
   const settled = (tenant: Tenant, taskId: string, ms: number): Promise<JsonApiTask | undefined> =>

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../electron/engine/db/database'
+import { openGatewayTasks } from '../../../electron/engine/gateway/gateway-tasks'
+import type { AttemptRecord } from '../../../electron/engine/ledger/types'
+
+const task = (n: number) => ({
+  taskId: `T${n}`,
+  tenantId: 'acme',
+  attemptId: `A${n}`,
+  captchaType: 'image',
+  pingback: null,
+  createdAt: 1_000,
+})
+
+describe('gateway task store', () => {
+  it('keeps an answer with the price it is billed at, so a reader never sees one without the other', () => {
+    let clock = 2_000
+    const store = openGatewayTasks(openDatabase(':memory:'), { now: () => clock })
+    store.announce(task(1))
+    expect(store.get('T1')).toMatchObject({ state: 'pending', answer: null, priceMicros: null })
+    store.deliver('A1', { status: 'solved', answer: 'ABC', priceMicros: 3_000 })
+    expect(store.get('T1')).toMatchObject({
+      state: 'solved',
+      answer: 'ABC',
+      priceMicros: 3_000,
+      endedAt: 2_000,
+    })
+    // A second outcome for the same attempt changes nothing: a delivered answer stands.
+    clock = 3_000
+    store.deliver('A1', { status: 'failed', code: 'ERROR_CAPTCHA_UNSOLVABLE' })
+    expect(store.get('T1')).toMatchObject({
+      state: 'solved',
+      answer: 'ABC',
+      priceMicros: 3_000,
+      endedAt: 2_000,
+    })
+  })
+
+  it('a failure has a code and no price; an attempt it never announced is not deliverable', () => {
+    const store = openGatewayTasks(openDatabase(':memory:'), { now: () => 5 })
+    store.announce(task(2))
+    store.deliver('A2', { status: 'failed', code: 'ERROR_CAPTCHA_UNSOLVABLE' })
+    expect(store.get('T2')).toMatchObject({
+      state: 'failed',
+      code: 'ERROR_CAPTCHA_UNSOLVABLE',
+      priceMicros: null,
+    })
+    const attempt = (attemptId: string) => ({ attemptId, source: 'gateway' }) as AttemptRecord
+    expect(store.deliverable(attempt('A2'))).toBe(true)
+    expect(store.deliverable(attempt('A9'))).toBe(false)
+  })
+
+  it('forgets a fetched answer after the grace, an unfetched one after the retention, and tells listeners once', () => {
+    let clock = 0
+    const store = openGatewayTasks(openDatabase(':memory:'), {
+      now: () => clock,
+      retentionMs: () => 1_000,
+      fetchedGraceMs: 100,
+    })
+    const ended: string[] = []
+    store.onEnded((t) => ended.push(t.taskId))
+    store.announce(task(3))
+    store.announce(task(4))
+    store.deliver('A3', { status: 'solved', answer: 'X', priceMicros: 1 })
+    store.deliver('A3', { status: 'solved', answer: 'Y', priceMicros: 2 })
+    store.deliver('A4', { status: 'solved', answer: 'Z', priceMicros: 1 })
+    expect(ended).toEqual(['T3', 'T4'])
+    store.markFetched('T3', 50)
+    expect(store.sweep(149)).toBe(0)
+    expect(store.sweep(151)).toBe(1)
+    expect(store.has('T3')).toBe(false)
+    expect(store.sweep(999)).toBe(0)
+    expect(store.sweep(1_001)).toBe(1)
+    expect(store.has('T4')).toBe(false)
+  })
+})
