@@ -51,7 +51,7 @@ describe('gateway task store', () => {
   })
 
   it('forgets a fetched answer after the grace, an unfetched one after the retention, and tells listeners once', () => {
-    let clock = 0
+    const clock = 0
     const store = openGatewayTasks(openDatabase(':memory:'), {
       now: () => clock,
       retentionMs: () => 1_000,
