@@ -35,7 +35,9 @@ import {
   withPrepaidCredit,
   type CreditBook,
 } from '../credit'
+import { startCheckpointer } from '../db/checkpointer'
 import { openDatabase, type Database } from '../db/database'
+import { openWalDurability } from '../db/wal-durability'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -170,13 +172,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
-  const ledger = openSqliteLedger(db, { now })
+  // Durability off the event loop: commits write the WAL, fsyncs run on the thread pool, checkpoints on a worker
+  // (db/wal-durability.ts, db/checkpointer.ts). Set up once the task store's connection exists (below).
+  const wal = openWalDurability(paths.database)
+  const ledger = openSqliteLedger(db, { now, walSync: wal.sync })
   const refusals = openRefusalCounters(db, { now })
   const gatewayStore = openGatewayTaskStore(paths.database, {
     now,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
   })
   const gatewayTasks = gatewayStore.tasks
+  const checkpointer = startCheckpointer(paths.database, [db, gatewayStore.db], {
+    onReport: (r) => {
+      if (!r.ok) log.warn({ error: r.error }, 'database: a checkpoint failed (it is retried)')
+    },
+  })
   const gatewayKeys = createGatewayKeys(db, now)
   const credit = openCreditBook(db, { ledger, now, audit })
   const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
@@ -486,6 +496,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await sandbox?.close()
       await ledger.close()
       refusals.close()
+      await checkpointer.close()
+      await wal.close()
       gatewayStore.close()
       db.close()
       logFile?.close()
