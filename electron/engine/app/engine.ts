@@ -37,7 +37,7 @@ import {
 } from '../credit'
 import { startCheckpointer } from '../db/checkpointer'
 import { openDatabase, type Database } from '../db/database'
-import { openWalDurability } from '../db/wal-durability'
+import { openWalDurability, type WalDurability } from '../db/wal-durability'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -90,6 +90,8 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
+  /** How long kill-safe-only writes waited for the disk: the window a power cut can lose, measured. */
+  readonly durability: Pick<WalDurability, 'exposure'>
   readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
@@ -175,11 +177,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // Durability off the event loop: commits write the WAL, fsyncs run on the thread pool, checkpoints on a worker
   // (db/wal-durability.ts, db/checkpointer.ts). Set up once the task store's connection exists (below).
   const wal = openWalDurability(paths.database)
-  const ledger = openSqliteLedger(db, { now, walSync: wal.sync })
+  const ledger = openSqliteLedger(db, { now, wal })
   const refusals = openRefusalCounters(db, { now })
   const gatewayStore = openGatewayTaskStore(paths.database, {
     now,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
+    afterWrite: () => wal.noteUnsynced(),
   })
   const gatewayTasks = gatewayStore.tasks
   const checkpointer = startCheckpointer(paths.database, [db, gatewayStore.db], {
@@ -439,6 +442,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log,
     vault,
     db,
+    durability: wal,
     ledger,
     audit,
     tenants,

@@ -18,7 +18,7 @@ import type { SolveService } from '../solve'
 
 export function openGatewayTaskStore(
   path: string,
-  options: { now: () => number; retentionMs: () => number },
+  options: { now: () => number; retentionMs: () => number; afterWrite: () => void },
 ): { tasks: GatewayTaskStore; db: Database; close(): void } {
   const db = openDatabase(path)
   db.exec('PRAGMA synchronous = NORMAL')

@@ -1,10 +1,11 @@
 import type { StatementSync } from 'node:sqlite'
 import type { Database } from './database'
+import type { WalDurability } from './wal-durability'
 
 /**
  * Group commit: writes issued in the same tick share one transaction; a write that fails rolls back alone
  * (savepoint), not its neighbours. Each caller's promise resolves only once its write is as safe as it asked:
- * - durable (the default): on disk. Without `walSync`, COMMIT fsyncs on this thread (the connection's synchronous
+ * - durable (the default): on disk. Without `wal`, COMMIT fsyncs on this thread (the connection's synchronous
  *   level); with it, COMMIT only writes the WAL and the fsync runs off the event loop (./wal-durability.ts).
  * - `{ durable: false }`: committed to the WAL — it survives a kill of the process, and a power cut only until the
  *   next durable commit or checkpoint (within a second). For writes that must exist before something else happens
@@ -23,10 +24,13 @@ export class GroupCommitter {
   private readonly sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo', StatementSync>
   private readonly syncLevel: number
 
+  private readonly walSync?: () => Promise<void>
+
   constructor(
     private readonly db: Database,
-    private readonly walSync?: () => Promise<void>,
+    private readonly wal?: Pick<WalDurability, 'sync' | 'noteUnsynced'>,
   ) {
+    this.walSync = wal?.sync
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -53,7 +57,7 @@ export class GroupCommitter {
   }
 
   /**
-   * Commits everything queued now instead of at the next tick. The commit itself fsyncs only without `walSync` and
+   * Commits everything queued now instead of at the next tick. The commit itself fsyncs only without `wal` and
    * when a queued write asked to be durable; WAL-only writes are kill-safe when this returns.
    */
   flush(): void {
@@ -63,7 +67,7 @@ export class GroupCommitter {
     if (batch.length === 0) return
     const durable = batch.some((item) => item.durable)
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
-    // WAL + synchronous=NORMAL: COMMIT writes the WAL without an fsync — always with walSync (the fsync runs off the
+    // WAL + synchronous=NORMAL: COMMIT writes the WAL without an fsync — always with `wal` (the fsync runs off the
     // event loop after), and without it when nothing in the batch needs the disk. Set with exec, not a prepared
     // statement: SQLite applies this pragma when the statement is compiled, and not inside a transaction.
     const walOnly = this.walSync !== undefined || !durable
@@ -100,7 +104,10 @@ export class GroupCommitter {
         if (r.ok) item.resolve(r.value)
         else item.reject(r.error)
       })
-    if (!this.walSync || !durable) return settle(() => true)
+    if (!this.walSync || !durable) {
+      if (walOnly) this.wal?.noteUnsynced() // reaches the disk within the durability's delay
+      return settle(() => true)
+    }
     settle((d) => !d) // in the WAL: enough for these
     // Durable writes wait for the fsync on the thread pool; the event loop goes on meanwhile.
     const synced = this.walSync().then(

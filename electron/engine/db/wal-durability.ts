@@ -16,11 +16,29 @@ import { close, fsync, open } from 'node:fs'
 export interface WalDurability {
   /** Resolves when everything committed to the WAL before this call is on disk. */
   sync(): Promise<void>
+  /**
+   * A commit reached the WAL without asking for the disk (kill-safe only). It gets there within `maxDelayMs` (by the
+   * next sync anyone asks for, or one this schedules): the window a power cut can lose.
+   */
+  noteUnsynced(): void
+  /** How long kill-safe-only commits waited for their fsync (ms): what a power cut could have lost, measured. */
+  exposure(): { syncs: number; p50Ms: number; p99Ms: number; maxMs: number }
   close(): Promise<void>
 }
 
-export function openWalDurability(databasePath: string): WalDurability {
+export function openWalDurability(
+  databasePath: string,
+  options: { maxDelayMs?: number; now?: () => number } = {},
+): WalDurability {
   const walPath = `${databasePath}-wal`
+  const maxDelayMs = options.maxDelayMs ?? 100
+  const clock = options.now ?? (() => performance.now())
+  /** When the oldest commit not yet covered by an fsync was written (undefined: none). */
+  let unsyncedSince: number | undefined
+  let timer: NodeJS.Timeout | undefined
+  const waits: number[] = []
+  let maxWait = 0
+  let syncs = 0
   let fd: number | undefined
   let running: Promise<void> | undefined
   let next: { promise: Promise<void>; start: () => void } | undefined
@@ -40,34 +58,68 @@ export function openWalDurability(databasePath: string): WalDurability {
     })
 
   const run = (): Promise<void> => {
-    const p = fsyncOnce().finally(() => {
-      running = undefined
-      if (next) {
-        const n = next
-        next = undefined
-        n.start()
-      }
-    })
+    const covers = unsyncedSince
+    unsyncedSince = undefined
+    if (timer) clearTimeout(timer)
+    timer = undefined
+    const p = fsyncOnce()
+      .then(() => {
+        syncs++
+        if (covers === undefined) return
+        const waited = clock() - covers
+        maxWait = Math.max(maxWait, waited)
+        if (waits.length >= 10_000) waits.splice(0, 5_000) // recent ones are what matter
+        waits.push(waited)
+      })
+      .finally(() => {
+        running = undefined
+        if (next) {
+          const n = next
+          next = undefined
+          n.start()
+        }
+      })
     running = p
     return p
   }
 
+  const quantile = (q: number): number => {
+    if (waits.length === 0) return 0
+    const sorted = [...waits].sort((a, b) => a - b)
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!
+  }
+
+  const sync = (): Promise<void> => {
+    if (closed) return Promise.reject(new Error('the database is closed'))
+    if (!running) return run()
+    // One runs already: it may have started before our frames were written, so wait for the one after it.
+    if (!next) {
+      let start!: () => void
+      const promise = new Promise<void>((resolve, reject) => {
+        start = () => run().then(resolve, reject)
+      })
+      next = { promise, start }
+    }
+    return next.promise
+  }
+
   return {
-    sync() {
-      if (closed) return Promise.reject(new Error('the database is closed'))
-      if (!running) return run()
-      // One runs already: it may have started before our frames were written, so wait for the one after it.
-      if (!next) {
-        let start!: () => void
-        const promise = new Promise<void>((resolve, reject) => {
-          start = () => run().then(resolve, reject)
-        })
-        next = { promise, start }
-      }
-      return next.promise
+    sync,
+    noteUnsynced() {
+      if (closed || unsyncedSince !== undefined) return
+      unsyncedSince = clock()
+      timer = setTimeout(() => {
+        timer = undefined
+        void sync().catch(() => undefined) // a failed fsync is retried by the next one (or the checkpoint)
+      }, maxDelayMs)
+      timer.unref?.()
     },
+    exposure: () => ({ syncs, p50Ms: quantile(0.5), p99Ms: quantile(0.99), maxMs: maxWait }),
     async close() {
+      if (unsyncedSince !== undefined && !closed) await sync().catch(() => undefined)
       closed = true
+      if (timer) clearTimeout(timer)
+      timer = undefined
       while (running || next) await (next?.promise ?? running)?.catch(() => undefined)
       if (fd !== undefined) await new Promise<void>((r) => close(fd!, () => r()))
       fd = undefined

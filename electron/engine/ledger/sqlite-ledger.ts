@@ -2,6 +2,7 @@
 import type { CaptchaType } from '@shared/captcha'
 import { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
+import type { WalDurability } from '../db/wal-durability'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
 import {
@@ -64,13 +65,13 @@ function toRecord(r: Row): AttemptRecord {
 export interface SqliteLedgerOptions {
   now?: () => number
   /** Makes committed WAL frames durable off the event loop (db/wal-durability.ts); without it COMMIT fsyncs. */
-  walSync?: () => Promise<void>
+  wal?: Pick<WalDurability, 'sync' | 'noteUnsynced'>
 }
 
 export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}): Ledger {
   const now = options.now ?? Date.now
   migrate(db, 'ledger', LEDGER_MIGRATIONS)
-  const committer = new GroupCommitter(db, options.walSync)
+  const committer = new GroupCommitter(db, options.wal)
   // Written before anything goes upstream, and kill-safe once committed to the WAL; they do not wait for the disk
   // (a power cut can lose the last second of them: README, "What a power cut can lose").
   const walOnly = { durable: false }

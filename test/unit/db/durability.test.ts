@@ -25,12 +25,15 @@ describe('group commit with the WAL synced off the event loop', () => {
     let release!: () => void
     let fail!: (e: Error) => void
     let syncs = 0
-    const committer = new GroupCommitter(db, () => {
-      syncs++
-      return new Promise<void>((resolve, reject) => {
-        release = resolve
-        fail = reject
-      })
+    const committer = new GroupCommitter(db, {
+      noteUnsynced: () => undefined,
+      sync: () => {
+        syncs++
+        return new Promise<void>((resolve, reject) => {
+          release = resolve
+          fail = reject
+        })
+      },
     })
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
     const order: string[] = []
@@ -54,7 +57,7 @@ describe('group commit with the WAL synced off the event loop', () => {
 
   it('the connection keeps its own synchronous level for everything else', async () => {
     const { db } = fresh()
-    const committer = new GroupCommitter(db, () => Promise.resolve())
+    const committer = new GroupCommitter(db, { sync: () => Promise.resolve(), noteUnsynced: () => undefined })
     await committer.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('x'))
     expect((db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous).toBe(2) // FULL
   })
@@ -66,6 +69,21 @@ describe('group commit with the WAL synced off the event loop', () => {
     await Promise.all(Array.from({ length: 50 }, () => wal.sync()))
     await wal.close()
     await expect(wal.sync()).rejects.toThrow('closed')
+  })
+
+  it('a kill-safe-only commit reaches the disk within the delay, and the wait is measured', async () => {
+    const { path, db } = fresh()
+    db.exec("INSERT INTO t (v) VALUES ('x')")
+    const wal = openWalDurability(path, { maxDelayMs: 30 })
+    wal.noteUnsynced()
+    wal.noteUnsynced() // the same window: one fsync
+    expect(wal.exposure().syncs).toBe(0)
+    await new Promise((r) => setTimeout(r, 200))
+    const e = wal.exposure()
+    expect(e.syncs).toBe(1)
+    expect(e.maxMs).toBeGreaterThanOrEqual(25)
+    expect(e.maxMs).toBeLessThan(200)
+    await wal.close()
   })
 })
 
