@@ -35,7 +35,9 @@ import {
   withPrepaidCredit,
   type CreditBook,
 } from '../credit'
+import { startCheckpointer } from '../db/checkpointer'
 import { openDatabase, type Database } from '../db/database'
+import { openWalDurability, type WalDurability } from '../db/wal-durability'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -45,7 +47,6 @@ import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '..
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
 import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
-import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { ServingKeys } from '../serving/serving-keys'
@@ -89,6 +90,8 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
+  /** How long kill-safe-only writes waited for the disk: the window a power cut can lose, measured. */
+  readonly durability: Pick<WalDurability, 'exposure'>
   readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
@@ -171,13 +174,22 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
-  const ledger = openSqliteLedger(db, { now })
+  // Durability off the event loop: commits write the WAL, fsyncs run on the thread pool, checkpoints on a worker
+  // (db/wal-durability.ts, db/checkpointer.ts). Set up once the task store's connection exists (below).
+  const wal = openWalDurability(paths.database)
+  const ledger = openSqliteLedger(db, { now, wal })
   const refusals = openRefusalCounters(db, { now })
   const gatewayStore = openGatewayTaskStore(paths.database, {
     now,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
+    afterWrite: () => wal.noteUnsynced(),
   })
   const gatewayTasks = gatewayStore.tasks
+  const checkpointer = startCheckpointer(paths.database, [db, gatewayStore.db], {
+    onReport: (r) => {
+      if (!r.ok) log.warn({ error: r.error }, 'database: a checkpoint failed (it is retried)')
+    },
+  })
   const gatewayKeys = createGatewayKeys(db, now)
   const credit = openCreditBook(db, { ledger, now, audit })
   const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
@@ -350,15 +362,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onSettled: (tenantId) => {
       const t = tenants.get(tenantId)
       if (!t) return
-      const at = now()
-      const snap = admission.snapshot(t, at)
-      const [ms, me] = localMonthBounds(localMonthOf(at, t.timezone), t.timezone)
+      // The admission state already holds the tenant's day and month (loaded from the ledger once): no query per solve.
+      const snap = admission.snapshot(t, now())
       alerts.evaluateTenant({
         tenant: t,
-        day: localDateOf(at, t.timezone),
+        day: snap.today.date,
         dayCount: snap.today.counted,
         month: snap.month.month,
-        monthSpendMicros: ledger.spendForMonth(t.id, ms, me).spentMicros,
+        monthSpendMicros: snap.month.spentMicros,
       })
     },
   })
@@ -431,6 +442,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log,
     vault,
     db,
+    durability: wal,
     ledger,
     audit,
     tenants,
@@ -488,6 +500,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await sandbox?.close()
       await ledger.close()
       refusals.close()
+      await checkpointer.close()
+      await wal.close()
       gatewayStore.close()
       db.close()
       logFile?.close()
