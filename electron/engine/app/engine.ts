@@ -98,6 +98,8 @@ export interface Engine {
   readonly usage: UsageQueries
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
+  /** Locks every invoice whose grace period has ended (audited and announced, as the lock timer does). */
+  lockDue(): Invoice[]
   readonly credit: CreditBook
   readonly webhook: Webhook
   readonly alerts: AlertEngine
@@ -449,6 +451,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     usage,
     solver,
     billing,
+    lockDue: () => lockTimer.runNow(),
     credit,
     webhook,
     alerts,

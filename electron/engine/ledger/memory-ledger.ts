@@ -118,7 +118,6 @@ export class MemoryLedger implements Ledger {
     })
   }
 
-  commitWithoutFsync(): void {} // every write is already visible
 
   flush(): void {}
 

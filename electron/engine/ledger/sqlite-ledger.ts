@@ -263,9 +263,6 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     flush() {
       committer.flush()
     },
-    commitWithoutFsync() {
-      committer.flush()
-    },
     async close() {
       await committer.drain()
     },

@@ -133,12 +133,6 @@ export interface Ledger {
   begin(attempt: BeginAttempt): Promise<void>
   /** Records the upstream task id, kill-safe like begin. Idempotent for the same (attemptId, taskId). */
   markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void>
-  /**
-   * Commits the writes queued so far now instead of at the next tick, so a kill of the process cannot lose them —
-   * for the upstream task id: a task the upstream accepted must be findable after a crash. WAL-only writes do not
-   * wait for the disk here (durable ones still reach it before their promises resolve).
-   */
-  commitWithoutFsync(): void
   /** Commits the writes queued so far now, durably (also done by close). */
   flush(): void
   /** Ends an open attempt, durably (on disk when it resolves). Idempotent: settling an ended one returns false. */
