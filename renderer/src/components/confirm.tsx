@@ -2,7 +2,7 @@
  * One confirmation dialog for the whole console (a native modal <dialog>: focus moves into it, Tab stays inside,
  * Escape cancels), and focus goes back to where it was when it closes. Use: `if (await confirm({...})) …`.
  */
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, type ButtonHTMLAttributes } from 'react'
 import { create } from 'zustand'
 
 export interface ConfirmRequest {
@@ -23,6 +23,25 @@ export function confirm(request: ConfirmRequest): Promise<boolean> {
     useConfirmStore.getState().request?.resolve(false)
     useConfirmStore.setState({ request: { ...request, resolve } })
   })
+}
+
+/** A button that asks first (`ask`) and runs `onConfirmed` only when the operator agrees. */
+export function ConfirmButton({
+  ask,
+  onConfirmed,
+  ...button
+}: Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick'> & {
+  ask: ConfirmRequest
+  onConfirmed(): unknown
+}) {
+  return (
+    <button
+      {...button}
+      onClick={async () => {
+        if (await confirm(ask)) await onConfirmed()
+      }}
+    />
+  )
 }
 
 function settle(ok: boolean): void {

@@ -67,6 +67,11 @@ export function PassphraseField({
   return <TextField type="password" autoComplete={fresh ? 'new-password' : 'current-password'} {...rest} />
 }
 
+/** The vault's current passphrase (to prove it is you before a change). */
+export function CurrentPassphraseField(props: Omit<FieldFrame, 'label'> & TextValue) {
+  return <PassphraseField label="Current passphrase" {...props} />
+}
+
 /** An upstream API key, hidden as it is typed, never autocompleted or spell-checked. */
 export function SecretKeyField(props: FieldFrame & TextValue) {
   return <TextField type="password" autoComplete="off" spellCheck={false} {...props} />
@@ -113,4 +118,30 @@ export function RadioChoices<V extends string>({
       {text}
     </Choice>
   ))
+}
+
+/** A drop-down list of `[value, text]` options; `onChange` gets the chosen value. */
+export function SelectField<V extends string>({
+  value,
+  onChange,
+  options,
+  disabled,
+  ...frame
+}: FieldFrame & {
+  value: V
+  onChange(v: V): void
+  options: ReadonlyArray<readonly [V, ReactNode]>
+  disabled?: boolean
+}) {
+  return (
+    <Field {...frame}>
+      <select id={frame.id} value={value} onChange={(e) => onChange(e.target.value as V)} disabled={disabled}>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </Field>
+  )
 }

@@ -1,9 +1,13 @@
 /** Who did what and when, in plain language: tenants by name, changes as "from → to", money formatted. */
 import { useEffect, useMemo } from 'react'
 import { actionLabel, ACTION_FAMILIES, detailPhrases, subjectLabel } from '../components/audit-text'
+import { SelectField, TextField } from '../components/form-fields'
 import { ErrorNote, Screen, formatTime } from '../components/ui'
 import { useAudit } from '../stores/audit'
 import { EmptyRow, TableHead, TableScroll } from '../components/table'
+
+const ALL_TENANTS = ['', 'All tenants and the rest'] as const
+const actionOptions = ACTION_FAMILIES.map((a) => [a.value, a.label] as const)
 
 export function AuditLog() {
   const { entries, names, loading, loaded, exhausted, error, filters, setFilters, load, loadOlder } =
@@ -11,7 +15,15 @@ export function AuditLog() {
   useEffect(() => {
     void load()
   }, [load])
-  const tenantOptions = useMemo(() => [...names.entries()].sort((a, b) => a[1].localeCompare(b[1])), [names])
+  const tenantOptions = useMemo(
+    () => [ALL_TENANTS, ...[...names.entries()].sort((a, b) => a[1].localeCompare(b[1]))] as const,
+    [names],
+  )
+  /** A filter control's value and change, for one filter. */
+  const filter = (key: keyof typeof filters) => ({
+    value: filters[key],
+    onChange: (v: string) => setFilters({ [key]: v }),
+  })
   const filtered = filters.tenantId || filters.action || filters.from || filters.to
   return (
     <Screen
@@ -24,53 +36,10 @@ export function AuditLog() {
     >
       <ErrorNote text={error} />
       <div className="toolbar">
-        <div className="field">
-          <label htmlFor="audit-tenant">Tenant</label>
-          <select
-            id="audit-tenant"
-            value={filters.tenantId}
-            onChange={(e) => setFilters({ tenantId: e.target.value })}
-          >
-            <option value="">All tenants and the rest</option>
-            {tenantOptions.map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="audit-action">Action</label>
-          <select
-            id="audit-action"
-            value={filters.action}
-            onChange={(e) => setFilters({ action: e.target.value })}
-          >
-            {ACTION_FAMILIES.map((a) => (
-              <option key={a.value} value={a.value}>
-                {a.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="audit-from">From</label>
-          <input
-            id="audit-from"
-            type="date"
-            value={filters.from}
-            onChange={(e) => setFilters({ from: e.target.value })}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="audit-to">To</label>
-          <input
-            id="audit-to"
-            type="date"
-            value={filters.to}
-            onChange={(e) => setFilters({ to: e.target.value })}
-          />
-        </div>
+        <SelectField id="audit-tenant" label="Tenant" options={tenantOptions} {...filter('tenantId')} />
+        <SelectField id="audit-action" label="Action" options={actionOptions} {...filter('action')} />
+        <TextField id="audit-from" label="From" type="date" {...filter('from')} />
+        <TextField id="audit-to" label="To" type="date" {...filter('to')} />
         {filtered ? (
           <button type="button" onClick={() => setFilters({ tenantId: '', action: '', from: '', to: '' })}>
             Clear filters

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react'
 import { newPassphraseProblem } from '@shared/passphrase'
 import { confirm } from '../components/confirm'
-import { PassphraseField } from '../components/form-fields'
+import { CurrentPassphraseField } from '../components/form-fields'
 import { NewPassphraseFields } from '../components/new-passphrase'
 import { ErrorNote } from '../components/ui'
 import { useSettings } from '../stores/settings'
@@ -44,13 +44,7 @@ export function PassphraseCard() {
     <section className="card" aria-labelledby="pass-title">
       <h2 id="pass-title">Vault passphrase</h2>
       <form onSubmit={submit} noValidate className="stack">
-        <PassphraseField
-          id="st-old"
-          label="Current passphrase"
-          error={errors.oldPassphrase}
-          value={oldPass}
-          onChange={setOld}
-        />
+        <CurrentPassphraseField id="st-old" error={errors.oldPassphrase} value={oldPass} onChange={setOld} />
         <NewPassphraseFields
           ids={{ value: 'st-new', again: 'st-again' }}
           labels={{ value: 'New passphrase', again: 'Repeat the new passphrase' }}

@@ -1,10 +1,11 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
 import { useEffect, useState, type FormEvent } from 'react'
-import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
+import { CAPTCHA_TYPES, type CaptchaType } from '@shared/captcha'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import type { Settings as SettingsShape, SettingsPatch } from '@shared/settings'
 import { parseMoneyInput, parseWholeNumber } from '@shared/typed-numbers'
 import { Choice, TextField } from '../components/form-fields'
+import { PriceListFields } from '../components/price-list-fields'
 import { ErrorNote, Field, Screen, useFieldErrors } from '../components/ui'
 import { UpstreamKeyForm, upstreamKeyProblem } from '../components/upstream-key'
 import { useSession } from '../stores/session'
@@ -40,6 +41,8 @@ interface Draft {
   /** Hosts-file mode's fields, edited in their own card and kept as they are here. */
   hostsFile: Pick<SettingsShape['gateway'], 'hostsFileMode' | 'httpsPort' | 'hostNames'>
 }
+
+type SwitchKey = 'supportsBatchGet' | 'gatewayEnabled' | 'allowLan' | 'launchAtLogin'
 
 function draftOf(s: SettingsShape): Draft {
   return {
@@ -178,17 +181,28 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
     } else show(r.fields, r.message)
   }
   const err = (p: string) => errors[p]
-  const num = (id: string, key: keyof Draft, label: string, path: string, hint?: string) => (
-    <TextField
-      id={id}
-      label={label}
-      error={err(path)}
-      hint={hint}
-      inputMode="numeric"
-      value={d[key] as string}
-      onChange={(v) => set(key, v as never)}
-    />
+  /** A field for one of the draft's numbers; its errors are reported on `path`. */
+  const numeric =
+    (inputMode: 'numeric' | 'decimal') =>
+    (id: string, key: keyof Draft, label: string, path: string, hint?: string) => (
+      <TextField
+        id={id}
+        label={label}
+        error={err(path)}
+        hint={hint}
+        inputMode={inputMode}
+        value={d[key] as string}
+        onChange={(v) => set(key, v as never)}
+      />
+    )
+  /** A check box for one of the draft's switches. */
+  const toggle = (key: SwitchKey, text: string) => (
+    <Choice type="checkbox" checked={d[key]} onChange={(e) => set(key, e.target.checked)}>
+      {text}
+    </Choice>
   )
+  const num = numeric('numeric')
+  const decimal = numeric('decimal')
   return (
     <form onSubmit={submit} noValidate className="settings-form">
       <div className="form-grid">
@@ -219,13 +233,7 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             value={d.baseUrl}
             onChange={(v) => set('baseUrl', v)}
           />
-          <Choice
-            type="checkbox"
-            checked={d.supportsBatchGet}
-            onChange={(e) => set('supportsBatchGet', e.target.checked)}
-          >
-            The provider answers several task ids in one res.php call
-          </Choice>
+          {toggle('supportsBatchGet', 'The provider answers several task ids in one res.php call')}
           {num(
             'st-threads',
             'sharedThreads',
@@ -258,14 +266,7 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             '0 = never lock by itself.',
           )}
           {num('st-balmin', 'balanceCheckMinutes', 'Check balances every (minutes)', 'balanceCheckMinutes')}
-          <TextField
-            id="st-low"
-            label="Low-balance alert below (USD)"
-            error={err('lowBalanceMicros')}
-            inputMode="decimal"
-            value={d.lowBalance}
-            onChange={(v) => set('lowBalance', v)}
-          />
+          {decimal('st-low', 'lowBalance', 'Low-balance alert below (USD)', 'lowBalanceMicros')}
         </fieldset>
         <fieldset>
           <legend>Billing</legend>
@@ -284,32 +285,23 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             'invoiceGraceDays',
             'Late usage within it still lands on the month’s invoice.',
           )}
-          {CAPTCHA_TYPES.map((c) => (
-            <TextField
-              key={c}
-              id={`st-cost-${c}`}
-              label={`Upstream cost: ${CAPTCHA_TYPE_LABELS[c]} (USD)`}
-              error={err(`costPrices.${c}`)}
-              inputMode="decimal"
-              value={d.costPrices[c]}
-              onChange={(v) => set('costPrices', { ...d.costPrices, [c]: v })}
-            />
-          ))}
+          <PriceListFields
+            idPrefix="st-cost-"
+            path="costPrices"
+            label={(type) => `Upstream cost: ${type} (USD)`}
+            errors={errors}
+            value={d.costPrices}
+            onChange={(v) => set('costPrices', v)}
+          />
         </fieldset>
         <fieldset>
           <legend>Tenant gateway</legend>
-          <Choice
-            type="checkbox"
-            checked={d.gatewayEnabled}
-            onChange={(e) => set('gatewayEnabled', e.target.checked)}
-          >
-            Serve tenants (starts by itself whenever the keys are available; locking the console does not stop
-            it)
-          </Choice>
+          {toggle(
+            'gatewayEnabled',
+            'Serve tenants (starts by itself whenever the keys are available; locking the console does not stop it)',
+          )}
           {num('st-gwport', 'gatewayPort', 'Gateway port', 'gateway.port', '0 picks a free port.')}
-          <Choice type="checkbox" checked={d.allowLan} onChange={(e) => set('allowLan', e.target.checked)}>
-            Listen on the local network (off: this computer only)
-          </Choice>
+          {toggle('allowLan', 'Listen on the local network (off: this computer only)')}
           {num(
             'st-gwretain',
             'resultRetentionMinutes',
@@ -324,13 +316,10 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             'gateway.drainSeconds',
             'New tasks are refused at once; results keep being answered meanwhile.',
           )}
-          <Choice
-            type="checkbox"
-            checked={d.launchAtLogin}
-            onChange={(e) => set('launchAtLogin', e.target.checked)}
-          >
-            Open CaptchaDesk when I log in (desktop app; with device unlock, serving resumes unattended)
-          </Choice>
+          {toggle(
+            'launchAtLogin',
+            'Open CaptchaDesk when I log in (desktop app; with device unlock, serving resumes unattended)',
+          )}
         </fieldset>
       </div>
       <ErrorNote text={summary} />

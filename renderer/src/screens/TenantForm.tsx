@@ -1,10 +1,10 @@
 /** Create or edit one tenant: limits (explained as they are typed), time zone, price plan, key mode. */
 import { useState, type FormEvent, type ReactNode } from 'react'
-import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS } from '@shared/captcha'
 import type { Tenant } from '@shared/tenant'
 import { canonicalTimeZone, zoneClockName } from '@shared/time-zones'
 import { parseMoneyInput } from '@shared/typed-numbers'
 import { RadioChoices, TextField } from '../components/form-fields'
+import { PriceListFields } from '../components/price-list-fields'
 import { TimeZoneField } from '../components/time-zone-field'
 import { ErrorNote, Screen, money, useCurrencyCode, useFieldErrors, useNow } from '../components/ui'
 import { useTenants } from '../stores/tenants'
@@ -154,26 +154,25 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
               onChange={(v) => set('planKind', v)}
               options={PLAN_KINDS}
             />
-            {d.planKind === 'unit'
-              ? CAPTCHA_TYPES.map((c) => (
-                  <TextField
-                    key={c}
-                    id={controlIdOf(`pricePlan.prices.${c}`)}
-                    label={`${CAPTCHA_TYPE_LABELS[c]} (${currency} per solve)`}
-                    error={err(`pricePlan.prices.${c}`)}
-                    hint={<CostHint type={c} price={d.prices[c]} />}
-                    inputMode="decimal"
-                    value={d.prices[c]}
-                    onChange={(v) => set('prices', { ...d.prices, [c]: v })}
-                  />
-                ))
-              : text(
-                  'markupPercent',
-                  'pricePlan.markupBps',
-                  'Markup (%)',
-                  <MarkupHint percent={d.markupPercent} />,
-                  'decimal',
-                )}
+            {d.planKind === 'unit' ? (
+              <PriceListFields
+                idPrefix={controlIdOf('pricePlan.prices.')}
+                path="pricePlan.prices"
+                label={(type) => `${type} (${currency} per solve)`}
+                hint={(c) => <CostHint type={c} price={d.prices[c]} />}
+                errors={errors}
+                value={d.prices}
+                onChange={(v) => set('prices', v)}
+              />
+            ) : (
+              text(
+                'markupPercent',
+                'pricePlan.markupBps',
+                'Markup (%)',
+                <MarkupHint percent={d.markupPercent} />,
+                'decimal',
+              )
+            )}
             {text(
               'minimum',
               'pricePlan.monthlyMinimumMicros',

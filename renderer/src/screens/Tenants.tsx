@@ -1,7 +1,7 @@
 /** Tenants: a searchable, paged list (fast with thousands), and the create / edit form with keys. */
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react'
 import type { ScreenProps } from '../router'
-import { confirm } from '../components/confirm'
+import { ConfirmButton } from '../components/confirm'
 import { ErrorNote, Screen, money, plural } from '../components/ui'
 import { navigate } from '../router'
 import { filterTenants, useTenants, type KeyInfo } from '../stores/tenants'
@@ -65,43 +65,35 @@ const TenantRow = memo(function TenantRow({ t, keyInfo }: { t: Tenant; keyInfo: 
             Edit
           </a>
           {t.status === 'active' ? (
-            <button
+            <ConfirmButton
               aria-label={`Suspend ${t.name}`}
-              onClick={async () => {
-                if (
-                  await confirm({
-                    title: `Suspend “${t.name}”?`,
-                    body: 'New solves for this tenant are refused until you resume it. Solves in flight finish.',
-                    confirmLabel: 'Suspend',
-                  })
-                )
-                  await setStatus(t.id, 'suspend')
+              ask={{
+                title: `Suspend “${t.name}”?`,
+                body: 'New solves for this tenant are refused until you resume it. Solves in flight finish.',
+                confirmLabel: 'Suspend',
               }}
+              onConfirmed={() => setStatus(t.id, 'suspend')}
             >
               Suspend
-            </button>
+            </ConfirmButton>
           ) : (
             <button aria-label={`Resume ${t.name}`} onClick={() => void setStatus(t.id, 'resume')}>
               Resume
             </button>
           )}
-          <button
+          <ConfirmButton
             className="danger"
             aria-label={`Delete ${t.name}`}
-            onClick={async () => {
-              if (
-                await confirm({
-                  title: `Delete “${t.name}”?`,
-                  body: 'The tenant disappears from the list and its gateway keys stop working. Its usage history and invoices are kept.',
-                  confirmLabel: 'Delete tenant',
-                  danger: true,
-                })
-              )
-                await setStatus(t.id, 'delete')
+            ask={{
+              title: `Delete “${t.name}”?`,
+              body: 'The tenant disappears from the list and its gateway keys stop working. Its usage history and invoices are kept.',
+              confirmLabel: 'Delete tenant',
+              danger: true,
             }}
+            onConfirmed={() => setStatus(t.id, 'delete')}
           >
             Delete
-          </button>
+          </ConfirmButton>
         </div>
       </td>
     </tr>

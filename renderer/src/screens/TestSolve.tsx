@@ -18,10 +18,13 @@ interface ParamSpec {
   optional?: boolean
   /** A fixed list of values (shown as a select). */
   choices?: readonly string[]
+  /** What the form starts with: a value the Sandbox accepts. */
+  sample?: string
 }
 
 const YES_NO = ['no', 'yes'] as const
 const PROXY_KINDS = ['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'] as const
+const SAMPLE_PAGE = 'https://example.com/'
 const PROXY_HINT = 'host:port or user:pass@host:port. Never shown in logs.'
 
 const PARAMS: Record<CaptchaType, ParamSpec[]> = {
@@ -31,11 +34,12 @@ const PARAMS: Record<CaptchaType, ParamSpec[]> = {
       label: 'Image (base64, no data: prefix)',
       multiline: true,
       hint: 'A sample image is filled in.',
+      sample: SAMPLE_PNG,
     },
   ],
   recaptcha_v2: [
-    { name: 'googlekey', label: 'Site key (googlekey)' },
-    { name: 'pageurl', label: 'Page URL' },
+    { name: 'googlekey', label: 'Site key (googlekey)', sample: '6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-' },
+    { name: 'pageurl', label: 'Page URL', sample: 'https://example.com/login' },
     { name: 'invisible', label: 'Invisible', choices: YES_NO },
     { name: 'enterprise', label: 'Enterprise', choices: YES_NO },
     { name: 'dataS', label: 'data-s (Enterprise)', optional: true },
@@ -43,70 +47,50 @@ const PARAMS: Record<CaptchaType, ParamSpec[]> = {
     { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS },
   ],
   recaptcha_v3: [
-    { name: 'googlekey', label: 'Site key (googlekey)' },
-    { name: 'pageurl', label: 'Page URL' },
-    { name: 'action', label: 'Action', optional: true },
-    { name: 'minScore', label: 'Minimum score (0.1–0.9)', optional: true },
+    { name: 'googlekey', label: 'Site key (googlekey)', sample: '6LfB5_IbAAAAAMCtsjEHEHKqcB9iQocwwxTiihJu' },
+    { name: 'pageurl', label: 'Page URL', sample: SAMPLE_PAGE },
+    { name: 'action', label: 'Action', optional: true, sample: 'login' },
+    { name: 'minScore', label: 'Minimum score (0.1–0.9)', optional: true, sample: '0.3' },
   ],
   turnstile: [
-    { name: 'sitekey', label: 'Site key' },
-    { name: 'pageurl', label: 'Page URL' },
+    { name: 'sitekey', label: 'Site key', sample: '0x4AAAAAAAC3DHQFLr1GavRN' },
+    { name: 'pageurl', label: 'Page URL', sample: SAMPLE_PAGE },
   ],
   geetest: [
-    { name: 'gt', label: 'gt' },
-    { name: 'challenge', label: 'challenge' },
-    { name: 'pageurl', label: 'Page URL' },
+    { name: 'gt', label: 'gt', sample: '81388ea1fc187e0c335c0a8907ff2625' },
+    { name: 'challenge', label: 'challenge', sample: '12345678abc90123d45678ef90123a456b' },
+    { name: 'pageurl', label: 'Page URL', sample: SAMPLE_PAGE },
   ],
   geetest_v4: [
-    { name: 'captchaId', label: 'captcha_id' },
-    { name: 'pageurl', label: 'Page URL' },
+    { name: 'captchaId', label: 'captcha_id', sample: 'e392e1d7fd421dc63325744d5a2b9c73' },
+    { name: 'pageurl', label: 'Page URL', sample: SAMPLE_PAGE },
   ],
   cloudflare_challenge: [
-    { name: 'pageurl', label: 'Page URL' },
-    { name: 'proxy', label: 'Proxy (required: the cookie is bound to its address)', hint: PROXY_HINT },
-    { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS },
+    { name: 'pageurl', label: 'Page URL', sample: SAMPLE_PAGE },
+    {
+      name: 'proxy',
+      label: 'Proxy (required: the cookie is bound to its address)',
+      hint: PROXY_HINT,
+      sample: '',
+    },
+    { name: 'proxytype', label: 'Proxy type', choices: PROXY_KINDS, sample: 'HTTP' },
     { name: 'userAgent', label: 'User-Agent', optional: true },
   ],
   bls: [
-    { name: 'instructions', label: 'Instructions (the number to find)' },
+    { name: 'instructions', label: 'Instructions (the number to find)', sample: '123' },
     {
       name: 'images',
       label: 'Tiles (base64, one per line, up to 9)',
       multiline: true,
       hint: 'Three sample tiles are filled in.',
+      sample: [SAMPLE_PNG, SAMPLE_PNG, SAMPLE_PNG].join('\n'),
     },
   ],
 }
 
-/** Sensible Sandbox defaults (public test keys); a real provider needs the real page's values. */
+/** Sensible Sandbox defaults (public test keys, each parameter's sample); a real provider needs the real page's values. */
 function defaults(type: CaptchaType): Record<string, string> {
-  switch (type) {
-    case 'image':
-      return { body: SAMPLE_PNG }
-    case 'recaptcha_v2':
-      return { googlekey: '6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-', pageurl: 'https://example.com/login' }
-    case 'recaptcha_v3':
-      return {
-        googlekey: '6LfB5_IbAAAAAMCtsjEHEHKqcB9iQocwwxTiihJu',
-        pageurl: 'https://example.com/',
-        action: 'login',
-        minScore: '0.3',
-      }
-    case 'turnstile':
-      return { sitekey: '0x4AAAAAAAC3DHQFLr1GavRN', pageurl: 'https://example.com/' }
-    case 'geetest':
-      return {
-        gt: '81388ea1fc187e0c335c0a8907ff2625',
-        challenge: '12345678abc90123d45678ef90123a456b',
-        pageurl: 'https://example.com/',
-      }
-    case 'geetest_v4':
-      return { captchaId: 'e392e1d7fd421dc63325744d5a2b9c73', pageurl: 'https://example.com/' }
-    case 'cloudflare_challenge':
-      return { pageurl: 'https://example.com/', proxy: '', proxytype: 'HTTP' }
-    case 'bls':
-      return { instructions: '123', images: [SAMPLE_PNG, SAMPLE_PNG, SAMPLE_PNG].join('\n') }
-  }
+  return Object.fromEntries(PARAMS[type].flatMap((p) => (p.sample === undefined ? [] : [[p.name, p.sample]])))
 }
 
 function toRequest(type: CaptchaType, f: Record<string, string>): CaptchaRequest {

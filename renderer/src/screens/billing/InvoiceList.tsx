@@ -9,6 +9,9 @@ const show = (m: number, currency: string) => formatMoneyDisplay(m, currency, { 
 export function InvoiceList({ onPdf }: { onPdf: (tenantId: string) => void }) {
   const { list, mark } = useBillingMonth()
   if (!list) return null
+  const markButton = (tenantId: string, as: 'sent' | 'paid') => (
+    <button onClick={() => void mark({ tenantId, month: list.month, [as]: true })}>Mark {as}</button>
+  )
   return (
     <section className="card" aria-labelledby="invoice-list-title" data-testid="invoice-list">
       <h2 id="invoice-list-title">Invoices for {list.month}</h2>
@@ -61,20 +64,8 @@ export function InvoiceList({ onPdf }: { onPdf: (tenantId: string) => void }) {
                   <button onClick={() => onPdf(r.tenantId)} aria-label={`PDF for ${r.tenantName}`}>
                     PDF
                   </button>
-                  {r.status === 'locked' && !r.sentAt ? (
-                    <button
-                      onClick={() => void mark({ tenantId: r.tenantId, month: list.month, sent: true })}
-                    >
-                      Mark sent
-                    </button>
-                  ) : null}
-                  {r.status === 'locked' && !r.paidAt ? (
-                    <button
-                      onClick={() => void mark({ tenantId: r.tenantId, month: list.month, paid: true })}
-                    >
-                      Mark paid
-                    </button>
-                  ) : null}
+                  {r.status === 'locked' && !r.sentAt ? markButton(r.tenantId, 'sent') : null}
+                  {r.status === 'locked' && !r.paidAt ? markButton(r.tenantId, 'paid') : null}
                 </td>
               </tr>
             )

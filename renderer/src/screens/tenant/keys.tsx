@@ -4,7 +4,7 @@ import type { OutputOf } from '@shared/ipc-contract'
 import type { Tenant } from '@shared/tenant'
 import { parseWholeNumber } from '@shared/typed-numbers'
 import { call } from '../../api/client'
-import { confirm } from '../../components/confirm'
+import { confirm, ConfirmButton } from '../../components/confirm'
 import { TextField } from '../../components/form-fields'
 import { UpstreamKeyForm, upstreamKeyProblem } from '../../components/upstream-key'
 import { ErrorNote, formatTime, upstreamMoney } from '../../components/ui'
@@ -106,23 +106,19 @@ export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
             {busy ? 'Checking…' : keyInfo ? 'Check and rotate key' : 'Check and save key'}
           </button>
           {keyInfo ? (
-            <button
+            <ConfirmButton
               type="button"
               className="danger"
-              onClick={async () => {
-                if (
-                  await confirm({
-                    title: 'Remove this tenant’s key?',
-                    body: `The key •••• ${keyInfo.last4} is erased from the vault.${tenant.keyMode === 'own' ? ' The tenant’s solves are refused until a new key is saved.' : ''}`,
-                    confirmLabel: 'Remove key',
-                    danger: true,
-                  })
-                )
-                  await removeKey(tenant.id)
+              ask={{
+                title: 'Remove this tenant’s key?',
+                body: `The key •••• ${keyInfo.last4} is erased from the vault.${tenant.keyMode === 'own' ? ' The tenant’s solves are refused until a new key is saved.' : ''}`,
+                confirmLabel: 'Remove key',
+                danger: true,
               }}
+              onConfirmed={() => removeKey(tenant.id)}
             >
               Remove key
-            </button>
+            </ConfirmButton>
           ) : null}
         </div>
       </UpstreamKeyForm>
@@ -181,25 +177,22 @@ export function GatewayKeyCard({ tenant }: { tenant: Tenant }) {
       <div className="actions">
         <button onClick={() => void issue()}>{info ? 'Issue a new gateway key' : 'Issue gateway key'}</button>
         {info ? (
-          <button
+          <ConfirmButton
             className="danger"
-            onClick={async () => {
-              if (
-                await confirm({
-                  title: 'Revoke the gateway keys?',
-                  body: 'Every gateway key of this tenant stops working at once.',
-                  confirmLabel: 'Revoke',
-                  danger: true,
-                })
-              ) {
-                const r = await revokeGatewayKey(tenant.id)
-                if (!r.ok) setError(r.message)
-                setFresh(null)
-              }
+            ask={{
+              title: 'Revoke the gateway keys?',
+              body: 'Every gateway key of this tenant stops working at once.',
+              confirmLabel: 'Revoke',
+              danger: true,
+            }}
+            onConfirmed={async () => {
+              const r = await revokeGatewayKey(tenant.id)
+              if (!r.ok) setError(r.message)
+              setFresh(null)
             }}
           >
             Revoke
-          </button>
+          </ConfirmButton>
         ) : null}
       </div>
     </section>
