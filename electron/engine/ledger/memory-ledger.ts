@@ -101,23 +101,6 @@ export class MemoryLedger implements Ledger {
     return true
   }
 
-  async recordRejection(r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string }): Promise<void> {
-    if (this.rows.has(r.attemptId)) return
-    this.rows.set(r.attemptId, {
-      ...r,
-      reservedMicros: 0,
-      upstreamTaskId: null,
-      status: 'rejected',
-      submittedAt: null,
-      readyAt: null,
-      endedAt: r.createdAt,
-      threadMs: 0,
-      costMicros: 0,
-      priceMicros: 0,
-      settledAt: this.now(),
-    })
-  }
-
   commitWithoutFsync(): void {} // every write is already visible
 
   flush(): void {}

@@ -69,9 +69,6 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     insert:
       db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)
       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`),
-    insertRejected:
-      db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, error_code, source, created_at, ended_at, settled_at)
-      VALUES (?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?)`),
     get: db.prepare('SELECT * FROM attempts WHERE attempt_id = ?'),
     byTask: db.prepare('SELECT * FROM attempts WHERE provider_account = ? AND upstream_task_id = ?'),
     submit: db.prepare(
@@ -158,22 +155,6 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
           s.settleOther.run(o.status, o.errorCode, o.endedAt, storedThreadMs(o.threadMs), now(), attemptId)
         }
         return true
-      })
-    },
-    recordRejection(r) {
-      return committer.write(() => {
-        if (getRow(r.attemptId)) return
-        s.insertRejected.run(
-          r.attemptId,
-          r.tenantId,
-          r.captchaType,
-          r.providerAccount,
-          r.errorCode,
-          r.source,
-          r.createdAt,
-          r.createdAt,
-          now(),
-        )
       })
     },
     get(attemptId) {

@@ -140,8 +140,6 @@ export interface Ledger {
   flush(): void
   /** Ends an open attempt. Idempotent: settling an already-ended attempt is a no-op returning false. */
   settle(attemptId: string, outcome: SettleOutcome): Promise<boolean>
-  /** A refusal (limit or bad input) that never reached upstream; kept for usage and audit, never billed. */
-  recordRejection(r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string }): Promise<void>
   get(attemptId: string): AttemptRecord | undefined
   findByUpstreamTask(providerAccount: string, upstreamTaskId: string): AttemptRecord | undefined
   /** The tenant's latest attempts, newest (by creation) first. */
