@@ -8,9 +8,11 @@
 import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { gatewayFor } from '../support/gateway-fixture'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { createEngine } from '../../electron/engine/app/engine'
+import { createGatewayController } from '../../electron/engine/app/gateway-controller'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
-import { engineFixture } from '../support/engine-fixture'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 
 const run_ = promisify(execFile)
@@ -65,24 +67,57 @@ async function externalSandbox(): Promise<{ url: string; stop(): void }> {
   return { url, stop: () => child.kill('SIGTERM') }
 }
 
+/**
+ * The product as users run it: the engine and the gateway controller exactly as `npm run serve` composes them (own
+ * database connections, durable ledger, persistent task store, refusal counters, logger), default settings except
+ * the provider (a custom upstream: the Sandbox process) and no shared-thread cap (the load is not meant to be refused).
+ */
+async function productGateway(upstreamUrl: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'captchadesk-bench-'))
+  const engine = await createEngine({ dataDir: dir, embeddedSandbox: false, weakKdfForTests: true })
+  engine.settings.update({
+    providerId: 'custom',
+    baseUrl: upstreamUrl,
+    supportsBatchGet: true,
+    sharedThreads: null,
+    gateway: { ...engine.settings.get().gateway, enabled: true, port: 0 },
+  })
+  await engine.vault.create('bench passphrase 1234')
+  engine.vault.setPlatformKey(SANDBOX_DEMO_KEY, 'Sandbox')
+  const tenant = engine.tenants.create({ name: 'Bench' }, 'bench')
+  const { key } = engine.gatewayKeys.issue(tenant.id, 0)
+  const gateway = createGatewayController(engine)
+  const status = await gateway.start()
+  if (!status.url) throw new Error(`the gateway did not start: ${status.reason}`)
+  return {
+    url: status.url,
+    key,
+    /** Resolves once every solve has ended (CPU per solve counts the whole solve, not only its in.php). */
+    async settled(): Promise<void> {
+      while (engine.solver.inFlight() > 0) await new Promise((r) => setTimeout(r, 50))
+    },
+    async close() {
+      await gateway.shutdown()
+      await engine.close(0)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
 export async function run(ctx: BenchContext): Promise<void> {
   if (ctx.quick) SECONDS = 1
   const upstream = await externalSandbox()
-  const fx = await engineFixture({
-    upstreamUrl: upstream.url,
-    speed: 10_000,
-    sandbox: { keys: [{ key: SANDBOX_DEMO_KEY, threads: 100_000 }] },
-  })
-  const { keys, server: gw } = await gatewayFor(fx)
+  const gw = await productGateway(upstream.url)
   try {
-    const t = fx.addTenant({ name: 'Bench' })
-    const key = keys.issue(t.id).key
+    const key = gw.key
     await load(upstream.url, SANDBOX_DEMO_KEY, 200) // warm-up
+    await load(gw.url, key, 100)
     const rows = []
     for (const rate of RATES) {
       const direct = await load(upstream.url, SANDBOX_DEMO_KEY, rate)
       const cpu0 = process.cpuUsage()
       const via = await load(gw.url, key, rate)
+      await gw.settled()
       const cpu = process.cpuUsage(cpu0)
       const cpuPerSolveMs = (cpu.user + cpu.system) / 1000 / Math.max(1, via.sent - via.errors)
       assertBench(
@@ -172,7 +207,6 @@ export async function run(ctx: BenchContext): Promise<void> {
     )
   } finally {
     await gw.close()
-    await fx.close()
     upstream.stop()
   }
 }

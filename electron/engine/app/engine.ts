@@ -45,7 +45,6 @@ import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '..
 import { createSettingsStore, type SettingsStore } from '../settings/settings-store'
 import { createPricing, createSolveService, type SolveProgress, type SolveService } from '../solve'
 import { createTenantRegistry, type TenantRegistry } from '../tenants/registry'
-import { localDateOf, localMonthBounds, localMonthOf } from '../time/zoned'
 import { createFileLogger, type Logger } from '../log/logger'
 import { createUsageQueries, type UsageQueries } from '../usage/usage-queries'
 import { ServingKeys } from '../serving/serving-keys'
@@ -350,15 +349,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onSettled: (tenantId) => {
       const t = tenants.get(tenantId)
       if (!t) return
-      const at = now()
-      const snap = admission.snapshot(t, at)
-      const [ms, me] = localMonthBounds(localMonthOf(at, t.timezone), t.timezone)
+      // The admission state already holds the tenant's day and month (loaded from the ledger once): no query per solve.
+      const snap = admission.snapshot(t, now())
       alerts.evaluateTenant({
         tenant: t,
-        day: localDateOf(at, t.timezone),
+        day: snap.today.date,
         dayCount: snap.today.counted,
         month: snap.month.month,
-        monthSpendMicros: ledger.spendForMonth(t.id, ms, me).spentMicros,
+        monthSpendMicros: snap.month.spentMicros,
       })
     },
   })

@@ -62,9 +62,13 @@ export class ServingKeys {
     }
   }
 
-  /** One key by tenant and mode, from the held copy while serving, else from the (unlocked) vault. */
+  /**
+   * One key by tenant and mode, from the held copy while serving (refreshed on every vault change, so it is what the
+   * vault holds; no decryption per solve, and tenants' traffic does not keep the console's idle lock awake), else
+   * from the (unlocked) vault.
+   */
   read(tenantId: string, keyMode: 'own' | 'shared'): HeldKey {
-    if (!this.held || this.vault.isUnlocked()) return this.vault.readKeyForSolve(tenantId, keyMode)
+    if (!this.held) return this.vault.readKeyForSolve(tenantId, keyMode)
     const k = this.held.get(keyMode === 'own' ? `tenant:${tenantId}` : 'platform')
     if (!k)
       throw new Error(
