@@ -4,13 +4,7 @@ import { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
-import {
-  checkOutcome,
-  checkPriced,
-  LedgerError,
-  storedThreadMs,
-  UpstreamTaskClashError,
-} from './ledger-rules'
+import { checkSettle, isNewAttempt, isNewSubmission, known, storedThreadMs } from './ledger-rules'
 import { sqliteBillingReads } from './sqlite-billing-reads'
 import {
   BUCKET_MS,
@@ -101,13 +95,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     ...sqliteBillingReads(db),
     begin(a: BeginAttempt) {
       return committer.write(() => {
-        if (!Number.isFinite(a.createdAt)) throw new LedgerError('createdAt must be a number')
-        const existing = getRow(a.attemptId)
-        if (existing) {
-          if (existing.tenant_id !== a.tenantId)
-            throw new LedgerError(`attempt ${a.attemptId} already belongs to another tenant`)
-          return
-        }
+        if (!isNewAttempt(a, getRow(a.attemptId)?.tenant_id)) return
         s.insert.run(
           a.attemptId,
           a.tenantId,
@@ -121,27 +109,20 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     },
     markSubmitted(attemptId, upstreamTaskId, submittedAt) {
       return committer.write(() => {
-        const row = getRow(attemptId)
-        if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
-        if (row.upstream_task_id === upstreamTaskId) return
-        if (row.status !== 'pending')
-          throw new LedgerError(`attempt ${attemptId} is ${row.status}, not pending`)
-        const clash = s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined
-        if (clash)
-          throw new UpstreamTaskClashError(
-            `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attempt_id}`,
-          )
+        const row = known(getRow(attemptId), attemptId)
+        const clash = () =>
+          (s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined)?.attempt_id
+        const attempt = { attemptId, status: row.status, upstreamTaskId: row.upstream_task_id }
+        if (!isNewSubmission(attempt, upstreamTaskId, clash)) return
         s.submit.run(upstreamTaskId, submittedAt, attemptId)
       })
     },
     settle(attemptId, o: SettleOutcome) {
       return committer.write(() => {
-        const row = getRow(attemptId)
-        if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
+        const row = known(getRow(attemptId), attemptId)
         if (row.status !== 'pending' && row.status !== 'submitted') return false
-        checkOutcome(o)
+        checkSettle(o)
         if (o.status === 'solved') {
-          checkPriced(o)
           s.settleSolved.run(
             o.readyAt,
             o.endedAt,
