@@ -2,16 +2,20 @@
  * `npm run sandbox -- --port 0 --speed 100 [--seed N] [--threads N] [--host 127.0.0.1]`
  * Runs the simulated upstream alone, for trying clients against it. Stops on Ctrl-C.
  */
-import { parseArgs } from 'node:util'
 import { SANDBOX_DEMO_KEY, startSandbox } from '../engine/sandbox'
+import { parseCommandLine } from './command-line'
 
-function fail(message: string): never {
-  console.error(`sandbox: ${message}`)
-  console.error(
-    'usage: npm run sandbox -- [--port N] [--speed X] [--seed N] [--threads N] [--host 127.0.0.1]',
-  )
-  process.exit(2)
-}
+const { values: args, fail } = parseCommandLine(
+  'sandbox',
+  'usage: npm run sandbox -- [--port N] [--speed X] [--seed N] [--threads N] [--host 127.0.0.1]',
+  {
+    port: { type: 'string' },
+    speed: { type: 'string' },
+    seed: { type: 'string' },
+    threads: { type: 'string' },
+    host: { type: 'string' },
+  },
+)
 
 function numberArg(
   name: string,
@@ -23,22 +27,6 @@ function numberArg(
   const n = Number(value)
   if (!Number.isFinite(n) || !check(n)) fail(`--${name} ${JSON.stringify(value)} is not valid`)
   return n
-}
-
-let args
-try {
-  args = parseArgs({
-    options: {
-      port: { type: 'string' },
-      speed: { type: 'string' },
-      seed: { type: 'string' },
-      threads: { type: 'string' },
-      host: { type: 'string' },
-    },
-    strict: true,
-  }).values
-} catch (err) {
-  fail((err as Error).message)
 }
 
 const port = numberArg('port', args.port, 0, (n) => Number.isInteger(n) && n >= 0 && n <= 65535)

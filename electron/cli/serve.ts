@@ -9,33 +9,23 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readPassphraseFile, passphraseFileFrom } from './passphrase-file'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
 import { runHost } from '../engine/host/run-host'
+import { parseCommandLine } from './command-line'
 
 const root = resolve(import.meta.dirname, '../..')
-function fail(message: string): never {
-  console.error(
-    `serve: ${message}\nusage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--passphrase-file FILE] [--no-open] [--no-build]`,
-  )
-  process.exit(2)
-}
-let values
-try {
-  values = parseArgs({
-    options: {
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'sandbox-speed': { type: 'string' },
-      'no-build': { type: 'boolean' },
-      'no-open': { type: 'boolean' },
-      'passphrase-file': { type: 'string' },
-    },
-    strict: true,
-  }).values
-} catch (err) {
-  fail((err as Error).message)
-}
+const { values, fail } = parseCommandLine(
+  'serve',
+  'usage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--passphrase-file FILE] [--no-open] [--no-build]',
+  {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'sandbox-speed': { type: 'string' },
+    'no-build': { type: 'boolean' },
+    'no-open': { type: 'boolean' },
+    'passphrase-file': { type: 'string' },
+  },
+)
 const port = values.port === undefined ? 0 : Number(values.port)
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be 0..65535')
 const speed = values['sandbox-speed'] === undefined ? 10 : Number(values['sandbox-speed'])

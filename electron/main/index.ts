@@ -2,9 +2,7 @@
 // Everything else is the engine (electron/engine), which runs the same in the headless host and in tests.
 import { app, ipcMain, type BrowserWindow } from 'electron'
 import { join } from 'node:path'
-import { createEngine, type Engine } from '../engine/app/engine'
-import { createGatewayController, type GatewayController } from '../engine/app/gateway-controller'
-import { createHandlers } from '../engine/app/handlers'
+import { openApplication, type Application } from '../engine/app/application'
 import { registerAppScheme, serveRenderer } from './app-protocol'
 import { createSafeStorageProtector } from './device-unlock'
 import { chooseExportFolder } from './dialogs'
@@ -17,8 +15,7 @@ import { createMainWindow } from './window'
 
 const here = import.meta.dirname
 let win: BrowserWindow | undefined
-let engine: Engine | undefined
-let gateway: GatewayController | undefined
+let application: Application | undefined
 
 // A packaged app never loads a page named by the environment.
 if (app.isPackaged) delete process.env.ELECTRON_RENDERER_URL
@@ -37,17 +34,15 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit())
   let closing = false
   app.on('will-quit', (event) => {
-    if (closing || !engine) return
+    if (closing || !application) return
     // Let the engine settle in-flight solves and close the ledger before the process goes.
     event.preventDefault()
     closing = true
-    const e = engine
-    void (async () => {
-      // Quitting is not "stop serving": the gateway drains (bounded) and resumes at the next launch.
-      await gateway?.shutdown().catch(() => undefined)
-      await e.close(0).catch(() => undefined)
-      app.quit()
-    })()
+    // Quitting is not "stop serving": the gateway drains (bounded) and resumes at the next launch.
+    void application
+      .close()
+      .catch(() => undefined)
+      .then(() => app.quit())
   })
 }
 
@@ -60,19 +55,17 @@ async function start(): Promise<void> {
   try {
     applySecurity()
     serveRenderer(join(here, '../renderer'))
-    engine = await createEngine({ dataDir: app.getPath('userData'), device: createSafeStorageProtector() })
+    application = await openApplication({
+      dataDir: app.getPath('userData'),
+      device: createSafeStorageProtector(),
+      version: app.getVersion(),
+      exportTarget: (suggested) => chooseExportFolder(win, suggested),
+    })
   } catch (err) {
     fatal(err)
     return
   }
-  const e = engine
-  gateway = createGatewayController(e)
-  const handlers = createHandlers({
-    engine: e,
-    gateway,
-    version: app.getVersion(),
-    exportTarget: (suggested) => chooseExportFolder(win, suggested),
-  })
+  const { engine: e, gateway, handlers } = application
   registerIpc(ipcMain, handlers, e.log, () => e.vault.touch())
   forwardEvents(e, () => win?.webContents)
   notifyAlerts(e, () => win?.show())

@@ -47,6 +47,7 @@ function post(): Promise<number> {
 const lat: number[] = []
 let errors = 0
 let refused = 0
+const samples = new Set<string>()
 const total = rate * seconds
 const start = performance.now()
 const pending: Promise<void>[] = []
@@ -59,6 +60,7 @@ for (let i = 0; i < total; i++) {
       (err: Error) => {
         errors++
         if (/NO_SLOT|ZERO_BALANCE/.test(err.message)) refused++
+        if (samples.size < 3) samples.add(err.message.slice(0, 80))
       },
     ),
   )
@@ -74,6 +76,7 @@ console.log(
     errors,
     refused,
     sent: total,
+    errorSamples: [...samples],
   }),
 )
 agent.destroy()

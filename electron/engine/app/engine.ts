@@ -35,7 +35,9 @@ import {
   withPrepaidCredit,
   type CreditBook,
 } from '../credit'
+import { startCheckpointer } from '../db/checkpointer'
 import { openDatabase, type Database } from '../db/database'
+import { openWalDurability, type WalDurability } from '../db/wal-durability'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -88,12 +90,16 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
+  /** How long kill-safe-only writes waited for the disk: the window a power cut can lose, measured. */
+  readonly durability: Pick<WalDurability, 'exposure'>
   readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
   readonly usage: UsageQueries
   readonly solver: SolveService
   readonly billing: InvoiceBuilder
+  /** Locks every invoice whose grace period has ended (audited and announced, as the lock timer does). */
+  lockDue(): Invoice[]
   readonly credit: CreditBook
   readonly webhook: Webhook
   readonly alerts: AlertEngine
@@ -170,13 +176,22 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
-  const ledger = openSqliteLedger(db, { now })
+  // Durability off the event loop: commits write the WAL, fsyncs run on the thread pool, checkpoints on a worker
+  // (db/wal-durability.ts, db/checkpointer.ts). Set up once the task store's connection exists (below).
+  const wal = openWalDurability(paths.database)
+  const ledger = openSqliteLedger(db, { now, wal })
   const refusals = openRefusalCounters(db, { now })
   const gatewayStore = openGatewayTaskStore(paths.database, {
     now,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
+    afterWrite: () => wal.noteUnsynced(),
   })
   const gatewayTasks = gatewayStore.tasks
+  const checkpointer = startCheckpointer(paths.database, [db, gatewayStore.db], {
+    onReport: (r) => {
+      if (!r.ok) log.warn({ error: r.error }, 'database: a checkpoint failed (it is retried)')
+    },
+  })
   const gatewayKeys = createGatewayKeys(db, now)
   const credit = openCreditBook(db, { ledger, now, audit })
   const billing = openBilling(db, ledger, { now, credit, ...liveInvoiceSettings(settings) })
@@ -429,12 +444,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log,
     vault,
     db,
+    durability: wal,
     ledger,
     audit,
     tenants,
     usage,
     solver,
     billing,
+    lockDue: () => lockTimer.runNow(),
     credit,
     webhook,
     alerts,
@@ -486,6 +503,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await sandbox?.close()
       await ledger.close()
       refusals.close()
+      await checkpointer.close()
+      await wal.close()
       gatewayStore.close()
       db.close()
       logFile?.close()

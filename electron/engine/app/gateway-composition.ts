@@ -5,7 +5,7 @@
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { AuditLog } from '../audit/audit-log'
-import { openDatabase } from '../db/database'
+import { openDatabase, type Database } from '../db/database'
 import {
   BadKeyGuard,
   createGatewayCore,
@@ -18,11 +18,11 @@ import type { SolveService } from '../solve'
 
 export function openGatewayTaskStore(
   path: string,
-  options: { now: () => number; retentionMs: () => number },
-): { tasks: GatewayTaskStore; close(): void } {
+  options: { now: () => number; retentionMs: () => number; afterWrite: () => void },
+): { tasks: GatewayTaskStore; db: Database; close(): void } {
   const db = openDatabase(path)
   db.exec('PRAGMA synchronous = NORMAL')
-  return { tasks: openGatewayTasks(db, options), close: () => db.close() }
+  return { tasks: openGatewayTasks(db, options), db, close: () => db.close() }
 }
 
 export interface GatewayCompositionDeps {

@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Channel, OutputOf, ParsedInputOf } from '@shared/ipc-contract'
-import { createInvoiceMarks, exportMonth, listInvoices } from '../billing'
-import { removeStalePartials } from '../billing/stale-partials'
+import { createInvoiceMarks, listInvoices } from '../billing'
 import { tenantBalanceFor } from '../credit'
 import { ConflictError, NotFoundError } from '../errors/engine-errors'
 import { VaultDamagedError, VaultRollbackError } from '../vault'
@@ -15,6 +14,7 @@ import type { Engine } from './engine'
 import { consoleHandlers, unlockFailure } from './console-handlers'
 import type { GatewayController } from './gateway-controller'
 import { caCertificateReply } from '../tls/hosts-file-mode'
+import { exportInvoices } from './use-cases/export-invoices'
 
 export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => Promise<OutputOf<C>> }
 
@@ -260,13 +260,12 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     async 'billing.export'({ month, tenantId, format }) {
       const target = await ctx.exportTarget(tenantId ? `invoice-${month}-${tenantId}` : `invoices-${month}`)
       if (!target) return { files: [], rows: 0 }
-      removeStalePartials(target.dir) // what a killed export left behind
       const jobId = randomUUID()
-      const tenants = tenantId ? [tenantOrThrow(tenantId)] : engine.tenants.list({ includeDeleted: true })
-      const { files, rows } = await exportMonth(engine.billing, tenants, month, target.dir, {
+      const { files, rows } = await exportInvoices(engine, {
+        month,
+        tenantId: tenantId ?? undefined,
         format,
-        bom: engine.settings.get().invoicing.csvBom,
-        allTenants: !tenantId,
+        dir: target.dir,
         onProgress: (n) => engine.emit('export.progress', { jobId, rows: n, done: false }),
       })
       engine.emit('export.progress', { jobId, rows, done: true })

@@ -1,19 +1,36 @@
 import type { StatementSync } from 'node:sqlite'
 import type { Database } from './database'
+import type { WalDurability } from './wal-durability'
 
 /**
- * Group commit: writes issued in the same tick share one transaction (one fsync); each caller's promise resolves
- * only after COMMIT, so an awaited write is durable. A write that fails rolls back alone (savepoint), not its neighbours.
+ * Group commit: writes issued in the same tick share one transaction; a write that fails rolls back alone
+ * (savepoint), not its neighbours. Each caller's promise resolves only once its write is as safe as it asked:
+ * - durable (the default): on disk. Without `wal`, COMMIT fsyncs on this thread (the connection's synchronous
+ *   level); with it, COMMIT only writes the WAL and the fsync runs off the event loop (./wal-durability.ts).
+ * - `{ durable: false }`: committed to the WAL — it survives a kill of the process, and a power cut only until the
+ *   next durable commit or checkpoint (within a second). For writes that must exist before something else happens
+ *   (a ledger row before the upstream sees the task) but need not wait for the disk.
  */
 export class GroupCommitter {
-  private queue: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> =
-    []
+  private queue: Array<{
+    run: () => unknown
+    durable: boolean
+    resolve: (v: unknown) => void
+    reject: (e: unknown) => void
+  }> = []
   private scheduled = false
+  private readonly syncing = new Set<Promise<void>>()
   // Prepared once: re-parsing these per write costs more than the write itself at thousands of writes per second.
   private readonly sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo', StatementSync>
   private readonly syncLevel: number
 
-  constructor(private readonly db: Database) {
+  private readonly walSync?: () => Promise<void>
+
+  constructor(
+    private readonly db: Database,
+    private readonly wal?: Pick<WalDurability, 'sync' | 'noteUnsynced'>,
+  ) {
+    this.walSync = wal?.sync
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -24,24 +41,14 @@ export class GroupCommitter {
     this.syncLevel = syncLevel(db)
   }
 
-  /**
-   * Commits what is queued now, written to the WAL but not fsynced: it survives a kill of the process (the data is in
-   * the OS), costs a write instead of an fsync, and the next regular group commit fsyncs the WAL (and so it).
-   */
-  flushWithoutFsync(): void {
-    // WAL + synchronous=NORMAL: COMMIT writes the WAL without an fsync. Run with exec, not prepared statements:
-    // SQLite applies this pragma when the statement is compiled, not when it runs.
-    this.db.exec('PRAGMA synchronous = NORMAL')
-    try {
-      this.flush()
-    } finally {
-      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`)
-    }
-  }
-
-  write<T>(run: () => T): Promise<T> {
+  write<T>(run: () => T, options: { durable?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({
+        run,
+        durable: options.durable !== false,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())
@@ -49,13 +56,22 @@ export class GroupCommitter {
     })
   }
 
-  /** Runs everything queued now (also used before close). */
+  /**
+   * Commits everything queued now instead of at the next tick. The commit itself fsyncs only without `wal` and
+   * when a queued write asked to be durable; WAL-only writes are kill-safe when this returns.
+   */
   flush(): void {
     this.scheduled = false
     const batch = this.queue
     this.queue = []
     if (batch.length === 0) return
+    const durable = batch.some((item) => item.durable)
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    // WAL + synchronous=NORMAL: COMMIT writes the WAL without an fsync — always with `wal` (the fsync runs off the
+    // event loop after), and without it when nothing in the batch needs the disk. Set with exec, not a prepared
+    // statement: SQLite applies this pragma when the statement is compiled, and not inside a transaction.
+    const walOnly = this.walSync !== undefined || !durable
+    if (walOnly) this.db.exec('PRAGMA synchronous = NORMAL')
     try {
       this.sql.begin.run()
       for (const item of batch) {
@@ -78,12 +94,34 @@ export class GroupCommitter {
       }
       for (const item of batch) item.reject(error)
       return
+    } finally {
+      if (walOnly) this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`)
     }
-    batch.forEach((item, i) => {
-      const r = results[i]!
-      if (r.ok) item.resolve(r.value)
-      else item.reject(r.error)
-    })
+    const settle = (which: (durable: boolean) => boolean): void =>
+      batch.forEach((item, i) => {
+        if (!which(item.durable)) return
+        const r = results[i]!
+        if (r.ok) item.resolve(r.value)
+        else item.reject(r.error)
+      })
+    if (!this.walSync || !durable) {
+      if (walOnly) this.wal?.noteUnsynced() // reaches the disk within the durability's delay
+      return settle(() => true)
+    }
+    settle((d) => !d) // in the WAL: enough for these
+    // Durable writes wait for the fsync on the thread pool; the event loop goes on meanwhile.
+    const synced = this.walSync().then(
+      () => settle((d) => d),
+      (error: unknown) => batch.forEach((item) => item.durable && item.reject(error)),
+    )
+    this.syncing.add(synced)
+    void synced.finally(() => this.syncing.delete(synced))
+  }
+
+  /** Flushes and waits until every durable write handed out so far is on disk (before close). */
+  async drain(): Promise<void> {
+    this.flush()
+    while (this.syncing.size > 0) await Promise.all(this.syncing)
   }
 }
 

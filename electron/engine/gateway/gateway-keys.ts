@@ -41,6 +41,8 @@ const hash = (key: string): string => createHash('sha256').update(key, 'utf8').d
 export function createGatewayKeys(db: Database, now: () => number = Date.now): GatewayKeys {
   migrate(db, 'gateway', MIGRATIONS)
   const active = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'
+  // Every gateway request looks its key up: prepared once, not parsed per request.
+  const byHash = db.prepare(`SELECT tenant_id FROM gateway_keys WHERE key_hash = ? AND ${active}`)
   return {
     issue(tenantId, graceMs = 0) {
       let key = ''
@@ -72,9 +74,7 @@ export function createGatewayKeys(db: Database, now: () => number = Date.now): G
     },
     lookup(key) {
       if (typeof key !== 'string' || key.length !== 32) return undefined
-      const row = db
-        .prepare(`SELECT tenant_id FROM gateway_keys WHERE key_hash = ? AND ${active}`)
-        .get(hash(key), now()) as { tenant_id: string } | undefined
+      const row = byHash.get(hash(key), now()) as { tenant_id: string } | undefined
       return row?.tenant_id
     },
     list(tenantId) {

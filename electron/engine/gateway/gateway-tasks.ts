@@ -7,7 +7,8 @@
  * Write order is what keeps billing honest: the row is written before the tenant is told the id (an attempt with no
  * row was never announced, and recovery does not bill it), and an answer is written before the ledger bills it.
  * Writes use their own connection with synchronous=NORMAL: each is in the WAL at once (it survives a process kill)
- * and is fsynced by the ledger's next durable group commit — on the solve path that is the settle that follows.
+ * and reaches the disk with the ledger's next durable group commit (on the solve path, the settle that follows) or
+ * the fsync the engine schedules after `afterWrite` (within 0.1 s), whichever comes first.
  */
 import type { Database } from '../db/database'
 import { migrate } from '../db/migrations'
@@ -118,6 +119,8 @@ export interface GatewayTaskOptions {
   retentionMs?: () => number
   /** How long after the first fetch an answer stays (repeated gets, reports). Default 5 minutes. */
   fetchedGraceMs?: number
+  /** After each write that is in the WAL but not yet on disk (the engine's WAL durability schedules the fsync). */
+  afterWrite?: () => void
 }
 
 export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {}): GatewayTaskStore {
@@ -126,6 +129,7 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   const retention = options.retentionMs ?? (() => 15 * 60_000)
   const grace = options.fetchedGraceMs ?? 5 * 60_000
   const listeners = new Set<(t: GatewayTask) => void>()
+  const written = options.afterWrite ?? (() => undefined)
   const s = {
     insert: db.prepare(
       `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, created_at)
@@ -160,6 +164,7 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   return {
     announce(t) {
       s.insert.run(t.taskId, t.tenantId, t.attemptId, t.captchaType, t.pingback, t.createdAt)
+      written()
     },
     has: (taskId) => s.exists.get(taskId) !== undefined,
     get,
@@ -169,6 +174,7 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
         'answer' in o
           ? s.solved.run(o.answer, o.priceMicros, at, attemptId).changes
           : s.failed.run('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId).changes
+      written()
       if (Number(changed) === 0 || listeners.size === 0) return
       const r = s.byAttempt.get(attemptId) as Row | undefined
       if (!r) return

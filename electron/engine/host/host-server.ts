@@ -67,6 +67,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
       .end(JSON.stringify({ ok: false, error: { code: `HTTP_${status}`, message } }))
   }
 
+  /** A URL path part decoded, or (malformed) a 400 with `message` and undefined. */
+  function decodedOrDeny(res: ServerResponse, encoded: string, message: string): string | undefined {
+    try {
+      return decodeURIComponent(encoded)
+    } catch {
+      deny(res, 400, message)
+      return undefined
+    }
+  }
+
   /** The header on API calls; the query only where a browser cannot send headers (EventSource, download links). */
   function tokenOf(req: IncomingMessage, url: URL, queryAllowed: boolean): string {
     const header = req.headers['x-captchadesk-token']
@@ -101,12 +111,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   function serveStatic(res: ServerResponse, pathname: string): void {
-    let rel: string
-    try {
-      rel = decodeURIComponent(pathname)
-    } catch {
-      return deny(res, 400, 'Bad path.')
-    }
+    const rel = decodedOrDeny(res, pathname, 'Bad path.')
+    if (rel === undefined) return
     if (rel.includes('\0')) return deny(res, 400, 'Bad path.')
     const target = resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`)
     if (target !== rendererDir && !target.startsWith(rendererDir + sep))
@@ -148,12 +154,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   function serveExport(res: ServerResponse, encoded: string): void {
-    let name: string
-    try {
-      name = decodeURIComponent(encoded)
-    } catch {
-      return deny(res, 400, 'Bad file name.')
-    }
+    const name = decodedOrDeny(res, encoded, 'Bad file name.')
+    if (name === undefined) return
     // A bare file name of the exports folder: no separators, no '..', nothing but CSV or PDF (letters of any script).
     if (!/^[\p{L}\p{N}\p{M}_-][\p{L}\p{N}\p{M}._-]*\.(csv|pdf)$/u.test(name) || name.includes('..'))
       return deny(res, 400, 'Bad file name.')

@@ -1,15 +1,15 @@
 /** Engine + handlers + host in one call: used by `npm run serve`, by `npm start` without Electron, and by the e2e tests. */
 import { mkdirSync } from 'node:fs'
-import { createEngine, type EngineOptions } from '../app/engine'
-import { createGatewayController, type GatewayController } from '../app/gateway-controller'
-import { createHandlers } from '../app/handlers'
+import { openApplication, type Application } from '../app/application'
+import { dataPaths } from '../app/data-paths'
+import type { EngineOptions } from '../app/engine'
 import { unlockUnattended } from '../app/unattended-unlock'
 import { startHost, type Host } from './host-server'
 
 export interface RunningHost {
   host: Host
-  engine: Awaited<ReturnType<typeof createEngine>>
-  gateway: GatewayController
+  engine: Application['engine']
+  gateway: Application['gateway']
   close(): Promise<void>
 }
 
@@ -22,8 +22,17 @@ export async function runHost(
     passphrase?: string
   },
 ): Promise<RunningHost> {
-  const engine = await createEngine(options)
-  const gateway = createGatewayController(engine)
+  // Exports are written into the data folder and downloaded through the host (with the token).
+  const exports = dataPaths(options.dataDir).exports
+  const app = await openApplication({
+    ...options,
+    version: options.version ?? '0.1.0',
+    async exportTarget() {
+      mkdirSync(exports, { recursive: true, mode: 0o700 })
+      return { dir: exports, urlFor: (file) => `/exports/${encodeURIComponent(file)}` }
+    },
+  })
+  const { engine, gateway, handlers } = app
   try {
     if (options.passphrase !== undefined) {
       if (!engine.vault.exists())
@@ -35,25 +44,12 @@ export async function runHost(
     await engine.close(0)
     throw err
   }
-  const handlers = createHandlers({
-    engine,
-    gateway,
-    version: options.version ?? '0.1.0',
-    async exportTarget() {
-      mkdirSync(engine.paths.exports, { recursive: true, mode: 0o700 })
-      return { dir: engine.paths.exports, urlFor: (file) => `/exports/${encodeURIComponent(file)}` }
-    },
-  })
   const host = await startHost({ engine, handlers, rendererDir: options.rendererDir, port: options.port })
   return {
     host,
     engine,
     gateway,
-    async close() {
-      // Serving first: in.php refused, res.php answered while solves finish (bounded), then everything else.
-      await gateway.shutdown()
-      await host.close()
-      await engine.close(0)
-    },
+    // Serving first: in.php refused, res.php answered while solves finish (bounded), then the host, the engine.
+    close: () => app.close(() => host.close()),
   }
 }

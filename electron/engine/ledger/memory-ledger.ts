@@ -106,8 +106,6 @@ export class MemoryLedger implements Ledger {
     return true
   }
 
-  commitWithoutFsync(): void {} // every write is already visible
-
   flush(): void {}
 
   get(attemptId: string): AttemptRecord | undefined {

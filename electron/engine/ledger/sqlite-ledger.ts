@@ -2,6 +2,7 @@
 import type { CaptchaType } from '@shared/captcha'
 import { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
+import type { WalDurability } from '../db/wal-durability'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
 import { checkSettle, isNewAttempt, isNewSubmission, known, storedThreadMs } from './ledger-rules'
@@ -55,10 +56,19 @@ function toRecord(r: Row): AttemptRecord {
   }
 }
 
-export function openSqliteLedger(db: Database, options: { now?: () => number } = {}): Ledger {
+export interface SqliteLedgerOptions {
+  now?: () => number
+  /** Makes committed WAL frames durable off the event loop (db/wal-durability.ts); without it COMMIT fsyncs. */
+  wal?: Pick<WalDurability, 'sync' | 'noteUnsynced'>
+}
+
+export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}): Ledger {
   const now = options.now ?? Date.now
   migrate(db, 'ledger', LEDGER_MIGRATIONS)
-  const committer = new GroupCommitter(db)
+  const committer = new GroupCommitter(db, options.wal)
+  // Written before anything goes upstream, and kill-safe once committed to the WAL; they do not wait for the disk
+  // (a power cut can lose the last second of them: README, "What a power cut can lose").
+  const walOnly = { durable: false }
   const s = {
     insert:
       db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)
@@ -105,7 +115,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
           a.createdAt,
           a.reservedMicros,
         )
-      })
+      }, walOnly)
     },
     markSubmitted(attemptId, upstreamTaskId, submittedAt) {
       return committer.write(() => {
@@ -115,7 +125,7 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
         const attempt = { attemptId, status: row.status, upstreamTaskId: row.upstream_task_id }
         if (!isNewSubmission(attempt, upstreamTaskId, clash)) return
         s.submit.run(upstreamTaskId, submittedAt, attemptId)
-      })
+      }, walOnly)
     },
     settle(attemptId, o: SettleOutcome) {
       return committer.write(() => {
@@ -215,11 +225,8 @@ export function openSqliteLedger(db: Database, options: { now?: () => number } =
     flush() {
       committer.flush()
     },
-    commitWithoutFsync() {
-      committer.flushWithoutFsync()
-    },
     async close() {
-      committer.flush()
+      await committer.drain()
     },
   }
   return ledger

@@ -126,19 +126,16 @@ export interface AccountUsageRow {
 }
 
 export interface Ledger {
-  /** Durably records an admitted attempt (status pending) before anything is sent upstream. */
-  begin(attempt: BeginAttempt): Promise<void>
-  /** Records the upstream task id. Idempotent for the same (attemptId, taskId). */
-  markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void>
   /**
-   * Commits the writes queued so far now instead of at the next group commit, so a kill of the process cannot lose
-   * them (a power cut still may, until the next regular commit makes them durable). For the upstream task id: a
-   * task the upstream accepted must be findable after a crash. Cheap: no fsync.
+   * Records an admitted attempt (status pending) before anything is sent upstream. Resolves once a kill of the
+   * process cannot lose it; it reaches the disk with the next durable commit (a power cut can lose about a second).
    */
-  commitWithoutFsync(): void
+  begin(attempt: BeginAttempt): Promise<void>
+  /** Records the upstream task id, kill-safe like begin. Idempotent for the same (attemptId, taskId). */
+  markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void>
   /** Commits the writes queued so far now, durably (also done by close). */
   flush(): void
-  /** Ends an open attempt. Idempotent: settling an already-ended attempt is a no-op returning false. */
+  /** Ends an open attempt, durably (on disk when it resolves). Idempotent: settling an ended one returns false. */
   settle(attemptId: string, outcome: SettleOutcome): Promise<boolean>
   get(attemptId: string): AttemptRecord | undefined
   findByUpstreamTask(providerAccount: string, upstreamTaskId: string): AttemptRecord | undefined

@@ -221,11 +221,10 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
             taskId = s.taskId
             submittedAt = s.submittedAt
             // The 2captcha protocol has no idempotency key: a task the upstream accepted but whose id we never
-            // recorded cannot be matched after a crash. Commit the id now (not at the next group commit), and only
-            // then tell the caller (the gateway answers in.php on this event). A clash with an id already in the
-            // ledger is an upstream fault: it throws here, before anyone is told the task exists.
+            // recorded cannot be matched after a crash. The id is committed (kill-safe; it shares the tick's group
+            // commit with its neighbours) before the caller is told (the gateway answers in.php on this event). A
+            // clash with an id already in the ledger is an upstream fault: it throws here, before anyone is told.
             const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
-            deps.ledger.commitWithoutFsync()
             try {
               await recorded
             } catch (err) {

@@ -193,6 +193,26 @@ export function fieldSummary(fields: Record<string, string>, fallback: string): 
   return `${head}: ${first.charAt(0).toLowerCase()}${first.slice(1).replace(/\.?$/, '.')} Correct the marked fields and try again.`
 }
 
+/**
+ * A form's marked fields (contract path → message) and its banner (fieldSummary). `show` marks them and focuses the
+ * first one's control (`controlOf` maps a path to its id); `clear` removes every mark.
+ */
+export function useFieldErrors(controlOf: (path: string) => string) {
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [summary, setSummary] = useState<string | null>(null)
+  function show(fields: Record<string, string>, message: string) {
+    setErrors(fields)
+    setSummary(fieldSummary(fields, message))
+    const first = Object.keys(fields)[0]
+    if (first) document.getElementById(controlOf(first))?.focus()
+  }
+  function clear() {
+    setErrors({})
+    setSummary(null)
+  }
+  return { errors, summary, show, clear }
+}
+
 /** Re-renders every `ms` while `active`; returns the current time. */
 export function useNow(active: boolean, ms = 1000): number {
   const [now, setNow] = useState(() => Date.now())

@@ -7,8 +7,10 @@ import { useState } from 'react'
 import { CLIENT_OSES, hostsFileSteps, type ClientOs } from '@shared/hosts-file-steps'
 import type { OutputOf } from '@shared/ipc-contract'
 import { hostsFileSettings, type Settings } from '@shared/settings'
+import { parseWholeNumber } from '@shared/typed-numbers'
 import { call, messageOf } from '../api/client'
-import { ErrorNote, Field } from '../components/ui'
+import { Choice, TextField } from '../components/form-fields'
+import { ErrorNote } from '../components/ui'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
 
@@ -40,10 +42,9 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault()
-    const port = httpsPort.trim()
+    const port = parseWholeNumber(httpsPort, 0, 65_535)
     const local: Record<string, string> = {}
-    if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535)
-      local.httpsPort = 'A port from 0 to 65535 (443 for clients with https:// URLs).'
+    if (port === null) local.httpsPort = 'A port from 0 to 65535 (443 for clients with https:// URLs).'
     const list = names
       .split(/[\s,]+/)
       .map((n) => n.trim().toLowerCase())
@@ -55,7 +56,7 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
     setErrors(local)
     if (Object.keys(local).length) return
     setBusy(true)
-    const r = await save({ gateway: { ...g, hostsFileMode: on, httpsPort: Number(port), hostNames: list } })
+    const r = await save({ gateway: { ...g, hostsFileMode: on, httpsPort: port!, hostNames: list } })
     setBusy(false)
     // A running gateway moves to its new listeners in the background; show them once it has.
     if (r.ok) for (const ms of [400, 1_500]) setTimeout(() => void useSettings.getState().load(), ms)
@@ -106,37 +107,29 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
             : 'Off.'}
       </p>
       <form className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
-        <label className="radio span-all">
-          <input type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)} />
-          <span>Answer on any host name, and over HTTPS</span>
-        </label>
-        <Field
+        <Choice className="span-all" type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)}>
+          Answer on any host name, and over HTTPS
+        </Choice>
+        <TextField
           id="hf-port"
           label="HTTPS port"
           error={errors.httpsPort}
           hint="Clients with https:// URLs connect to 443."
-        >
-          <input
-            id="hf-port"
-            inputMode="numeric"
-            value={httpsPort}
-            onChange={(e) => setHttpsPort(e.target.value)}
-          />
-        </Field>
-        <Field
+          inputMode="numeric"
+          value={httpsPort}
+          onChange={setHttpsPort}
+        />
+        <TextField
+          multiline
           id="hf-names"
           label="Your own host names (optional, one per line)"
           error={errors.hostNames}
           hint="Added to the certificate beside the providers’ names."
-        >
-          <textarea
-            id="hf-names"
-            rows={3}
-            spellCheck={false}
-            value={names}
-            onChange={(e) => setNames(e.target.value)}
-          />
-        </Field>
+          rows={3}
+          spellCheck={false}
+          value={names}
+          onChange={setNames}
+        />
         <div className="actions span-all">
           <button type="submit" className="primary" disabled={busy}>
             {busy ? 'Saving…' : 'Save hosts-file mode'}

@@ -2,7 +2,9 @@
 import { useState, type FormEvent } from 'react'
 import { newPassphraseProblem } from '@shared/passphrase'
 import { confirm } from '../components/confirm'
-import { ErrorNote, Field } from '../components/ui'
+import { PassphraseField } from '../components/form-fields'
+import { NewPassphraseFields } from '../components/new-passphrase'
+import { ErrorNote } from '../components/ui'
 import { useSettings } from '../stores/settings'
 
 export function PassphraseCard() {
@@ -42,33 +44,22 @@ export function PassphraseCard() {
     <section className="card" aria-labelledby="pass-title">
       <h2 id="pass-title">Vault passphrase</h2>
       <form onSubmit={submit} noValidate className="stack">
-        <Field id="st-old" label="Current passphrase" error={errors.oldPassphrase}>
-          <input
-            id="st-old"
-            type="password"
-            autoComplete="current-password"
-            value={oldPass}
-            onChange={(e) => setOld(e.target.value)}
-          />
-        </Field>
-        <Field id="st-new" label="New passphrase" error={errors.newPassphrase}>
-          <input
-            id="st-new"
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        </Field>
-        <Field id="st-again" label="Repeat the new passphrase" error={errors.again}>
-          <input
-            id="st-again"
-            type="password"
-            autoComplete="new-password"
-            value={again}
-            onChange={(e) => setAgain(e.target.value)}
-          />
-        </Field>
+        <PassphraseField
+          id="st-old"
+          label="Current passphrase"
+          error={errors.oldPassphrase}
+          value={oldPass}
+          onChange={setOld}
+        />
+        <NewPassphraseFields
+          ids={{ value: 'st-new', again: 'st-again' }}
+          labels={{ value: 'New passphrase', again: 'Repeat the new passphrase' }}
+          value={next}
+          again={again}
+          onValue={setNext}
+          onAgain={setAgain}
+          errors={{ value: errors.newPassphrase, again: errors.again }}
+        />
         <ErrorNote text={errors.form} />
         <button type="submit" disabled={busy}>
           {busy ? 'Changing…' : 'Change passphrase'}

@@ -1,7 +1,7 @@
 /** Settings card: re-encrypt every stored key under a fresh data key (after a suspected compromise). */
 import { useState, type FormEvent } from 'react'
 import { confirm } from '../components/confirm'
-import { Field } from '../components/ui'
+import { PassphraseField } from '../components/form-fields'
 import { useSettings } from '../stores/settings'
 
 export function RotateDataKeyCard() {
@@ -31,15 +31,13 @@ export function RotateDataKeyCard() {
         If you think the vault file and its data key may have been exposed, re-encrypt every key.
       </p>
       <form onSubmit={submit} noValidate className="stack">
-        <Field id="st-rotate" label="Current passphrase" error={error}>
-          <input
-            id="st-rotate"
-            type="password"
-            autoComplete="current-password"
-            value={passphrase}
-            onChange={(e) => setPassphrase(e.target.value)}
-          />
-        </Field>
+        <PassphraseField
+          id="st-rotate"
+          label="Current passphrase"
+          error={error}
+          value={passphrase}
+          onChange={setPassphrase}
+        />
         <button type="submit" disabled={busy}>
           {busy ? 'Re-encrypting…' : 'Re-encrypt every key'}
         </button>

@@ -1,10 +1,12 @@
 /** Settings: provider profile, base URL, timeouts, auto-lock, costs, gateway; platform key; device unlock; passphrase. */
 import { useEffect, useState, type FormEvent } from 'react'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS, type CaptchaType } from '@shared/captcha'
-import { parseMoney } from '@shared/money'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import type { Settings as SettingsShape, SettingsPatch } from '@shared/settings'
-import { ErrorNote, Field, Screen, fieldSummary, formatTime } from '../components/ui'
+import { parseMoneyInput, parseWholeNumber } from '@shared/typed-numbers'
+import { Choice, TextField } from '../components/form-fields'
+import { ErrorNote, Field, Screen, useFieldErrors } from '../components/ui'
+import { UpstreamKeyForm, upstreamKeyProblem } from '../components/upstream-key'
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
@@ -73,22 +75,15 @@ function draftOf(s: SettingsShape): Draft {
 function toPatch(d: Draft): { patch: SettingsPatch | null; errors: Record<string, string> } {
   const errors: Record<string, string> = {}
   const int = (path: string, text: string, min: number, max: number, unit: string): number => {
-    const t = text.trim()
-    if (!/^\d{1,7}$/.test(t) || Number(t) < min || Number(t) > max) {
+    const n = parseWholeNumber(text, min, max)
+    if (n === null)
       errors[path] = `Enter a whole number of ${unit} from ${min} to ${max.toLocaleString('en-US')}.`
-      return min
-    }
-    return Number(t)
+    return n ?? min
   }
   const amount = (path: string, text: string): number => {
-    try {
-      const v = parseMoney(text)
-      if (v < 0) throw new Error('negative')
-      return v
-    } catch {
-      errors[path] = 'Enter an amount in USD with at most 6 decimals, e.g. 0.002.'
-      return 0
-    }
+    const micros = parseMoneyInput(text)
+    if (micros === null) errors[path] = 'Enter an amount in USD with at most 6 decimals, e.g. 0.002.'
+    return micros ?? 0
   }
   const baseUrl = d.baseUrl.trim()
   if (d.providerId === 'custom' && !/^https?:\/\/\S+$/.test(baseUrl))
@@ -154,18 +149,11 @@ const controlOf = (path: string) =>
 function SettingsForm({ settings }: { settings: SettingsShape }) {
   const save = useSettings((s) => s.save)
   const [d, setD] = useState(() => draftOf(settings))
-  const [errors, setErrors] = useState<Record<string, string>>({})
-  const [summary, setSummary] = useState<string | null>(null)
+  const { errors, summary, show, clear } = useFieldErrors(controlOf)
   const [busy, setBusy] = useState(false)
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }))
   const preset = d.providerId === 'custom' ? null : PROVIDER_PRESETS[d.providerId]
 
-  function show(e: Record<string, string>, message: string) {
-    setErrors(e)
-    setSummary(fieldSummary(e, message))
-    const first = Object.keys(e)[0]
-    if (first) document.getElementById(controlOf(first))?.focus()
-  }
   async function submit(e: FormEvent) {
     e.preventDefault()
     const { patch, errors: local } = toPatch(d)
@@ -177,8 +165,7 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
       ),
     ) as SettingsPatch
     if (Object.keys(changed).length === 0) {
-      setErrors({})
-      setSummary(null)
+      clear()
       toast('info', 'Nothing to save: no setting was changed.')
       return
     }
@@ -186,21 +173,21 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
     const r = await save(changed)
     setBusy(false)
     if (r.ok) {
-      setErrors({})
-      setSummary(null)
+      clear()
       setD(draftOf(r.value))
     } else show(r.fields, r.message)
   }
   const err = (p: string) => errors[p]
   const num = (id: string, key: keyof Draft, label: string, path: string, hint?: string) => (
-    <Field id={id} label={label} error={err(path)} hint={hint}>
-      <input
-        id={id}
-        inputMode="numeric"
-        value={d[key] as string}
-        onChange={(e) => set(key, e.target.value as never)}
-      />
-    </Field>
+    <TextField
+      id={id}
+      label={label}
+      error={err(path)}
+      hint={hint}
+      inputMode="numeric"
+      value={d[key] as string}
+      onChange={(v) => set(key, v as never)}
+    />
   )
   return (
     <form onSubmit={submit} noValidate className="settings-form">
@@ -219,8 +206,9 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
               <option value="custom">Custom (another in.php/res.php service)</option>
             </select>
           </Field>
-          <Field
+          <TextField
             id="st-base"
+            type="url"
             label="Base URL"
             error={err('baseUrl')}
             hint={
@@ -228,22 +216,16 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
                 ? `Empty uses the preset${preset.baseUrl ? ` (${preset.baseUrl})` : ''}.`
                 : 'Where in.php and res.php live, e.g. https://api.example.com.'
             }
+            value={d.baseUrl}
+            onChange={(v) => set('baseUrl', v)}
+          />
+          <Choice
+            type="checkbox"
+            checked={d.supportsBatchGet}
+            onChange={(e) => set('supportsBatchGet', e.target.checked)}
           >
-            <input
-              id="st-base"
-              type="url"
-              value={d.baseUrl}
-              onChange={(e) => set('baseUrl', e.target.value)}
-            />
-          </Field>
-          <label className="radio">
-            <input
-              type="checkbox"
-              checked={d.supportsBatchGet}
-              onChange={(e) => set('supportsBatchGet', e.target.checked)}
-            />
-            <span>The provider answers several task ids in one res.php call</span>
-          </label>
+            The provider answers several task ids in one res.php call
+          </Choice>
           {num(
             'st-threads',
             'sharedThreads',
@@ -276,25 +258,25 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             '0 = never lock by itself.',
           )}
           {num('st-balmin', 'balanceCheckMinutes', 'Check balances every (minutes)', 'balanceCheckMinutes')}
-          <Field id="st-low" label="Low-balance alert below (USD)" error={err('lowBalanceMicros')}>
-            <input
-              id="st-low"
-              inputMode="decimal"
-              value={d.lowBalance}
-              onChange={(e) => set('lowBalance', e.target.value)}
-            />
-          </Field>
+          <TextField
+            id="st-low"
+            label="Low-balance alert below (USD)"
+            error={err('lowBalanceMicros')}
+            inputMode="decimal"
+            value={d.lowBalance}
+            onChange={(v) => set('lowBalance', v)}
+          />
         </fieldset>
         <fieldset>
           <legend>Billing</legend>
-          <Field id="st-currency" label="Currency" error={err('currency')}>
-            <input
-              id="st-currency"
-              value={d.currency}
-              maxLength={3}
-              onChange={(e) => set('currency', e.target.value)}
-            />
-          </Field>
+          <TextField
+            id="st-currency"
+            label="Currency"
+            error={err('currency')}
+            value={d.currency}
+            maxLength={3}
+            onChange={(v) => set('currency', v)}
+          />
           {num(
             'st-grace',
             'invoiceGraceDays',
@@ -303,39 +285,31 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             'Late usage within it still lands on the month’s invoice.',
           )}
           {CAPTCHA_TYPES.map((c) => (
-            <Field
+            <TextField
               key={c}
               id={`st-cost-${c}`}
               label={`Upstream cost: ${CAPTCHA_TYPE_LABELS[c]} (USD)`}
               error={err(`costPrices.${c}`)}
-            >
-              <input
-                id={`st-cost-${c}`}
-                inputMode="decimal"
-                value={d.costPrices[c]}
-                onChange={(e) => set('costPrices', { ...d.costPrices, [c]: e.target.value })}
-              />
-            </Field>
+              inputMode="decimal"
+              value={d.costPrices[c]}
+              onChange={(v) => set('costPrices', { ...d.costPrices, [c]: v })}
+            />
           ))}
         </fieldset>
         <fieldset>
           <legend>Tenant gateway</legend>
-          <label className="radio">
-            <input
-              type="checkbox"
-              checked={d.gatewayEnabled}
-              onChange={(e) => set('gatewayEnabled', e.target.checked)}
-            />
-            <span>
-              Serve tenants (starts by itself whenever the keys are available; locking the console does not
-              stop it)
-            </span>
-          </label>
+          <Choice
+            type="checkbox"
+            checked={d.gatewayEnabled}
+            onChange={(e) => set('gatewayEnabled', e.target.checked)}
+          >
+            Serve tenants (starts by itself whenever the keys are available; locking the console does not stop
+            it)
+          </Choice>
           {num('st-gwport', 'gatewayPort', 'Gateway port', 'gateway.port', '0 picks a free port.')}
-          <label className="radio">
-            <input type="checkbox" checked={d.allowLan} onChange={(e) => set('allowLan', e.target.checked)} />
-            <span>Listen on the local network (off: this computer only)</span>
-          </label>
+          <Choice type="checkbox" checked={d.allowLan} onChange={(e) => set('allowLan', e.target.checked)}>
+            Listen on the local network (off: this computer only)
+          </Choice>
           {num(
             'st-gwretain',
             'resultRetentionMinutes',
@@ -350,16 +324,13 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
             'gateway.drainSeconds',
             'New tasks are refused at once; results keep being answered meanwhile.',
           )}
-          <label className="radio">
-            <input
-              type="checkbox"
-              checked={d.launchAtLogin}
-              onChange={(e) => set('launchAtLogin', e.target.checked)}
-            />
-            <span>
-              Open CaptchaDesk when I log in (desktop app; with device unlock, serving resumes unattended)
-            </span>
-          </label>
+          <Choice
+            type="checkbox"
+            checked={d.launchAtLogin}
+            onChange={(e) => set('launchAtLogin', e.target.checked)}
+          >
+            Open CaptchaDesk when I log in (desktop app; with device unlock, serving resumes unattended)
+          </Choice>
         </fieldset>
       </div>
       <ErrorNote text={summary} />
@@ -383,8 +354,9 @@ function PlatformKeyCard() {
   const [busy, setBusy] = useState(false)
   async function submit(e: FormEvent) {
     e.preventDefault()
-    if (!/^[A-Za-z0-9]{32}$/.test(key.trim())) {
-      setError('An upstream API key is 32 letters and digits: copy it from the provider’s dashboard.')
+    const problem = upstreamKeyProblem(key)
+    if (problem) {
+      setError(problem)
       document.getElementById('st-pkey')?.focus()
       return
     }
@@ -399,42 +371,22 @@ function PlatformKeyCard() {
   return (
     <section className="card" aria-labelledby="pkey-title">
       <h2 id="pkey-title">Platform key</h2>
-      {platformKey ? (
-        <dl className="keyinfo" data-testid="platform-key">
-          <dt>Label</dt>
-          <dd>{platformKey.label}</dd>
-          <dt>Key</dt>
-          <dd className="mono">•••• {platformKey.last4}</dd>
-          <dt>Fingerprint</dt>
-          <dd className="mono">{platformKey.fingerprint}</dd>
-          <dt>Updated</dt>
-          <dd>{formatTime(Date.parse(platformKey.updatedAt))}</dd>
-        </dl>
-      ) : (
-        <p className="muted">No platform key yet (the Sandbox brings its own).</p>
-      )}
-      <form onSubmit={submit} noValidate className="stack">
-        <Field id="st-pkey-label" label="Label">
-          <input id="st-pkey-label" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={80} />
-        </Field>
-        <Field
-          id="st-pkey"
-          label={platformKey ? 'New key (rotates the current one)' : 'API key'}
-          error={error}
-        >
-          <input
-            id="st-pkey"
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            value={key}
-            onChange={(e) => setKey(e.target.value)}
-          />
-        </Field>
+      <UpstreamKeyForm
+        stored={platformKey}
+        testId="platform-key"
+        emptyText="No platform key yet (the Sandbox brings its own)."
+        onSubmit={submit}
+        ids={{ label: 'st-pkey-label', key: 'st-pkey' }}
+        label={label}
+        onLabel={setLabel}
+        value={key}
+        onChange={setKey}
+        error={error}
+      >
         <button type="submit" disabled={busy || key.trim() === ''}>
           {busy ? 'Saving…' : platformKey ? 'Rotate platform key' : 'Save platform key'}
         </button>
-      </form>
+      </UpstreamKeyForm>
     </section>
   )
 }

@@ -1,22 +1,30 @@
 /** Create or edit one tenant: limits (explained as they are typed), time zone, price plan, key mode. */
-import { useState, type FormEvent } from 'react'
+import { useState, type FormEvent, type ReactNode } from 'react'
 import { CAPTCHA_TYPES, CAPTCHA_TYPE_LABELS } from '@shared/captcha'
-import { parseMoney } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import { canonicalTimeZone, zoneClockName } from '@shared/time-zones'
+import { parseMoneyInput } from '@shared/typed-numbers'
+import { RadioChoices, TextField } from '../components/form-fields'
 import { TimeZoneField } from '../components/time-zone-field'
-import { ErrorNote, Field, Screen, fieldSummary, money, useCurrencyCode, useNow } from '../components/ui'
+import { ErrorNote, Screen, money, useCurrencyCode, useFieldErrors, useNow } from '../components/ui'
 import { useTenants } from '../stores/tenants'
 import { budgetHint, concurrentHint, dailyHint, rpmHint } from './tenant/limit-hints'
 import { CostHint, defaultPlanDraft, MarkupHint, TenantBillingSection } from './billing/TenantBillingSection'
 import { controlIdOf, draftOf, toTenantInput, type TenantDraft } from './tenant-draft'
 
+const KEY_MODES = [
+  ['shared', 'A fair share of the platform key’s threads'],
+  ['own', 'The tenant’s own upstream key (you set it on the tenant’s page next)'],
+] as const
+const PLAN_KINDS = [
+  ['unit', 'A price per solve, by captcha type'],
+  ['markup', 'A markup over the upstream cost'],
+] as const
+type TextKey = Exclude<keyof TenantDraft, 'keyMode' | 'planKind' | 'prices'>
+
 function budgetText(text: string): string | null {
-  try {
-    return text.trim() ? money(parseMoney(text)) : null
-  } catch {
-    return null
-  }
+  const micros = text.trim() ? parseMoneyInput(text, true) : null
+  return micros === null ? null : money(micros)
 }
 
 export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: (t: Tenant) => void }) {
@@ -26,8 +34,7 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
     ...(tenant ? {} : defaultPlanDraft()),
   }))
   const [billing, setBilling] = useState(tenant?.billing)
-  const [errors, setErrors] = useState<Record<string, string>>({})
-  const [summary, setSummary] = useState<string | null>(null)
+  const { errors, summary, show: showErrors, clear } = useFieldErrors(controlIdOf)
   const [busy, setBusy] = useState(false)
   const set = <K extends keyof TenantDraft>(k: K, v: TenantDraft[K]) => setD((x) => ({ ...x, [k]: v }))
   const currency = useCurrencyCode()
@@ -35,20 +42,12 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
   const zone = canonicalTimeZone(d.timezone)
   const zoneName = zone ? zoneClockName(zone, now).replace(/ time$/, '') : 'the tenant’s'
 
-  function showErrors(e: Record<string, string>, message: string) {
-    setErrors(e)
-    setSummary(fieldSummary(e, message))
-    const first = Object.keys(e)[0]
-    if (first) document.getElementById(controlIdOf(first))?.focus()
-  }
-
   async function submit(e: FormEvent) {
     e.preventDefault()
     const { input, errors: local } = toTenantInput(d)
     if (!input) return showErrors(local, Object.values(local)[0]!)
     setBusy(true)
-    setErrors({})
-    setSummary(null)
+    clear()
     const withBilling = billing ? { ...input, billing } : input
     const r = tenant ? await update(tenant.id, withBilling) : await create(withBilling)
     setBusy(false)
@@ -57,6 +56,24 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
   }
 
   const err = (path: string) => errors[path]
+  /** A text field for one draft key; its id is the one errors on `path` focus. */
+  const text = (
+    key: TextKey,
+    path: string,
+    label: ReactNode,
+    hint?: ReactNode,
+    inputMode?: 'numeric' | 'decimal',
+  ) => (
+    <TextField
+      id={controlIdOf(path)}
+      label={label}
+      error={err(path)}
+      hint={hint}
+      inputMode={inputMode}
+      value={d[key]}
+      onChange={(v) => set(key, v)}
+    />
+  )
   return (
     <Screen
       title={tenant ? `Edit ${tenant.name}` : 'New tenant'}
@@ -73,15 +90,16 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
         aria-describedby={summary ? 'tenant-form-summary' : undefined}
       >
         <div className="form-grid">
-          <Field id="t-name" label="Name" error={err('name')} hint="Shown on invoices.">
-            <input
-              id="t-name"
-              value={d.name}
-              onChange={(e) => set('name', e.target.value)}
-              required
-              maxLength={100}
-            />
-          </Field>
+          <TextField
+            id="t-name"
+            label="Name"
+            error={err('name')}
+            hint="Shown on invoices."
+            value={d.name}
+            onChange={(v) => set('name', v)}
+            required
+            maxLength={100}
+          />
           <TimeZoneField
             id="t-tz"
             value={d.timezone}
@@ -91,182 +109,89 @@ export function TenantForm({ tenant, onDone }: { tenant: Tenant | null; onDone: 
           />
           <fieldset>
             <legend>Upstream key</legend>
-            <label className="radio">
-              <input
-                id="t-keymode-shared"
-                type="radio"
-                name="keymode"
-                checked={d.keyMode === 'shared'}
-                onChange={() => set('keyMode', 'shared')}
-              />
-              <span>A fair share of the platform key’s threads</span>
-            </label>
-            <label className="radio">
-              <input
-                type="radio"
-                name="keymode"
-                checked={d.keyMode === 'own'}
-                onChange={() => set('keyMode', 'own')}
-              />
-              <span>The tenant’s own upstream key (you set it on the tenant’s page next)</span>
-            </label>
+            <RadioChoices
+              name="keymode"
+              firstId={controlIdOf('keyMode')}
+              value={d.keyMode}
+              onChange={(v) => set('keyMode', v)}
+              options={KEY_MODES}
+            />
           </fieldset>
         </div>
         <div className="form-grid">
           <fieldset>
             <legend>Limits (empty = no limit)</legend>
-            <Field
-              id="t-rpm"
-              label="Requests per minute"
-              error={err('limits.requestsPerMinute')}
-              hint={rpmHint(d.rpm)}
-            >
-              <input
-                id="t-rpm"
-                inputMode="numeric"
-                value={d.rpm}
-                onChange={(e) => set('rpm', e.target.value)}
-              />
-            </Field>
-            <Field
-              id="t-daily"
-              label="Solves per day"
-              error={err('limits.solvesPerDay')}
-              hint={dailyHint(d.daily, zoneName)}
-            >
-              <input
-                id="t-daily"
-                inputMode="numeric"
-                value={d.daily}
-                onChange={(e) => set('daily', e.target.value)}
-              />
-            </Field>
-            <Field
-              id="t-conc"
-              label="Concurrent solves"
-              error={err('limits.maxConcurrent')}
-              hint={concurrentHint(d.concurrent)}
-            >
-              <input
-                id="t-conc"
-                inputMode="numeric"
-                value={d.concurrent}
-                onChange={(e) => set('concurrent', e.target.value)}
-              />
-            </Field>
-            <Field
-              id="t-budget"
-              label={`Monthly budget (${currency})`}
-              error={err('limits.monthlyBudgetMicros')}
-              hint={budgetHint(budgetText(d.budget))}
-            >
-              <input
-                id="t-budget"
-                inputMode="decimal"
-                value={d.budget}
-                onChange={(e) => set('budget', e.target.value)}
-              />
-            </Field>
-            <Field
-              id="t-weight"
-              label="Share weight of the platform threads"
-              error={err('shareWeight')}
-              hint="A tenant with weight 2 gets twice the threads of one with weight 1 when the key is busy."
-            >
-              <input
-                id="t-weight"
-                inputMode="numeric"
-                value={d.weight}
-                onChange={(e) => set('weight', e.target.value)}
-              />
-            </Field>
-            <Field
-              id="t-alerts"
-              label="Alert at (% of daily limit and budget)"
-              error={err('alertThresholds.percents')}
-            >
-              <input
-                id="t-alerts"
-                value={d.alertPercents}
-                onChange={(e) => set('alertPercents', e.target.value)}
-              />
-            </Field>
+            {text('rpm', 'limits.requestsPerMinute', 'Requests per minute', rpmHint(d.rpm), 'numeric')}
+            {text('daily', 'limits.solvesPerDay', 'Solves per day', dailyHint(d.daily, zoneName), 'numeric')}
+            {text(
+              'concurrent',
+              'limits.maxConcurrent',
+              'Concurrent solves',
+              concurrentHint(d.concurrent),
+              'numeric',
+            )}
+            {text(
+              'budget',
+              'limits.monthlyBudgetMicros',
+              `Monthly budget (${currency})`,
+              budgetHint(budgetText(d.budget)),
+              'decimal',
+            )}
+            {text(
+              'weight',
+              'shareWeight',
+              'Share weight of the platform threads',
+              'A tenant with weight 2 gets twice the threads of one with weight 1 when the key is busy.',
+              'numeric',
+            )}
+            {text('alertPercents', 'alertThresholds.percents', 'Alert at (% of daily limit and budget)')}
           </fieldset>
           <fieldset>
             <legend>Price plan</legend>
-            <label className="radio">
-              <input
-                type="radio"
-                name="plan"
-                checked={d.planKind === 'unit'}
-                onChange={() => set('planKind', 'unit')}
-              />
-              <span>A price per solve, by captcha type</span>
-            </label>
-            <label className="radio">
-              <input
-                type="radio"
-                name="plan"
-                checked={d.planKind === 'markup'}
-                onChange={() => set('planKind', 'markup')}
-              />
-              <span>A markup over the upstream cost</span>
-            </label>
-            {d.planKind === 'unit' ? (
-              CAPTCHA_TYPES.map((c) => (
-                <Field
-                  key={c}
-                  id={`price-${c}`}
-                  label={`${CAPTCHA_TYPE_LABELS[c]} (${currency} per solve)`}
-                  error={err(`pricePlan.prices.${c}`)}
-                  hint={<CostHint type={c} price={d.prices[c]} />}
-                >
-                  <input
-                    id={`price-${c}`}
+            <RadioChoices
+              name="plan"
+              value={d.planKind}
+              onChange={(v) => set('planKind', v)}
+              options={PLAN_KINDS}
+            />
+            {d.planKind === 'unit'
+              ? CAPTCHA_TYPES.map((c) => (
+                  <TextField
+                    key={c}
+                    id={controlIdOf(`pricePlan.prices.${c}`)}
+                    label={`${CAPTCHA_TYPE_LABELS[c]} (${currency} per solve)`}
+                    error={err(`pricePlan.prices.${c}`)}
+                    hint={<CostHint type={c} price={d.prices[c]} />}
                     inputMode="decimal"
                     value={d.prices[c]}
-                    onChange={(e) => set('prices', { ...d.prices, [c]: e.target.value })}
+                    onChange={(v) => set('prices', { ...d.prices, [c]: v })}
                   />
-                </Field>
-              ))
-            ) : (
-              <Field
-                id="t-markup"
-                label="Markup (%)"
-                error={err('pricePlan.markupBps')}
-                hint={<MarkupHint percent={d.markupPercent} />}
-              >
-                <input
-                  id="t-markup"
-                  inputMode="decimal"
-                  value={d.markupPercent}
-                  onChange={(e) => set('markupPercent', e.target.value)}
-                />
-              </Field>
+                ))
+              : text(
+                  'markupPercent',
+                  'pricePlan.markupBps',
+                  'Markup (%)',
+                  <MarkupHint percent={d.markupPercent} />,
+                  'decimal',
+                )}
+            {text(
+              'minimum',
+              'pricePlan.monthlyMinimumMicros',
+              `Monthly minimum (${currency}, optional)`,
+              'Billed when the month’s usage comes to less.',
+              'decimal',
             )}
-            <Field
-              id="t-min"
-              label={`Monthly minimum (${currency}, optional)`}
-              error={err('pricePlan.monthlyMinimumMicros')}
-              hint="Billed when the month’s usage comes to less."
-            >
-              <input
-                id="t-min"
-                inputMode="decimal"
-                value={d.minimum}
-                onChange={(e) => set('minimum', e.target.value)}
-              />
-            </Field>
           </fieldset>
           <TenantBillingSection value={billing} onChange={setBilling} errors={errors} />
-          <Field id="t-notes" label="Notes" error={err('notes')}>
-            <textarea
-              id="t-notes"
-              value={d.notes}
-              onChange={(e) => set('notes', e.target.value)}
-              maxLength={2000}
-            />
-          </Field>
+          <TextField
+            multiline
+            id="t-notes"
+            label="Notes"
+            error={err('notes')}
+            value={d.notes}
+            onChange={(v) => set('notes', v)}
+            maxLength={2000}
+          />
         </div>
         <ErrorNote text={summary} id="tenant-form-summary" />
         <div className="actions">

@@ -1,8 +1,10 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
 import { useState, type FormEvent } from 'react'
-import { newPassphraseProblem, PASSPHRASE_MIN_LENGTH, passphraseStrength } from '@shared/passphrase'
+import { newPassphraseProblem } from '@shared/passphrase'
 import { formatDuration } from '@shared/human-time'
-import { ErrorNote, Field, fieldSummary, secondsLeft, useNow } from '../components/ui'
+import { Choice, PassphraseField, SecretKeyField, TextField } from '../components/form-fields'
+import { NewPassphraseFields } from '../components/new-passphrase'
+import { ErrorNote, fieldSummary, secondsLeft, useNow } from '../components/ui'
 import { useSession, type ProviderChoice } from '../stores/session'
 
 type ProviderId = 'sandbox' | ProviderChoice['providerId']
@@ -28,7 +30,6 @@ export function FirstRun() {
   const [baseUrl, setBaseUrl] = useState('')
   const [key, setKey] = useState('')
   const [local, setLocal] = useState<Record<string, string>>({})
-  const s = passphraseStrength(pass)
 
   async function submit(e: FormEvent) {
     e.preventDefault()
@@ -64,83 +65,51 @@ export function FirstRun() {
           First, create the passphrase that protects your upstream API keys. It is never stored: if you lose
           it, the keys in the vault cannot be recovered (you would enter them again).
         </p>
-        <Field
-          id="new-pass"
-          label="Vault passphrase"
-          hint={`At least ${PASSPHRASE_MIN_LENGTH} characters; a few unrelated words work well. Strength: ${s.label}.`}
-          error={err('passphrase')}
-        >
-          <input
-            id="new-pass"
-            type="password"
-            autoComplete="new-password"
-            value={pass}
-            onChange={(e) => setPass(e.target.value)}
-            autoFocus
-          />
-        </Field>
-        <div className={`strength s${s.score}`} aria-hidden="true">
-          {[0, 1, 2, 3].map((i) => (
-            <span key={i} className={i < s.score ? 'on' : ''} />
-          ))}
-        </div>
-        <Field
-          id="confirm-pass"
-          label="Repeat the passphrase"
-          error={err('confirm')}
-          hint={confirmPass && confirmPass === pass ? 'The two match.' : undefined}
-        >
-          <input
-            id="confirm-pass"
-            type="password"
-            autoComplete="new-password"
-            value={confirmPass}
-            onChange={(e) => setConfirmPass(e.target.value)}
-          />
-        </Field>
+        <NewPassphraseFields
+          guide
+          ids={{ value: 'new-pass', again: 'confirm-pass' }}
+          labels={{ value: 'Vault passphrase', again: 'Repeat the passphrase' }}
+          value={pass}
+          again={confirmPass}
+          onValue={setPass}
+          onAgain={setConfirmPass}
+          errors={{ value: err('passphrase'), again: err('confirm') }}
+        />
         <fieldset>
           <legend>Upstream provider</legend>
           {PROVIDERS.map(([id, label, note]) => (
-            <label key={id} className="radio">
-              <input
-                type="radio"
-                name="provider"
-                value={id}
-                checked={provider === id}
-                onChange={() => setProvider(id)}
-              />
-              <span>
-                {label} <span className="muted small">— {note}</span>
-              </span>
-            </label>
+            <Choice
+              key={id}
+              type="radio"
+              name="provider"
+              value={id}
+              checked={provider === id}
+              onChange={() => setProvider(id)}
+            >
+              {label} <span className="muted small">— {note}</span>
+            </Choice>
           ))}
         </fieldset>
         {provider === 'custom' ? (
-          <Field
+          <TextField
             id="base-url"
+            type="url"
             label="Base URL"
             hint="For example https://api.example.com (in.php and res.php are added)."
             error={err('baseUrl')}
-          >
-            <input id="base-url" type="url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
-          </Field>
+            value={baseUrl}
+            onChange={setBaseUrl}
+          />
         ) : null}
         {provider !== 'sandbox' ? (
-          <Field
+          <SecretKeyField
             id="platform-key"
             label="Platform API key"
             hint="Stored encrypted in the vault; afterwards shown only as •••• and its last 4 characters."
             error={err('key')}
-          >
-            <input
-              id="platform-key"
-              type="password"
-              autoComplete="off"
-              spellCheck={false}
-              value={key}
-              onChange={(e) => setKey(e.target.value)}
-            />
-          </Field>
+            value={key}
+            onChange={setKey}
+          />
         ) : null}
         <ErrorNote text={count ? fieldSummary(local, '') : error} />
         <button type="submit" className="primary" disabled={loading}>
@@ -180,16 +149,7 @@ export function Unlock() {
           {(lockedReason && LOCK_REASONS[lockedReason]) ?? 'The key vault is locked.'} Enter your passphrase
           to continue.
         </p>
-        <Field id="unlock-pass" label="Passphrase">
-          <input
-            id="unlock-pass"
-            type="password"
-            autoComplete="current-password"
-            value={pass}
-            onChange={(e) => setPass(e.target.value)}
-            autoFocus
-          />
-        </Field>
+        <PassphraseField id="unlock-pass" label="Passphrase" value={pass} onChange={setPass} autoFocus />
         {wait > 0 ? (
           <div className="error-note" data-testid="throttle">
             <span role="alert">Too many wrong passphrases.</span> Try again in {formatDuration(wait * 1000)}.

@@ -1,9 +1,15 @@
 /** The tenant form's text fields, and their conversion to the contract's input with per-field messages. */
 import { CAPTCHA_TYPES, DEFAULT_TENANT_PRICES, type CaptchaType } from '@shared/captcha'
 import type { InputOf } from '@shared/ipc-contract'
-import { formatMoney, parseMoney } from '@shared/money'
+import { formatMoney } from '@shared/money'
 import { DEFAULT_ALERT_PERCENTS, type Tenant } from '@shared/tenant'
 import { canonicalTimeZone, timeZoneProblem, zoneForAlias } from '@shared/time-zones'
+import { parseWholeNumber, parseMoneyInput } from '@shared/typed-numbers'
+
+/** A limit as typed ("1,000" too): a whole number from 1 to 999,999,999, or null. */
+export function parseLimit(text: string): number | null {
+  return parseWholeNumber(text.trim().replaceAll(',', ''), 1, 999_999_999)
+}
 
 export interface TenantDraft {
   name: string
@@ -79,28 +85,21 @@ export interface DraftResult {
 
 export function toTenantInput(d: TenantDraft): DraftResult {
   const errors: Record<string, string> = {}
-  const whole = (path: string, text: string, what: string, min = 1): number | undefined => {
-    const t = text.trim().replaceAll(',', '')
-    if (t === '') return undefined
-    if (!/^\d{1,9}$/.test(t) || Number(t) < min) {
-      errors[path] = `Enter a whole number of ${what} (at least ${min}), or leave it empty for no limit.`
-      return undefined
-    }
-    return Number(t)
+  const whole = (path: string, text: string, what: string): number | undefined => {
+    if (text.trim() === '') return undefined
+    const n = parseLimit(text)
+    if (n === null)
+      errors[path] = `Enter a whole number of ${what} (at least 1), or leave it empty for no limit.`
+    return n ?? undefined
   }
   const amount = (path: string, text: string, optional: boolean): number | undefined => {
     if (text.trim() === '') {
       if (!optional) errors[path] = 'Enter an amount, e.g. 0.002.'
       return undefined
     }
-    try {
-      const v = parseMoney(text)
-      if (v < 0) throw new Error('negative')
-      return v
-    } catch {
-      errors[path] = 'Enter an amount with at most 6 decimals, e.g. 0.002.'
-      return undefined
-    }
+    const micros = parseMoneyInput(text)
+    if (micros === null) errors[path] = 'Enter an amount with at most 6 decimals, e.g. 0.002.'
+    return micros ?? undefined
   }
   const name = d.name.trim()
   if (!name) errors.name = 'Give the tenant a name (it appears on invoices).'
@@ -114,9 +113,8 @@ export function toTenantInput(d: TenantDraft): DraftResult {
     maxConcurrent: whole('limits.maxConcurrent', d.concurrent, 'solves'),
     monthlyBudgetMicros: amount('limits.monthlyBudgetMicros', d.budget, true),
   }
-  const weightText = d.weight.trim()
-  const shareWeight = /^\d{1,4}$/.test(weightText) && Number(weightText) >= 1 ? Number(weightText) : null
-  if (shareWeight === null || shareWeight > 1000) errors.shareWeight = 'Enter a whole number from 1 to 1000.'
+  const shareWeight = parseWholeNumber(d.weight, 1, 1000)
+  if (shareWeight === null) errors.shareWeight = 'Enter a whole number from 1 to 1000.'
   const monthlyMinimumMicros = amount('pricePlan.monthlyMinimumMicros', d.minimum, true)
   let pricePlan: TenantInput['pricePlan']
   if (d.planKind === 'unit') {

@@ -26,27 +26,28 @@ vi.mock('electron-store', () => ({
 const { registerIpc, isTrustedSender } = await import('../../../electron/main/ipc')
 const { applySecurity, hardenWebContents } = await import('../../../electron/main/security')
 const { createMainWindow, SECURE_WEB_PREFERENCES } = await import('../../../electron/main/window')
-const { createEngine } = await import('../../../electron/engine/app/engine')
-const { createGatewayController } = await import('../../../electron/engine/app/gateway-controller')
-const { createHandlers } = await import('../../../electron/engine/app/handlers')
+const { openApplication } = await import('../../../electron/engine/app/application')
 
 const APP_FRAME = { url: 'app://console/index.html', parent: null }
 let dir: string
-let engine: Awaited<ReturnType<typeof createEngine>>
+let application: Awaited<ReturnType<typeof openApplication>>
+let engine: typeof application.engine
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shell-'))
-  engine = await createEngine({ dataDir: dir, sandboxSpeed: 1000, weakKdfForTests: true })
-  const handlers = createHandlers({
-    engine,
-    gateway: createGatewayController(engine),
+  // Composed as electron/main/index.ts does it.
+  application = await openApplication({
+    dataDir: dir,
+    sandboxSpeed: 1000,
+    weakKdfForTests: true,
     version: 'test',
     exportTarget: async () => ({ dir: join(dir, 'exports') }),
   })
-  registerIpc(electronDouble.module.ipcMain as never, handlers, engine.log)
+  engine = application.engine
+  registerIpc(electronDouble.module.ipcMain as never, application.handlers, engine.log)
 })
 afterAll(async () => {
-  await engine.close()
+  await application.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -113,15 +114,9 @@ describe('Electron shell wiring', () => {
   it('console polling (dashboard refresh) does not count as activity for auto-lock; operator actions do', async () => {
     const calls = new Map<string, (e: unknown, i: unknown) => Promise<unknown>>()
     const activity = vi.fn()
-    const handlers = createHandlers({
-      engine,
-      gateway: createGatewayController(engine),
-      version: 'test',
-      exportTarget: async () => null,
-    })
     registerIpc(
       { handle: (c: string, fn: (e: unknown, i: unknown) => Promise<unknown>) => calls.set(c, fn) } as never,
-      handlers,
+      application.handlers,
       engine.log,
       activity,
     )

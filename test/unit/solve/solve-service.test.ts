@@ -426,8 +426,8 @@ describe('solve service: start-up recovery', () => {
   })
 })
 
-describe('solve service: the task id is written the moment the upstream accepts', () => {
-  it('commits it before onSubmitted returns (no wait for the next group commit) and leaves the fsync mode as it was', async () => {
+describe('solve service: the task id is written before anyone is told the task exists', () => {
+  it('is committed (another connection sees it) when the submitted event fires, and the fsync mode stays as it was', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
@@ -438,21 +438,6 @@ describe('solve service: the task id is written the moment the upstream accepts'
     const ledger = openSqliteLedger(db)
     const provider = new ScriptedProvider()
     const seen: Array<string | undefined> = []
-    const solve = provider.solve.bind(provider)
-    provider.solve = (key, req, opts = {}) =>
-      solve(key, req, {
-        ...opts,
-        onSubmitted: (s) => {
-          const p = opts.onSubmitted?.(s)
-          // Read back synchronously, in a separate connection: the row is already committed.
-          const other = openDatabase(join(dir, 'engine.db'))
-          const row = other.prepare('SELECT status, upstream_task_id AS id FROM attempts').get() as
-            { status: string; id: string } | undefined
-          seen.push(row && `${row.status}:${row.id}`)
-          other.close()
-          return p
-        },
-      })
     const t = tenantFixture('t')
     const solver = createSolveService({
       tenants: { get: (id) => (id === 't' ? t : undefined) },
@@ -462,7 +447,18 @@ describe('solve service: the task id is written the moment the upstream accepts'
       provider,
       pricing: flatPricing,
     })
-    const r = await solver.solve('t', v3, { source: 'api' })
+    const r = await solver.solve('t', v3, {
+      source: 'api',
+      onProgress: (e) => {
+        if (e.stage !== 'submitted') return
+        // The gateway answers in.php on this event: read back synchronously, in a separate connection.
+        const other = openDatabase(join(dir, 'engine.db'))
+        const row = other.prepare('SELECT status, upstream_task_id AS id FROM attempts').get() as
+          { status: string; id: string } | undefined
+        seen.push(row && `${row.status}:${row.id}`)
+        other.close()
+      },
+    })
     expect(r.status).toBe('solved')
     expect(seen).toEqual([`submitted:${r.status === 'solved' ? r.taskId : ''}`])
     expect(db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 2 }) // FULL, as the ledger set it

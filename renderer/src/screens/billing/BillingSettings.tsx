@@ -4,20 +4,13 @@
  * new tenants, and the alert webhook (with its signing secret, shown once when made). Every change acts at once.
  */
 import { useState, type FormEvent } from 'react'
-import { formatMoney, parseMoney } from '@shared/money'
+import { formatMoney } from '@shared/money'
 import type { Settings } from '@shared/settings'
+import { parseMoneyInput } from '@shared/typed-numbers'
 import { call, messageOf } from '../../api/client'
+import { TextField } from '../../components/form-fields'
 import { ErrorNote, Field } from '../../components/ui'
 import { useSettings } from '../../stores/settings'
-
-function money(text: string): number | null {
-  try {
-    const m = parseMoney(text)
-    return m >= 0 ? m : null
-  } catch {
-    return null
-  }
-}
 
 export function BillingSettingsCard({ settings }: { settings: Settings }) {
   const save = useSettings((s) => s.save)
@@ -39,9 +32,9 @@ export function BillingSettingsCard({ settings }: { settings: Settings }) {
   async function submit(e: FormEvent) {
     e.preventDefault()
     const errs: Record<string, string> = {}
-    const amount = money(gbAmount)
+    const amount = parseMoneyInput(gbAmount)
     if (amount === null) errs.gatewayBalance = 'An amount such as 0 or 25.00.'
-    const price = money(planPrice)
+    const price = parseMoneyInput(planPrice)
     if (price === null) errs.costPlan = 'A monthly price such as 99.00.'
     const threads = Number(planThreads)
     if (!Number.isInteger(threads) || threads < 1) errs.costPlan = 'Threads: a whole number, at least 1.'
@@ -73,15 +66,12 @@ export function BillingSettingsCard({ settings }: { settings: Settings }) {
     }
   }
 
-  const text = (id: string, label: string, value: string, on: (v: string) => void, multi = false) => (
-    <Field id={id} label={label}>
-      {multi ? (
-        <textarea id={id} rows={3} value={value} onChange={(e) => on(e.target.value)} />
-      ) : (
-        <input id={id} value={value} onChange={(e) => on(e.target.value)} />
-      )}
-    </Field>
-  )
+  const text = (id: string, label: string, value: string, on: (v: string) => void, multi = false) =>
+    multi ? (
+      <TextField multiline id={id} label={label} rows={3} value={value} onChange={on} />
+    ) : (
+      <TextField id={id} label={label} value={value} onChange={on} />
+    )
 
   return (
     <section className="card" aria-labelledby="billing-settings-title">
@@ -105,18 +95,14 @@ export function BillingSettingsCard({ settings }: { settings: Settings }) {
         </fieldset>
         <fieldset>
           <legend>Invoices</legend>
-          <Field
+          <TextField
             id="bs-format"
             label="Number format"
             hint="{YYYY} {YY} {MM} and {NNNNNN} (the year’s sequence)"
             error={errors.invoicing}
-          >
-            <input
-              id="bs-format"
-              value={inv.numberFormat}
-              onChange={(e) => setInv({ ...inv, numberFormat: e.target.value })}
-            />
-          </Field>
+            value={inv.numberFormat}
+            onChange={(v) => setInv({ ...inv, numberFormat: v })}
+          />
           <Field id="bs-terms" label="Payment terms (days)">
             <input
               id="bs-terms"
@@ -160,25 +146,25 @@ export function BillingSettingsCard({ settings }: { settings: Settings }) {
           </Field>
           {text('bs-plan-price', 'Plan price per month', planPrice, setPlanPrice)}
           {text('bs-plan-threads', 'Plan threads', planThreads, setPlanThreads)}
-          <Field
+          <TextField
             id="bs-markup"
             label="Default markup for new tenants (%)"
             hint="Empty: new tenants get the list prices."
             error={errors.defaultMarkupBps}
-          >
-            <input
-              id="bs-markup"
-              inputMode="decimal"
-              value={markup}
-              onChange={(e) => setMarkup(e.target.value)}
-            />
-          </Field>
+            inputMode="decimal"
+            value={markup}
+            onChange={setMarkup}
+          />
         </fieldset>
         <fieldset>
           <legend>Alert webhook</legend>
-          <Field id="bs-hook" label="URL (public address; empty: off)" error={errors.alertWebhook}>
-            <input id="bs-hook" value={hook} onChange={(e) => setHook(e.target.value)} />
-          </Field>
+          <TextField
+            id="bs-hook"
+            label="URL (public address; empty: off)"
+            error={errors.alertWebhook}
+            value={hook}
+            onChange={setHook}
+          />
           <button type="button" onClick={() => void rotate()}>
             New signing secret
           </button>

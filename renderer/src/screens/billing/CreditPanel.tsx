@@ -1,7 +1,8 @@
 /** Every tenant's prepaid credit and what its client reads as its balance; top-ups, refunds and adjustments. */
 import { useState, type FormEvent } from 'react'
-import { parseMoney } from '@shared/money'
 import { formatMoneyDisplay } from '@shared/money-display'
+import { parseMoneyInput } from '@shared/typed-numbers'
+import { TextField } from '../../components/form-fields'
 import { ErrorNote, Field } from '../../components/ui'
 import { useBillingMonth } from '../../stores/billing-month'
 import { useCurrency } from '../../stores/currency'
@@ -26,15 +27,11 @@ export function CreditPanel({ month }: { month: string }) {
 
   async function submit(e: FormEvent) {
     e.preventDefault()
-    let micros: number
-    try {
-      micros = parseMoney(amount)
-      if (micros === 0 || (kind !== 'adjustment' && micros < 0)) throw new Error('more than zero')
-    } catch {
+    const micros = parseMoneyInput(amount, kind === 'adjustment')
+    if (micros === null || micros === 0)
       return setErrors({
         amountMicros: 'Enter an amount such as 25 or 12.50 (an adjustment may be negative).',
       })
-    }
     const r = await topUp({ tenantId: chosen, kind, amountMicros: micros, reference, note }, month)
     if (r.ok) {
       setErrors({})
@@ -108,25 +105,23 @@ export function CreditPanel({ month }: { month: string }) {
             <option value="adjustment">Adjustment (±)</option>
           </select>
         </Field>
-        <Field id="c-amount" label={`Amount (${currency})`} error={errors.amountMicros}>
-          <input
-            id="c-amount"
-            inputMode="decimal"
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-          />
-        </Field>
-        <Field
+        <TextField
+          id="c-amount"
+          label={`Amount (${currency})`}
+          error={errors.amountMicros}
+          inputMode="decimal"
+          value={amount}
+          onChange={setAmount}
+        />
+        <TextField
           id="c-ref"
           label="Reference"
           hint="The payment id: the same one twice counts once."
           error={errors.reference}
-        >
-          <input id="c-ref" value={reference} onChange={(e) => setReference(e.target.value)} />
-        </Field>
-        <Field id="c-note" label="Note">
-          <input id="c-note" value={note} onChange={(e) => setNote(e.target.value)} />
-        </Field>
+          value={reference}
+          onChange={setReference}
+        />
+        <TextField id="c-note" label="Note" value={note} onChange={setNote} />
         <button className="primary" type="submit" disabled={!chosen}>
           Record
         </button>

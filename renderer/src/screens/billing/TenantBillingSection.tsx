@@ -5,12 +5,19 @@
  */
 import { useEffect } from 'react'
 import type { CaptchaType } from '@shared/captcha'
-import { formatMoney, parseMoney } from '@shared/money'
+import { formatMoney } from '@shared/money'
 import { formatMoneyDisplay } from '@shared/money-display'
 import { DEFAULT_TENANT_BILLING, type TenantBilling } from '@shared/tenant-billing'
+import { parseMoneyInput } from '@shared/typed-numbers'
+import { RadioChoices, TextField } from '../../components/form-fields'
 import { Field } from '../../components/ui'
 import { useCurrency } from '../../stores/currency'
 import { useSettings } from '../../stores/settings'
+
+const MODES = [
+  ['postpaid', 'Postpaid: invoiced monthly (optional budget)'],
+  ['prepaid', 'Prepaid: solves draw on credit bought up front and stop at zero'],
+] as const
 
 /** The operator's cost prices (Settings), loaded once for the form. */
 function useCostPrices(): Record<CaptchaType, number> | null {
@@ -28,12 +35,7 @@ export function CostHint({ type, price }: { type: CaptchaType; price: string }) 
   const currency = useCurrency((s) => s.currency)
   if (!costs) return null
   const cost = costs[type] ?? 0
-  let p: number | null = null
-  try {
-    p = parseMoney(price)
-  } catch {
-    p = null
-  }
+  const p = parseMoneyInput(price, true)
   const below = p !== null && p <= cost
   return (
     <span className={below ? 'warn-text' : undefined} data-testid={`cost-${type}`}>
@@ -76,24 +78,7 @@ export function TenantBillingSection({
   return (
     <fieldset data-testid="tenant-billing">
       <legend>Billing</legend>
-      <label className="radio">
-        <input
-          type="radio"
-          name="billing-mode"
-          checked={v.mode === 'postpaid'}
-          onChange={() => set({ mode: 'postpaid' })}
-        />
-        <span>Postpaid: invoiced monthly (optional budget)</span>
-      </label>
-      <label className="radio">
-        <input
-          type="radio"
-          name="billing-mode"
-          checked={v.mode === 'prepaid'}
-          onChange={() => set({ mode: 'prepaid' })}
-        />
-        <span>Prepaid: solves draw on credit bought up front and stop at zero</span>
-      </label>
+      <RadioChoices name="billing-mode" value={v.mode} onChange={(mode) => set({ mode })} options={MODES} />
       {v.mode === 'prepaid' ? (
         <Field id="tb-low" label={`Low-credit alert below (${currency})`} error={err('lowCreditMicros')}>
           <input
@@ -101,41 +86,44 @@ export function TenantBillingSection({
             inputMode="decimal"
             defaultValue={formatMoney(v.lowCreditMicros, 2)}
             onBlur={(e) => {
-              try {
-                set({ lowCreditMicros: Math.max(0, parseMoney(e.target.value)) })
-              } catch {
-                // left as it was; the field shows the stored value again on the next render
-              }
+              // Not an amount: left as it was; the field shows the stored value again on the next render.
+              const micros = parseMoneyInput(e.target.value, true)
+              if (micros !== null) set({ lowCreditMicros: Math.max(0, micros) })
             }}
           />
         </Field>
       ) : null}
-      <Field id="tb-legal" label="Buyer’s legal name (on invoices)" error={err('buyer.legalName')}>
-        <input
-          id="tb-legal"
-          value={v.buyer.legalName}
-          onChange={(e) => buyer({ legalName: e.target.value })}
-        />
-      </Field>
-      <Field id="tb-address" label="Buyer’s address" error={err('buyer.address')}>
-        <textarea
-          id="tb-address"
-          rows={3}
-          value={v.buyer.address}
-          onChange={(e) => buyer({ address: e.target.value })}
-        />
-      </Field>
-      <Field id="tb-taxid" label="Buyer’s tax id" error={err('buyer.taxId')}>
-        <input id="tb-taxid" value={v.buyer.taxId} onChange={(e) => buyer({ taxId: e.target.value })} />
-      </Field>
-      <Field id="tb-email" label="Invoice e-mail" error={err('buyer.email')}>
-        <input
-          id="tb-email"
-          type="email"
-          value={v.buyer.email}
-          onChange={(e) => buyer({ email: e.target.value })}
-        />
-      </Field>
+      <TextField
+        id="tb-legal"
+        label="Buyer’s legal name (on invoices)"
+        error={err('buyer.legalName')}
+        value={v.buyer.legalName}
+        onChange={(legalName) => buyer({ legalName })}
+      />
+      <TextField
+        multiline
+        rows={3}
+        id="tb-address"
+        label="Buyer’s address"
+        error={err('buyer.address')}
+        value={v.buyer.address}
+        onChange={(address) => buyer({ address })}
+      />
+      <TextField
+        id="tb-taxid"
+        label="Buyer’s tax id"
+        error={err('buyer.taxId')}
+        value={v.buyer.taxId}
+        onChange={(taxId) => buyer({ taxId })}
+      />
+      <TextField
+        id="tb-email"
+        type="email"
+        label="Invoice e-mail"
+        error={err('buyer.email')}
+        value={v.buyer.email}
+        onChange={(email) => buyer({ email })}
+      />
       <Field id="tb-tax" label="Tax rate (%)" error={err('taxRateBps')}>
         <input
           id="tb-tax"

@@ -2,9 +2,12 @@
 import { useState, type FormEvent } from 'react'
 import type { OutputOf } from '@shared/ipc-contract'
 import type { Tenant } from '@shared/tenant'
+import { parseWholeNumber } from '@shared/typed-numbers'
 import { call } from '../../api/client'
 import { confirm } from '../../components/confirm'
-import { ErrorNote, Field, formatTime, upstreamMoney } from '../../components/ui'
+import { TextField } from '../../components/form-fields'
+import { UpstreamKeyForm, upstreamKeyProblem } from '../../components/upstream-key'
+import { ErrorNote, formatTime, upstreamMoney } from '../../components/ui'
 import { attempt } from '../../stores/outcome'
 import { useSession } from '../../stores/session'
 import { useTenants } from '../../stores/tenants'
@@ -27,10 +30,9 @@ export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
   const [check, setCheck] = useState<KeyCheck | null>(null)
   async function save(e: FormEvent) {
     e.preventDefault()
-    if (!/^[A-Za-z0-9]{32}$/.test(key.trim())) {
-      setError({
-        key: 'An upstream API key is 32 letters and digits: copy it from the provider’s dashboard.',
-      })
+    const problem = upstreamKeyProblem(key)
+    if (problem) {
+      setError({ key: problem })
       document.getElementById('t-apikey')?.focus()
       return
     }
@@ -69,43 +71,23 @@ export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
   return (
     <section className="card" aria-labelledby="own-key-title">
       <h2 id="own-key-title">Tenant’s own upstream key</h2>
-      {keyInfo ? (
-        <dl className="keyinfo" data-testid="tenant-key">
-          <dt>Label</dt>
-          <dd>{keyInfo.label}</dd>
-          <dt>Key</dt>
-          <dd className="mono">•••• {keyInfo.last4}</dd>
-          <dt>Fingerprint</dt>
-          <dd className="mono">{keyInfo.fingerprint}</dd>
-          <dt>Updated</dt>
-          <dd>{formatTime(Date.parse(keyInfo.updatedAt))}</dd>
-        </dl>
-      ) : (
-        <p className="muted">
-          {tenant.keyMode === 'own'
+      <UpstreamKeyForm
+        stored={keyInfo}
+        testId="tenant-key"
+        emptyText={
+          tenant.keyMode === 'own'
             ? 'Not set: this tenant’s solves are refused until a key is saved.'
-            : 'Not set (not needed while the tenant uses the shared platform key).'}
-        </p>
-      )}
-      <form onSubmit={save} noValidate className="stack">
-        <Field id="t-keylabel" label="Label">
-          <input id="t-keylabel" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={80} />
-        </Field>
-        <Field
-          id="t-apikey"
-          label={keyInfo ? 'New key (rotates the current one)' : 'API key'}
-          error={error.key}
-          hint="Stored encrypted; never shown again in full."
-        >
-          <input
-            id="t-apikey"
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            value={key}
-            onChange={(e) => setKeyText(e.target.value)}
-          />
-        </Field>
+            : 'Not set (not needed while the tenant uses the shared platform key).'
+        }
+        onSubmit={save}
+        ids={{ label: 't-keylabel', key: 't-apikey' }}
+        label={label}
+        onLabel={setLabel}
+        value={key}
+        onChange={setKeyText}
+        error={error.key}
+        hint="Stored encrypted; never shown again in full."
+      >
         <ErrorNote text={error.form} />
         {check ? (
           <div
@@ -143,7 +125,7 @@ export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
             </button>
           ) : null}
         </div>
-      </form>
+      </UpstreamKeyForm>
     </section>
   )
 }
@@ -156,8 +138,8 @@ export function GatewayKeyCard({ tenant }: { tenant: Tenant }) {
   const [error, setError] = useState<string | null>(null)
   const gateway = useSession((s) => s.status?.gateway)
   async function issue() {
-    const hours = Number(grace)
-    if (!/^\d{1,3}$/.test(grace.trim()) || hours > 720) {
+    const hours = parseWholeNumber(grace, 0, 720)
+    if (hours === null) {
       setError('The grace period is a whole number of hours from 0 to 720.')
       return
     }
@@ -188,9 +170,13 @@ export function GatewayKeyCard({ tenant }: { tenant: Tenant }) {
           onClose={() => setFresh(null)}
         />
       ) : null}
-      <Field id="t-grace" label="Keep the previous key working for (hours)">
-        <input id="t-grace" inputMode="numeric" value={grace} onChange={(e) => setGrace(e.target.value)} />
-      </Field>
+      <TextField
+        id="t-grace"
+        label="Keep the previous key working for (hours)"
+        inputMode="numeric"
+        value={grace}
+        onChange={setGrace}
+      />
       <ErrorNote text={error} />
       <div className="actions">
         <button onClick={() => void issue()}>{info ? 'Issue a new gateway key' : 'Issue gateway key'}</button>

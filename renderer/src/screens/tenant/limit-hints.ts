@@ -1,14 +1,11 @@
 /** What each limit means in practice, in the words the form shows under the field. */
 import { formatDuration } from '@shared/human-time'
+import { parseLimit } from '../tenant-draft'
 
-const whole = (text: string): number | null => {
-  const t = text.trim().replaceAll(',', '')
-  return /^\d{1,9}$/.test(t) && Number(t) >= 1 ? Number(t) : null
-}
 const n = (v: number) => v.toLocaleString('en-US')
 
 export function rpmHint(text: string): string {
-  const v = whole(text)
+  const v = parseLimit(text)
   if (v === null)
     return 'Empty: no limit. A limit of N per minute allows at most N requests in any 60 seconds.'
   const spacing = formatDuration(Math.ceil(60_000 / v))
@@ -16,13 +13,13 @@ export function rpmHint(text: string): string {
 }
 
 export function dailyHint(text: string, zone: string): string {
-  const v = whole(text)
+  const v = parseLimit(text)
   if (v === null) return 'Empty: no limit. Counted per day in the tenant’s time zone.'
   return `At most ${n(v)} solves per day, counted from 00:00 ${zone} time; failed solves do not count. Beyond it, requests get ERROR_ZERO_BALANCE until midnight.`
 }
 
 export function concurrentHint(text: string): string {
-  const v = whole(text)
+  const v = parseLimit(text)
   if (v === null) return 'Empty: no limit on solves running at the same time.'
   return `At most ${n(v)} ${v === 1 ? 'solve' : 'solves'} running at once; one more is refused with ERROR_NO_SLOT_AVAILABLE until one finishes.`
 }

@@ -1,0 +1,114 @@
+/** Durability off the event loop: group commits that wait (or not) for the WAL's fsync, and checkpoints on a worker. */
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startCheckpointer, type CheckpointReport } from '../../../electron/engine/db/checkpointer'
+import { openDatabase } from '../../../electron/engine/db/database'
+import { GroupCommitter } from '../../../electron/engine/db/group-commit'
+import { openWalDurability } from '../../../electron/engine/db/wal-durability'
+
+let dir: string
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+function fresh() {
+  dir = mkdtempSync(join(tmpdir(), 'captchadesk-db-'))
+  const path = join(dir, 'engine.db')
+  const db = openDatabase(path)
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)')
+  return { path, db }
+}
+
+describe('group commit with the WAL synced off the event loop', () => {
+  it('a WAL-only write resolves at commit; a durable one only after the fsync; a failed fsync fails only those', async () => {
+    const { db } = fresh()
+    let release!: () => void
+    let fail!: (e: Error) => void
+    let syncs = 0
+    const committer = new GroupCommitter(db, {
+      noteUnsynced: () => undefined,
+      sync: () => {
+        syncs++
+        return new Promise<void>((resolve, reject) => {
+          release = resolve
+          fail = reject
+        })
+      },
+    })
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const order: string[] = []
+    const walOnly = committer.write(() => insert.run('a'), { durable: false }).then(() => order.push('wal'))
+    const durable = committer.write(() => insert.run('b')).then(() => order.push('durable'))
+    await walOnly
+    expect(order).toEqual(['wal'])
+    // Both rows are committed (visible to another connection) although the durable one still waits for the disk.
+    expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2)
+    expect(syncs).toBe(1)
+    release()
+    await durable
+    expect(order).toEqual(['wal', 'durable'])
+
+    const lost = committer.write(() => insert.run('c'))
+    const fine = committer.write(() => insert.run('d'), { durable: false })
+    await fine
+    fail(new Error('disk gone'))
+    await expect(lost).rejects.toThrow('disk gone')
+  })
+
+  it('the connection keeps its own synchronous level for everything else', async () => {
+    const { db } = fresh()
+    const committer = new GroupCommitter(db, { sync: () => Promise.resolve(), noteUnsynced: () => undefined })
+    await committer.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('x'))
+    expect((db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous).toBe(2) // FULL
+  })
+
+  it('fsyncs of the WAL coalesce: many callers while one runs share the next one', async () => {
+    const { path, db } = fresh()
+    db.exec("INSERT INTO t (v) VALUES ('x')") // the WAL file exists
+    const wal = openWalDurability(path)
+    await Promise.all(Array.from({ length: 50 }, () => wal.sync()))
+    await wal.close()
+    await expect(wal.sync()).rejects.toThrow('closed')
+  })
+
+  it('a kill-safe-only commit reaches the disk within the delay, and the wait is measured', async () => {
+    const { path, db } = fresh()
+    db.exec("INSERT INTO t (v) VALUES ('x')")
+    const wal = openWalDurability(path, { maxDelayMs: 30 })
+    wal.noteUnsynced()
+    wal.noteUnsynced() // the same window: one fsync
+    expect(wal.exposure().syncs).toBe(0)
+    await new Promise((r) => setTimeout(r, 200))
+    const e = wal.exposure()
+    expect(e.syncs).toBe(1)
+    expect(e.maxMs).toBeGreaterThanOrEqual(25)
+    expect(e.maxMs).toBeLessThan(200)
+    await wal.close()
+  })
+})
+
+describe('checkpoints on a worker thread', () => {
+  it('copy the WAL into the database while the main connection writes, so the WAL stops growing', async () => {
+    const { path, db } = fresh()
+    const reports: CheckpointReport[] = []
+    const checkpointer = startCheckpointer(path, [db], { intervalMs: 20, onReport: (r) => reports.push(r) })
+    expect(
+      (db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint,
+    ).toBe(0)
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const row = 'x'.repeat(2_000)
+    for (let round = 0; round < 40; round++) {
+      db.exec('BEGIN')
+      for (let i = 0; i < 50; i++) insert.run(row)
+      db.exec('COMMIT')
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    await checkpointer.close()
+    // 4 MB of rows went through a WAL that was rewound as it was checkpointed (without checkpoints: > 4 MB).
+    expect(reports.some((r) => r.ok && (r.checkpointed ?? 0) > 0)).toBe(true)
+    expect(reports.every((r) => r.ok)).toBe(true)
+    expect(statSync(`${path}-wal`).size).toBeLessThan(2_000_000)
+    expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2_000)
+    db.close()
+  })
+})
