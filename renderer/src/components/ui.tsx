@@ -180,6 +180,18 @@ export function Screen({
   )
 }
 
+/** A titled part of a screen; `id` names its heading, which labels it. */
+export function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id} className="section-title">
+        {title}
+      </h2>
+      {children}
+    </section>
+  )
+}
+
 /**
  * The banner over a form with marked fields: how many, and the first one's message (the engine's whole message
  * names field paths, which the marks already show).

@@ -3,6 +3,7 @@ import { useEffect, useMemo } from 'react'
 import { actionLabel, ACTION_FAMILIES, detailPhrases, subjectLabel } from '../components/audit-text'
 import { ErrorNote, Screen, formatTime } from '../components/ui'
 import { useAudit } from '../stores/audit'
+import { EmptyRow, TableHead, TableScroll } from '../components/table'
 
 export function AuditLog() {
   const { entries, names, loading, loaded, exhausted, error, filters, setFilters, load, loadOlder } =
@@ -79,28 +80,14 @@ export function AuditLog() {
           {entries.length} {filtered ? 'matching ' : ''}entries loaded
         </span>
       </div>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit entries">
+      <TableScroll label="Audit entries">
         <table className="grid" data-testid="audit-table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">About</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Who', 'What', 'About', 'Details']} />
           <tbody>
             {entries.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="muted empty">
-                  {!loaded
-                    ? 'Loading…'
-                    : filtered
-                      ? 'No entry matches the filters.'
-                      : 'Nothing recorded yet.'}
-                </td>
-              </tr>
+              <EmptyRow columns={5}>
+                {!loaded ? 'Loading…' : filtered ? 'No entry matches the filters.' : 'Nothing recorded yet.'}
+              </EmptyRow>
             ) : null}
             {entries.map((r) => (
               <tr key={r.id}>
@@ -119,7 +106,7 @@ export function AuditLog() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {!exhausted && entries.length > 0 ? (
         <button onClick={() => void loadOlder()} disabled={loading}>
           {loading ? 'Loading…' : 'Load older entries'}

@@ -2,6 +2,8 @@
 import { useEffect, useMemo } from 'react'
 import { ErrorNote, Progress, Screen, formatTime, upstreamMoney } from '../components/ui'
 import { useBalances } from '../stores/balances'
+import { EmptyRow, TableHead } from '../components/table'
+import { BalanceCard } from '../components/balance-card'
 
 export function Balances() {
   const { history, loaded, checking, error, load, checkNow } = useBalances()
@@ -28,39 +30,18 @@ export function Balances() {
       {latest.length > 0 ? (
         <div className="cards">
           {latest.map((c) => (
-            <div className="card stat" key={c.account}>
-              <h2>{c.label}</h2>
-              <p className="big">
-                {c.errorCode ? (
-                  <span className="bad-text">
-                    Check failed <span className="code">{c.errorCode}</span>
-                  </span>
-                ) : (
-                  upstreamMoney(c.balanceMicros)
-                )}
-              </p>
-              <small className="muted">last checked {formatTime(c.checkedAt)}</small>
-            </div>
+            <BalanceCard key={c.account} check={c} checked="last checked" />
           ))}
         </div>
       ) : null}
       <table className="grid" data-testid="balance-table">
         <caption>History</caption>
-        <thead>
-          <tr>
-            <th scope="col">Checked</th>
-            <th scope="col">Account</th>
-            <th scope="col">Balance (USD)</th>
-            <th scope="col">Outcome</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Checked', 'Account', 'Balance (USD)', 'Outcome']} />
         <tbody>
           {history.length === 0 ? (
-            <tr>
-              <td colSpan={4} className="muted empty">
-                {loaded ? 'No checks yet. Press “Check now” to ask the upstream.' : 'Loading…'}
-              </td>
-            </tr>
+            <EmptyRow columns={4}>
+              {loaded ? 'No checks yet. Press “Check now” to ask the upstream.' : 'Loading…'}
+            </EmptyRow>
           ) : null}
           {history.map((r, i) => (
             <tr key={`${r.account}-${r.checkedAt}-${i}`}>

@@ -10,6 +10,7 @@ import { useTenants } from '../stores/tenants'
 import { BillingAlerts } from './billing/BillingAlerts'
 import { CreditPanel } from './billing/CreditPanel'
 import { InvoiceList } from './billing/InvoiceList'
+import { EmptyRow, num, TableHead } from '../components/table'
 
 function downloadUrl(f: ExportFile): string | null {
   if (!f.url) return null
@@ -59,23 +60,9 @@ function InvoicePreview() {
         · issued {invoice.issueDate}, due {invoice.dueDate}
       </p>
       <table className="grid compact">
-        <thead>
-          <tr>
-            <th scope="col">Line</th>
-            <th scope="col" className="num">
-              Quantity
-            </th>
-            <th scope="col" className="num">
-              Unit price
-            </th>
-            <th scope="col" className="num">
-              Amount
-            </th>
-            <th scope="col" className="num">
-              Upstream cost
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Line', num('Quantity'), num('Unit price'), num('Amount'), num('Upstream cost')]}
+        />
         <tbody>
           {invoice.lines.map((l, i) => (
             <tr key={i}>
@@ -90,11 +77,7 @@ function InvoicePreview() {
             </tr>
           ))}
           {invoice.lines.length === 0 ? (
-            <tr>
-              <td colSpan={5} className="muted empty">
-                No billed solves in this month.
-              </td>
-            </tr>
+            <EmptyRow columns={5}>No billed solves in this month.</EmptyRow>
           ) : null}
         </tbody>
         <tfoot>

@@ -19,14 +19,16 @@ import {
   money,
   moneyAuto,
   Screen,
+  Section,
   formatTime,
   plural,
-  upstreamMoney,
   useCurrencyCode,
 } from '../components/ui'
 import { useAlerts } from '../stores/alerts'
 import { CHART_DAYS, useDashboard, type DashboardRow, type DayPoint } from '../stores/dashboard'
 import { Onboarding } from './dashboard/Onboarding'
+import { EmptyRow, Pager, TableHead, TableScroll } from '../components/table'
+import { BalanceCard } from '../components/balance-card'
 
 const POLL_MS = 5_000
 const PAGE = 25
@@ -235,19 +237,7 @@ export function Dashboard() {
               </div>
             ) : null}
             {data.balances.map((b) => (
-              <div className="card stat" key={b.account}>
-                <h2>{b.label}</h2>
-                <p className="big">
-                  {b.errorCode ? (
-                    <span className="bad-text">
-                      Check failed <span className="code">{b.errorCode}</span>
-                    </span>
-                  ) : (
-                    upstreamMoney(b.balanceMicros)
-                  )}
-                </p>
-                <small className="muted">checked {formatTime(b.checkedAt)}</small>
-              </div>
+              <BalanceCard key={b.account} check={b} checked="checked" />
             ))}
             <div className="card stat">
               <h2>Active alerts</h2>
@@ -256,10 +246,7 @@ export function Dashboard() {
             </div>
           </div>
           {alerts.length > 0 ? (
-            <section aria-labelledby="alerts-title">
-              <h2 id="alerts-title" className="section-title">
-                Alerts
-              </h2>
+            <Section id="alerts-title" title="Alerts">
               <ul className="alerts">
                 {alerts.map((a) => (
                   <li key={a.id}>
@@ -268,10 +255,10 @@ export function Dashboard() {
                   </li>
                 ))}
               </ul>
-            </section>
+            </Section>
           ) : null}
           <Charts days={days} />
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Tenants today and this month">
+          <TableScroll label="Tenants today and this month">
             <table className="grid" aria-describedby="dash-table-note">
               <caption>
                 Tenants today and this month{' '}
@@ -279,43 +266,29 @@ export function Dashboard() {
                   (closest to a limit first)
                 </span>
               </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Tenant</th>
-                  <th scope="col">Today: counted vs daily limit</th>
-                  <th scope="col">Today: solved / failed / refused</th>
-                  <th scope="col">This month: billed vs budget</th>
-                  <th scope="col">Month upstream cost</th>
-                  <th scope="col">In flight</th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Tenant',
+                  'Today: counted vs daily limit',
+                  'Today: solved / failed / refused',
+                  'This month: billed vs budget',
+                  'Month upstream cost',
+                  'In flight',
+                ]}
+              />
               <tbody>
                 {rows.length === 0 ? (
-                  <tr>
-                    <td colSpan={6} className="muted">
-                      No tenants yet — <a href="#/tenants/new">add the first one</a>.
-                    </td>
-                  </tr>
+                  <EmptyRow columns={6} className="muted">
+                    No tenants yet — <a href="#/tenants/new">add the first one</a>.
+                  </EmptyRow>
                 ) : null}
                 {shown.map((t) => (
                   <TenantRow key={t.tenantId} t={t} />
                 ))}
               </tbody>
             </table>
-          </div>
-          {pages > 1 ? (
-            <nav className="pager" aria-label="Dashboard pages">
-              <button disabled={page === 0} onClick={() => setPage(page - 1)}>
-                Previous
-              </button>
-              <span>
-                Page {page + 1} of {pages}
-              </span>
-              <button disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-                Next
-              </button>
-            </nav>
-          ) : null}
+          </TableScroll>
+          <Pager label="Dashboard pages" page={page} pages={pages} onPage={setPage} />
         </>
       ) : null}
     </Screen>

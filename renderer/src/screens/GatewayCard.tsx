@@ -2,6 +2,7 @@
 import { useEffect } from 'react'
 import { CopyButton } from '../components/copy-button'
 import { useSettings } from '../stores/settings'
+import { TableHead, unseen } from '../components/table'
 
 export function GatewayCard() {
   const { gateway, toggleGateway, gatewayBusy, bans, loadBans, liftBan } = useSettings()
@@ -39,17 +40,7 @@ export function GatewayCard() {
       </p>
       {bans && bans.bans.length > 0 ? (
         <table className="table" aria-label="Bans in force">
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Failures</th>
-              <th scope="col">Keys tried</th>
-              <th scope="col">Until</th>
-              <th scope="col">
-                <span className="sr-only">Action</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Address', 'Failures', 'Keys tried', 'Until', unseen('Action')]} />
           <tbody>
             {bans.bans.map((b) => (
               <tr key={b.source}>
@@ -74,14 +65,7 @@ export function GatewayCard() {
           <caption className="muted small">
             Recent requests with unknown keys, by address and key (a short fingerprint, never the key)
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Key fingerprint</th>
-              <th scope="col">Failures</th>
-              <th scope="col">Last</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Address', 'Key fingerprint', 'Failures', 'Last']} />
           <tbody>
             {bans.failures.slice(0, 20).map((f) => (
               <tr key={`${f.source}|${f.keyFingerprint}`}>

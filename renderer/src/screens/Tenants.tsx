@@ -8,6 +8,7 @@ import { filterTenants, useTenants, type KeyInfo } from '../stores/tenants'
 import type { Tenant } from '@shared/tenant'
 import { TenantForm } from './TenantForm'
 import { TenantPage } from './tenant/TenantPage'
+import { EmptyRow, Pager, TableHead, TableScroll, unseen } from '../components/table'
 
 const PAGE_SIZE = 50
 
@@ -170,62 +171,41 @@ function TenantList() {
             : `${plural(filtered.length, 'tenant')} of ${tenants.length.toLocaleString('en-US')}`}
         </span>
       </div>
-      <div
-        className="table-scroll"
-        tabIndex={0}
-        role="region"
-        aria-label="Tenants (scrolls sideways on narrow windows)"
-      >
+      <TableScroll label="Tenants (scrolls sideways on narrow windows)">
         <table className="grid" data-testid="tenant-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Upstream key</th>
-              <th scope="col">Limits</th>
-              <th scope="col">Price plan</th>
-              <th scope="col">Time zone</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Name',
+              'Status',
+              'Upstream key',
+              'Limits',
+              'Price plan',
+              'Time zone',
+              unseen('Actions'),
+            ]}
+          />
           <tbody>
             {shown.map((t) => (
               <TenantRow key={t.id} t={t} keyInfo={keys.get(t.id)} />
             ))}
             {shown.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="muted empty">
-                  {!loaded ? (
-                    'Loading…'
-                  ) : tenants.length === 0 ? (
-                    <>
-                      No tenants yet. <a href="#/tenants/new">Add your first tenant</a> to resell the upstream
-                      to them.
-                    </>
-                  ) : (
-                    'No tenant matches that search.'
-                  )}
-                </td>
-              </tr>
+              <EmptyRow columns={7}>
+                {!loaded ? (
+                  'Loading…'
+                ) : tenants.length === 0 ? (
+                  <>
+                    No tenants yet. <a href="#/tenants/new">Add your first tenant</a> to resell the upstream
+                    to them.
+                  </>
+                ) : (
+                  'No tenant matches that search.'
+                )}
+              </EmptyRow>
             ) : null}
           </tbody>
         </table>
-      </div>
-      {pages > 1 ? (
-        <nav className="pager" aria-label="Tenant pages">
-          <button disabled={safePage === 0} onClick={() => setPage(safePage - 1)}>
-            Previous
-          </button>
-          <span>
-            Page {safePage + 1} of {pages}
-          </span>
-          <button disabled={safePage + 1 >= pages} onClick={() => setPage(safePage + 1)}>
-            Next
-          </button>
-        </nav>
-      ) : null}
+      </TableScroll>
+      <Pager label="Tenant pages" page={safePage} pages={pages} onPage={setPage} />
     </Screen>
   )
 }

@@ -7,6 +7,7 @@ import { ErrorNote, Field } from '../../components/ui'
 import { useBillingMonth } from '../../stores/billing-month'
 import { useCurrency } from '../../stores/currency'
 import { useTenants } from '../../stores/tenants'
+import { num, TableHead } from '../../components/table'
 
 type Kind = 'top_up' | 'refund' | 'adjustment'
 
@@ -49,27 +50,17 @@ export function CreditPanel({ month }: { month: string }) {
     <section className="card" aria-labelledby="credit-title" data-testid="credit-panel">
       <h2 id="credit-title">Prepaid credit</h2>
       <table className="grid compact">
-        <thead>
-          <tr>
-            <th scope="col">Tenant</th>
-            <th scope="col">Billing</th>
-            <th scope="col" className="num">
-              Bought
-            </th>
-            <th scope="col" className="num">
-              Used
-            </th>
-            <th scope="col" className="num">
-              Left
-            </th>
-            <th scope="col" className="num">
-              In flight
-            </th>
-            <th scope="col" className="num">
-              getbalance answers
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Tenant',
+            'Billing',
+            num('Bought'),
+            num('Used'),
+            num('Left'),
+            num('In flight'),
+            num('getbalance answers'),
+          ]}
+        />
         <tbody>
           {credit.map((c) => (
             <tr key={c.tenantId}>

@@ -2,6 +2,7 @@
 import { formatMoneyDisplay } from '@shared/money-display'
 import { formatTime } from '../../components/ui'
 import { useBillingMonth } from '../../stores/billing-month'
+import { EmptyRow, num, TableHead } from '../../components/table'
 
 const show = (m: number, currency: string) => formatMoneyDisplay(m, currency, { style: 'unit' })
 
@@ -19,29 +20,19 @@ export function InvoiceList({ onPdf }: { onPdf: (tenantId: string) => void }) {
         (Settings → Billing). Margin is the net amount less that cost.
       </p>
       <table className="grid compact">
-        <thead>
-          <tr>
-            <th scope="col">Tenant</th>
-            <th scope="col">Status</th>
-            <th scope="col">Number</th>
-            <th scope="col" className="num">
-              Total
-            </th>
-            <th scope="col" className="num">
-              Amount due
-            </th>
-            <th scope="col" className="num">
-              Credit left
-            </th>
-            <th scope="col" className="num">
-              Cost
-            </th>
-            <th scope="col" className="num">
-              Margin
-            </th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Tenant',
+            'Status',
+            'Number',
+            num('Total'),
+            num('Amount due'),
+            num('Credit left'),
+            num('Cost'),
+            num('Margin'),
+            'Actions',
+          ]}
+        />
         <tbody>
           {list.rows.map((r) => {
             const status = r.paidAt ? 'paid' : r.sentAt ? 'sent' : r.status
@@ -88,13 +79,7 @@ export function InvoiceList({ onPdf }: { onPdf: (tenantId: string) => void }) {
               </tr>
             )
           })}
-          {list.rows.length === 0 ? (
-            <tr>
-              <td colSpan={9} className="muted empty">
-                No invoices for this month.
-              </td>
-            </tr>
-          ) : null}
+          {list.rows.length === 0 ? <EmptyRow columns={9}>No invoices for this month.</EmptyRow> : null}
         </tbody>
       </table>
     </section>

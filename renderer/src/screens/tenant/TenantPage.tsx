@@ -11,6 +11,7 @@ import {
   ErrorNote,
   Meter,
   Screen,
+  Section,
   formatTime,
   money,
   moneyAuto,
@@ -23,6 +24,7 @@ import { Charts } from '../Dashboard'
 import { concurrentHint, dailyHint, rpmHint } from './limit-hints'
 import { GatewayKeyCard, UpstreamKeyCard } from './keys'
 import { useTenantData, type TenantData } from './use-tenant-data'
+import { EmptyRow, num, TableHead, TableScroll } from '../../components/table'
 
 const REFUSAL_NAMES: Record<string, string> = {
   rate: 'Rate limit (requests per minute)',
@@ -119,21 +121,12 @@ function CodesTable({ title, rows, empty }: { title: string; rows: Array<[string
   return (
     <table className="grid compact">
       <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Code</th>
-          <th scope="col" className="num">
-            Count
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Code', num('Count')]} />
       <tbody>
         {rows.length === 0 ? (
-          <tr>
-            <td colSpan={2} className="muted">
-              {empty}
-            </td>
-          </tr>
+          <EmptyRow columns={2} className="muted">
+            {empty}
+          </EmptyRow>
         ) : null}
         {rows.map(([code, n]) => (
           <tr key={code}>
@@ -258,30 +251,15 @@ function OwnKeyNudge({ tenant }: { tenant: Tenant }) {
 
 function RecentAttempts({ data }: { data: TenantData }) {
   return (
-    <section aria-labelledby="recent-title">
-      <h2 id="recent-title" className="section-title">
-        Recent attempts
-      </h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="recent-title">
+    <Section id="recent-title" title="Recent attempts">
+      <TableScroll labelledBy="recent-title">
         <table className="grid compact" data-testid="recent-attempts">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Type</th>
-              <th scope="col">From</th>
-              <th scope="col">Outcome</th>
-              <th scope="col" className="num">
-                Billed
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Type', 'From', 'Outcome', num('Billed')]} />
           <tbody>
             {data.recent.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="muted">
-                  No attempts yet. <a href="#/solve">Run a test solve</a>.
-                </td>
-              </tr>
+              <EmptyRow columns={5} className="muted">
+                No attempts yet. <a href="#/solve">Run a test solve</a>.
+              </EmptyRow>
             ) : null}
             {data.recent.map((a) => (
               <tr key={a.attemptId}>
@@ -297,31 +275,16 @@ function RecentAttempts({ data }: { data: TenantData }) {
             ))}
           </tbody>
         </table>
-      </div>
-    </section>
+      </TableScroll>
+    </Section>
   )
 }
 
 function Invoices({ data }: { data: TenantData }) {
   return (
-    <section aria-labelledby="inv-title">
-      <h2 id="inv-title" className="section-title">
-        Invoices
-      </h2>
+    <Section id="inv-title" title="Invoices">
       <table className="grid compact">
-        <thead>
-          <tr>
-            <th scope="col">Month</th>
-            <th scope="col">Number</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Solves
-            </th>
-            <th scope="col" className="num">
-              Total
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Month', 'Number', 'Status', num('Solves'), num('Total')]} />
         <tbody>
           {data.invoices.map((i) => (
             <tr key={i.month}>
@@ -339,16 +302,13 @@ function Invoices({ data }: { data: TenantData }) {
       <p className="small">
         <a href="#/billing">Open Billing</a> to see the lines and export CSV.
       </p>
-    </section>
+    </Section>
   )
 }
 
 function AuditTrail({ data }: { data: TenantData }) {
   return (
-    <section aria-labelledby="trail-title">
-      <h2 id="trail-title" className="section-title">
-        Audit trail
-      </h2>
+    <Section id="trail-title" title="Audit trail">
       {data.audit.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
       <ul className="trail" data-testid="tenant-audit">
         {data.audit.map((e) => (
@@ -358,6 +318,6 @@ function AuditTrail({ data }: { data: TenantData }) {
           </li>
         ))}
       </ul>
-    </section>
+    </Section>
   )
 }
