@@ -4,26 +4,18 @@
  * credit or budget, the upstream plan's cost and how it is shared, the default markup and the alert webhook.
  */
 import { z } from 'zod'
+import { printedText } from './printed-text'
 
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `at most ${max} characters`)
-    .refine(
-      (v) => ![...v].some((c) => (c.charCodeAt(0) < 32 && c !== '\n') || c.charCodeAt(0) === 127),
-      'no control characters',
-    )
 const micros = z.number().int().min(0).max(1_000_000_000_000)
 
 const sellerSchema = z
   .object({
-    legalName: text(200),
-    address: text(500),
-    taxId: text(64),
-    paymentInstructions: text(1000),
+    legalName: printedText(200),
+    address: printedText(500),
+    taxId: printedText(64),
+    paymentInstructions: printedText(1000),
     /** A PNG or JPEG on this machine, printed at the top of every PDF invoice ('' for none). */
-    logoPath: text(1000),
+    logoPath: printedText(1000),
   })
   .strict()
 

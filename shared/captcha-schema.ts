@@ -31,9 +31,15 @@ const proxy = z
     return port >= 1 && port <= 65_535
   }, 'the proxy port is between 1 and 65535')
 const proxytype = z.enum(PROXY_TYPES, { message: 'proxytype is one of HTTP, HTTPS, SOCKS4, SOCKS5' })
-const proxyPair = <T extends { proxy?: string; proxytype?: string }>(r: T): boolean =>
+const proxyPair = (r: { proxy?: unknown; proxytype?: unknown }): boolean =>
   (r.proxy === undefined) === (r.proxytype === undefined)
 const PROXY_PAIR = { message: 'proxy and proxytype go together', path: ['proxytype'] }
+/** A request with an optional proxy (proxy and proxytype both or neither) after its own fields; nothing else. */
+const withOptionalProxy = <S extends z.ZodRawShape>(shape: S) =>
+  z
+    .object({ ...shape, proxy: proxy.optional(), proxytype: proxytype.optional() })
+    .strict()
+    .refine(proxyPair, PROXY_PAIR)
 const shortText = (max: number) => z.string().max(max, `at most ${max} characters`)
 
 const MIN_IMAGE_BYTES = 100
@@ -70,54 +76,39 @@ const imageRequestSchema = z
     path: ['minLength'],
   })
 
-const recaptchaV2RequestSchema = z
-  .object({
-    type: z.literal('recaptcha_v2'),
-    googlekey: siteKey('googlekey'),
-    pageurl: url,
-    invisible: z.boolean().optional(),
-    enterprise: z.boolean().optional(),
-    dataS: shortText(4096).optional(),
-    userAgent: shortText(512).optional(),
-    cookies: shortText(4096).optional(),
-    proxy: proxy.optional(),
-    proxytype: proxytype.optional(),
-  })
-  .strict()
-  .refine(proxyPair, PROXY_PAIR)
+const recaptchaV2RequestSchema = withOptionalProxy({
+  type: z.literal('recaptcha_v2'),
+  googlekey: siteKey('googlekey'),
+  pageurl: url,
+  invisible: z.boolean().optional(),
+  enterprise: z.boolean().optional(),
+  dataS: shortText(4096).optional(),
+  userAgent: shortText(512).optional(),
+  cookies: shortText(4096).optional(),
+})
 
-const recaptchaV3RequestSchema = z
-  .object({
-    type: z.literal('recaptcha_v3'),
-    googlekey: siteKey('googlekey'),
-    pageurl: url,
-    action: shortText(100)
-      .regex(/^[A-Za-z0-9_/]*$/, 'action may contain only letters, digits, _ and /')
-      .optional(),
-    minScore: z
-      .number()
-      .min(0.1, 'minScore is between 0.1 and 0.9')
-      .max(0.9, 'minScore is between 0.1 and 0.9')
-      .optional(),
-    enterprise: z.boolean().optional(),
-    proxy: proxy.optional(),
-    proxytype: proxytype.optional(),
-  })
-  .strict()
-  .refine(proxyPair, PROXY_PAIR)
+const recaptchaV3RequestSchema = withOptionalProxy({
+  type: z.literal('recaptcha_v3'),
+  googlekey: siteKey('googlekey'),
+  pageurl: url,
+  action: shortText(100)
+    .regex(/^[A-Za-z0-9_/]*$/, 'action may contain only letters, digits, _ and /')
+    .optional(),
+  minScore: z
+    .number()
+    .min(0.1, 'minScore is between 0.1 and 0.9')
+    .max(0.9, 'minScore is between 0.1 and 0.9')
+    .optional(),
+  enterprise: z.boolean().optional(),
+})
 
-const turnstileRequestSchema = z
-  .object({
-    type: z.literal('turnstile'),
-    sitekey: siteKey('sitekey'),
-    pageurl: url,
-    action: shortText(100).optional(),
-    data: shortText(4096).optional(),
-    proxy: proxy.optional(),
-    proxytype: proxytype.optional(),
-  })
-  .strict()
-  .refine(proxyPair, PROXY_PAIR)
+const turnstileRequestSchema = withOptionalProxy({
+  type: z.literal('turnstile'),
+  sitekey: siteKey('sitekey'),
+  pageurl: url,
+  action: shortText(100).optional(),
+  data: shortText(4096).optional(),
+})
 
 const apiServer = z
   .string()
@@ -125,30 +116,20 @@ const apiServer = z
   .max(200)
   .regex(/^[A-Za-z0-9.-]+$/, 'apiServer is a host name, e.g. api-na.geetest.com')
 
-const geetestRequestSchema = z
-  .object({
-    type: z.literal('geetest'),
-    gt: siteKey('gt'),
-    challenge: siteKey('challenge'),
-    pageurl: url,
-    apiServer: apiServer.optional(),
-    proxy: proxy.optional(),
-    proxytype: proxytype.optional(),
-  })
-  .strict()
-  .refine(proxyPair, PROXY_PAIR)
+const geetestRequestSchema = withOptionalProxy({
+  type: z.literal('geetest'),
+  gt: siteKey('gt'),
+  challenge: siteKey('challenge'),
+  pageurl: url,
+  apiServer: apiServer.optional(),
+})
 
-const geetestV4RequestSchema = z
-  .object({
-    type: z.literal('geetest_v4'),
-    captchaId: siteKey('captchaId'),
-    pageurl: url,
-    apiServer: apiServer.optional(),
-    proxy: proxy.optional(),
-    proxytype: proxytype.optional(),
-  })
-  .strict()
-  .refine(proxyPair, PROXY_PAIR)
+const geetestV4RequestSchema = withOptionalProxy({
+  type: z.literal('geetest_v4'),
+  captchaId: siteKey('captchaId'),
+  pageurl: url,
+  apiServer: apiServer.optional(),
+})
 
 /** The answer (cf_clearance) is bound to the IP it was earned from, so the proxy is required. */
 const cloudflareChallengeRequestSchema = z

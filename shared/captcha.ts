@@ -32,34 +32,32 @@ export const CAPTCHA_TYPE_LABELS: Record<CaptchaType, string> = {
 }
 
 /**
- * What the operator pays the upstream per solve until Settings say otherwise (2captcha's public per-solve list,
- * USD, in micros). Used for the ledger's cost column and for re-pricing a period in cost allocation.
+ * Per type, two separate lists (USD, in micros): what the operator pays the upstream per solve until Settings say
+ * otherwise (2captcha's public per-solve list; the ledger's cost column and re-pricing a period in cost allocation),
+ * and what a new unit-price tenant is billed per solve until the operator edits its plan. Separate columns: changing
+ * what the upstream charges must not silently change what tenants are billed.
  */
-export const DEFAULT_COST_PRICES: Readonly<Record<CaptchaType, Micros>> = {
-  image: 1_000,
-  recaptcha_v2: 3_000,
-  recaptcha_v3: 4_000,
-  turnstile: 2_000,
-  geetest: 3_000,
-  geetest_v4: 3_000,
-  cloudflare_challenge: 3_000,
-  bls: 1_000,
+const DEFAULT_PRICES: Readonly<Record<CaptchaType, readonly [cost: Micros, tenantPrice: Micros]>> = {
+  image: [1_000, 1_000],
+  recaptcha_v2: [3_000, 3_000],
+  recaptcha_v3: [4_000, 4_000],
+  turnstile: [2_000, 2_000],
+  geetest: [3_000, 3_000],
+  geetest_v4: [3_000, 3_000],
+  cloudflare_challenge: [3_000, 3_000],
+  bls: [1_000, 1_500],
 }
 
-/**
- * What a new unit-price tenant is billed per solve until the operator edits its plan (USD, in micros). A separate
- * list from the cost: changing what the upstream charges must not silently change what tenants are billed.
- */
-export const DEFAULT_TENANT_PRICES: Readonly<Record<CaptchaType, Micros>> = {
-  image: 1_000,
-  recaptcha_v2: 3_000,
-  recaptcha_v3: 4_000,
-  turnstile: 2_000,
-  geetest: 3_000,
-  geetest_v4: 3_000,
-  cloudflare_challenge: 3_000,
-  bls: 1_500,
-}
+const priceColumn = (column: 0 | 1): Readonly<Record<CaptchaType, Micros>> =>
+  Object.fromEntries(
+    Object.entries(DEFAULT_PRICES).map(([type, prices]) => [type, prices[column]]),
+  ) as Record<CaptchaType, Micros>
+
+/** What the operator pays the upstream per solve until Settings say otherwise (see DEFAULT_PRICES). */
+export const DEFAULT_COST_PRICES = priceColumn(0)
+
+/** What a new unit-price tenant is billed per solve until the operator edits its plan (see DEFAULT_PRICES). */
+export const DEFAULT_TENANT_PRICES = priceColumn(1)
 
 /** Proxy kinds the upstream accepts with `proxy` (user:pass@host:port or host:port). */
 export const PROXY_TYPES = ['HTTP', 'HTTPS', 'SOCKS4', 'SOCKS5'] as const

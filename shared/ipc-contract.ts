@@ -167,6 +167,18 @@ const gatewayKeyInfo = z.object({
   expiresAt: z.number().nullable(),
 })
 const issuedGatewayKey = z.object({ key: z.string().length(32), info: gatewayKeyInfo })
+/** Issuing or rotating a tenant's gateway key: the key issued before keeps working for `graceHours` (default 24). */
+const gatewayKeyIssue = z
+  .object({
+    tenantId: id,
+    graceHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 30)
+      .default(24),
+  })
+  .strict()
 
 const vaultStatus = z.object({
   exists: z.boolean(),
@@ -352,17 +364,7 @@ export const contract = {
   'gateway.stop': { input: empty, output: gatewayStatus },
   /** A new key; a key issued before keeps working for the grace period (default 24 h, as rotation). */
   'gateway.issueKey': {
-    input: z
-      .object({
-        tenantId: id,
-        graceHours: z
-          .number()
-          .int()
-          .min(0)
-          .max(24 * 30)
-          .default(24),
-      })
-      .strict(),
+    input: gatewayKeyIssue,
     output: issuedGatewayKey,
   },
   /** Sources refused for bad keys now, and recent failures by source and presented key (fingerprints only). */
@@ -376,17 +378,7 @@ export const contract = {
   },
   /** A new key now; the old one keeps working for the grace period (default 24 h) so the tenant can switch. */
   'gateway.rotateKey': {
-    input: z
-      .object({
-        tenantId: id,
-        graceHours: z
-          .number()
-          .int()
-          .min(0)
-          .max(24 * 30)
-          .default(24),
-      })
-      .strict(),
+    input: gatewayKeyIssue,
     output: issuedGatewayKey,
   },
   'gateway.revokeKey': {

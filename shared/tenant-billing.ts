@@ -3,25 +3,16 @@
  * postpaid invoicing, the buyer's details printed on invoices, and the tax rate or a reverse-charge note.
  */
 import { z } from 'zod'
-
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `at most ${max} characters`)
-    .refine(
-      (v) => ![...v].some((c) => (c.charCodeAt(0) < 32 && c !== '\n') || c.charCodeAt(0) === 127),
-      'no control characters',
-    )
+import { printedText } from './printed-text'
 
 const BILLING_MODES = ['prepaid', 'postpaid'] as const
 export type BillingMode = (typeof BILLING_MODES)[number]
 
 const buyerSchema = z
   .object({
-    legalName: text(200).default(''),
-    address: text(500).default(''),
-    taxId: text(64).default(''),
+    legalName: printedText(200).default(''),
+    address: printedText(500).default(''),
+    taxId: printedText(64).default(''),
     email: z.union([z.literal(''), z.email('an e-mail address').max(200)]).default(''),
   })
   .strict()

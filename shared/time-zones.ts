@@ -106,22 +106,32 @@ export function zoneOffsetLabel(zone: string, at: number): string {
   }
 }
 
-const clocks = new Map<string, Intl.DateTimeFormat>()
+/**
+ * One Intl.DateTimeFormat per time zone for `locale` and `options`, made on first use and kept for the next (up to
+ * `max` zones). Throws a RangeError for an unknown zone, as Intl does.
+ */
+export function formatterPerZone(
+  locale: string,
+  options: Omit<Intl.DateTimeFormatOptions, 'timeZone'>,
+  max = Infinity,
+): (zone: string) => Intl.DateTimeFormat {
+  const made = new Map<string, Intl.DateTimeFormat>()
+  return (zone) => {
+    let f = made.get(zone)
+    if (!f) {
+      f = new Intl.DateTimeFormat(locale, { timeZone: zone, ...options })
+      if (made.size < max) made.set(zone, f)
+    }
+    return f
+  }
+}
+
+const clock = formatterPerZone('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 1000)
 
 /** "14:05" in the zone (24-hour clock). */
 export function wallTimeIn(zone: string, at: number): string {
   try {
-    let f = clocks.get(zone)
-    if (!f) {
-      f = new Intl.DateTimeFormat('en-GB', {
-        timeZone: zone,
-        hour: '2-digit',
-        minute: '2-digit',
-        hourCycle: 'h23',
-      })
-      if (clocks.size < 1000) clocks.set(zone, f)
-    }
-    return f.format(new Date(at))
+    return clock(zone).format(new Date(at))
   } catch {
     return ''
   }

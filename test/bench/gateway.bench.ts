@@ -127,7 +127,8 @@ export async function run(ctx: BenchContext): Promise<void> {
         `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed`,
       )
       assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
-      if (via.errors > 0) console.log(`errors through the gateway at ${rate}/s, e.g.: ${via.errorSamples.join(' | ')}`)
+      if (via.errors > 0)
+        console.log(`errors through the gateway at ${rate}/s, e.g.: ${via.errorSamples.join(' | ')}`)
       const full = !ctx.quick
       ctx.record(`straight to the Sandbox at ${rate}/s, p50`, direct.p50, 'ms')
       ctx.record(`straight to the Sandbox at ${rate}/s, p99`, direct.p99, 'ms')

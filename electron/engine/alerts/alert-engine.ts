@@ -92,6 +92,22 @@ export interface AlertEngine {
 }
 
 /**
+ * The thresholds (percent) that `used` has reached of `limit`, each with the value and message of its alert; none
+ * without a positive limit.
+ */
+function reached(
+  pcts: readonly number[],
+  used: number,
+  limit: number | undefined,
+  message: (pct: number) => string,
+): Map<number, { value: number; message: string }> {
+  const wanted = new Map<number, { value: number; message: string }>()
+  if (limit !== undefined && limit > 0)
+    for (const p of pcts) if (used * 100 >= limit * p) wanted.set(p, { value: used, message: message(p) })
+  return wanted
+}
+
+/**
  * The alerts component's tables (component "alerts"): alerts and the operator's acknowledgements. IF NOT EXISTS:
  * databases from before this component owned them already have them (billing's and the console's migrations).
  */
@@ -216,24 +232,21 @@ export function createAlertEngine(
     const subject = `tenant:${tenant.id}`
     const pcts = tenant.status === 'deleted' ? [] : thresholdsOf(tenant)
     const daily = tenant.limits.solvesPerDay
-    const dailyWanted = new Map<number, { value: number; message: string }>()
-    if (daily !== undefined && daily > 0)
-      for (const p of pcts)
-        if (dayCount * 100 >= daily * p)
-          dailyWanted.set(p, {
-            value: dayCount,
-            message: `${tenant.name} used ${dayCount} of ${daily} daily solves (≥ ${p} %) on ${day}.`,
-          })
+    const dailyWanted = reached(
+      pcts,
+      dayCount,
+      daily,
+      (p) => `${tenant.name} used ${dayCount} of ${daily} daily solves (≥ ${p} %) on ${day}.`,
+    )
     reconcile(out, subject, 'daily_limit', day, dailyWanted, at)
     const budget = tenant.limits.monthlyBudgetMicros
-    const budgetWanted = new Map<number, { value: number; message: string }>()
-    if (budget !== undefined && budget > 0)
-      for (const p of pcts)
-        if (monthSpendMicros * 100 >= budget * p)
-          budgetWanted.set(p, {
-            value: monthSpendMicros,
-            message: `${tenant.name} spent ${formatMoney(monthSpendMicros, 2)} of its ${formatMoney(budget, 2)} budget (≥ ${p} %) in ${month}.`,
-          })
+    const budgetWanted = reached(
+      pcts,
+      monthSpendMicros,
+      budget,
+      (p) =>
+        `${tenant.name} spent ${formatMoney(monthSpendMicros, 2)} of its ${formatMoney(budget ?? 0, 2)} budget (≥ ${p} %) in ${month}.`,
+    )
     reconcile(out, subject, 'monthly_budget', month, budgetWanted, at)
     return out
   }

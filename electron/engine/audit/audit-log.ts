@@ -76,31 +76,18 @@ export function openAuditLog(db: Database, now: () => number = Date.now): AuditL
       const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 100)), 1000)
       const where: string[] = []
       const args: Array<string | number> = []
-      if (q.beforeId !== undefined) {
-        where.push('id < ?')
-        args.push(q.beforeId)
+      /** Adds a condition with its arguments when the filter is given. */
+      const when = (given: unknown, condition: string, ...values: Array<string | number>): void => {
+        if (given === undefined) return
+        where.push(condition)
+        args.push(...values)
       }
-      if (q.subjectId !== undefined) {
-        where.push('subject_id = ?')
-        args.push(q.subjectId)
-      }
-      if (q.action !== undefined) {
-        if (q.action.endsWith('.')) {
-          where.push('substr(action, 1, ?) = ?')
-          args.push(q.action.length, q.action)
-        } else {
-          where.push('action = ?')
-          args.push(q.action)
-        }
-      }
-      if (q.from !== undefined) {
-        where.push('at >= ?')
-        args.push(q.from)
-      }
-      if (q.to !== undefined) {
-        where.push('at < ?')
-        args.push(q.to)
-      }
+      when(q.beforeId, 'id < ?', q.beforeId!)
+      when(q.subjectId, 'subject_id = ?', q.subjectId!)
+      if (q.action?.endsWith('.')) when(q.action, 'substr(action, 1, ?) = ?', q.action.length, q.action)
+      else when(q.action, 'action = ?', q.action!)
+      when(q.from, 'at >= ?', q.from!)
+      when(q.to, 'at < ?', q.to!)
       const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`
       return (db.prepare(sql).all(...args) as Array<Record<string, unknown>>).map((r) => ({
         id: Number(r.id),

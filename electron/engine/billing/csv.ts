@@ -9,17 +9,10 @@
  * for every string. Number cells (amounts, counts, timestamps) are written as they are and never begin with a quote.
  */
 import { once } from 'node:events'
-import {
-  closeSync,
-  createWriteStream,
-  fsyncSync,
-  openSync,
-  renameSync,
-  rmSync,
-  type WriteStream,
-} from 'node:fs'
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { dirname } from 'node:path'
+import { fsyncDir } from '../files/durable-write'
 import Papa from 'papaparse'
 
 const DANGEROUS = /^['=+\-@\t\r]/
@@ -149,18 +142,6 @@ export class CsvFileWriter {
       await closed
     }
     rmSync(this.tmp, { force: true })
-  }
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd)
   }
 }
 

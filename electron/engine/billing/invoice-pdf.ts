@@ -6,9 +6,10 @@
  * renamed into place: never a half-written PDF.
  */
 import { once } from 'node:events'
-import { closeSync, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { dirname } from 'node:path'
+import { fsyncDir } from '../files/durable-write'
 import PDFDocument from 'pdfkit'
 import { formatMoneyDisplay } from '@shared/money-display'
 import type { Invoice } from './invoice-builder'
@@ -162,16 +163,4 @@ function row(doc: PDFKit.PDFDocument, desc: string, qty: string, unit: string, a
   doc.text(amount, COLS.amount, y, { width: COLS.end - COLS.amount, align: 'right' })
   doc.x = M
   doc.y = Math.max(after, doc.y) + 3
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // Windows cannot fsync a folder; the rename is atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
 }

@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
+import { pingbackUrl } from '../http/pingback-url'
 import type { SolveResult, SolveService } from '../solve'
 import type { BadKeyGuard } from './bad-key-guard'
 import type { GatewayKeys } from './gateway-keys'
@@ -96,14 +97,9 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
   /** Calls the tenant's pingback URL once the task ends (public destinations only, the checked address pinned). */
   deps.tasks.onEnded((task) => {
     if (!task.pingback) return
-    let url: URL
-    try {
-      url = new URL(task.pingback)
-    } catch {
-      return
-    }
-    url.searchParams.set('id', task.taskId)
-    url.searchParams.set('code', task.state === 'solved' ? (task.answer ?? '') : tenantCode(task.code))
+    const code = task.state === 'solved' ? (task.answer ?? '') : tenantCode(task.code)
+    const url = pingbackUrl(task.pingback, task.taskId, code)
+    if (!url) return
     void requestPublicUrl(url, { timeoutMs: 10_000, allowLoopback: deps.allowLoopbackPingbacks }).catch(
       () => undefined,
     )

@@ -12,15 +12,33 @@ const proxyOf = (p: Record<string, string>): { proxy?: string; proxytype?: strin
     ? { proxytype: p.proxytype?.toUpperCase() }
     : { proxy: p.proxy, proxytype: (p.proxytype || 'HTTP').toUpperCase() }
 
+/** A token type's request: its own fields, then the page and the proxy as sent. */
+const onPage = (p: Record<string, string>, fields: Record<string, unknown>): Record<string, unknown> => ({
+  ...fields,
+  pageurl: p.pageurl,
+  ...proxyOf(p),
+})
+
+/** The error code of the first required parameter that is missing or empty (checked in this order). */
+function firstMissing(
+  p: Record<string, string>,
+  required: ReadonlyArray<readonly [param: string, code: string]>,
+): string | undefined {
+  return required.find(([param]) => !p[param])?.[1]
+}
+
+const PAGEURL = ['pageurl', 'ERROR_PAGEURL'] as const
+
 export function requestFromParams(
   p: Record<string, string>,
 ): { ok: true; request: CaptchaRequest } | { ok: false; code: string } {
   const method = (p.method ?? '').toLowerCase()
   let candidate: Record<string, unknown>
+  let missing: string | undefined
   switch (method) {
     case 'post':
     case 'base64':
-      if (!p.body) return { ok: false, code: 'ERROR_ZERO_CAPTCHA_FILESIZE' }
+      missing = firstMissing(p, [['body', 'ERROR_ZERO_CAPTCHA_FILESIZE']])
       candidate = {
         type: 'image',
         body: p.body,
@@ -34,68 +52,41 @@ export function requestFromParams(
       }
       break
     case 'userrecaptcha':
-      if (!p.googlekey) return { ok: false, code: 'ERROR_GOOGLEKEY' }
-      if (!p.pageurl) return { ok: false, code: 'ERROR_PAGEURL' }
+      missing = firstMissing(p, [['googlekey', 'ERROR_GOOGLEKEY'], PAGEURL])
       candidate =
         (p.version ?? '').toLowerCase() === 'v3'
-          ? {
+          ? onPage(p, {
               type: 'recaptcha_v3',
               googlekey: p.googlekey,
-              pageurl: p.pageurl,
               action: p.action,
               minScore: p.min_score ? Number(p.min_score) : undefined,
               enterprise: flag(p.enterprise),
-              ...proxyOf(p),
-            }
-          : {
+            })
+          : onPage(p, {
               type: 'recaptcha_v2',
               googlekey: p.googlekey,
-              pageurl: p.pageurl,
               invisible: flag(p.invisible),
               enterprise: flag(p.enterprise),
               dataS: p['data-s'],
               userAgent: p.userAgent,
               cookies: p.cookies,
-              ...proxyOf(p),
-            }
+            })
       break
     case 'turnstile':
-      if (!p.sitekey) return { ok: false, code: 'ERROR_GOOGLEKEY' }
-      if (!p.pageurl) return { ok: false, code: 'ERROR_PAGEURL' }
-      candidate = {
-        type: 'turnstile',
-        sitekey: p.sitekey,
-        pageurl: p.pageurl,
-        action: p.action,
-        data: p.data,
-        ...proxyOf(p),
-      }
+      missing = firstMissing(p, [['sitekey', 'ERROR_GOOGLEKEY'], PAGEURL])
+      candidate = onPage(p, { type: 'turnstile', sitekey: p.sitekey, action: p.action, data: p.data })
       break
     case 'geetest':
     case 'geetest_v4':
-      if (!p.pageurl) return { ok: false, code: 'ERROR_PAGEURL' }
+      missing = firstMissing(p, [PAGEURL])
       candidate =
         method === 'geetest_v4' || p.version === '4'
-          ? {
-              type: 'geetest_v4',
-              captchaId: p.captcha_id,
-              pageurl: p.pageurl,
-              apiServer: p.api_server,
-              ...proxyOf(p),
-            }
-          : {
-              type: 'geetest',
-              gt: p.gt,
-              challenge: p.challenge,
-              pageurl: p.pageurl,
-              apiServer: p.api_server,
-              ...proxyOf(p),
-            }
+          ? onPage(p, { type: 'geetest_v4', captchaId: p.captcha_id, apiServer: p.api_server })
+          : onPage(p, { type: 'geetest', gt: p.gt, challenge: p.challenge, apiServer: p.api_server })
       break
     case 'cloudflare_challenge':
-      if (!p.pageurl) return { ok: false, code: 'ERROR_PAGEURL' }
-      if (!p.proxy) return { ok: false, code: 'ERROR_BAD_PARAMETERS' }
-      candidate = { type: 'cloudflare_challenge', pageurl: p.pageurl, userAgent: p.userAgent, ...proxyOf(p) }
+      missing = firstMissing(p, [PAGEURL, ['proxy', 'ERROR_BAD_PARAMETERS']])
+      candidate = onPage(p, { type: 'cloudflare_challenge', userAgent: p.userAgent })
       break
     case 'bls': {
       const images: string[] = []
@@ -108,6 +99,7 @@ export function requestFromParams(
     default:
       return { ok: false, code: 'ERROR_BAD_PARAMETERS' }
   }
+  if (missing) return { ok: false, code: missing }
   for (const k of Object.keys(candidate)) if (candidate[k] === undefined) delete candidate[k]
   const parsed = captchaRequestSchema.safeParse(candidate)
   if (parsed.success) return { ok: true, request: parsed.data }

@@ -4,13 +4,7 @@
  * is the seam: a second storage passes the same suite without any caller knowing.
  */
 import type { CaptchaType } from '@shared/captcha'
-import {
-  checkOutcome,
-  checkPriced,
-  LedgerError,
-  storedThreadMs,
-  UpstreamTaskClashError,
-} from './ledger-rules'
+import { checkSettle, isNewAttempt, isNewSubmission, known, storedThreadMs } from './ledger-rules'
 import {
   BUCKET_MS,
   OPEN_STATUSES,
@@ -30,6 +24,31 @@ const isOpen = (r: AttemptRecord): boolean => OPEN_STATUSES.includes(r.status)
 const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 const copy = ({ settledAt: _, ...r }: Row): AttemptRecord => ({ ...r })
 
+interface Totals {
+  count: number
+  threadMs: number
+  costMicros: number
+  priceMicros: number
+}
+
+/** Rows grouped by `keyOf` in first-seen order (the SQLite ledger's GROUP BY): each group's first row and totals. */
+function totalsBy(rows: Iterable<Row>, keyOf: (r: Row) => string): Array<{ first: Row; totals: Totals }> {
+  const groups = new Map<string, { first: Row; totals: Totals }>()
+  for (const r of rows) {
+    const key = keyOf(r)
+    let g = groups.get(key)
+    if (!g) {
+      g = { first: r, totals: { count: 0, threadMs: 0, costMicros: 0, priceMicros: 0 } }
+      groups.set(key, g)
+    }
+    g.totals.count++
+    g.totals.threadMs += r.threadMs
+    g.totals.costMicros += r.costMicros
+    g.totals.priceMicros += r.priceMicros
+  }
+  return [...groups.values()]
+}
+
 function inSlice(r: Row, q: SolvedSlice, endedFrom = q.endedFrom): boolean {
   return (
     r.tenantId === q.tenantId &&
@@ -48,13 +67,7 @@ export class MemoryLedger implements Ledger {
   constructor(private readonly now: () => number = Date.now) {}
 
   async begin(a: BeginAttempt): Promise<void> {
-    if (!Number.isFinite(a.createdAt)) throw new LedgerError('createdAt must be a number')
-    const existing = this.rows.get(a.attemptId)
-    if (existing) {
-      if (existing.tenantId !== a.tenantId)
-        throw new LedgerError(`attempt ${a.attemptId} already belongs to another tenant`)
-      return
-    }
+    if (!isNewAttempt(a, this.rows.get(a.attemptId)?.tenantId)) return
     this.rows.set(a.attemptId, {
       ...a,
       upstreamTaskId: null,
@@ -71,26 +84,18 @@ export class MemoryLedger implements Ledger {
   }
 
   async markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void> {
-    const r = this.rows.get(attemptId)
-    if (!r) throw new LedgerError(`unknown attempt ${attemptId}`)
-    if (r.upstreamTaskId === upstreamTaskId) return
-    if (r.status !== 'pending') throw new LedgerError(`attempt ${attemptId} is ${r.status}, not pending`)
-    const clash = this.findRow(r.providerAccount, upstreamTaskId)
-    if (clash)
-      throw new UpstreamTaskClashError(
-        `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attemptId}`,
-      )
+    const r = known(this.rows.get(attemptId), attemptId)
+    const clash = () => this.findRow(r.providerAccount, upstreamTaskId)?.attemptId
+    if (!isNewSubmission(r, upstreamTaskId, clash)) return
     Object.assign(r, { status: 'submitted', upstreamTaskId, submittedAt })
   }
 
   async settle(attemptId: string, o: SettleOutcome): Promise<boolean> {
-    const r = this.rows.get(attemptId)
-    if (!r) throw new LedgerError(`unknown attempt ${attemptId}`)
+    const r = known(this.rows.get(attemptId), attemptId)
     if (!isOpen(r)) return false
-    checkOutcome(o)
+    checkSettle(o)
     const common = { endedAt: o.endedAt, threadMs: storedThreadMs(o.threadMs), settledAt: this.now() }
     if (o.status === 'solved') {
-      checkPriced(o)
       Object.assign(r, common, {
         status: 'solved',
         readyAt: o.readyAt,
@@ -100,24 +105,6 @@ export class MemoryLedger implements Ledger {
     } else Object.assign(r, common, { status: o.status, errorCode: o.errorCode })
     return true
   }
-
-  async recordRejection(r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string }): Promise<void> {
-    if (this.rows.has(r.attemptId)) return
-    this.rows.set(r.attemptId, {
-      ...r,
-      reservedMicros: 0,
-      upstreamTaskId: null,
-      status: 'rejected',
-      submittedAt: null,
-      readyAt: null,
-      endedAt: r.createdAt,
-      threadMs: 0,
-      costMicros: 0,
-      priceMicros: 0,
-      settledAt: this.now(),
-    })
-  }
-
 
   flush(): void {}
 
@@ -191,33 +178,21 @@ export class MemoryLedger implements Ledger {
   }
 
   buckets(q: { tenantId?: string; fromMs: number; toMs: number }): UsageBucket[] {
-    const out = new Map<string, UsageBucket>()
-    for (const r of this.rows.values()) {
-      const t = r.endedAt ?? r.createdAt
-      if (t < q.fromMs || t >= q.toMs || (q.tenantId !== undefined && r.tenantId !== q.tenantId)) continue
-      const bucketStart = Math.floor(t / BUCKET_MS) * BUCKET_MS
-      const key = JSON.stringify([r.tenantId, bucketStart, r.captchaType, r.status, r.errorCode])
-      let b = out.get(key)
-      if (!b) {
-        b = {
-          tenantId: r.tenantId,
-          bucketStart,
-          captchaType: r.captchaType,
-          status: r.status,
-          errorCode: r.errorCode,
-          count: 0,
-          threadMs: 0,
-          costMicros: 0,
-          priceMicros: 0,
-        }
-        out.set(key, b)
-      }
-      b.count++
-      b.threadMs += r.threadMs
-      b.costMicros += r.costMicros
-      b.priceMicros += r.priceMicros
-    }
-    return [...out.values()]
+    const at = (r: Row): number => r.endedAt ?? r.createdAt
+    const bucketOf = (r: Row): number => Math.floor(at(r) / BUCKET_MS) * BUCKET_MS
+    const rows = [...this.rows.values()].filter(
+      (r) => at(r) >= q.fromMs && at(r) < q.toMs && (q.tenantId === undefined || r.tenantId === q.tenantId),
+    )
+    return totalsBy(rows, (r) =>
+      JSON.stringify([r.tenantId, bucketOf(r), r.captchaType, r.status, r.errorCode]),
+    ).map(({ first: r, totals }) => ({
+      tenantId: r.tenantId,
+      bucketStart: bucketOf(r),
+      captchaType: r.captchaType,
+      status: r.status,
+      errorCode: r.errorCode,
+      ...totals,
+    }))
   }
 
   firstSolveAt(tenantId: string): number | undefined {
@@ -228,29 +203,16 @@ export class MemoryLedger implements Ledger {
     return first
   }
 
-  solvedGroups(q: SolvedSlice) {
-    const out = new Map<string, ReturnType<Ledger['solvedGroups']>[number]>()
-    for (const r of this.rows.values()) {
-      if (!inSlice(r, q)) continue
-      const key = `${r.captchaType}|${r.priceMicros}`
-      let g = out.get(key)
-      if (!g) {
-        g = {
-          captchaType: r.captchaType,
-          priceMicros: r.priceMicros,
-          count: 0,
-          amountMicros: 0,
-          costMicros: 0,
-          threadMs: 0,
-        }
-        out.set(key, g)
-      }
-      g.count++
-      g.amountMicros += r.priceMicros
-      g.costMicros += r.costMicros
-      g.threadMs += r.threadMs
-    }
-    return [...out.values()]
+  solvedGroups(q: SolvedSlice): ReturnType<Ledger['solvedGroups']> {
+    const rows = [...this.rows.values()].filter((r) => inSlice(r, q))
+    return totalsBy(rows, (r) => `${r.captchaType}|${r.priceMicros}`).map(({ first, totals: t }) => ({
+      captchaType: first.captchaType,
+      priceMicros: first.priceMicros,
+      count: t.count,
+      amountMicros: t.priceMicros,
+      costMicros: t.costMicros,
+      threadMs: t.threadMs,
+    }))
   }
 
   solvedRows(q: SolvedSlice, after: { endedAt: number; attemptId: string }, limit: number): SolvedRow[] {
@@ -292,28 +254,27 @@ export class MemoryLedger implements Ledger {
     return sum
   }
 
-  solvedByAccount(providerAccount: string, fromMs: number, toMs: number) {
-    const out = new Map<string, ReturnType<Ledger['solvedByAccount']>[number]>()
-    for (const r of this.rows.values()) {
-      if (r.providerAccount !== providerAccount || r.status !== 'solved') continue
-      if (r.endedAt! < fromMs || r.endedAt! >= toMs) continue
-      const key = `${r.tenantId}|${r.captchaType}`
-      let u = out.get(key)
-      if (!u) {
-        u = {
-          tenantId: r.tenantId,
-          captchaType: r.captchaType as CaptchaType,
-          solves: 0,
-          threadMs: 0,
-          costMicros: 0,
-        }
-        out.set(key, u)
-      }
-      u.solves++
-      u.threadMs += r.threadMs
-      u.costMicros += r.costMicros
-    }
-    return [...out.values()].sort((a, b) => binary(a.tenantId, b.tenantId))
+  solvedByAccount(
+    providerAccount: string,
+    fromMs: number,
+    toMs: number,
+  ): ReturnType<Ledger['solvedByAccount']> {
+    const rows = [...this.rows.values()].filter(
+      (r) =>
+        r.providerAccount === providerAccount &&
+        r.status === 'solved' &&
+        r.endedAt! >= fromMs &&
+        r.endedAt! < toMs,
+    )
+    return totalsBy(rows, (r) => `${r.tenantId}|${r.captchaType}`)
+      .map(({ first, totals: t }) => ({
+        tenantId: first.tenantId,
+        captchaType: first.captchaType as CaptchaType,
+        solves: t.count,
+        threadMs: t.threadMs,
+        costMicros: t.costMicros,
+      }))
+      .sort((a, b) => binary(a.tenantId, b.tenantId))
   }
 
   async close(): Promise<void> {}

@@ -5,13 +5,7 @@ import { migrate } from '../db/migrations'
 import type { WalDurability } from '../db/wal-durability'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
-import {
-  checkOutcome,
-  checkPriced,
-  LedgerError,
-  storedThreadMs,
-  UpstreamTaskClashError,
-} from './ledger-rules'
+import { checkSettle, isNewAttempt, isNewSubmission, known, storedThreadMs } from './ledger-rules'
 import { sqliteBillingReads } from './sqlite-billing-reads'
 import {
   BUCKET_MS,
@@ -79,9 +73,6 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     insert:
       db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)
       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`),
-    insertRejected:
-      db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, error_code, source, created_at, ended_at, settled_at)
-      VALUES (?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?)`),
     get: db.prepare('SELECT * FROM attempts WHERE attempt_id = ?'),
     byTask: db.prepare('SELECT * FROM attempts WHERE provider_account = ? AND upstream_task_id = ?'),
     submit: db.prepare(
@@ -114,13 +105,7 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     ...sqliteBillingReads(db),
     begin(a: BeginAttempt) {
       return committer.write(() => {
-        if (!Number.isFinite(a.createdAt)) throw new LedgerError('createdAt must be a number')
-        const existing = getRow(a.attemptId)
-        if (existing) {
-          if (existing.tenant_id !== a.tenantId)
-            throw new LedgerError(`attempt ${a.attemptId} already belongs to another tenant`)
-          return
-        }
+        if (!isNewAttempt(a, getRow(a.attemptId)?.tenant_id)) return
         s.insert.run(
           a.attemptId,
           a.tenantId,
@@ -134,27 +119,20 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     },
     markSubmitted(attemptId, upstreamTaskId, submittedAt) {
       return committer.write(() => {
-        const row = getRow(attemptId)
-        if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
-        if (row.upstream_task_id === upstreamTaskId) return
-        if (row.status !== 'pending')
-          throw new LedgerError(`attempt ${attemptId} is ${row.status}, not pending`)
-        const clash = s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined
-        if (clash)
-          throw new UpstreamTaskClashError(
-            `upstream task ${upstreamTaskId} is already recorded for attempt ${clash.attempt_id}`,
-          )
+        const row = known(getRow(attemptId), attemptId)
+        const clash = () =>
+          (s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined)?.attempt_id
+        const attempt = { attemptId, status: row.status, upstreamTaskId: row.upstream_task_id }
+        if (!isNewSubmission(attempt, upstreamTaskId, clash)) return
         s.submit.run(upstreamTaskId, submittedAt, attemptId)
       }, walOnly)
     },
     settle(attemptId, o: SettleOutcome) {
       return committer.write(() => {
-        const row = getRow(attemptId)
-        if (!row) throw new LedgerError(`unknown attempt ${attemptId}`)
+        const row = known(getRow(attemptId), attemptId)
         if (row.status !== 'pending' && row.status !== 'submitted') return false
-        checkOutcome(o)
+        checkSettle(o)
         if (o.status === 'solved') {
-          checkPriced(o)
           s.settleSolved.run(
             o.readyAt,
             o.endedAt,
@@ -168,22 +146,6 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
           s.settleOther.run(o.status, o.errorCode, o.endedAt, storedThreadMs(o.threadMs), now(), attemptId)
         }
         return true
-      })
-    },
-    recordRejection(r) {
-      return committer.write(() => {
-        if (getRow(r.attemptId)) return
-        s.insertRejected.run(
-          r.attemptId,
-          r.tenantId,
-          r.captchaType,
-          r.providerAccount,
-          r.errorCode,
-          r.source,
-          r.createdAt,
-          r.createdAt,
-          now(),
-        )
       })
     },
     get(attemptId) {

@@ -137,8 +137,6 @@ export interface Ledger {
   flush(): void
   /** Ends an open attempt, durably (on disk when it resolves). Idempotent: settling an ended one returns false. */
   settle(attemptId: string, outcome: SettleOutcome): Promise<boolean>
-  /** A refusal (limit or bad input) that never reached upstream; kept for usage and audit, never billed. */
-  recordRejection(r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string }): Promise<void>
   get(attemptId: string): AttemptRecord | undefined
   findByUpstreamTask(providerAccount: string, upstreamTaskId: string): AttemptRecord | undefined
   /** The tenant's latest attempts, newest (by creation) first. */

@@ -2,7 +2,7 @@
  * When to first poll a task of each type and how often after that, per provider profile, in real-time ms
  * (the client divides them by its `speed`, the Sandbox's speed factor).
  */
-import type { CaptchaType } from '@shared/captcha'
+import { CAPTCHA_TYPES, type CaptchaType } from '@shared/captcha'
 import type { ProviderId } from '@shared/provider'
 
 export interface TypeTiming {
@@ -21,60 +21,56 @@ export interface TypeTiming {
 
 export type TimingTable = Record<CaptchaType, TypeTiming>
 
-/** The Sandbox's own solve-time ranges (electron/engine/sandbox DEFAULT_SOLVE_TIMES); batches let us poll often. */
-const SANDBOX_TIMING: TimingTable = {
-  image: { firstPollMs: 3_000, pollIntervalMs: 3_000, typicalMaxMs: 7_000, deadlineMs: 120_000 },
-  recaptcha_v3: { firstPollMs: 4_000, pollIntervalMs: 3_000, typicalMaxMs: 6_000, deadlineMs: 120_000 },
-  turnstile: { firstPollMs: 10_000, pollIntervalMs: 3_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-  geetest: { firstPollMs: 8_000, pollIntervalMs: 3_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-  recaptcha_v2: { firstPollMs: 15_000, pollIntervalMs: 3_000, typicalMaxMs: 40_000, deadlineMs: 300_000 },
-  geetest_v4: { firstPollMs: 8_000, pollIntervalMs: 3_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-  cloudflare_challenge: {
-    firstPollMs: 15_000,
-    pollIntervalMs: 3_000,
-    typicalMaxMs: 30_000,
-    deadlineMs: 180_000,
-  },
-  bls: { firstPollMs: 5_000, pollIntervalMs: 3_000, typicalMaxMs: 12_000, deadlineMs: 120_000 },
+/** A profile's table: one poll interval for every type, and per type [firstPollMs, typicalMaxMs, deadlineMs]. */
+function timingTable(
+  pollIntervalMs: number,
+  byType: Record<CaptchaType, readonly [firstPollMs: number, typicalMaxMs: number, deadlineMs: number]>,
+): TimingTable {
+  const table = {} as TimingTable
+  for (const [type, [firstPollMs, typicalMaxMs, deadlineMs]] of Object.entries(byType))
+    table[type as CaptchaType] = { firstPollMs, pollIntervalMs, typicalMaxMs, deadlineMs }
+  return table
 }
+
+/** The Sandbox's own solve-time ranges (electron/engine/sandbox DEFAULT_SOLVE_TIMES); batches let us poll often. */
+const SANDBOX_TIMING = timingTable(3_000, {
+  image: [3_000, 7_000, 120_000],
+  recaptcha_v3: [4_000, 6_000, 120_000],
+  turnstile: [10_000, 15_000, 120_000],
+  geetest: [8_000, 15_000, 120_000],
+  recaptcha_v2: [15_000, 40_000, 300_000],
+  geetest_v4: [8_000, 15_000, 120_000],
+  cloudflare_challenge: [15_000, 30_000, 180_000],
+  bls: [5_000, 12_000, 120_000],
+})
 
 /**
  * CaptchaAI (captchaai-protocol.md §4): poll about every 5 s. firstPollMs–typicalMaxMs is where solves are expected
  * (the prior of the learned model, and the batch cadence's window): image a few seconds; reCAPTCHA v3 about 5 s
  * (LIVE); Turnstile 10–15 s (DOC D4); GeeTest 8–20 s; reCAPTCHA v2 up to ~40 s (LIVE ≈ 37 s end to end).
  */
-const CAPTCHAAI_TIMING: TimingTable = {
-  image: { firstPollMs: 3_000, pollIntervalMs: 5_000, typicalMaxMs: 10_000, deadlineMs: 120_000 },
-  recaptcha_v3: { firstPollMs: 4_000, pollIntervalMs: 5_000, typicalMaxMs: 10_000, deadlineMs: 120_000 },
-  turnstile: { firstPollMs: 10_000, pollIntervalMs: 5_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-  geetest: { firstPollMs: 8_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  recaptcha_v2: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 45_000, deadlineMs: 300_000 },
-  geetest_v4: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  cloudflare_challenge: {
-    firstPollMs: 20_000,
-    pollIntervalMs: 5_000,
-    typicalMaxMs: 40_000,
-    deadlineMs: 180_000,
-  },
-  bls: { firstPollMs: 15_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-}
+const CAPTCHAAI_TIMING = timingTable(5_000, {
+  image: [3_000, 10_000, 120_000],
+  recaptcha_v3: [4_000, 10_000, 120_000],
+  turnstile: [10_000, 15_000, 120_000],
+  geetest: [8_000, 20_000, 120_000],
+  recaptcha_v2: [15_000, 45_000, 300_000],
+  geetest_v4: [15_000, 20_000, 120_000],
+  cloudflare_challenge: [20_000, 40_000, 180_000],
+  bls: [15_000, 20_000, 120_000],
+})
 
 /** 2captcha v1: 20 s before the first reCAPTCHA poll, 5 s for others; 5 s between polls. */
-const TWOCAPTCHA_TIMING: TimingTable = {
-  image: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-  recaptcha_v3: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  turnstile: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  geetest: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  recaptcha_v2: { firstPollMs: 20_000, pollIntervalMs: 5_000, typicalMaxMs: 60_000, deadlineMs: 300_000 },
-  geetest_v4: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 20_000, deadlineMs: 120_000 },
-  cloudflare_challenge: {
-    firstPollMs: 20_000,
-    pollIntervalMs: 5_000,
-    typicalMaxMs: 60_000,
-    deadlineMs: 180_000,
-  },
-  bls: { firstPollMs: 5_000, pollIntervalMs: 5_000, typicalMaxMs: 15_000, deadlineMs: 120_000 },
-}
+const TWOCAPTCHA_TIMING = timingTable(5_000, {
+  image: [5_000, 15_000, 120_000],
+  recaptcha_v3: [5_000, 20_000, 120_000],
+  turnstile: [5_000, 20_000, 120_000],
+  geetest: [5_000, 20_000, 120_000],
+  recaptcha_v2: [20_000, 60_000, 300_000],
+  geetest_v4: [5_000, 20_000, 120_000],
+  cloudflare_challenge: [20_000, 60_000, 180_000],
+  bls: [5_000, 15_000, 120_000],
+})
 
 export const TIMING_BY_PROFILE: Record<ProviderId, TimingTable> = {
   sandbox: SANDBOX_TIMING,
@@ -137,33 +133,16 @@ export interface PollAdvice {
   maxPollsPerTask: number
 }
 
+/** The same first-poll minimum for every type. */
+const everyType = (ms: number): Record<CaptchaType, number> =>
+  Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, ms])) as Record<CaptchaType, number>
+
 const PUBLISHED_ADVICE: PollAdvice = {
-  firstPollMinMs: {
-    image: 5_000,
-    turnstile: 5_000,
-    geetest: 5_000,
-    geetest_v4: 5_000,
-    cloudflare_challenge: 5_000,
-    bls: 5_000,
-    recaptcha_v2: 10_000,
-    recaptcha_v3: 10_000,
-  },
+  firstPollMinMs: { ...everyType(5_000), recaptcha_v2: 10_000, recaptcha_v3: 10_000 },
   maxPollsPerTask: 20,
 }
 
-export const NO_ADVICE: PollAdvice = {
-  firstPollMinMs: {
-    image: 0,
-    turnstile: 0,
-    geetest: 0,
-    geetest_v4: 0,
-    cloudflare_challenge: 0,
-    bls: 0,
-    recaptcha_v2: 0,
-    recaptcha_v3: 0,
-  },
-  maxPollsPerTask: Infinity,
-}
+export const NO_ADVICE: PollAdvice = { firstPollMinMs: everyType(0), maxPollsPerTask: Infinity }
 
 export const ADVICE_BY_PROFILE: Record<ProviderId, PollAdvice> = {
   sandbox: NO_ADVICE,

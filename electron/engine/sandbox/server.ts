@@ -10,6 +10,7 @@ import type { CaptchaType } from '@shared/captcha'
 import { formatMoney } from '@shared/money'
 import { createPrng, type Prng } from './prng'
 import { answerClientError } from '../http/client-error'
+import { pingbackUrl } from '../http/pingback-url'
 import { queryAsksJson, sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import { accountFrom, TaskBook, type KeyAccount } from './task-book'
@@ -154,19 +155,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   function sendPingback(task: SandboxTaskRecord): void {
     if (!task.pingback) return
-    let target: URL
-    try {
-      target = new URL(task.pingback)
-    } catch {
-      return
-    }
+    const code = task.status === 'solved' ? (task.answer ?? '') : 'ERROR_CAPTCHA_UNSOLVABLE'
+    const target = pingbackUrl(task.pingback, task.id, code)
     // The Sandbox only ever calls back to this machine.
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname) || target.protocol !== 'http:') return
-    target.searchParams.set('id', task.id)
-    target.searchParams.set(
-      'code',
-      task.status === 'solved' ? (task.answer ?? '') : 'ERROR_CAPTCHA_UNSOLVABLE',
+    if (
+      !target ||
+      !['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname) ||
+      target.protocol !== 'http:'
     )
+      return
     const ctl = new AbortController()
     pingbacks.add(ctl)
     const timer = setTimeout(() => ctl.abort(), 5_000)

@@ -4,25 +4,17 @@
  * Dates are 'YYYY-MM-DD', months 'YYYY-MM'; instants are ms since the epoch.
  */
 
-const formatters = new Map<string, Intl.DateTimeFormat>()
+import { formatterPerZone } from '@shared/time-zones'
 
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-    formatters.set(tz, f)
-  }
-  return f
-}
+const formatter = formatterPerZone('en-US', {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+})
 
 export function isValidTimeZone(tz: unknown): boolean {
   if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false

@@ -6,17 +6,9 @@
  * CA certificate (public) is ever shown or downloaded; the key never leaves this module.
  */
 import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto'
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
+import { writeSynced } from '../files/durable-write'
 import forge from 'node-forge'
 
 /** The host names standard clients hard-code (2captcha v1 and v2, CaptchaAI, anti-captcha, CapSolver). */
@@ -83,13 +75,7 @@ function serial(): string {
 
 function writeAtomic(path: string, text: string, mode: number): void {
   const tmp = `${path}.tmp-${process.pid}`
-  const fd = openSync(tmp, 'w', mode)
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  writeSynced(tmp, text, 'w', mode)
   renameSync(tmp, path)
 }
 

@@ -3,6 +3,7 @@ import type { DeviceKeyProtector } from './device-protector'
 import { DeviceUnlockError } from './errors'
 import { verifyEntries } from './entries'
 import { macMatches } from './file-integrity'
+import { zeroOnFailure } from './vault-crypto'
 import type { VaultFileV1 } from './vault-file'
 
 /**
@@ -45,13 +46,18 @@ export function unwrapWithDevice(
       'The system keystore gave a key that does not open this vault; unlock with the passphrase.',
     )
   }
-  try {
-    verifyEntries(file, dek)
-  } catch (err) {
-    dek.fill(0)
-    throw err
-  }
+  zeroOnFailure(dek, () => verifyEntries(file, dek))
   return dek
+}
+
+/** Whether the file's device record is worthless (revoked, or the keystore backend changed since it was made). */
+export function deviceWrapStale(
+  file: VaultFileV1,
+  device: DeviceKeyProtector | undefined,
+  revoked: boolean,
+): boolean {
+  const du = file.deviceUnlock
+  return du != null && (revoked || (device?.isAvailable() === true && device.backend() !== du.backend))
 }
 
 /** The device record for a data key. Refused on Linux's basic_text backend (no protection). */

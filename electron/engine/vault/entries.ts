@@ -1,6 +1,6 @@
-/** The vault's entries: input rules, sealing one key under its scope, opening and describing (masked) entries. */
+/** The vault's entries: input rules, sealing, opening, describing (masked) and finding an entry by scope. */
 import { randomUUID } from 'node:crypto'
-import { VaultDamagedError, VaultError } from './errors'
+import { NoKeyError, VaultDamagedError, VaultError } from './errors'
 import { keyFingerprint, openEntry, sealEntry } from './vault-crypto'
 import type { VaultEntryRecord, VaultFileV1 } from './vault-file'
 
@@ -127,5 +127,45 @@ export function withEntry(
   return {
     entries: [...file.entries.filter((e) => e.scope !== scope), { entryId, scope, sealed }],
     info: entryInfo(scope, plain),
+  }
+}
+
+/** Every entry re-sealed under a new data key (a rotation); the plaintext is zeroed after each. */
+export function resealedEntries(file: VaultFileV1, oldDek: Buffer, newDek: Buffer): VaultEntryRecord[] {
+  return file.entries.map((e) => {
+    const plain = openEntry(oldDek, file.vaultId, e.scope, e.entryId, e.sealed)
+    try {
+      return { ...e, sealed: sealEntry(newDek, file.vaultId, e.scope, e.entryId, plain) }
+    } finally {
+      plain.fill(0)
+    }
+  })
+}
+
+/**
+ * The scope a solve reads its key from. The tenant's key mode decides: 'own' uses the tenant's key and never falls
+ * back to the platform key; 'shared' uses the platform key.
+ */
+export function solveScope(tenantId: string, keyMode: 'own' | 'shared'): string {
+  if (keyMode !== 'own' && keyMode !== 'shared') throw new VaultError('Unknown key mode.')
+  return keyMode === 'own' ? tenantScope(tenantId) : 'platform'
+}
+
+export function noKeyError(keyMode: 'own' | 'shared'): NoKeyError {
+  return new NoKeyError(
+    keyMode === 'own'
+      ? 'This tenant uses its own upstream key, and none is set (tenant has no key of its own). Set it in the tenant’s key settings.'
+      : 'No platform key is set. Add one in Settings.',
+  )
+}
+
+/** The entry for a scope, through an index rebuilt whenever the file object changes (one lookup per solve). */
+export class EntryIndex {
+  private index: { file: VaultFileV1; byScope: Map<string, VaultEntryRecord> } | undefined
+
+  find(file: VaultFileV1, scope: string): VaultEntryRecord | undefined {
+    if (this.index?.file !== file)
+      this.index = { file, byScope: new Map(file.entries.map((e) => [e.scope, e])) }
+    return this.index.byScope.get(scope)
   }
 }

@@ -2,18 +2,29 @@
 export class VaultError extends Error {
   override name = 'VaultError'
 }
-export class VaultLockedError extends VaultError {
-  override name = 'VaultLockedError'
-  constructor() {
-    super('The key vault is locked. Unlock it with your passphrase first.')
+
+/** The base of a vault error whose every instance says the same thing. */
+function withFixedMessage(name: string, message: string) {
+  return class extends VaultError {
+    override name = name
+    constructor() {
+      super(message)
+    }
   }
 }
-export class WrongPassphraseError extends VaultError {
-  override name = 'WrongPassphraseError'
-  constructor() {
-    super('That passphrase does not open this vault.')
-  }
-}
+
+export class VaultLockedError extends withFixedMessage(
+  'VaultLockedError',
+  'The key vault is locked. Unlock it with your passphrase first.',
+) {}
+export class WrongPassphraseError extends withFixedMessage(
+  'WrongPassphraseError',
+  'That passphrase does not open this vault.',
+) {}
+export class VaultExistsError extends withFixedMessage(
+  'VaultExistsError',
+  'A vault already exists here; unlock it instead of creating a new one.',
+) {}
 export class VaultDamagedError extends VaultError {
   override name = 'VaultDamagedError'
   constructor(detail: string) {
@@ -30,12 +41,6 @@ export class VaultThrottledError extends VaultError {
 }
 export class WeakKdfError extends VaultError {
   override name = 'WeakKdfError'
-}
-export class VaultExistsError extends VaultError {
-  override name = 'VaultExistsError'
-  constructor() {
-    super('A vault already exists here; unlock it instead of creating a new one.')
-  }
 }
 export class NoKeyError extends VaultError {
   override name = 'NoKeyError'

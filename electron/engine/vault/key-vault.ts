@@ -6,40 +6,42 @@
  * descriptions ever leaves this module, except through readKeyForSolve / readPlatformKey (main process only).
  *
  * This class holds the state and the order of steps; each job lives in its own module: entries.ts (entry rules,
- * sealing, describing), passphrase-unlock.ts (passphrase and throttle), device-unlock.ts (OS keystore),
- * idle-lock.ts (auto-lock), file-integrity.ts (HMAC and stamped writes), rollback-anchor.ts (outside anchors).
+ * sealing, describing, finding), data-key.ts (the passphrase wrap, a new vault's file), kdf-policy.ts (scrypt cost
+ * and anti-downgrade), passphrase-unlock.ts (passphrase and throttle), device-unlock.ts (OS keystore), idle-lock.ts
+ * (auto-lock), listeners.ts (lock and change events), file-integrity.ts (HMAC and stamped writes),
+ * rollback-anchor.ts (outside anchors).
  */
 import { newPassphraseProblem } from '@shared/passphrase'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { firstVaultFile, wrapDataKey } from './data-key'
 import type { DeviceKeyProtector } from './device-protector'
-import { rewrapForDevice, unwrapWithDevice, wrapForDevice } from './device-unlock'
-import { entryInfo, openPlain, tenantScope, withEntry, type VaultEntryInfo } from './entries'
-import { NoKeyError, VaultError, VaultExistsError, VaultLockedError, WeakKdfError } from './errors'
+import { deviceWrapStale, rewrapForDevice, unwrapWithDevice, wrapForDevice } from './device-unlock'
+import {
+  entryInfo,
+  EntryIndex,
+  noKeyError,
+  openPlain,
+  resealedEntries,
+  solveScope,
+  tenantScope,
+  withEntry,
+  type VaultEntryInfo,
+} from './entries'
+import { VaultError, VaultExistsError, VaultLockedError } from './errors'
 import { verifyWhole, writeStamped } from './file-integrity'
 import { IdleLock } from './idle-lock'
+import { KdfPolicy } from './kdf-policy'
+import { Listeners } from './listeners'
 import { unwrapWithPassphrase, type ThrottleState } from './passphrase-unlock'
 import { AnchorSet, type VaultAnchor } from './rollback-anchor'
-import {
-  deriveKek,
-  keyFingerprint,
-  MINIMUM_KDF,
-  openEntry,
-  RECOMMENDED_KDF,
-  randomBase64,
-  seal,
-  sealEntry,
-  wrapAad,
-  type KdfCost,
-  type ScryptParams,
-} from './vault-crypto'
+import { keyFingerprint, zeroOnFailure, type KdfCost, type ScryptParams } from './vault-crypto'
 import {
   discardStaleTemp,
   readLocalState,
   readVaultFile,
   writeLocalState,
   type LocalVaultState,
-  type VaultEntryRecord,
   type VaultFileV1,
   type WriteHooks,
 } from './vault-file'
@@ -62,33 +64,25 @@ export interface VaultOptions {
   anchors?: readonly VaultAnchor[]
 }
 
-/** The floor when a test switches the minimum off: scrypt's own limits. */
-const TEST_FLOOR_KDF: KdfCost = { N: 2, r: 1, p: 1 }
-
 function checkNewPassphrase(p: unknown): string {
   const problem = newPassphraseProblem(p)
   if (problem) throw new VaultError(problem)
   return p as string
 }
 
-function belowMinimum(k: KdfCost, min: KdfCost): boolean {
-  return k.N < min.N || k.r < min.r || k.p < min.p
-}
-
 export class KeyVault {
   private file: VaultFileV1 | undefined
   private dek: Buffer | undefined
   private local: LocalVaultState = { failures: 0, blockedUntil: 0, deviceRevoked: false }
-  private index: { file: VaultFileV1; byScope: Map<string, VaultEntryRecord> } | undefined
+  private readonly index = new EntryIndex()
   /** Counts lock() calls, so an unlock that was still deriving its key when the vault was locked does not win. */
   private lockEpoch = 0
   /** Passphrase work runs one at a time, so parallel guesses cannot slip past the throttle. */
   private queue: Promise<unknown> = Promise.resolve()
-  private readonly lockListeners = new Set<(reason: string) => void>()
-  private readonly changeListeners = new Set<() => void>()
+  private readonly lockListeners = new Listeners<[reason: string]>()
+  private readonly changeListeners = new Listeners<[]>()
   private readonly now: () => number
-  private readonly minimum: KdfCost
-  private readonly cost: KdfCost
+  private readonly kdf: KdfPolicy
   private readonly idle: IdleLock
   private readonly anchors: AnchorSet
   private readonly throttle: ThrottleState
@@ -98,14 +92,7 @@ export class KeyVault {
     private readonly options: VaultOptions,
   ) {
     this.now = options.now ?? Date.now
-    const weakOk = options.allowWeakKdfForTests === true
-    // Tests may lower the floor; an explicitly configured minimum is enforced on read either way.
-    this.minimum = options.minimumKdf ?? (weakOk ? TEST_FLOOR_KDF : MINIMUM_KDF)
-    this.cost = options.kdf ?? RECOMMENDED_KDF
-    if (!weakOk && belowMinimum(this.minimum, MINIMUM_KDF))
-      throw new WeakKdfError('The configured minimum key-derivation cost is below what this app accepts.')
-    if (belowMinimum(this.cost, this.minimum) || (!weakOk && belowMinimum(this.cost, MINIMUM_KDF)))
-      throw new WeakKdfError('The configured key-derivation cost is below the minimum.')
+    this.kdf = new KdfPolicy(options)
     this.idle = new IdleLock(this.now, options.idleLockMs, () => this.lock('idle'))
     this.anchors = new AnchorSet(options.anchors ?? [])
     const local = (): LocalVaultState => this.local
@@ -128,7 +115,7 @@ export class KeyVault {
     const v = new KeyVault(path, options)
     discardStaleTemp(path)
     v.local = readLocalState(path)
-    if (existsSync(path)) v.file = v.checkedHeader(readVaultFile(path))
+    if (existsSync(path)) v.file = v.kdf.checkedHeader(readVaultFile(path))
     return v
   }
 
@@ -146,49 +133,19 @@ export class KeyVault {
     return { name, N, r, p }
   }
 
-  private checkedHeader(file: VaultFileV1): VaultFileV1 {
-    if (belowMinimum(file.kdf, this.minimum)) {
-      throw new WeakKdfError(
-        'The vault file asks for a weaker key derivation than this app accepts (possible downgrade attack). It was not opened.',
-      )
-    }
-    return file
-  }
-
   async create(passphrase: string): Promise<void> {
     return this.serial(async () => {
       if (this.file || existsSync(this.path)) throw new VaultExistsError()
       checkNewPassphrase(passphrase)
       const at = new Date(this.now()).toISOString()
       const dek = randomBytes(32)
-      const kdf: ScryptParams = { name: 'scrypt', ...this.cost, salt: randomBase64(16) }
       const vaultId = randomBytes(16).toString('hex')
-      const kek = await deriveKek(passphrase, kdf)
+      const wrap = await wrapDataKey(passphrase, this.kdf.freshParams(), dek, vaultId)
       if (this.file || existsSync(this.path)) {
-        kek.fill(0)
         dek.fill(0)
         throw new VaultExistsError()
       }
-      const file: VaultFileV1 = {
-        format: 'captchadesk-vault',
-        version: 1,
-        vaultId,
-        kdf,
-        wrappedDek: seal(kek, dek, wrapAad({ vaultId, kdf })),
-        deviceUnlock: null,
-        entries: [],
-        createdAt: at,
-        updatedAt: at,
-        generation: 0,
-        mac: '',
-      }
-      kek.fill(0)
-      try {
-        this.persist(file, dek)
-      } catch (err) {
-        dek.fill(0)
-        throw err
-      }
+      zeroOnFailure(dek, () => this.persist(firstVaultFile(vaultId, wrap, at), dek))
       this.setDek(dek)
     })
   }
@@ -207,9 +164,7 @@ export class KeyVault {
         dek.fill(0)
         throw new VaultLockedError()
       }
-      const d = this.options.device
-      const du = file.deviceUnlock
-      if (du && (this.local.deviceRevoked || (d?.isAvailable() && d.backend() !== du.backend))) {
+      if (deviceWrapStale(file, this.options.device, this.local.deviceRevoked)) {
         // The keystore backend changed: the device wrap is worthless now; drop it from the file (as it is now).
         this.persist({ ...this.requireFile(), deviceUnlock: null }, dek)
         this.saveLocal({ deviceRevoked: false })
@@ -251,24 +206,16 @@ export class KeyVault {
     if (!this.dek) return
     this.dek.fill(0)
     this.dek = undefined
-    for (const l of this.lockListeners) {
-      try {
-        l(reason)
-      } catch {
-        // a listener's failure must not keep the vault from locking or the others from hearing of it
-      }
-    }
+    this.lockListeners.emit(reason)
   }
 
   /** Called after every write of the vault file (a key set or removed, a passphrase changed), while unlocked. */
   onChange(listener: () => void): () => void {
-    this.changeListeners.add(listener)
-    return () => this.changeListeners.delete(listener)
+    return this.changeListeners.add(listener)
   }
 
   onLock(listener: (reason: string) => void): () => void {
-    this.lockListeners.add(listener)
-    return () => this.lockListeners.delete(listener)
+    return this.lockListeners.add(listener)
   }
 
   /** Changes the idle auto-lock (undefined or 0: never). */
@@ -295,17 +242,9 @@ export class KeyVault {
     return this.serial(async () => {
       const dek = await this.passphraseDek(this.requireFile(), oldPassphrase)
       try {
-        const kdf: ScryptParams = { name: 'scrypt', ...this.cost, salt: randomBase64(16) }
-        const kek = await deriveKek(newPassphrase, kdf)
+        const wrap = await wrapDataKey(newPassphrase, this.kdf.freshParams(), dek, this.requireFile().vaultId)
         // Built from the file as it is now (a key may have been set while scrypt ran); the data key is unchanged.
-        const file = this.requireFile()
-        const next: VaultFileV1 = {
-          ...file,
-          kdf,
-          wrappedDek: seal(kek, dek, wrapAad({ vaultId: file.vaultId, kdf })),
-        }
-        kek.fill(0)
-        this.persist(next, dek)
+        this.persist({ ...this.requireFile(), ...wrap }, dek)
       } finally {
         dek.fill(0)
       }
@@ -321,27 +260,16 @@ export class KeyVault {
       const oldDek = await this.passphraseDek(this.requireFile(), passphrase)
       const newDek = randomBytes(32)
       try {
-        const kdf: ScryptParams = { name: 'scrypt', ...this.cost, salt: randomBase64(16) }
-        const kek = await deriveKek(passphrase, kdf)
+        const wrap = await wrapDataKey(passphrase, this.kdf.freshParams(), newDek, this.requireFile().vaultId)
         // Everything below is synchronous, so no other change can slip in between reading and writing.
         const file = this.requireFile()
         verifyWhole(file, oldDek)
-        const entries = file.entries.map((e) => {
-          const plain = openEntry(oldDek, file.vaultId, e.scope, e.entryId, e.sealed)
-          try {
-            return { ...e, sealed: sealEntry(newDek, file.vaultId, e.scope, e.entryId, plain) }
-          } finally {
-            plain.fill(0)
-          }
-        })
         const next: VaultFileV1 = {
           ...file,
-          kdf,
-          entries,
-          wrappedDek: seal(kek, newDek, wrapAad({ vaultId: file.vaultId, kdf })),
+          ...wrap,
+          entries: resealedEntries(file, oldDek, newDek),
           deviceUnlock: rewrapForDevice(file, this.options.device, this.local.deviceRevoked, newDek),
         }
-        kek.fill(0)
         this.persist(next, newDek)
       } catch (err) {
         newDek.fill(0)
@@ -385,8 +313,7 @@ export class KeyVault {
   }
 
   /**
-   * For the solver, inside the main process only. The tenant's key mode decides: 'own' uses the tenant's key and
-   * never silently falls back to the platform key; 'shared' uses the platform key.
+   * For the solver, inside the main process only: the key of the tenant's key mode (entries.ts solveScope).
    * `touch: false` for reads that are not operator activity (scheduled checks), so they do not hold auto-lock off.
    */
   readKeyForSolve(
@@ -396,16 +323,8 @@ export class KeyVault {
   ): { key: string; fingerprint: string } {
     const dek = this.requireDek()
     const file = this.requireFile()
-    if (keyMode !== 'own' && keyMode !== 'shared') throw new VaultError('Unknown key mode.')
-    const scope = keyMode === 'own' ? tenantScope(tenantId) : 'platform'
-    const e = this.entryFor(file, scope)
-    if (!e) {
-      throw new NoKeyError(
-        keyMode === 'own'
-          ? 'This tenant uses its own upstream key, and none is set (tenant has no key of its own). Set it in the tenant’s key settings.'
-          : 'No platform key is set. Add one in Settings.',
-      )
-    }
+    const e = this.index.find(file, solveScope(tenantId, keyMode))
+    if (!e) throw noKeyError(keyMode)
     const plain = openPlain(dek, file, e)
     if (options.touch !== false) this.touch()
     return { key: plain.key, fingerprint: keyFingerprint(plain.key) }
@@ -423,13 +342,6 @@ export class KeyVault {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `KeyVault ${JSON.stringify(this.toJSON())}`
-  }
-
-  /** The entry for a scope, through an index rebuilt whenever the file object changes (one lookup per solve). */
-  private entryFor(file: VaultFileV1, scope: string): VaultEntryRecord | undefined {
-    if (this.index?.file !== file)
-      this.index = { file, byScope: new Map(file.entries.map((e) => [e.scope, e])) }
-    return this.index.byScope.get(scope)
   }
 
   private setEntry(scope: string, key: string, label: string): VaultEntryInfo {
@@ -464,12 +376,7 @@ export class KeyVault {
 
   /** Refuses a verified file older than the anchors (zeroing `dek`); otherwise brings the anchors up to it. */
   private acceptFresh(file: VaultFileV1, dek: Buffer): void {
-    try {
-      this.anchors.checkFresh(file)
-    } catch (err) {
-      dek.fill(0)
-      throw err
-    }
+    zeroOnFailure(dek, () => this.anchors.checkFresh(file))
     this.anchors.record(file)
   }
 
@@ -481,13 +388,7 @@ export class KeyVault {
   private persist(next: VaultFileV1, dek: Buffer): void {
     this.file = writeStamped(this.path, next, dek, new Date(this.now()).toISOString(), this.options.hooks)
     this.anchors.record(this.file)
-    for (const l of this.changeListeners) {
-      try {
-        l()
-      } catch {
-        // a listener's failure must not undo a write that is already on disk
-      }
-    }
+    this.changeListeners.emit()
   }
 
   private setDek(dek: Buffer): void {

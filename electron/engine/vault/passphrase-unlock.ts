@@ -6,7 +6,7 @@
 import { PASSPHRASE_MAX_LENGTH } from '@shared/passphrase'
 import { VaultDamagedError, VaultThrottledError, WrongPassphraseError } from './errors'
 import { verifyWhole } from './file-integrity'
-import { deriveKek, open, wrapAad } from './vault-crypto'
+import { deriveKek, open, wrapAad, zeroOnFailure } from './vault-crypto'
 import type { VaultFileV1 } from './vault-file'
 
 const MAX_DELAY_MS = 60_000
@@ -67,11 +67,6 @@ export async function unwrapWithPassphrase(
   }
   if (deps.state.failures > 0 || deps.state.blockedUntil > 0)
     deps.state.save({ failures: 0, blockedUntil: 0 })
-  try {
-    verifyWhole(file, dek)
-  } catch (err) {
-    dek.fill(0)
-    throw err
-  }
+  zeroOnFailure(dek, () => verifyWhole(file, dek))
   return dek
 }

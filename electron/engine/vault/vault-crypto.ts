@@ -162,3 +162,13 @@ export function keyFingerprint(key: string): string {
 export function randomBase64(bytes: number): string {
   return randomBytes(bytes).toString('base64')
 }
+
+/** Runs `fn`; if it throws, zeroes `key` (a data key that must not outlive a failed check) and rethrows. */
+export function zeroOnFailure<T>(key: Buffer, fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    key.fill(0)
+    throw err
+  }
+}

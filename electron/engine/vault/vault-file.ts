@@ -6,18 +6,9 @@
  * as a wrong passphrase. The HMAC under a key derived from the data key (checked on unlock) catches deliberate edits,
  * which could recompute the checksum but not the HMAC.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { fsyncDir, writeSynced } from '../files/durable-write'
 import {
   canonical,
   MAX_KDF_MEMORY,
@@ -181,27 +172,12 @@ function writeFileDurably(path: string, text: string, hooks: WriteHooks): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const tmp = `${path}.tmp`
   rmSync(tmp, { force: true }) // a leftover could carry other permissions; open(…, 0o600) keeps an existing mode
-  const fd = openSync(tmp, 'wx', 0o600)
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  writeSynced(tmp, text, 'wx', 0o600)
   hooks.afterTempWrite?.()
   hooks.beforeRename?.()
   renameSync(tmp, path)
   hooks.afterRename?.()
-  try {
-    const dfd = openSync(dirname(path), 'r')
-    try {
-      fsyncSync(dfd)
-    } finally {
-      closeSync(dfd)
-    }
-  } catch {
-    // fsync of a directory is not supported everywhere (Windows); the rename itself is atomic.
-  }
+  fsyncDir(dirname(path))
 }
 
 export function writeVaultFileAtomic(path: string, file: VaultFileV1, hooks: WriteHooks = {}): void {

@@ -42,6 +42,11 @@ function client(key: string, url: string): Solver {
   return s
 }
 
+/** Every solve has ended and been billed. */
+async function settled(): Promise<void> {
+  while (engine.solver.inFlight() > 0) await new Promise((r) => setTimeout(r, 10))
+}
+
 const turnstile = { sitekey: '0x4AAAAAAAC3DHQFLr1GavRN', pageurl: 'https://example.com/ts' }
 
 describe('prepaid tenant at the gateway', () => {
@@ -83,6 +88,8 @@ describe('prepaid tenant at the gateway', () => {
     )
     expect(solved).toHaveLength(3)
     expect(refused).toHaveLength(5)
+    // A client has its answer before the solve is billed (answers are stored first): wait for the billing.
+    await settled()
     const b = engine.credit.balance(t.id)
     expect(b).toMatchObject({
       boughtMicros: price * 3,
@@ -99,6 +106,7 @@ describe('prepaid tenant at the gateway', () => {
       actor: 'test',
     })
     await s.cloudflareTurnstile(turnstile)
+    await settled()
     expect(engine.credit.balance(t.id).leftMicros).toBe(0)
     // The low-credit alert is up (below the default 1.00 threshold), one alert for the tenant.
     const low = engine.alerts.list({ activeOnly: true }).filter((a) => a.kind === 'low_credit')

@@ -329,19 +329,11 @@ describe('summary and detail CSVs', () => {
         ['subtotal', 'Usage subtotal', '', '', '2', '', '0.005234'],
         ['total', 'Total due', '', '', '', '', '0.005234'],
       ])
-      expect(parseCsv(rawDetail)).toEqual([
-        [
-          'timestamp_utc',
-          'timestamp_local',
-          'task_id',
-          'captcha_type',
-          'thread_seconds',
-          'cost',
-          'price',
-          'line',
-          'tenant_id',
-          'invoice_number',
-        ],
+      // The header, byte for byte.
+      expect(rawDetail.split('\r\n')[0]).toBe(
+        'timestamp_utc,timestamp_local,task_id,captcha_type,thread_seconds,cost,price,line,tenant_id,invoice_number',
+      )
+      expect(parseCsv(rawDetail).slice(1)).toEqual([
         [
           '2026-10-31T23:00:05.000Z',
           '2026-11-01T00:00:05.000+01:00',

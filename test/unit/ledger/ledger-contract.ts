@@ -135,30 +135,6 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
       await u.close()
     })
 
-    it('keeps refusals as rejected rows, once, never billed and never open', async () => {
-      const { u, l } = setup()
-      const r = {
-        attemptId: 'r1',
-        tenantId: 't1',
-        captchaType: 'image' as const,
-        providerAccount: '-',
-        source: 'gateway' as const,
-        createdAt: 5_000,
-        errorCode: 'LIMIT_RATE',
-      }
-      await l.recordRejection(r)
-      await l.recordRejection(r)
-      expect(l.get('r1')).toMatchObject({
-        status: 'rejected',
-        errorCode: 'LIMIT_RATE',
-        endedAt: 5_000,
-        priceMicros: 0,
-      })
-      expect(l.openAttempts()).toEqual([])
-      expect([...l.iterate({ fromMs: 0, toMs: 10_000 })].map((a) => a.attemptId)).toEqual(['r1'])
-      await u.close()
-    })
-
     it('counts what limits need: open attempts, day counts, month spend and holds', async () => {
       const { u, l, begin, solve } = setup()
       await begin('o2', { at: 1_200 })

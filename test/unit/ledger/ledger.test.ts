@@ -163,15 +163,12 @@ describe('SQLite ledger', () => {
           threadMs: 500,
         })
     }
-    await ledger.recordRejection({
-      attemptId: 'r1',
-      tenantId: 't1',
-      captchaType: 'image',
-      providerAccount: '-',
-      source: 'api',
-      createdAt: at('2026-11-02T07:00:00Z'),
-      errorCode: 'LIMIT_RATE',
-    })
+    // Databases from before the refusal counters may hold refusals as 'rejected' rows; usage still counts them.
+    ledger.flush()
+    db.prepare(
+      `INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, error_code, source, created_at, ended_at, settled_at)
+       VALUES ('r1', 't1', 'image', '-', 'rejected', 'LIMIT_RATE', 'api', ?, ?, ?)`,
+    ).run(at('2026-11-02T07:00:00Z'), at('2026-11-02T07:00:00Z'), at('2026-11-02T07:00:00Z'))
     const rows = usage.byDay([tenant.id], '2026-11-01', '2026-11-02')
     expect(rows.map((r) => [r.period, r.solves, r.failures, r.rejections])).toEqual([
       ['2026-11-01', 1, 0, 0],

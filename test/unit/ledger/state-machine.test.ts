@@ -117,29 +117,6 @@ describe('ledger state machine', () => {
     expect(insert('solved', 10)).not.toThrow()
   })
 
-  it('rejections are recorded once, ended at once, never billed', async () => {
-    const r = {
-      attemptId: 'r1',
-      tenantId: 't1',
-      captchaType: 'image' as const,
-      providerAccount: '-',
-      source: 'api' as const,
-      createdAt: 5_000,
-      errorCode: 'LIMIT_DAILY',
-    }
-    await engine.ledger.recordRejection(r)
-    await engine.ledger.recordRejection(r)
-    expect(rows()).toBe(1)
-    expect(engine.ledger.get('r1')).toMatchObject({
-      status: 'rejected',
-      errorCode: 'LIMIT_DAILY',
-      endedAt: 5_000,
-      priceMicros: 0,
-      reservedMicros: 0,
-    })
-    expect(engine.ledger.countForDay('t1', 0, 10_000)).toEqual({ solved: 0, open: 0 })
-  })
-
   it('admission queries: daily count, monthly spend and reservations, open per tenant', async () => {
     await begin('a1')
     await begin('a2')

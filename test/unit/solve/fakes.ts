@@ -7,7 +7,7 @@ import type { AttemptRecord, BeginAttempt, SettleOutcome } from '../../../electr
 import { ProviderError, type ProviderClient, type TaskOutcome } from '../../../electron/engine/provider'
 import type { KeyResolver, Pricing } from '../../../electron/engine/solve'
 
-export type FailPoint = 'begin' | 'markSubmitted' | 'settle' | 'recordRejection'
+export type FailPoint = 'begin' | 'markSubmitted' | 'settle'
 
 /** The in-memory ledger with failure injection: each listed call throws once (then the point is cleared). */
 export class MemoryLedger extends InMemoryLedger {
@@ -32,13 +32,6 @@ export class MemoryLedger extends InMemoryLedger {
     this.settleCalls++
     this.fail('settle')
     return super.settle(attemptId, o)
-  }
-
-  override async recordRejection(
-    r: Omit<BeginAttempt, 'reservedMicros'> & { errorCode: string },
-  ): Promise<void> {
-    this.fail('recordRejection')
-    return super.recordRejection(r)
   }
 
   /** The admission loader over this ledger (the same queries the engine wires to the SQLite ledger). */

@@ -3,6 +3,7 @@ import type { Tenant } from '@shared/tenant'
 import { openDatabase, type Database } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import type { Ledger } from '../../../electron/engine/ledger/types'
+import { openRefusalCounters, type RefusalCounters } from '../../../electron/engine/refusals/refusal-counters'
 import { createUsageQueries, type UsageQueries } from '../../../electron/engine/usage/usage-queries'
 
 let db: Database
@@ -10,6 +11,7 @@ let ledger: Ledger
 let seq = 0
 const tenants: Tenant[] = []
 let usage: UsageQueries
+let refusals: RefusalCounters
 
 const tenant = (id: string, timezone: string, status: Tenant['status'] = 'active'): Tenant =>
   ({ id, name: id, timezone, status }) as Tenant
@@ -17,13 +19,21 @@ const tenant = (id: string, timezone: string, status: Tenant['status'] = 'active
 beforeEach(() => {
   db = openDatabase(':memory:')
   ledger = openSqliteLedger(db)
+  refusals = openRefusalCounters(db)
   tenants.length = 0
-  usage = createUsageQueries(ledger, {
-    list: ({ includeDeleted = false } = {}) =>
-      tenants.filter((t) => includeDeleted || t.status !== 'deleted'),
-  })
+  usage = createUsageQueries(
+    ledger,
+    {
+      list: ({ includeDeleted = false } = {}) =>
+        tenants.filter((t) => includeDeleted || t.status !== 'deleted'),
+    },
+    refusals,
+  )
 })
-afterEach(() => db.close())
+afterEach(() => {
+  refusals.close()
+  db.close()
+})
 
 const at = (iso: string): number => Date.parse(iso)
 
@@ -58,16 +68,9 @@ async function attempt(
   else await ledger.settle(id, { status: outcome, errorCode, endedAt: end, threadMs: 400 })
 }
 
+/** A refusal, counted the way admission counts it in production (refusal-counters.ts), not as a ledger row. */
 const reject = (tenantId: string, iso: string, errorCode: string) =>
-  ledger.recordRejection({
-    attemptId: `r${seq++}`,
-    tenantId,
-    captchaType: 'image',
-    providerAccount: '-',
-    source: 'gateway',
-    createdAt: at(iso),
-    errorCode,
-  })
+  refusals.count(tenantId, errorCode, at(iso))
 
 const solvesByDay = (id: string, from: string, to: string) =>
   usage.byDay([id], from, to).map((r) => [r.period, r.solves])
@@ -150,9 +153,9 @@ describe('usage by local day and month', () => {
     await attempt('t', '2026-05-10T12:30:00Z', 'failed', 'ERROR_BAD_DUPLICATES')
     await attempt('t', '2026-05-10T13:00:00Z', 'timed_out', null)
     await attempt('t', '2026-05-10T14:00:00Z', 'open')
-    await reject('t', '2026-05-10T15:00:00Z', 'LIMIT_DAILY')
-    await reject('t', '2026-05-10T15:01:00Z', 'LIMIT_DAILY')
-    await reject('t', '2026-05-10T15:02:00Z', 'LIMIT_RATE')
+    reject('t', '2026-05-10T15:00:00Z', 'LIMIT_DAILY')
+    reject('t', '2026-05-10T15:01:00Z', 'LIMIT_DAILY')
+    reject('t', '2026-05-10T15:02:00Z', 'LIMIT_RATE')
     await attempt('gone', '2026-05-10T10:00:00Z')
     await attempt('gone', '2026-05-10T10:05:00Z', 'open')
     const [day] = usage.byDay(['t'], '2026-05-10', '2026-05-10')
