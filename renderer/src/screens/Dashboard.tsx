@@ -25,7 +25,8 @@ import {
   useCurrencyCode,
 } from '../components/ui'
 import { useAlerts } from '../stores/alerts'
-import { CHART_DAYS, useDashboard, type DashboardRow, type DayPoint } from '../stores/dashboard'
+import { useDashboard, type DashboardRow } from '../stores/dashboard'
+import { CHART_DAYS, type DayPoint } from '../stores/day-series'
 import { Onboarding } from './dashboard/Onboarding'
 import { EmptyRow, Pager, TableHead, TableScroll } from '../components/table'
 import { BalanceCard } from '../components/balance-card'

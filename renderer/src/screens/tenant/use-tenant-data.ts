@@ -2,13 +2,8 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { OutputOf } from '@shared/ipc-contract'
 import { call, messageOf } from '../../api/client'
-import {
-  CHART_DAYS,
-  localIsoDay,
-  seriesByDay,
-  type DashboardData,
-  type DayPoint,
-} from '../../stores/dashboard'
+import { type DashboardData } from '../../stores/dashboard'
+import { CHART_DAYS, chartRange, localIsoDay, seriesByDay, type DayPoint } from '../../stores/day-series'
 
 export interface TenantData {
   row: DashboardData['tenants'][number] | null
@@ -40,10 +35,9 @@ export function useTenantData(tenantId: string): {
     setLoading(true)
     try {
       const now = new Date()
-      const from = new Date(now.getFullYear(), now.getMonth(), now.getDate() - (CHART_DAYS - 1))
       const [dash, usage, recent, audit, credits] = await Promise.all([
         call('usage.dashboard', {}) as Promise<DashboardData>,
-        call('usage.byDay', { tenantId, from: localIsoDay(from), to: localIsoDay(now) }),
+        call('usage.byDay', { tenantId, ...chartRange(now) }),
         call('usage.recent', { tenantId, limit: 15 }),
         call('audit.list', { subjectId: tenantId, limit: 25 }),
         call('credit.balances', {}).catch(() => []),
@@ -61,7 +55,7 @@ export function useTenantData(tenantId: string): {
       setData({
         row,
         balances: dash.balances,
-        days: seriesByDay(usage, from, CHART_DAYS),
+        days: seriesByDay(usage, now, CHART_DAYS),
         usage,
         recent,
         audit,
