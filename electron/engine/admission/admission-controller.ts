@@ -3,33 +3,22 @@
  * and reserve, so concurrent solves cannot overshoot), and `release` returns exactly what `reserve` took.
  */
 import type { Tenant } from '@shared/tenant'
-import { formatRetry } from '@shared/human-time'
 import { localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
+import { checkLimits, localPeriodAt, type LocalPeriod, type TenantFigures } from './admission-rules'
 import { SlidingWindow, type WindowEntry } from './sliding-window'
 import { SharedCapacity } from './shared-capacity'
-import type {
-  Admission,
-  AdmissionStore,
-  LimitKind,
-  Reservation,
-  TenantUsageSnapshot,
-  UsageLoader,
-} from './types'
-
-interface Window {
-  key: string
-  start: number
-  end: number
-  tz: string
-}
+import type { AdmissionStore, Reservation, TenantUsageSnapshot, UsageLoader } from './types'
 
 interface TenantState {
-  dayWindow?: Window
-  monthWindow?: Window
+  dayWindow?: LocalPeriod
+  monthWindow?: LocalPeriod
   rate: SlidingWindow
   inFlight: number
   days: Map<string, number>
   months: Map<string, { spent: number; reserved: number }>
+  /** The tenant and instant being checked, which `figures` reads (made once per tenant: reserve is a hot path). */
+  asked?: { tenant: Tenant; now: number }
+  figures?: TenantFigures
 }
 
 export interface AdmissionOptions {
@@ -81,101 +70,51 @@ export function createAdmissionController(options: AdmissionOptions = {}): Admis
     return m
   }
 
-  /** Local day / month of `now`, recomputed only when `now` leaves the cached window (Intl is slow). */
-  const dayOf = (t: Tenant, s: TenantState, now: number): string => {
-    const w = s.dayWindow
-    if (w && w.tz === t.timezone && now >= w.start && now < w.end) return w.key
-    const key = localDateOf(now, t.timezone)
-    const [start, end] = localDayBounds(key, t.timezone)
-    s.dayWindow = { key, start, end, tz: t.timezone }
-    return key
-  }
-  const monthOf = (t: Tenant, s: TenantState, now: number): string => {
-    const w = s.monthWindow
-    if (w && w.tz === t.timezone && now >= w.start && now < w.end) return w.key
-    const key = localMonthOf(now, t.timezone)
-    const [start, end] = localMonthBounds(key, t.timezone)
-    s.monthWindow = { key, start, end, tz: t.timezone }
-    return key
-  }
+  /** Local day / month of `now`, recomputed only when `now` leaves the cached window. */
+  const dayOf = (t: Tenant, s: TenantState, now: number): string =>
+    (s.dayWindow = localPeriodAt('day', t.timezone, now, s.dayWindow)).key
+  const monthOf = (t: Tenant, s: TenantState, now: number): string =>
+    (s.monthWindow = localPeriodAt('month', t.timezone, now, s.monthWindow)).key
 
-  const refuse = (limit: LimitKind, message: string, retryAfterMs: number): Admission => ({
-    ok: false,
-    limit,
-    message,
-    retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)),
+  const figuresOf = (t: Tenant, s: TenantState, now: number): TenantFigures => {
+    s.asked = { tenant: t, now }
+    return (s.figures ??= figuresFor(s))
+  }
+  const figuresFor = (s: TenantState): TenantFigures => ({
+    inFlight: () => s.inFlight,
+    rate: (limit) => s.rate.check(limit, s.asked!.now),
+    day: () => {
+      const { tenant, now } = s.asked!
+      const day = dayOf(tenant, s, now)
+      return { period: s.dayWindow!, counted: dayCount(tenant, s, day) }
+    },
+    month: () => {
+      const { tenant, now } = s.asked!
+      const m = monthState(tenant, s, monthOf(tenant, s, now))
+      return { period: s.monthWindow!, spent: m.spent, reserved: m.reserved }
+    },
+    sharedThread: () => {
+      const { tenant, now } = s.asked!
+      const c = shared.check(tenant.id, tenant.shareWeight, now)
+      if (!c.ok) shared.noteDemand(tenant.id, tenant.shareWeight, now)
+      return c
+    },
   })
 
   return {
-    reserve({ tenant, captchaType, estimateMicros, now }) {
-      if (tenant.status !== 'active') {
-        return refuse(
-          'suspended',
-          `Tenant "${tenant.name}" is ${tenant.status}; resume it to allow solves.`,
-          0,
-        )
-      }
+    reserve(request) {
+      const { tenant, captchaType, estimateMicros, now } = request
       const s = stateOf(tenant.id)
-      const L = tenant.limits
-      // 1. concurrency
-      if (L.maxConcurrent !== undefined && s.inFlight >= L.maxConcurrent) {
-        return refuse(
-          'concurrency',
-          `Concurrency limit: ${L.maxConcurrent} solves already in flight.`,
-          busyRetryMs,
-        )
-      }
-      // 2. rate: at most N admissions in any 60-second window (a burst of N is fine); taken only once every
-      // check has passed, so a refusal consumes nothing
-      if (L.requestsPerMinute !== undefined && !(L.requestsPerMinute >= 1)) {
-        return refuse('rate', 'Rate limit: this tenant may not send requests (limit 0).', 60_000)
-      }
-      if (L.requestsPerMinute !== undefined) {
-        const r = s.rate.check(L.requestsPerMinute, now)
-        if (!r.ok)
-          return refuse(
-            'rate',
-            `Rate limit: ${L.requestsPerMinute} requests per minute (at most ${L.requestsPerMinute} in any 60 seconds); try again ${formatRetry(r.retryAfterMs, now, tenant.timezone)}.`,
-            r.retryAfterMs,
-          )
-      }
-      // 3. daily count (solved + in flight), by the tenant's local day
-      const day = dayOf(tenant, s, now)
-      const counted = dayCount(tenant, s, day)
-      if (L.solvesPerDay !== undefined && counted >= L.solvesPerDay) {
-        return refuse(
-          'daily',
-          `Daily limit: ${L.solvesPerDay} solves per day; the count resets ${formatRetry(s.dayWindow!.end - now, now, tenant.timezone)}.`,
-          s.dayWindow!.end - now,
-        )
-      }
-      // 4. monthly budget (spent + reserved + this one)
-      const month = monthOf(tenant, s, now)
-      const m = monthState(tenant, s, month)
-      if (
-        L.monthlyBudgetMicros !== undefined &&
-        m.spent + m.reserved + estimateMicros > L.monthlyBudgetMicros
-      ) {
-        return refuse(
-          'budget',
-          `Monthly budget exhausted for this month; it renews ${formatRetry(s.monthWindow!.end - now, now, tenant.timezone)}.`,
-          s.monthWindow!.end - now,
-        )
-      }
-      // 5. fair share of the platform key's threads
-      const isShared = tenant.keyMode === 'shared'
-      if (isShared) {
-        const c = shared.check(tenant.id, tenant.shareWeight, now)
-        if (!c.ok) {
-          shared.noteDemand(tenant.id, tenant.shareWeight, now)
-          return refuse('shared_capacity', `Shared capacity: ${c.reason}.`, busyRetryMs)
-        }
-      }
+      const checked = checkLimits(request, figuresOf(tenant, s, now), busyRetryMs)
+      if (!checked.ok) return checked
       // All checks passed: reserve everything at once.
-      const rateEntry = L.requestsPerMinute !== undefined ? s.rate.take(now) : undefined
+      const day = checked.day.period.key
+      const month = checked.month.period.key
+      const rateEntry = tenant.limits.requestsPerMinute !== undefined ? s.rate.take(now) : undefined
       s.inFlight++
-      s.days.set(day, counted + 1)
-      m.reserved += estimateMicros
+      s.days.set(day, checked.day.counted + 1)
+      s.months.get(month)!.reserved += estimateMicros
+      const isShared = tenant.keyMode === 'shared'
       if (isShared) shared.take(tenant.id, tenant.shareWeight, now)
       const reservation: Reservation = {
         id: nextId++,

@@ -2,3 +2,5 @@ export { createAdmissionController, type AdmissionOptions } from './admission-co
 export { AdmissionQueue, type AdmissionQueueOptions, type WaitOptions } from './wait-queue'
 export * from './types'
 export { ledgerUsageLoader } from './usage-loader'
+export { createKeyedAdmissionStore } from './keyed-admission-store'
+export { MemoryCounters } from './memory-counters'

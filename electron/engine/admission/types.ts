@@ -81,8 +81,10 @@ export interface UsageLoader {
 }
 
 /**
- * The admission state behind a narrow interface: an in-process implementation here; a Redis one (a Lua script for
- * the atomic check-and-reserve) could replace it without touching the solve service.
+ * The admission state behind a narrow interface. Two implementations answer alike (the same rules,
+ * admission-rules.ts): the in-process one the engine runs (admission-controller.ts), and one over counters under keys
+ * (keyed-admission-store.ts) that a Valkey/Redis store can replace (a Lua script for the atomic check-and-reserve)
+ * without touching the solve service.
  */
 export interface AdmissionStore {
   /** Checks every limit and reserves in one synchronous step. A refusal changes nothing (it consumes no rate). */

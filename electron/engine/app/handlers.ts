@@ -237,7 +237,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           inUse: engine.admission.sharedUsage().used,
           upstreamInUse:
             engine.sandbox && engine.servingKeys.has('platform')
-              ? engine.sandbox.threadsInUse(engine.servingKeys.read('-', 'shared').key)
+              ? engine.sandbox.threadsInUse(engine.servingKeys.readPlatform().key)
               : null,
         },
         balances: engine.balances.latest(),

@@ -79,13 +79,21 @@ export class ServingKeys {
     return k
   }
 
+  /** The platform key (shared mode): balance checks, the Sandbox's thread count. */
+  readPlatform(): HeldKey {
+    if (!this.held) return this.vault.readPlatformKey()
+    return this.read('', 'shared')
+  }
+
   private load(): void {
     const next = new Map<string, HeldKey>()
     for (const info of this.vault.describe()) {
-      const own = info.scope !== 'platform'
-      const tenantId = info.tenantId ?? '-'
-      const k = this.vault.readKeyForSolve(tenantId, own ? 'own' : 'shared', { touch: false })
-      next.set(own ? `tenant:${tenantId}` : 'platform', k)
+      if (info.scope === 'platform') next.set('platform', this.vault.readPlatformKey({ touch: false }))
+      else if (info.tenantId !== null)
+        next.set(
+          `tenant:${info.tenantId}`,
+          this.vault.readKeyForSolve(info.tenantId, 'own', { touch: false }),
+        )
     }
     this.held?.clear()
     this.held = next

@@ -1,12 +1,11 @@
 /** The HTTP bridge over real HTTP on 127.0.0.1: request hardening, exports, and the solve/cancel/alerts/keys channels. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runHost, type RunningHost } from '../../../electron/engine/host/run-host'
+import type { RunningHost } from '../../../electron/engine/host/run-host'
 import { makePng } from '../../support/images'
 import { events as events_, type EventName } from '@shared/ipc-contract'
+import { rawHttp, startTestHost } from './test-host'
 
 const IMAGE = { type: 'image', body: makePng().toString('base64') }
 
@@ -14,39 +13,15 @@ let running: RunningHost
 let dir: string
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bridge-'))
-  const renderer = join(dir, 'renderer')
-  mkdirSync(renderer, { recursive: true })
-  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>console</title>')
-  running = await runHost({
-    dataDir: join(dir, 'data'),
-    rendererDir: renderer,
-    sandboxSpeed: 1000,
-    weakKdfForTests: true,
-  })
+  ;({ running, dir } = await startTestHost('bridge-'))
 })
 afterAll(async () => {
   await running.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
-type Reply = { status: number; text: string; headers: Record<string, unknown> }
-function raw(
-  path: string,
-  headers: Record<string, string>,
-  method = 'GET',
-  body?: string | Buffer,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: running.host.port, path, method, headers }, (res) => {
-      let text = ''
-      res.on('data', (c: Buffer) => (text += c.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const raw = (path: string, headers: Record<string, string>, method = 'GET', body?: string | Buffer) =>
+  rawHttp(running.host.port, path, headers, method, body)
 const host = () => `127.0.0.1:${running.host.port}`
 const good = () => ({
   host: host(),

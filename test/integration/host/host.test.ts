@@ -1,48 +1,24 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runHost, type RunningHost } from '../../../electron/engine/host/run-host'
+import type { RunningHost } from '../../../electron/engine/host/run-host'
+import { rawHttp, startTestHost } from './test-host'
 
 let running: RunningHost
 let dir: string
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'host-'))
-  const renderer = join(dir, 'renderer')
-  mkdirSync(join(renderer, 'assets'), { recursive: true })
-  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>console</title>')
+  ;({ running, dir } = await startTestHost('host-'))
+  mkdirSync(join(dir, 'renderer', 'assets'), { recursive: true })
   writeFileSync(join(dir, 'secret.txt'), 'outside the console folder')
-  running = await runHost({
-    dataDir: join(dir, 'data'),
-    rendererDir: renderer,
-    sandboxSpeed: 1000,
-    weakKdfForTests: true,
-  })
 })
 afterAll(async () => {
   await running.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** Raw HTTP so the Host header and paths are sent exactly as given. */
-function raw(
-  path: string,
-  headers: Record<string, string>,
-  method = 'GET',
-  body?: string,
-): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: running.host.port, path, method, headers }, (res) => {
-      let text = ''
-      res.on('data', (c: Buffer) => (text += c.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const raw = (path: string, headers: Record<string, string>, method = 'GET', body?: string) =>
+  rawHttp(running.host.port, path, headers, method, body)
 
 const origin = () => running.host.origin
 const good = () => ({

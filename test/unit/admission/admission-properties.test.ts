@@ -7,10 +7,10 @@ import fc from 'fast-check'
 import { tenantFixture } from '../../support/tenant-fixture'
 import { createAdmissionController, type Reservation } from '../../../electron/engine/admission'
 import { localDateOf, localMonthOf } from '../../../electron/engine/time/zoned'
+import { startInstant, tenantConfig, tenantsFrom } from './schedules'
 
 const tenant = tenantFixture
 
-const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'UTC']
 const op = fc.oneof(
   fc.record({
     kind: fc.constant('admit' as const),
@@ -32,40 +32,13 @@ describe('admission control properties', () => {
   it('never exceeds rate, daily, concurrency, budget or shared capacity, and releases everything', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.record({
-            rpm: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
-            daily: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
-            conc: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
-            budget: fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: undefined }),
-            tz: fc.constantFrom(...zones),
-            weight: fc.integer({ min: 1, max: 4 }),
-          }),
-          { minLength: 3, maxLength: 3 },
-        ),
+        fc.array(tenantConfig(1), { minLength: 3, maxLength: 3 }),
         fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
-        // Start near DST changes and month ends on purpose.
-        fc.constantFrom(
-          Date.UTC(2026, 2, 29, 0, 30),
-          Date.UTC(2026, 9, 31, 23, 0),
-          Date.UTC(2026, 10, 30, 22, 0),
-          Date.UTC(2026, 2, 8, 4, 0),
-        ),
+        startInstant,
         fc.array(op, { minLength: 1, maxLength: 300 }),
         (cfgs, sharedThreads, start, ops) => {
           let now = start
-          const tenants = cfgs.map((c, i) =>
-            tenant(`t${i}`, {
-              timezone: c.tz,
-              shareWeight: c.weight,
-              limits: {
-                requestsPerMinute: c.rpm,
-                solvesPerDay: c.daily,
-                maxConcurrent: c.conc,
-                monthlyBudgetMicros: c.budget,
-              },
-            }),
-          )
+          const tenants = tenantsFrom(cfgs)
           const ctl = createAdmissionController({ sharedThreads })
           const open: Reservation[] = []
           const admits = new Map<string, number[]>()

@@ -1,7 +1,8 @@
 /**
  * The admission store contract: what every AdmissionStore must do over its durable usage (the ledger), run against
- * each storage (SQLite and in-memory ledgers today; a shared store — Redis, PostgreSQL — joins by adding a factory
- * in admission-store-contract.test.ts). Rate-limit timing has its own tests (gcra, properties); this is accounting.
+ * each store (in-process; keyed counters, the shape of a Valkey/Redis store) over each storage (SQLite and in-memory
+ * ledgers); a shared store joins by adding a factory in admission-store-contract.test.ts. Rate-limit timing has its
+ * own tests (rate window, properties, keyed-store equivalence); this is accounting.
  */
 import { describe, expect, it } from 'vitest'
 import type { Tenant, TenantLimits } from '@shared/tenant'

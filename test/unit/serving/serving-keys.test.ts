@@ -20,6 +20,7 @@ describe('serving keys', () => {
     vault.checkIdle()
     expect(vault.isUnlocked()).toBe(false) // the console locked on time…
     expect(keys.read('x', 'shared').key).toBe(PLATFORM) // …and serving goes on
+    expect(keys.readPlatform().key).toBe(PLATFORM)
   })
 
   it('a key changed in the vault is what the next solve uses; seal forgets them all', async () => {
