@@ -1,27 +1,44 @@
 /** A new vault passphrase typed twice; with `guide`, its strength (in the hint and a bar) and whether the two match. */
-import { PASSPHRASE_MIN_LENGTH, passphraseStrength } from '@shared/passphrase'
+import { useState } from 'react'
+import { newPassphraseProblem, PASSPHRASE_MIN_LENGTH, passphraseStrength } from '@shared/passphrase'
 import { PassphraseField } from './form-fields'
+
+/** A new passphrase and its repetition, as typed; `problems` says what is wrong (`differ` when they differ). */
+export function usePassphrasePair() {
+  const [value, setValue] = useState('')
+  const [again, setAgain] = useState('')
+  return {
+    value,
+    again,
+    setValue,
+    setAgain,
+    clear() {
+      setValue('')
+      setAgain('')
+    },
+    problems(differ: string): { value?: string; again?: string } {
+      const problem = newPassphraseProblem(value)
+      if (problem) return { value: problem }
+      return value === again ? {} : { again: differ }
+    },
+  }
+}
 
 export function NewPassphraseFields({
   ids,
   labels,
-  value,
-  again,
-  onValue,
-  onAgain,
+  pair,
   errors,
   guide = false,
 }: {
   ids: { value: string; again: string }
   labels: { value: string; again: string }
-  value: string
-  again: string
-  onValue(v: string): void
-  onAgain(v: string): void
+  pair: ReturnType<typeof usePassphrasePair>
   errors: { value?: string | null; again?: string | null }
   /** First run: the strength and the match are shown, and the first field takes focus. */
   guide?: boolean
 }) {
+  const { value, again } = pair
   const strength = passphraseStrength(value)
   return (
     <>
@@ -36,7 +53,7 @@ export function NewPassphraseFields({
         }
         error={errors.value}
         value={value}
-        onChange={onValue}
+        onChange={pair.setValue}
         autoFocus={guide}
       />
       {guide ? (
@@ -53,7 +70,7 @@ export function NewPassphraseFields({
         error={errors.again}
         hint={guide && again && again === value ? 'The two match.' : undefined}
         value={again}
-        onChange={onAgain}
+        onChange={pair.setAgain}
       />
     </>
   )

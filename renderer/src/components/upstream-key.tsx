@@ -2,7 +2,7 @@
  * Upstream keys on their cards: a stored one as the vault shows it (label, •••• and the last 4 characters,
  * fingerprint, when updated), and the inputs that save or rotate one.
  */
-import type { FormEvent, ReactNode } from 'react'
+import { useState, type FormEvent, type ReactNode } from 'react'
 import type { OutputOf } from '@shared/ipc-contract'
 import { SecretKeyField, TextField } from './form-fields'
 import { formatTime } from './ui'
@@ -31,6 +31,13 @@ export function upstreamKeyProblem(key: string): string | null {
     : 'An upstream API key is 32 letters and digits: copy it from the provider’s dashboard.'
 }
 
+/** What a key card's form holds: the label (starting at `initialLabel`) and the key being typed. */
+export function useKeyEntry(initialLabel: string) {
+  const [label, setLabel] = useState(initialLabel)
+  const [key, setKey] = useState('')
+  return { label, setLabel, key, setKey }
+}
+
 /**
  * A key card's body: the stored key (or `emptyText`), then the form that saves a key or rotates the stored one —
  * its label, the key itself, and the card's own notes and buttons (`children`).
@@ -41,10 +48,7 @@ export function UpstreamKeyForm({
   emptyText,
   onSubmit,
   ids,
-  label,
-  onLabel,
-  value,
-  onChange,
+  entry,
   error,
   hint,
   children,
@@ -54,10 +58,7 @@ export function UpstreamKeyForm({
   emptyText: string
   onSubmit(e: FormEvent): void
   ids: { label: string; key: string }
-  label: string
-  onLabel(label: string): void
-  value: string
-  onChange(key: string): void
+  entry: ReturnType<typeof useKeyEntry>
   error?: string | null
   hint?: string
   children: ReactNode
@@ -66,14 +67,20 @@ export function UpstreamKeyForm({
     <>
       {stored ? <MaskedKeyInfo info={stored} testId={testId} /> : <p className="muted">{emptyText}</p>}
       <form onSubmit={onSubmit} noValidate className="stack">
-        <TextField id={ids.label} label="Label" value={label} onChange={onLabel} maxLength={80} />
+        <TextField
+          id={ids.label}
+          label="Label"
+          value={entry.label}
+          onChange={entry.setLabel}
+          maxLength={80}
+        />
         <SecretKeyField
           id={ids.key}
           label={stored ? 'New key (rotates the current one)' : 'API key'}
           error={error}
           hint={hint}
-          value={value}
-          onChange={onChange}
+          value={entry.key}
+          onChange={entry.setKey}
         />
         {children}
       </form>

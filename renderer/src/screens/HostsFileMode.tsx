@@ -10,6 +10,7 @@ import { hostsFileSettings, type Settings } from '@shared/settings'
 import { parseWholeNumber } from '@shared/typed-numbers'
 import { call, messageOf } from '../api/client'
 import { Choice, TextField } from '../components/form-fields'
+import { Tab } from '../components/tab'
 import { ErrorNote } from '../components/ui'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
@@ -153,16 +154,14 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
           </p>
           <div role="tablist" aria-label="Client operating system" className="actions">
             {CLIENT_OSES.map((o) => (
-              <button
+              <Tab
                 key={o.id}
-                type="button"
-                role="tab"
-                aria-selected={os === o.id}
+                selected={os === o.id}
                 className={os === o.id ? 'primary' : undefined}
-                onClick={() => setOs(o.id)}
+                onSelect={() => setOs(o.id)}
               >
                 {o.label}
-              </button>
+              </Tab>
             ))}
           </div>
           <div role="tabpanel" aria-label={`Steps for ${os}`}>

@@ -1,26 +1,24 @@
 /** Settings → Vault passphrase: change it (the keys stay; only the wrapping of the data key changes). */
 import { useState, type FormEvent } from 'react'
-import { newPassphraseProblem } from '@shared/passphrase'
 import { confirm } from '../components/confirm'
 import { CurrentPassphraseField } from '../components/form-fields'
-import { NewPassphraseFields } from '../components/new-passphrase'
+import { NewPassphraseFields, usePassphrasePair } from '../components/new-passphrase'
 import { ErrorNote } from '../components/ui'
 import { useSettings } from '../stores/settings'
 
 export function PassphraseCard() {
   const changePassphrase = useSettings((s) => s.changePassphrase)
   const [oldPass, setOld] = useState('')
-  const [next, setNext] = useState('')
-  const [again, setAgain] = useState('')
+  const pair = usePassphrasePair()
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [busy, setBusy] = useState(false)
   async function submit(e: FormEvent) {
     e.preventDefault()
     const local: Record<string, string> = {}
     if (!oldPass) local.oldPassphrase = 'Enter the current passphrase.'
-    const problem = newPassphraseProblem(next)
-    if (problem) local.newPassphrase = problem
-    else if (next !== again) local.again = 'The two new passphrases differ.'
+    const { value: newPassphrase, again } = pair.problems('The two new passphrases differ.')
+    if (newPassphrase) local.newPassphrase = newPassphrase
+    if (again) local.again = again
     setErrors(local)
     if (Object.keys(local).length) return
     if (
@@ -32,12 +30,11 @@ export function PassphraseCard() {
     )
       return
     setBusy(true)
-    const r = await changePassphrase({ oldPassphrase: oldPass, newPassphrase: next })
+    const r = await changePassphrase({ oldPassphrase: oldPass, newPassphrase: pair.value })
     setBusy(false)
     if (r.ok) {
       setOld('')
-      setNext('')
-      setAgain('')
+      pair.clear()
     } else setErrors({ ...r.fields, ...(r.fields.oldPassphrase ? {} : { form: r.message }) })
   }
   return (
@@ -48,10 +45,7 @@ export function PassphraseCard() {
         <NewPassphraseFields
           ids={{ value: 'st-new', again: 'st-again' }}
           labels={{ value: 'New passphrase', again: 'Repeat the new passphrase' }}
-          value={next}
-          again={again}
-          onValue={setNext}
-          onAgain={setAgain}
+          pair={pair}
           errors={{ value: errors.newPassphrase, again: errors.again }}
         />
         <ErrorNote text={errors.form} />

@@ -7,7 +7,7 @@ import { parseMoneyInput, parseWholeNumber } from '@shared/typed-numbers'
 import { Choice, TextField } from '../components/form-fields'
 import { PriceListFields } from '../components/price-list-fields'
 import { ErrorNote, Field, Screen, useFieldErrors } from '../components/ui'
-import { UpstreamKeyForm, upstreamKeyProblem } from '../components/upstream-key'
+import { UpstreamKeyForm, upstreamKeyProblem, useKeyEntry } from '../components/upstream-key'
 import { useSession } from '../stores/session'
 import { useSettings } from '../stores/settings'
 import { toast } from '../stores/toasts'
@@ -337,8 +337,8 @@ function SettingsForm({ settings }: { settings: SettingsShape }) {
 
 function PlatformKeyCard() {
   const { platformKey, setPlatformKey } = useSettings()
-  const [key, setKey] = useState('')
-  const [label, setLabel] = useState(platformKey?.label ?? 'Platform key')
+  const entry = useKeyEntry(platformKey?.label ?? 'Platform key')
+  const { key, label } = entry
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   async function submit(e: FormEvent) {
@@ -353,7 +353,7 @@ function PlatformKeyCard() {
     const r = await setPlatformKey(key.trim(), label.trim())
     setBusy(false)
     if (r.ok) {
-      setKey('')
+      entry.setKey('')
       setError(null)
     } else setError(r.message)
   }
@@ -366,10 +366,7 @@ function PlatformKeyCard() {
         emptyText="No platform key yet (the Sandbox brings its own)."
         onSubmit={submit}
         ids={{ label: 'st-pkey-label', key: 'st-pkey' }}
-        label={label}
-        onLabel={setLabel}
-        value={key}
-        onChange={setKey}
+        entry={entry}
         error={error}
       >
         <button type="submit" disabled={busy || key.trim() === ''}>

@@ -1,9 +1,8 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
 import { useState, type FormEvent } from 'react'
-import { newPassphraseProblem } from '@shared/passphrase'
 import { formatDuration } from '@shared/human-time'
 import { Choice, PassphraseField, SecretKeyField, TextField } from '../components/form-fields'
-import { NewPassphraseFields } from '../components/new-passphrase'
+import { NewPassphraseFields, usePassphrasePair } from '../components/new-passphrase'
 import { ErrorNote, fieldSummary, secondsLeft, useNow } from '../components/ui'
 import { useSession, type ProviderChoice } from '../stores/session'
 
@@ -24,19 +23,18 @@ const LOCK_REASONS: Record<string, string> = {
 
 export function FirstRun() {
   const { setup, loading, error, fieldErrors } = useSession()
-  const [pass, setPass] = useState('')
-  const [confirmPass, setConfirmPass] = useState('')
+  const pair = usePassphrasePair()
   const [provider, setProvider] = useState<ProviderId>('sandbox')
-  const [baseUrl, setBaseUrl] = useState('')
-  const [key, setKey] = useState('')
+  const [upstream, setUpstream] = useState({ baseUrl: '', key: '' })
+  const { baseUrl, key } = upstream
   const [local, setLocal] = useState<Record<string, string>>({})
 
   async function submit(e: FormEvent) {
     e.preventDefault()
     const errors: Record<string, string> = {}
-    const problem = newPassphraseProblem(pass)
-    if (problem) errors.passphrase = problem
-    else if (pass !== confirmPass) errors.confirm = 'The two passphrases differ: type the same one twice.'
+    const { value: passphrase, again } = pair.problems('The two passphrases differ: type the same one twice.')
+    if (passphrase) errors.passphrase = passphrase
+    if (again) errors.confirm = again
     if (provider === 'custom' && !/^https?:\/\/\S+$/.test(baseUrl.trim()))
       errors.baseUrl = 'Enter the service’s address, starting with https:// (in.php and res.php are added).'
     if (provider !== 'sandbox' && !/^[A-Za-z0-9]{32}$/.test(key.trim()))
@@ -52,9 +50,15 @@ export function FirstRun() {
       document.getElementById(first)?.focus()
       return
     }
-    await setup(pass, provider === 'sandbox' ? null : { providerId: provider, baseUrl, key })
+    await setup(pair.value, provider === 'sandbox' ? null : { providerId: provider, baseUrl, key })
   }
   const err = (k: string) => local[k] ?? fieldErrors[k]
+  /** The value, change and error of the upstream's address or key. */
+  const bind = (k: keyof typeof upstream) => ({
+    value: upstream[k],
+    onChange: (v: string) => setUpstream((u) => ({ ...u, [k]: v })),
+    error: err(k),
+  })
   const count = Object.keys(local).length
 
   return (
@@ -69,10 +73,7 @@ export function FirstRun() {
           guide
           ids={{ value: 'new-pass', again: 'confirm-pass' }}
           labels={{ value: 'Vault passphrase', again: 'Repeat the passphrase' }}
-          value={pass}
-          again={confirmPass}
-          onValue={setPass}
-          onAgain={setConfirmPass}
+          pair={pair}
           errors={{ value: err('passphrase'), again: err('confirm') }}
         />
         <fieldset>
@@ -96,9 +97,7 @@ export function FirstRun() {
             type="url"
             label="Base URL"
             hint="For example https://api.example.com (in.php and res.php are added)."
-            error={err('baseUrl')}
-            value={baseUrl}
-            onChange={setBaseUrl}
+            {...bind('baseUrl')}
           />
         ) : null}
         {provider !== 'sandbox' ? (
@@ -106,9 +105,7 @@ export function FirstRun() {
             id="platform-key"
             label="Platform API key"
             hint="Stored encrypted in the vault; afterwards shown only as •••• and its last 4 characters."
-            error={err('key')}
-            value={key}
-            onChange={setKey}
+            {...bind('key')}
           />
         ) : null}
         <ErrorNote text={count ? fieldSummary(local, '') : error} />

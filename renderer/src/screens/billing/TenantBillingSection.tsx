@@ -75,6 +75,14 @@ export function TenantBillingSection({
   const set = (patch: Partial<TenantBilling>) => onChange({ ...v, ...patch })
   const buyer = (patch: Partial<TenantBilling['buyer']>) => set({ buyer: { ...v.buyer, ...patch } })
   const err = (k: string) => errors[`billing.${k}`] ?? null
+  /** The id, label, error and value of one of the buyer's details. */
+  const buyerField = (key: keyof TenantBilling['buyer'], id: string, label: string) => ({
+    id,
+    label,
+    error: err(`buyer.${key}`),
+    value: v.buyer[key],
+    onChange: (text: string) => buyer({ [key]: text }),
+  })
   return (
     <fieldset data-testid="tenant-billing">
       <legend>Billing</legend>
@@ -93,37 +101,10 @@ export function TenantBillingSection({
           />
         </Field>
       ) : null}
-      <TextField
-        id="tb-legal"
-        label="Buyer’s legal name (on invoices)"
-        error={err('buyer.legalName')}
-        value={v.buyer.legalName}
-        onChange={(legalName) => buyer({ legalName })}
-      />
-      <TextField
-        multiline
-        rows={3}
-        id="tb-address"
-        label="Buyer’s address"
-        error={err('buyer.address')}
-        value={v.buyer.address}
-        onChange={(address) => buyer({ address })}
-      />
-      <TextField
-        id="tb-taxid"
-        label="Buyer’s tax id"
-        error={err('buyer.taxId')}
-        value={v.buyer.taxId}
-        onChange={(taxId) => buyer({ taxId })}
-      />
-      <TextField
-        id="tb-email"
-        type="email"
-        label="Invoice e-mail"
-        error={err('buyer.email')}
-        value={v.buyer.email}
-        onChange={(email) => buyer({ email })}
-      />
+      <TextField {...buyerField('legalName', 'tb-legal', 'Buyer’s legal name (on invoices)')} />
+      <TextField multiline rows={3} {...buyerField('address', 'tb-address', 'Buyer’s address')} />
+      <TextField {...buyerField('taxId', 'tb-taxid', 'Buyer’s tax id')} />
+      <TextField type="email" {...buyerField('email', 'tb-email', 'Invoice e-mail')} />
       <Field id="tb-tax" label="Tax rate (%)" error={err('taxRateBps')}>
         <input
           id="tb-tax"

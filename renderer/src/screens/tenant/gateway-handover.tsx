@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import { CopyButton } from '../../components/copy-button'
+import { Tab } from '../../components/tab'
 import { gatewaySnippets } from './snippets'
 
 export function GatewayHandover({
@@ -70,15 +71,13 @@ export function GatewayHandover({
       <h3>Ready-to-paste client code</h3>
       <div role="tablist" aria-label="Client" className="tabs">
         {snippets.map((s) => (
-          <button
+          <Tab
             key={s.id}
-            type="button"
-            role="tab"
             id={`snippet-tab-${s.id}`}
-            aria-selected={s.id === tab}
+            selected={s.id === tab}
             aria-controls="snippet-panel"
             tabIndex={s.id === tab ? 0 : -1}
-            onClick={() => setTab(s.id)}
+            onSelect={() => setTab(s.id)}
             onKeyDown={(e) => {
               const i = snippets.findIndex((x) => x.id === tab)
               const next =
@@ -90,7 +89,7 @@ export function GatewayHandover({
             }}
           >
             {s.label}
-          </button>
+          </Tab>
         ))}
       </div>
       <div role="tabpanel" id="snippet-panel" aria-labelledby={`snippet-tab-${current.id}`}>

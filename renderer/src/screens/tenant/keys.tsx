@@ -6,7 +6,7 @@ import { parseWholeNumber } from '@shared/typed-numbers'
 import { call } from '../../api/client'
 import { confirm, ConfirmButton } from '../../components/confirm'
 import { TextField } from '../../components/form-fields'
-import { UpstreamKeyForm, upstreamKeyProblem } from '../../components/upstream-key'
+import { UpstreamKeyForm, upstreamKeyProblem, useKeyEntry } from '../../components/upstream-key'
 import { ErrorNote, formatTime, upstreamMoney } from '../../components/ui'
 import { attempt } from '../../stores/outcome'
 import { useSession } from '../../stores/session'
@@ -23,8 +23,8 @@ function checkText(c: KeyCheck): string {
 export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
   const keyInfo = useTenants((s) => s.keys.get(tenant.id))
   const { setKey, removeKey } = useTenants()
-  const [key, setKeyText] = useState('')
-  const [label, setLabel] = useState(keyInfo?.label ?? `${tenant.name} key`)
+  const entry = useKeyEntry(keyInfo?.label ?? `${tenant.name} key`)
+  const { key, label } = entry
   const [error, setError] = useState<Record<string, string>>({})
   const [busy, setBusy] = useState(false)
   const [check, setCheck] = useState<KeyCheck | null>(null)
@@ -64,7 +64,7 @@ export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
     const r = await setKey(tenant.id, trimmed, label.trim())
     setBusy(false)
     if (r.ok) {
-      setKeyText('')
+      entry.setKey('')
       setError({})
     } else setError({ ...r.fields, form: r.message })
   }
@@ -81,10 +81,7 @@ export function UpstreamKeyCard({ tenant }: { tenant: Tenant }) {
         }
         onSubmit={save}
         ids={{ label: 't-keylabel', key: 't-apikey' }}
-        label={label}
-        onLabel={setLabel}
-        value={key}
-        onChange={setKeyText}
+        entry={entry}
         error={error.key}
         hint="Stored encrypted; never shown again in full."
       >
