@@ -8,6 +8,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createEngine } from '../../electron/engine/app/engine'
@@ -16,7 +17,9 @@ import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 
 const run_ = promisify(execFile)
-const RATES = [200, 1_000]
+const RATES = process.env.GATEWAY_BENCH_RATES
+  ? process.env.GATEWAY_BENCH_RATES.split(',').map(Number)
+  : [200, 1_000]
 let SECONDS = 4
 
 interface Load {
@@ -118,7 +121,13 @@ export async function run(ctx: BenchContext): Promise<void> {
     for (const rate of RATES) {
       const direct = await load(upstream.url, SANDBOX_DEMO_KEY, rate)
       const cpu0 = process.cpuUsage()
+      const loop = monitorEventLoopDelay({ resolution: 1 })
+      loop.enable()
       const via = await load(gw.url, key, rate)
+      loop.disable()
+      console.log(
+        `event loop delay at ${rate}/s: p50 ${(loop.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
+      )
       await gw.settled()
       const cpu = process.cpuUsage(cpu0)
       const cpuPerSolveMs = (cpu.user + cpu.system) / 1000 / Math.max(1, via.sent - via.errors)

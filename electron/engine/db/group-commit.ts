@@ -8,8 +8,8 @@ import type { WalDurability } from './wal-durability'
  * - durable (the default): on disk. Without `wal`, COMMIT fsyncs on this thread (the connection's synchronous
  *   level); with it, COMMIT only writes the WAL and the fsync runs off the event loop (./wal-durability.ts).
  * - `{ durable: false }`: committed to the WAL — it survives a kill of the process, and a power cut only until the
- *   next durable commit or checkpoint (within a second). For writes that must exist before something else happens
- *   (a ledger row before the upstream sees the task) but need not wait for the disk.
+ *   next durable commit or the fsync the WAL durability schedules (25 ms later). For writes that must exist before
+ *   something else happens (a ledger row before the upstream sees the task) but need not wait for the disk.
  */
 export class GroupCommitter {
   private queue: Array<{

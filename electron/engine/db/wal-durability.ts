@@ -31,7 +31,7 @@ export function openWalDurability(
   options: { maxDelayMs?: number; now?: () => number } = {},
 ): WalDurability {
   const walPath = `${databasePath}-wal`
-  const maxDelayMs = options.maxDelayMs ?? 100
+  const maxDelayMs = options.maxDelayMs ?? 25
   const clock = options.now ?? (() => performance.now())
   /** When the oldest commit not yet covered by an fsync was written (undefined: none). */
   let unsyncedSince: number | undefined

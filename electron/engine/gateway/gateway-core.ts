@@ -16,6 +16,8 @@ import type { GatewayKeys } from './gateway-keys'
 import type { GatewayTask, GatewayTaskStore } from './gateway-tasks'
 import { requestPublicUrl } from './public-address'
 
+const NOT_STORED = 'gateway: the task could not be stored; the tenant is not told about it'
+
 /** Limits answer with the codes standard clients already back off on. */
 const LIMIT_CODES: Record<string, string> = {
   rate: 'ERROR_NO_SLOT_AVAILABLE',
@@ -164,14 +166,8 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
                   createdAt: now(),
                 })
               } catch (err) {
-                deps.log?.(
-                  'error',
-                  'gateway: the task could not be stored; the tenant is not told about it',
-                  {
-                    attemptId: e.attemptId,
-                    error: (err as Error).message,
-                  },
-                )
+                const error = (err as Error).message
+                deps.log?.('error', NOT_STORED, { attemptId: e.attemptId, error })
                 // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
                 abort.abort()
                 return

@@ -8,7 +8,7 @@
  * row was never announced, and recovery does not bill it), and an answer is written before the ledger bills it.
  * Writes use their own connection with synchronous=NORMAL: each is in the WAL at once (it survives a process kill)
  * and reaches the disk with the ledger's next durable group commit (on the solve path, the settle that follows) or
- * the fsync the engine schedules after `afterWrite` (within 0.1 s), whichever comes first.
+ * the fsync the engine schedules after `afterWrite` (within 25 ms), whichever comes first.
  */
 import type { Database } from '../db/database'
 import { migrate } from '../db/migrations'

@@ -67,7 +67,7 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
   migrate(db, 'ledger', LEDGER_MIGRATIONS)
   const committer = new GroupCommitter(db, options.wal)
   // Written before anything goes upstream, and kill-safe once committed to the WAL; they do not wait for the disk
-  // (a power cut can lose the last second of them: README, "What a power cut can lose").
+  // (a power cut can lose the last few tens of milliseconds of them: README, "What a power cut can lose").
   const walOnly = { durable: false }
   const s = {
     insert:

@@ -128,7 +128,7 @@ export interface AccountUsageRow {
 export interface Ledger {
   /**
    * Records an admitted attempt (status pending) before anything is sent upstream. Resolves once a kill of the
-   * process cannot lose it; it reaches the disk with the next durable commit (a power cut can lose about a second).
+   * process cannot lose it; it reaches the disk with the next durable commit (scheduled within 25 ms: a power cut can lose that window).
    */
   begin(attempt: BeginAttempt): Promise<void>
   /** Records the upstream task id, kill-safe like begin. Idempotent for the same (attemptId, taskId). */

@@ -83,4 +83,12 @@ describe('export invoices use case', () => {
     expect(one.invoices).toEqual([expect.objectContaining({ tenantId: behind, totalMicros: 5_000 })])
     expect(one.files).toHaveLength(2) // one tenant: no all-tenants summary
   })
+
+  it('writes PDFs into a folder that does not exist yet', async () => {
+    const out = join(dir, 'new', 'pdfs')
+    const r = await exportInvoices(data, { month: '2026-10', tenantId: behind, format: 'pdf', dir: out })
+    expect(r.files).toHaveLength(1)
+    expect(r.files[0]!.endsWith('.pdf')).toBe(true)
+    expect(existsSync(r.files[0]!)).toBe(true)
+  })
 })

@@ -7,6 +7,7 @@
 import type { Tenant } from '@shared/tenant'
 import { exportMonth, type ExportFormat, type Invoice, type InvoiceBuilder } from '../../billing'
 import type { MonthExport } from '../../billing/export-month'
+import { mkdirSync } from 'node:fs'
 import { removeStalePartials } from '../../billing/stale-partials'
 import { ConflictError, NotFoundError } from '../../errors/engine-errors'
 import type { SettingsStore } from '../../settings/settings-store'
@@ -60,6 +61,7 @@ export async function exportInvoices(
   const now = deps.now()
   const tenants = asked.filter((t) => localMonthOf(now, t.timezone) >= month)
   if (asked.length > 0 && tenants.length === 0) throw new MonthNotStartedError(`${month} has not started yet`)
+  mkdirSync(request.dir, { recursive: true, mode: 0o700 }) // every format writes into it (PDF-only too)
   removeStalePartials(request.dir) // what a killed export left behind
   const written = await exportMonth(deps.billing, tenants, month, request.dir, {
     format: request.format,
