@@ -155,24 +155,27 @@ function localErrors(type: CaptchaType, f: Record<string, string>): Record<strin
   return e
 }
 
-/** The admission controller's limit names, as the operator knows them. */
-const LIMIT_NAMES: Record<string, string> = {
-  rate: 'requests per minute',
-  daily: 'solves per day',
-  concurrency: 'concurrent solves',
-  budget: 'monthly budget',
-  shared_capacity: 'shared threads',
-  suspended: 'suspension',
-  unknown_tenant: 'tenant',
-}
-const LIMIT_ADVICE: Record<string, string> = {
-  rate: 'Raise the tenant’s requests-per-minute limit, or wait.',
-  daily: 'Raise the tenant’s daily limit, or wait for the tenant’s next day.',
-  concurrency: 'Wait for running solves to finish, or raise the concurrent-solves limit.',
-  budget: 'Raise the tenant’s monthly budget, or wait for the next month.',
-  shared_capacity: 'All shared threads are busy: wait, or raise the thread count in Settings.',
-  suspended: 'Resume the tenant under Tenants.',
-  unknown_tenant: 'Pick another tenant.',
+/** The admission controller's limits, as the operator knows them, and what to do about each refusal. */
+const LIMITS: Record<string, { name: string; advice: string }> = {
+  rate: { name: 'requests per minute', advice: 'Raise the tenant’s requests-per-minute limit, or wait.' },
+  daily: {
+    name: 'solves per day',
+    advice: 'Raise the tenant’s daily limit, or wait for the tenant’s next day.',
+  },
+  concurrency: {
+    name: 'concurrent solves',
+    advice: 'Wait for running solves to finish, or raise the concurrent-solves limit.',
+  },
+  budget: {
+    name: 'monthly budget',
+    advice: 'Raise the tenant’s monthly budget, or wait for the next month.',
+  },
+  shared_capacity: {
+    name: 'shared threads',
+    advice: 'All shared threads are busy: wait, or raise the thread count in Settings.',
+  },
+  suspended: { name: 'suspension', advice: 'Resume the tenant under Tenants.' },
+  unknown_tenant: { name: 'tenant', advice: 'Pick another tenant.' },
 }
 
 function Result({ zone }: { zone: string | undefined }) {
@@ -209,7 +212,7 @@ function Result({ zone }: { zone: string | undefined }) {
         <>
           <h2>
             Refused by the {result.limit.replaceAll('_', ' ')} limit (
-            {LIMIT_NAMES[result.limit] ?? result.limit})
+            {LIMITS[result.limit]?.name ?? result.limit})
           </h2>
           <p>{result.message} </p>
           <p data-testid="retry-time">
@@ -219,7 +222,7 @@ function Result({ zone }: { zone: string | undefined }) {
                 : 'You can try again now.'
               : ''}
           </p>
-          <p className="muted small">{LIMIT_ADVICE[result.limit] ?? ''} Nothing was billed.</p>
+          <p className="muted small">{LIMITS[result.limit]?.advice ?? ''} Nothing was billed.</p>
         </>
       ) : (
         <>
