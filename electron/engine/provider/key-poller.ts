@@ -38,21 +38,23 @@ export class KeyPoller extends PollerCore {
   }
 
   /** First polls follow the model as it learns: an unpolled task's due time is its type's current first poll. */
-  private readonly firstPoll = new Map<CaptchaType, { version: number; offset: number }>()
+  private readonly firstPoll = new Map<CaptchaType, { version: number; inFlight: number; offset: number }>()
 
   private dueOf(w: Waiter): number {
     if (w.polls > 0 || w.errors > 0 || w.pingback || this.ctx.batch.state === 'yes') return w.dueAt
     const version = this.ctx.model.version
+    // The load changes the plan: recomputed when the model learns or the tasks in flight change tenfold's tenth.
+    const inFlight = 10 ** (Math.round(Math.log10(Math.max(1, this.waiters.size)) * 10) / 10)
     let f = this.firstPoll.get(w.type)
-    if (!f || f.version !== version) {
+    if (!f || f.version !== version || f.inFlight !== inFlight) {
       const at = nextPollAt(
-        { type: w.type, polls: 0, lastNotReadyMs: 0, deadlineMs: Infinity, pingback: false },
+        { type: w.type, polls: 0, lastNotReadyMs: 0, deadlineMs: Infinity, pingback: false, inFlight },
         this.ctx.model,
         this.ctx.policy,
         this.ctx.advice,
         this.ctx.timing(w.type),
       )
-      f = { version, offset: at / this.ctx.speed }
+      f = { version, inFlight, offset: at / this.ctx.speed }
       this.firstPoll.set(w.type, f)
     }
     return Math.min(w.submittedAt + f.offset, w.deadlineAt)

@@ -198,6 +198,7 @@ export abstract class PollerCore {
         lastNotReadyMs: (w.lastNotReadyAt - w.submittedAt) * speed,
         deadlineMs: (w.deadlineAt - w.submittedAt) * speed,
         pingback: w.pingback,
+        inFlight: this.waiters.size,
       },
       this.ctx.model,
       this.ctx.policy,

@@ -21,6 +21,14 @@ export interface PlanInput {
   deadlineMs: number
   /** With a pingback the upstream calls us when it is done: polling is only the late fallback. */
   pingback: boolean
+  /** Tasks in flight on the key (more of them: each poll must be likelier to find the task ready). */
+  inFlight: number
+}
+
+/** The chance a poll must have: the policy's base up to 100 tasks in flight, its at-scale value from 1,000. */
+export function readyChanceFor(policy: PollPolicy, inFlight: number): number {
+  const t = Math.max(0, Math.min(1, Math.log10(Math.max(1, inFlight)) - 2))
+  return policy.readyChancePerPoll + t * (policy.readyChanceAtScale - policy.readyChancePerPoll)
 }
 
 export function nextPollAt(
@@ -45,7 +53,7 @@ export function nextPollAt(
     const pollsLeft = Number.isFinite(advice.maxPollsPerTask) ? advice.maxPollsPerTask - polls : Infinity
     at = from + Math.max(timing.pollIntervalMs, (deadlineMs - from) / pollsLeft)
   } else {
-    at = model.quantile(type, readyBefore + policy.readyChancePerPoll * left)
+    at = model.quantile(type, readyBefore + readyChanceFor(policy, input.inFlight) * left)
     at = Math.max(at, from + policy.minGapMs)
     // After the first poll, never wait longer than the type's poll interval between two polls.
     if (polls > 0) at = Math.min(at, from + Math.max(policy.minGapMs, timing.pollIntervalMs))

@@ -99,6 +99,11 @@ export interface PollPolicy {
   targetReadyPerRequest: number
   /** Single: the chance that a task has turned ready since its last poll, at which it is polled again. */
   readyChancePerPoll: number
+  /**
+   * Single: the same chance with 1,000 or more tasks in flight on a key (log scale from 100). Many tasks in flight make
+   * requests the scarcer resource (each one is a request to the same key's budget), a few make waiting the dearer.
+   */
+  readyChanceAtScale: number
   /** Single: shortest gap between two polls of one task (real-time ms). */
   minGapMs: number
   /** Single: res.php calls on the wire at once per key, at least (grows with the tasks in flight). */
@@ -113,7 +118,8 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   minIntervalMs: 500,
   maxIntervalMs: 5_000,
   targetReadyPerRequest: 8,
-  readyChancePerPoll: 0.4,
+  readyChancePerPoll: 0.35,
+  readyChanceAtScale: 0.55,
   minGapMs: 1_000,
   singleGetConcurrency: 8,
   tasksPerConnection: 8,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nextPollAt } from '../../../electron/engine/provider/single-poll-plan'
+import { nextPollAt, readyChanceFor } from '../../../electron/engine/provider/single-poll-plan'
 import { SolveTimeModel } from '../../../electron/engine/provider/solve-time-model'
 import {
   ADVICE_BY_PROFILE,
@@ -82,7 +82,7 @@ describe('next poll of a task without batches', () => {
     advice = ADVICE_BY_PROFILE.captchaai,
   ) =>
     nextPollAt(
-      { type: 'turnstile', polls, lastNotReadyMs, deadlineMs: 120_000, pingback: false },
+      { type: 'turnstile', polls, lastNotReadyMs, deadlineMs: 120_000, pingback: false, inFlight: 10 },
       m,
       DEFAULT_POLL_POLICY,
       advice,
@@ -100,6 +100,25 @@ describe('next poll of a task without batches', () => {
     expect(second - first).toBeLessThanOrEqual(timing.pollIntervalMs)
   })
 
+  it('with many tasks in flight each poll must be likelier to find its task ready (fewer requests per solve)', () => {
+    const m = learned()
+    expect(readyChanceFor(DEFAULT_POLL_POLICY, 10)).toBe(DEFAULT_POLL_POLICY.readyChancePerPoll)
+    expect(readyChanceFor(DEFAULT_POLL_POLICY, 5_000)).toBe(DEFAULT_POLL_POLICY.readyChanceAtScale)
+    const mid = readyChanceFor(DEFAULT_POLL_POLICY, 316)
+    expect(mid).toBeGreaterThan(DEFAULT_POLL_POLICY.readyChancePerPoll)
+    expect(mid).toBeLessThan(DEFAULT_POLL_POLICY.readyChanceAtScale)
+    const at = (inFlight: number) =>
+      nextPollAt(
+        { type: 'turnstile', polls: 0, lastNotReadyMs: 0, deadlineMs: 120_000, pingback: false, inFlight },
+        m,
+        DEFAULT_POLL_POLICY,
+        ADVICE_BY_PROFILE.captchaai,
+        timing,
+      )
+    expect(at(2_000)).toBeGreaterThan(at(10))
+    expect(m.cdf('turnstile', at(2_000))).toBeCloseTo(DEFAULT_POLL_POLICY.readyChanceAtScale, 1)
+  })
+
   it('past nearly every solve seen, polls spread out but keep the poll interval at least', () => {
     const m = learned()
     const late = plan(m, 5, 30_000)
@@ -110,7 +129,14 @@ describe('next poll of a task without batches', () => {
     const m = new SolveTimeModel(() => ({ fromMs: 1_000, toMs: 2_000 }))
     expect(plan(m, 0, 0)).toBe(5_000)
     const v2 = nextPollAt(
-      { type: 'recaptcha_v2', polls: 0, lastNotReadyMs: 0, deadlineMs: 300_000, pingback: false },
+      {
+        type: 'recaptcha_v2',
+        polls: 0,
+        lastNotReadyMs: 0,
+        deadlineMs: 300_000,
+        pingback: false,
+        inFlight: 10,
+      },
       m,
       DEFAULT_POLL_POLICY,
       ADVICE_BY_PROFILE['2captcha'],
@@ -126,7 +152,7 @@ describe('next poll of a task without batches', () => {
   it('with a pingback, the first poll is a late fallback', () => {
     const m = learned()
     const at = nextPollAt(
-      { type: 'turnstile', polls: 0, lastNotReadyMs: 0, deadlineMs: 120_000, pingback: true },
+      { type: 'turnstile', polls: 0, lastNotReadyMs: 0, deadlineMs: 120_000, pingback: true, inFlight: 10 },
       m,
       DEFAULT_POLL_POLICY,
       ADVICE_BY_PROFILE.captchaai,
