@@ -55,6 +55,7 @@ import { databaseVaultAnchor } from '../vault/db-anchor'
 import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { dataPaths, type DataPaths } from './data-paths'
 import { composeGateway, openGatewayTaskStore } from './gateway-composition'
+import { invoiceLockEvents } from './invoice-lock-events'
 
 export interface EngineEvents {
   'solve.progress': SolveProgress
@@ -236,40 +237,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     tenants: () => tenants.list({ includeDeleted: true }),
     now,
     timers: options.timers,
-    onLocked: (invoices) => {
-      for (const inv of invoices) {
-        audit.record({
-          actor: 'system',
-          action: 'invoice.lock',
-          subjectType: 'tenant',
-          subjectId: inv.tenantId,
-          details: {
-            month: inv.month,
-            number: inv.number,
-            totalMicros: inv.totalMicros,
-            currency: inv.currency,
-          },
-        })
-        emit('invoice.locked', inv)
-        webhook.send('invoice.locked', {
-          tenantId: inv.tenantId,
-          tenantName: inv.tenantName,
-          month: inv.month,
-          number: inv.number,
-          currency: inv.currency,
-          totalMicros: inv.totalMicros,
-          issueDate: inv.issueDate,
-          dueDate: inv.dueDate,
-        })
-      }
-    },
-    onError: (err) =>
-      audit.record({
-        actor: 'system',
-        action: 'invoice.lockFailed',
-        subjectType: 'billing',
-        details: { error: err.message },
-      }),
+    ...invoiceLockEvents({ audit, webhook, emit }),
   })
   settings.onChange(() => lockTimer.reschedule())
   tenants.onChange(() => lockTimer.reschedule())
