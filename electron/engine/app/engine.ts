@@ -473,6 +473,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       refusals.close()
       await checkpointer.close()
       await wal.close()
+      // What a power cut could have lost while this process ran (README, "What a power cut can lose").
+      const power = wal.exposure()
+      log.info(
+        { fsyncs: power.syncs, p50Ms: power.p50Ms, p99Ms: power.p99Ms, maxMs: power.maxMs },
+        'database: how long kill-safe writes waited for the disk',
+      )
       gatewayStore.close()
       db.close()
       logFile?.close()

@@ -82,6 +82,8 @@ export function startCheckpointer(
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   return {
     async close() {
+      // Unref'd while it runs (it must not keep the process alive); closing must wait for its last checkpoint.
+      worker.ref()
       worker.postMessage('close')
       await exited
     },

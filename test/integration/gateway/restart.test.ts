@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine } from '../../../electron/engine/app/engine'
 import { SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../../../electron/engine/sandbox'
 import { makePng } from '../../support/images'
-import { startHostProcess, writePassphraseFile, type HostProcess } from './host-process'
+import { startHostProcess, writePassphraseFile, type HostProcess } from '../../support/host-process'
 
 const PASSPHRASE = 'correct horse battery staple'
 const IN_FLIGHT = 220

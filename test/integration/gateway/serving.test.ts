@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../../electron/engine/app/engine'
 import { createGatewayController } from '../../../electron/engine/app/gateway-controller'
 import { createHandlers } from '../../../electron/engine/app/handlers'
-import { startHostProcess, writePassphraseFile } from './host-process'
+import { startHostProcess, writePassphraseFile } from '../../support/host-process'
 
 const PASSPHRASE = 'correct horse battery staple'
 const dirs: string[] = []
