@@ -239,16 +239,11 @@ describe('JSON task API', () => {
             'task' in body &&
             body.task &&
             typeof body.task === 'object'
-          )
-            (body.task as Record<string, unknown>).websiteURL = 'not a url'
-          if (
-            body &&
-            typeof body === 'object' &&
-            'task' in body &&
-            body.task &&
-            typeof body.task === 'object'
-          )
-            delete (body.task as Record<string, unknown>).body
+          ) {
+            const task = body.task as Record<string, unknown>
+            task.websiteURL = 'not a url'
+            delete task.body
+          }
           const res = await fetch(`${g.url}/${method}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
