@@ -82,7 +82,6 @@ const alertThresholdsSchema = z
   })
   .strict()
 
-/** Control characters (CR, LF, TAB, NUL…) are refused wherever they are, not trimmed away silently. */
 /** A zone the console's picker offers (UTC and Etc/ included), stored in the list's spelling. */
 const timezone = z
   .string()
@@ -95,6 +94,7 @@ const timezone = z
   })
   .transform((v) => canonicalTimeZone(v) ?? v)
 
+/** Control characters (CR, LF, TAB, NUL…) are refused wherever they are, not trimmed away silently. */
 const name = z
   .string()
   .refine(

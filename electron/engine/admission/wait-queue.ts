@@ -112,12 +112,12 @@ export class AdmissionQueue {
     })
   }
 
-  /** Releases through the store, then offers the freed capacity to waiters. */
   /** The upstream accepted the reserved solve at `at`: the rate window counts it from then on. */
   submitted(reservation: Reservation, at: number): void {
     this.store.submitted(reservation, at)
   }
 
+  /** Releases through the store, then offers the freed capacity to waiters. */
   release(reservation: Reservation, outcome: ReleaseOutcome): void {
     this.store.release(reservation, outcome)
     this.pump()

@@ -140,10 +140,11 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     exists: db.prepare('SELECT 1 AS x FROM gateway_tasks WHERE task_id = ?'),
     solved: db.prepare(
       `UPDATE gateway_tasks SET state = 'solved', answer = ?, price_micros = ?, code = NULL, ended_at = ?
-       WHERE attempt_id = ? AND state = 'pending'`,
+       WHERE attempt_id = ? AND state = 'pending' RETURNING *`,
     ),
     failed: db.prepare(
-      `UPDATE gateway_tasks SET state = 'failed', code = ?, ended_at = ? WHERE attempt_id = ? AND state = 'pending'`,
+      `UPDATE gateway_tasks SET state = 'failed', code = ?, ended_at = ? WHERE attempt_id = ? AND state = 'pending'
+       RETURNING *`,
     ),
     fetched: db.prepare(
       `UPDATE gateway_tasks SET fetched_at = ? WHERE task_id = ? AND fetched_at IS NULL AND state != 'pending'`,
@@ -170,14 +171,14 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     get,
     deliver(attemptId, o) {
       const at = now()
-      const changed =
+      // One statement: the row as it now is, or nothing when the attempt was not announced or has ended already.
+      const r = (
         'answer' in o
-          ? s.solved.run(o.answer, o.priceMicros, at, attemptId).changes
-          : s.failed.run('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId).changes
+          ? s.solved.get(o.answer, o.priceMicros, at, attemptId)
+          : s.failed.get('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId)
+      ) as Row | undefined
       written()
-      if (Number(changed) === 0 || listeners.size === 0) return
-      const r = s.byAttempt.get(attemptId) as Row | undefined
-      if (!r) return
+      if (!r || listeners.size === 0) return
       const task = toTask(r)
       for (const l of listeners) {
         try {

@@ -138,18 +138,10 @@ export function createRecovery(ctx: RecoveryContext): { recoverOpenAttempts(): P
           )
           release(r.status === 'solved', r.status === 'solved' ? r.priceMicros : 0)
         })
-        .catch(async () => {
-          try {
-            await ctx.ledger.settle(a.attemptId, {
-              status: 'expired',
-              errorCode: 'UNKNOWN_AFTER_RESTART',
-              endedAt: now(),
-              threadMs: 0,
-            })
-          } finally {
-            release(false, 0)
-          }
-        })
+        // Through settle(): the tenant's task ends too (not pending until the stale sweep), and the hold is released.
+        .catch(() =>
+          settle({ status: 'expired', errorCode: 'UNKNOWN_AFTER_RESTART', endedAt: now(), threadMs: 0 }),
+        )
         .finally(() => {
           ctx.running.delete(wait)
           ctx.untrack(a.attemptId)

@@ -53,15 +53,15 @@ export interface RefusalSink {
   count(tenantId: string, code: string, at: number): void
 }
 
+/** What a result sink receives: an answer with the price the tenant is billed for it, or a failure code. */
+export type DeliveredOutcome =
+  { status: 'solved'; answer: string; priceMicros: number } | { status: string; code: string }
+
 /**
  * Where a solve's outcome goes for its caller to fetch later (the gateway's task store). `deliver` runs before a
  * solve is billed and must make the answer durable; if it throws, the solve is not billed. `deliverable` tells
  * recovery whether anyone was ever told about an attempt (an untold one is not billed).
  */
-/** What a result sink receives: an answer with the price the tenant is billed for it, or a failure code. */
-export type DeliveredOutcome =
-  { status: 'solved'; answer: string; priceMicros: number } | { status: string; code: string }
-
 export interface ResultSink {
   deliver(attemptId: string, outcome: DeliveredOutcome): void | Promise<void>
   deliverable?(attempt: AttemptRecord): boolean

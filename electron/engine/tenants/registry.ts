@@ -13,7 +13,6 @@ import {
   type TenantCreateInput,
   type TenantUpdateInput,
 } from '@shared/tenant-schema'
-import { isSupportedTimeZone, timeZoneProblem } from '@shared/time-zones'
 import type { z } from 'zod'
 import type { AuditLog } from '../audit/audit-log'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
@@ -126,14 +125,6 @@ export function createTenantRegistry(options: {
     )
     if (clash) throw new ConflictError(`A tenant named "${clash.name}" already exists; pick another name.`)
   }
-  const checkZone = (tz: string): void => {
-    if (!isSupportedTimeZone(tz)) {
-      const problem = timeZoneProblem(tz) ?? 'not a time zone'
-      throw new ValidationError(`"${tz.slice(0, 64)}" is not a time zone CaptchaDesk offers: ${problem}.`, [
-        { field: 'timezone', message: problem },
-      ])
-    }
-  }
   const audit = (actor: string, action: string, t: Tenant, details: Record<string, unknown>): void =>
     options.audit?.record({ actor, action, subjectType: 'tenant', subjectId: t.id, details })
   const setStatus = (id: string, status: Tenant['status'], actor: string, action: string): Tenant => {
@@ -152,7 +143,6 @@ export function createTenantRegistry(options: {
       const parsed = tenantCreateSchema.safeParse(input)
       if (!parsed.success) throw invalid(parsed.error)
       const v = parsed.data
-      checkZone(v.timezone)
       checkName(v.name)
       const at = new Date(now()).toISOString()
       const tenant: Tenant = {
@@ -187,7 +177,6 @@ export function createTenantRegistry(options: {
       const parsed = tenantUpdateSchema.safeParse(patch)
       if (!parsed.success) throw invalid(parsed.error)
       const v = parsed.data
-      if (v.timezone !== undefined) checkZone(v.timezone)
       if (v.name !== undefined) checkName(v.name, id)
       const next: Tenant = {
         ...t,
