@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { billingSettingsShape } from './billing-settings'
 import { CAPTCHA_TYPES, CAPTCHA_TYPES_ADDED_LATER, DEFAULT_COST_PRICES } from './captcha'
+import { isCertificateHostName } from './host-names'
 import { PROVIDER_IDS } from './provider'
 
 const micros = z.number().int().min(0).max(1_000_000_000_000)
@@ -74,10 +75,7 @@ export const settingsSchema = z
               .trim()
               .toLowerCase()
               .max(253)
-              .regex(
-                /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-                'a host name such as captcha.example.com',
-              ),
+              .refine(isCertificateHostName, 'a host name such as captcha.example.com (not an IP address)'),
           )
           .max(20, 'at most 20 host names')
           .optional(),

@@ -6,10 +6,11 @@
  * CA certificate (public) is ever shown or downloaded; the key never leaves this module.
  */
 import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeSynced } from '../files/durable-write'
+import { writeFileAtomic } from '../files/durable-write'
 import forge from 'node-forge'
+import { isCertificateHostName } from '@shared/host-names'
 
 /** The host names standard clients hard-code (2captcha v1 and v2, CaptchaAI, anti-captcha, CapSolver). */
 export const PROVIDER_HOST_NAMES = [
@@ -73,20 +74,6 @@ function serial(): string {
   return bytes.toString('hex')
 }
 
-function writeAtomic(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`
-  writeSynced(tmp, text, 'w', mode)
-  renameSync(tmp, path)
-}
-
-const DNS_NAME =
-  /^(\*\.)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
-
-/** Whether a name can go on the server certificate (a DNS name, optionally *.-prefixed; no IPs, no URLs). */
-export function isCertificateHostName(name: string): boolean {
-  return DNS_NAME.test(name) && !/^[\d.]+$/.test(name)
-}
-
 async function createCa(now: Date): Promise<{ certPem: string; keyPem: string }> {
   const keys = await rsaKeyPair()
   const cert = forge.pki.createCertificate()
@@ -118,8 +105,8 @@ export async function openLocalCa(dataDir: string, now: () => number = Date.now)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   if (!existsSync(keyPath) || !existsSync(certPath)) {
     const created = await createCa(new Date(now()))
-    writeAtomic(keyPath, created.keyPem, 0o600)
-    writeAtomic(certPath, created.certPem, 0o644)
+    writeFileAtomic(keyPath, created.keyPem, 0o600)
+    writeFileAtomic(certPath, created.certPem, 0o644)
   }
   const caCert = forge.pki.certificateFromPem(readFileSync(certPath, 'utf8'))
   const caKey = forge.pki.privateKeyFromPem(readFileSync(keyPath, 'utf8')) as forge.pki.rsa.PrivateKey

@@ -3,7 +3,8 @@
  * the DeviceKeyProtector seam), in a file beside the vault. An old copy of this file can be put back like the vault
  * file itself, but it cannot be forged to say less: the keystore's key is not in the data folder.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../files/durable-write'
 import type { DeviceKeyProtector } from './device-protector'
 import type { AnchorRecord, VaultAnchor } from './rollback-anchor'
 
@@ -30,8 +31,7 @@ export function keystoreVaultAnchor(
     },
     write(r) {
       const sealed = device.protect(Buffer.from(JSON.stringify(r), 'utf8')).toString('base64')
-      writeFileSync(`${path}.tmp`, sealed, { mode: 0o600 })
-      renameSync(`${path}.tmp`, path)
+      writeFileAtomic(path, sealed, 0o600)
     },
   }
 }

@@ -4,6 +4,7 @@
  * each client machine's operating system.
  */
 import { useState } from 'react'
+import { isCertificateHostName } from '@shared/host-names'
 import { CLIENT_OSES, hostsFileSteps, type ClientOs } from '@shared/hosts-file-steps'
 import type { OutputOf } from '@shared/ipc-contract'
 import { hostsFileSettings, type Settings } from '@shared/settings'
@@ -50,9 +51,7 @@ export function HostsFileCard({ settings }: { settings: Settings }) {
       .split(/[\s,]+/)
       .map((n) => n.trim().toLowerCase())
       .filter(Boolean)
-    const bad = list.find(
-      (n) => !/^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(n),
-    )
+    const bad = list.find((n) => !isCertificateHostName(n))
     if (bad) local.hostNames = `"${bad.slice(0, 60)}" is not a host name (e.g. captcha.example.com).`
     setErrors(local)
     if (Object.keys(local).length) return

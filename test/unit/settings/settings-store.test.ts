@@ -25,6 +25,18 @@ describe('settings store', () => {
     expect(createSettingsStore(dir).get()).toMatchObject({ providerId: 'captchaai', sharedThreads: 20 })
   })
 
+  it('refuses a hosts-file name the certificate could not carry (an IP address), as the gateway would', () => {
+    const s = createSettingsStore(dir)
+    const gateway = (hostNames: string[]) => ({
+      gateway: { ...s.get().gateway, hostsFileMode: true, hostNames },
+    })
+    expect(() => s.update(gateway(['10.0.0.5']))).toThrow(ValidationError)
+    expect(s.update(gateway(['Captcha.Example.com', '*.example.org'])).gateway.hostNames).toEqual([
+      'captcha.example.com',
+      '*.example.org',
+    ])
+  })
+
   it('refuses bad values with field errors and changes nothing', () => {
     const s = createSettingsStore(dir)
     s.update({ autoLockMinutes: 5 })

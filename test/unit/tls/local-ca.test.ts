@@ -4,11 +4,8 @@ import { createServer, connect, type TLSSocket } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  isCertificateHostName,
-  openLocalCa,
-  PROVIDER_HOST_NAMES,
-} from '../../../electron/engine/tls/local-ca'
+import { isCertificateHostName } from '@shared/host-names'
+import { openLocalCa, PROVIDER_HOST_NAMES } from '../../../electron/engine/tls/local-ca'
 
 const dirs: string[] = []
 afterEach(() => {
