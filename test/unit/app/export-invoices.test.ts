@@ -57,6 +57,11 @@ describe('export invoices use case', () => {
     })
     // October's grace period has ended for both; November's (3 days) has not.
     expect(lockedFirst.sort()).toEqual(['Ahead 2026-10', 'Behind 2026-10'])
+    // Locked as the running app's timer locks: each in the audit log.
+    const db = openDatabase(join(dir, 'engine.db'))
+    const audited = db.prepare("SELECT subject_id FROM audit_log WHERE action = 'invoice.lock'").all()
+    db.close()
+    expect(audited.map((r) => r.subject_id).sort()).toEqual([ahead, behind].sort())
     expect(r.tenants.map((t) => t.id)).toEqual([ahead])
     expect(r.invoices.map((i) => i.tenantId)).toEqual([ahead])
     expect(existsSync(join(out, 'invoice.csv.0123456789ab.partial'))).toBe(false)
