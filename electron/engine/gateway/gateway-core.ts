@@ -10,6 +10,8 @@ import type { CaptchaRequest } from '@shared/captcha'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import { pingbackUrl } from '../http/pingback-url'
+import { jsonCallbackFor } from './json-api/callbacks'
+import { INPUT_CODES, tenantCode } from './tenant-codes'
 import type { SolveResult, SolveService } from '../solve'
 import type { BadKeyGuard } from './bad-key-guard'
 import type { GatewayKeys } from './gateway-keys'
@@ -31,19 +33,6 @@ const LIMIT_CODES: Record<string, string> = {
   unknown_tenant: 'ERROR_KEY_DOES_NOT_EXIST',
   invalid_request: 'ERROR_BAD_PARAMETERS',
   no_key: 'ERROR_SERVER_ERROR',
-}
-
-/** Upstream refusals of the task itself that the tenant should see as they are (its input was wrong). */
-const INPUT_CODES =
-  /^ERROR_(PAGEURL|GOOGLEKEY|WRONG_GOOGLEKEY|BAD_|ZERO_CAPTCHA|TOO_BIG|IMAGE|WRONG_FILE|UPLOAD)/
-
-/** What a tenant sees for a task that ended without an answer (the ledger's codes are ours, not the protocol's). */
-function tenantCode(code: string | null): string {
-  if (!code) return 'ERROR_CAPTCHA_UNSOLVABLE'
-  if (INPUT_CODES.test(code) || code === 'ERROR_CAPTCHA_UNSOLVABLE' || code === 'ERROR_BAD_DUPLICATES')
-    return code
-  if (code === 'ERROR_PROXY_CONNECTION_FAILED' || code === 'ERROR_BAD_PROXY') return code
-  return 'ERROR_CAPTCHA_UNSOLVABLE'
 }
 
 export type AuthResult = { ok: true; tenant: Tenant } | { ok: false; code: string }
@@ -73,7 +62,12 @@ export interface GatewayCoreDeps {
 
 export interface GatewayCore {
   authenticate(key: string | undefined, source: string): AuthResult
-  submit(tenant: Tenant, request: CaptchaRequest, options?: { pingback?: string }): Promise<SubmitReply>
+  /** `callback`: the JSON API's stored callback (json-api/callbacks.ts), sent when the task ends. */
+  submit(
+    tenant: Tenant,
+    request: CaptchaRequest,
+    options?: { pingback?: string; callback?: string },
+  ): Promise<SubmitReply>
   /** Reads a task of this tenant (another tenant's id is unknown); the first read of an ended task is noted. */
   result(tenant: Tenant, taskId: string): TaskView
   report(tenant: Tenant, taskId: string, verdict: 'good' | 'bad'): Promise<string>
@@ -96,15 +90,26 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
     }
   }
 
-  /** Calls the tenant's pingback URL once the task ends (public destinations only, the checked address pinned). */
+  /**
+   * Once a task ends (also when recovery ends it after a restart): the v1 pingback, or the JSON API's callbackUrl
+   * (POSTed the getTaskResult reply) — public destinations only, the checked address pinned.
+   */
   deps.tasks.onEnded((task) => {
-    if (!task.pingback) return
-    const code = task.state === 'solved' ? (task.answer ?? '') : tenantCode(task.code)
-    const url = pingbackUrl(task.pingback, task.taskId, code)
-    if (!url) return
-    void requestPublicUrl(url, { timeoutMs: 10_000, allowLoopback: deps.allowLoopbackPingbacks }).catch(
-      () => undefined,
-    )
+    const allowLoopback = deps.allowLoopbackPingbacks
+    if (task.pingback) {
+      const code = task.state === 'solved' ? (task.answer ?? '') : tenantCode(task.code)
+      const url = pingbackUrl(task.pingback, task.taskId, code)
+      if (url) void requestPublicUrl(url, { timeoutMs: 10_000, allowLoopback }).catch(() => undefined)
+    }
+    const callback = jsonCallbackFor(task)
+    if (callback)
+      void requestPublicUrl(callback.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: callback.body,
+        timeoutMs: 10_000,
+        allowLoopback,
+      }).catch(() => undefined)
   })
 
   return {
@@ -163,6 +168,7 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
                   attemptId: e.attemptId,
                   captchaType: request.type,
                   pingback,
+                  callback: options.callback ?? null,
                   createdAt: now(),
                 })
               } catch (err) {

@@ -35,8 +35,6 @@ export interface GatewayServerOptions {
   port?: number
   /** Hosts-file mode: also listen on HTTPS with this certificate (from the local CA). */
   tls?: { certPem: string; keyPem: string; port?: number }
-  /** Tests only: JSON API callbackUrl may be a loopback listener. */
-  allowLoopbackCallbacks?: boolean
   /** Other routes on the gateway's port (the upstream's pingback): true when it handled the request. */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
@@ -50,7 +48,6 @@ export async function startGateway(
   const sockets = new Set<Socket>()
   const stats = { requests: 0, tasks: 0, rejectedBadKey: 0 }
   const jsonCore = jsonApiCoreFrom(core, {
-    allowLoopbackCallbacks: options.allowLoopbackCallbacks,
     onBadKey: () => stats.rejectedBadKey++,
     onTask: () => stats.tasks++,
   })

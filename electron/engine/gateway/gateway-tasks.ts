@@ -37,6 +37,8 @@ const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   // The price billed for a solved task, kept with the answer: written before the ledger bills it, so a reader never
   // sees an answer without its cost.
   (db) => db.exec('ALTER TABLE gateway_tasks ADD COLUMN price_micros INTEGER'),
+  // The JSON API's callbackUrl (with what its reply needs), kept with the task so a restart does not lose it.
+  (db) => db.exec('ALTER TABLE gateway_tasks ADD COLUMN callback TEXT'),
 ]
 
 export interface GatewayTask {
@@ -50,6 +52,8 @@ export interface GatewayTask {
   priceMicros: number | null
   code: string | null
   pingback: string | null
+  /** The JSON API's callback, as json-api/callbacks.ts wrote it (null: none). */
+  callback: string | null
   createdAt: number
   endedAt: number | null
   fetchedAt: number | null
@@ -66,6 +70,7 @@ interface Row {
   price_micros: number | null
   code: string | null
   pingback: string | null
+  callback: string | null
   created_at: number
   ended_at: number | null
   fetched_at: number | null
@@ -82,6 +87,7 @@ const toTask = (r: Row): GatewayTask => ({
   priceMicros: r.price_micros === null ? null : Number(r.price_micros),
   code: r.code,
   pingback: r.pingback,
+  callback: r.callback,
   createdAt: Number(r.created_at),
   endedAt: r.ended_at === null ? null : Number(r.ended_at),
   fetchedAt: r.fetched_at === null ? null : Number(r.fetched_at),
@@ -96,6 +102,7 @@ export interface GatewayTaskStore {
     attemptId: string
     captchaType: string
     pingback: string | null
+    callback?: string | null
     createdAt: number
   }): void
   has(taskId: string): boolean
@@ -132,8 +139,8 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   const written = options.afterWrite ?? (() => undefined)
   const s = {
     insert: db.prepare(
-      `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, created_at)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+      `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, callback, created_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
     ),
     get: db.prepare('SELECT * FROM gateway_tasks WHERE task_id = ?'),
     byAttempt: db.prepare('SELECT * FROM gateway_tasks WHERE attempt_id = ?'),
@@ -164,7 +171,15 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   }
   return {
     announce(t) {
-      s.insert.run(t.taskId, t.tenantId, t.attemptId, t.captchaType, t.pingback, t.createdAt)
+      s.insert.run(
+        t.taskId,
+        t.tenantId,
+        t.attemptId,
+        t.captchaType,
+        t.pingback,
+        t.callback ?? null,
+        t.createdAt,
+      )
       written()
     },
     has: (taskId) => s.exists.get(taskId) !== undefined,

@@ -23,9 +23,7 @@ afterEach(async () => {
 
 async function setup() {
   fx = await engineFixture({ speed: 500 })
-  const g = await gatewayFor(fx, {
-    server: { allowLoopbackCallbacks: true },
-  })
+  const g = await gatewayFor(fx)
   close = () => g.server.close()
   const call = async (method: string, body: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${g.url}/${method}`, {

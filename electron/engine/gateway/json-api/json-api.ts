@@ -30,10 +30,11 @@ export interface JsonApiTask {
 export interface JsonApiCore {
   /** The tenant for a key, or the v1 code (bans and bad-key counting as for in.php/res.php). */
   authenticate(key: string | undefined, ip: string): Tenant | string
+  /** `callback`: the caller's callbackUrl, stored with the task and POSTed its result when it ends. */
   submit(
     tenant: Tenant,
     request: CaptchaRequest,
-    options: { ip: string },
+    options: { ip: string; callback?: { url: URL; numericId: boolean } },
   ): Promise<{ ok: true; taskId: string } | { ok: false; code: string }>
   task(tenant: Tenant, taskId: string): JsonApiTask | undefined
   /** Resolves when the task is no longer pending, or after `ms`. */
@@ -41,15 +42,11 @@ export interface JsonApiCore {
   /** The v1 report outcome: OK_REPORT_RECORDED, or its error code. */
   report(tenant: Tenant, taskId: string, verdict: 'good' | 'bad'): Promise<string>
   balanceMicros(tenant: Tenant): Micros
-  /** POSTs a reply to a caller's callbackUrl (public destinations only). */
-  callback(url: URL, body: object): void
 }
 
 export interface JsonApiOptions {
   /** How long CapSolver's image tasks may be waited for inside createTask (they answer at once). */
   inlineWaitMs?: number
-  /** How long a task with a callbackUrl is watched for its end. */
-  callbackWaitMs?: number
   maxBodyBytes?: number
 }
 
@@ -124,7 +121,7 @@ function isCapSolver(req: IncomingMessage, body: Body): boolean {
   )
 }
 
-function resultReply(task: JsonApiTask, ip: string, taskId: string): object {
+export function resultReply(task: JsonApiTask, ip: string, taskId: string): object {
   if (task.state === 'pending') return { errorId: 0, status: 'processing' }
   if (task.state === 'failed')
     return jsonError(jsonCodeOf(task.code ?? 'ERROR_CAPTCHA_UNSOLVABLE'), { taskId })
@@ -217,15 +214,11 @@ async function handle(
             description: 'callbackUrl must be an http(s) URL without credentials, at most 2000 characters.',
           }),
         )
-      const created = await core.submit(tenant, parsed.request, { ip })
+      const created = await core.submit(tenant, parsed.request, {
+        ip,
+        callback: callback ? { url: callback, numericId: !capsolver } : undefined,
+      })
       if (!created.ok) return send(res, jsonError(jsonCodeOf(created.code)))
-      if (callback) {
-        const id = created.taskId
-        void core.settled(tenant, id, options.callbackWaitMs ?? 15 * 60_000).then((task) => {
-          if (task && task.state !== 'pending')
-            core.callback(callback, { ...resultReply(task, ip, id), taskId: outId(id) })
-        })
-      }
       if (capsolver && parsed.request.type === 'image') {
         // CapSolver answers image tasks in the createTask reply.
         const done = await core.settled(tenant, created.taskId, options.inlineWaitMs ?? 60_000)
