@@ -49,7 +49,12 @@ export async function exportMonth(
   }
   if (csv && options.allTenants)
     out.files.push(
-      (await exportAllTenantsSummary(builder, tenants, month, outDir, { bom: options.bom })).path,
+      (
+        await exportAllTenantsSummary(builder, tenants, month, outDir, {
+          bom: options.bom,
+          built: out.invoices,
+        })
+      ).path,
     )
   return out
 }

@@ -276,15 +276,18 @@ export function taxLabel(invoice: Pick<Invoice, 'taxRateBps' | 'reverseCharge'>)
   return `Tax ${(invoice.taxRateBps / 100).toFixed(2).replace(/\.?0+$/, '')} %`
 }
 
-/** Per tenant: solves, cost, price, margin, invoice number and status; then one "All tenants" total row. */
+/**
+ * Per tenant: solves, cost, price, margin, invoice number and status; then one "All tenants" total row. `built`:
+ * the tenants' invoices when the caller has them already (the month's export), so they are not built again.
+ */
 export async function exportAllTenantsSummary(
   builder: InvoiceBuilder,
   tenants: Tenant[],
   month: string,
   outDir: string,
-  options: { bom?: boolean } = {},
+  options: { bom?: boolean; built?: Invoice[] } = {},
 ): Promise<{ path: string; invoices: Invoice[] }> {
-  const invoices = tenants.map((t) => builder.invoice(t, month))
+  const invoices = options.built ?? tenants.map((t) => builder.invoice(t, month))
   mkdirSync(outDir, { recursive: true })
   const w = new CsvFileWriter(join(outDir, `invoices-${month}-all-tenants.csv`), ALL_TENANTS_HEADER, {
     bom: options.bom,
