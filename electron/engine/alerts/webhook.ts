@@ -6,7 +6,9 @@
  *
  * Headers: `X-CaptchaDesk-Event`, `X-CaptchaDesk-Delivery` (the event id: receivers drop repeats),
  * `X-CaptchaDesk-Timestamp` (Unix seconds) and `X-CaptchaDesk-Signature: sha256=<hex>` over `<timestamp>.<body>`.
- * The signing secret lives in the engine database and is shown to the operator only when made.
+ * The signing secret lives in the engine database and is shown to the operator only when made. An event is kept
+ * in the database (webhook_outbox) until it is delivered or its attempts are spent, so a quit, SIGTERM or kill during
+ * the back-off does not lose it: the next start sends it again, with the same delivery id.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { Database } from '../db/database'
@@ -40,6 +42,10 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
   (db) =>
     db.exec(
       'CREATE TABLE webhook_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL) STRICT',
+    ),
+  (db) =>
+    db.exec(
+      'CREATE TABLE webhook_outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT',
     ),
 ]
 
@@ -80,6 +86,15 @@ export function createWebhook(db: Database, options: WebhookOptions) {
       }))
   const inFlight = new Set<Promise<void>>()
   let closed = false
+  const outbox = {
+    add: db.prepare('INSERT OR IGNORE INTO webhook_outbox (id, event, created_at) VALUES (?, ?, ?)'),
+    remove: db.prepare('DELETE FROM webhook_outbox WHERE id = ?'),
+    pending: db.prepare('SELECT event FROM webhook_outbox ORDER BY created_at, id'),
+  }
+  const start = (event: WebhookEvent, url: string): void => {
+    const p = deliver(event, url).finally(() => inFlight.delete(p))
+    inFlight.add(p)
+  }
 
   async function deliver(event: WebhookEvent, url: string): Promise<void> {
     const body = JSON.stringify(event)
@@ -102,6 +117,7 @@ export function createWebhook(db: Database, options: WebhookOptions) {
           body,
         })
         if (status >= 200 && status < 300) {
+          outbox.remove.run(event.id)
           options.onResult?.({ event, ok: true, attempts: i })
           return
         }
@@ -112,6 +128,8 @@ export function createWebhook(db: Database, options: WebhookOptions) {
       }
       if (i < attempts) await sleep(Math.min(300_000, base * 2 ** (i - 1)))
     }
+    if (closed) return // stopped during the back-off: it stays in the outbox for the next start
+    outbox.remove.run(event.id)
     options.onResult?.({ event, ok: false, attempts, error })
   }
 
@@ -121,9 +139,19 @@ export function createWebhook(db: Database, options: WebhookOptions) {
       const url = options.url()
       if (!url || closed) return undefined
       const event: WebhookEvent = { id: randomUUID(), type, at: new Date(now()).toISOString(), data }
-      const p = deliver(event, url).finally(() => inFlight.delete(p))
-      inFlight.add(p)
+      outbox.add.run(event.id, JSON.stringify(event), now())
+      start(event, url)
       return event
+    },
+    /** At start: sends again what an earlier run stopped before delivering (no-op without a URL). */
+    resendPending(): number {
+      const url = options.url()
+      if (!url || closed) return 0
+      const events = (outbox.pending.all() as Array<{ event: string }>).map(
+        (r) => JSON.parse(r.event) as WebhookEvent,
+      )
+      for (const e of events) start(e, url)
+      return events.length
     },
     /** Makes a new signing secret and returns it (the only time it is shown). */
     rotateSecret(): string {

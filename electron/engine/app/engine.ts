@@ -226,6 +226,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         log.warn({ event: r.event.type, attempts: r.attempts, error: r.error }, 'webhook delivery failed')
     },
   })
+  webhook.resendPending() // what an earlier run was still retrying when it stopped
   alerts.onAlert((e) =>
     webhook.send(
       e.type === 'raised' && e.alert.kind === 'low_credit' ? 'credit.low' : `alert.${e.type}`,

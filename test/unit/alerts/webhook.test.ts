@@ -74,3 +74,31 @@ describe('alert webhook', () => {
     expect(hook.send('alert.resolved', {})).toBeUndefined()
   })
 })
+
+describe('alert webhook across a restart', () => {
+  it('keeps an event it is still retrying when stopped, and the next start sends it again with the same id', async () => {
+    const db = openDatabase(':memory:')
+    const refused = await receiver([503, 503, 503])
+    let wake: () => void = () => undefined
+    const first = createWebhook(db, {
+      url: () => refused.url,
+      allowLoopbackForTests: true,
+      sleep: () => new Promise<void>((r) => (wake = r)), // in the back-off when the process stops
+    })
+    const event = first.send('invoice.locked', { number: 'INV-1' })!
+    while (refused.got.length === 0) await new Promise((r) => setTimeout(r, 5))
+    const closing = first.close()
+    wake()
+    await closing
+    await new Promise<void>((r) => server!.close(() => r()))
+
+    const { url, got } = await receiver([204])
+    const next = createWebhook(db, { url: () => url, allowLoopbackForTests: true })
+    expect(next.resendPending()).toBe(1)
+    await next.idle()
+    expect(got.map((g) => g.headers['x-captchadesk-delivery'])).toEqual([event.id])
+    expect(JSON.parse(got[0]!.body)).toEqual(event)
+    expect(next.resendPending()).toBe(0) // delivered: gone from the outbox
+    await next.close()
+  })
+})
