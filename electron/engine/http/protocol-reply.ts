@@ -46,15 +46,12 @@ export function queryAsksJson(url: string | undefined): boolean {
   }
 }
 
-/**
- * A CORS preflight: answered for any origin (the API authenticates by key, never by ambient credentials).
- * @public Not called yet: the clients lane wires it this round.
- */
-export function sendPreflight(res: ServerResponse): void {
+/** A CORS preflight: answered for any origin (the API authenticates by key, never by ambient credentials). */
+export function sendPreflight(res: ServerResponse, methods = 'GET, POST, OPTIONS'): void {
   res
     .writeHead(204, {
       'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-methods': methods,
       'access-control-allow-headers': 'content-type, accept',
       'access-control-max-age': '600',
     })

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
 import { formatMoney, type Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
+import { sendPreflight } from '../../http/protocol-reply'
 import { jsonCodeOf, jsonError, type JsonErrorReply } from './errors'
 import { solutionFor } from './solution'
 import { taskFromJson } from './task-types'
@@ -173,17 +174,7 @@ async function handle(
   core: JsonApiCore,
   options: JsonApiOptions,
 ): Promise<void> {
-  if (req.method === 'OPTIONS') {
-    res
-      .writeHead(204, {
-        'access-control-allow-origin': '*',
-        'access-control-allow-methods': 'POST, OPTIONS',
-        'access-control-allow-headers': 'content-type, accept',
-        'access-control-max-age': '600',
-      })
-      .end()
-    return
-  }
+  if (req.method === 'OPTIONS') return sendPreflight(res, 'POST, OPTIONS')
   if (req.method !== 'POST') {
     req.resume()
     return send(res, jsonError('ERROR_NO_SUCH_METHOD', { description: 'Use POST with a JSON body.' }), 405)
