@@ -54,7 +54,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const rendererDir = resolve(options.rendererDir)
   const sockets = new Set<Socket>()
-  const streams = new Set<ServerResponse>()
+  const streams = new Map<ServerResponse, () => void>()
   let port = 0
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
   const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`)
@@ -140,17 +140,25 @@ export async function startHost(options: HostOptions): Promise<Host> {
       connection: 'keep-alive',
       ...security,
     })
-    res.write(': connected\n\n')
-    streams.add(res)
+    // A stream ends from either side (the page goes away, or the host closes); after that nothing may write to it —
+    // an engine event emitted while closing (the vault locks) would otherwise throw "write after end" and crash.
+    const send = (text: string): void => {
+      if (!res.writableEnded && !res.destroyed) res.write(text)
+    }
     const offs = EVENTS.map((name) =>
-      options.engine.on(name, (payload) => res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)),
+      options.engine.on(name, (payload) => send(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)),
     )
-    const ping = setInterval(() => res.write(': ping\n\n'), 25_000)
-    req.on('close', () => {
+    const ping = setInterval(() => send(': ping\n\n'), 25_000)
+    const stop = (): void => {
+      if (!streams.delete(res)) return
       clearInterval(ping)
       for (const off of offs) off()
-      streams.delete(res)
-    })
+      if (!res.writableEnded) res.end()
+    }
+    streams.set(res, stop)
+    res.on('error', stop)
+    req.on('close', stop)
+    send(': connected\n\n')
   }
 
   function serveExport(res: ServerResponse, encoded: string): void {
@@ -241,7 +249,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     token,
     url: `${origin}/?token=${token}`,
     async close() {
-      for (const s of streams) s.end()
+      for (const stop of [...streams.values()]) stop()
       await new Promise<void>((r) => {
         server.close(() => r())
         for (const s of sockets) s.destroy()

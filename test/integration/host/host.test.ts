@@ -111,3 +111,44 @@ describe('headless host', () => {
     expect(text).toContain('data: {"reason":"test"}')
   })
 })
+
+describe('headless host shutdown', () => {
+  it('closes with a console listening for events while the vault locks (no write after the stream ended)', async () => {
+    const { running: host, dir: hostDir } = await startTestHost('host-close-')
+    const errors: unknown[] = []
+    const onError = (e: unknown) => errors.push(e)
+    process.on('uncaughtException', onError)
+    try {
+      const base = host.host.origin
+      const created = await rawHttp(
+        host.host.port,
+        '/api/invoke/vault.create',
+        {
+          host: `127.0.0.1:${host.host.port}`,
+          origin: base,
+          'x-captchadesk-token': host.host.token,
+          'content-type': 'application/json',
+        },
+        'POST',
+        JSON.stringify({ input: { passphrase: 'host close passphrase' } }),
+      )
+      expect(JSON.parse(created.text)).toMatchObject({ ok: true })
+      const res = await fetch(`${base}/api/events?token=${host.host.token}`)
+      const reader = res.body!.getReader()
+      await reader.read() // ': connected'
+      // Closing the host ends every stream; an engine event in that moment (closing locks the vault, which emits
+      // vault.locked) must not be written to a stream that has ended.
+      const closing = host.host.close()
+      host.engine.emit('vault.locked', { reason: 'test' })
+      await closing
+      await host.close()
+      // The console's stream ends (read until done), and nothing threw in the host.
+      for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) break
+      await new Promise((r) => setTimeout(r, 50))
+      expect(errors).toEqual([])
+    } finally {
+      process.off('uncaughtException', onError)
+      rmSync(hostDir, { recursive: true, force: true })
+    }
+  })
+})
