@@ -19,7 +19,7 @@ import { formatInvoiceNumber } from '@shared/billing-settings'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { Database } from '../db/database'
-import type { Ledger, SolvedRow } from '../ledger/types'
+import type { Ledger, SolvedDetailChunk } from '../ledger/types'
 import { localMonthBounds, localMonthOf, nextMonth, parseMonth } from '../time/zoned'
 import { label, MAX, MIN, previousMonth, sha256, sliceOf, verified } from './invoice-helpers'
 import {
@@ -111,15 +111,12 @@ export interface Group {
   threadMs: number
 }
 
-/** A detail row as the exporter reads it: [attemptId, taskId, type, endedAt, threadMs, cost, price]. */
-export type DetailRow = SolvedRow
-
 export class InvoiceBuilder {
   private readonly s
 
   constructor(
     private readonly db: Database,
-    private readonly ledger: Pick<Ledger, 'firstSolveAt' | 'solvedGroups' | 'solvedRows'>,
+    private readonly ledger: Pick<Ledger, 'firstSolveAt' | 'solvedGroups' | 'solvedDetail'>,
     private readonly options: InvoiceOptions,
   ) {
     this.s = {
@@ -335,18 +332,9 @@ export class InvoiceBuilder {
     }))
   }
 
-  /** A segment's rows in (endedAt, attemptId) order, `chunkRows` at a time (keyset pages from the ledger). */
-  *chunks(tenantId: string, s: Segment, chunkRows = 2000): Generator<DetailRow[]> {
-    const slice = sliceOf(tenantId, s)
-    let after = { endedAt: s.endedFrom - 1, attemptId: '' }
-    for (;;) {
-      const rows = this.ledger.solvedRows(slice, after, chunkRows)
-      if (rows.length === 0) return
-      const last = rows[rows.length - 1]!
-      after = { endedAt: Number(last[3]), attemptId: last[0] }
-      yield rows
-      if (rows.length < chunkRows) return
-    }
+  /** A segment's detail rows in (endedAt, attemptId) order, in chunks (read ahead on a worker for a file ledger). */
+  detail(tenantId: string, s: Segment): AsyncIterable<SolvedDetailChunk> {
+    return this.ledger.solvedDetail(sliceOf(tenantId, s))
   }
 
   private compute(

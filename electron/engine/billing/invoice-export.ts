@@ -1,7 +1,8 @@
 /**
  * Writes invoice CSVs: a summary and a detail file per tenant-month, and the operator's all-tenants summary.
  *
- * The detail file is streamed: the ledger is read in keyset chunks of 2,000 rows (`InvoiceBuilder.chunks`), each chunk is formatted, handed to
+ * The detail file is streamed: the ledger is read in keyset chunks (`InvoiceBuilder.detail`; for SQLite on a worker
+ * thread, ahead of the formatting), each chunk is formatted, handed to
  * papaparse `unparse` (no header after the first) and written with backpressure to a temp file, while per-(type,
  * price) sums are kept. A draft's summary is built from those same sums, so summary and detail always agree; for a
  * locked invoice the sums are checked against its stored lines and the export fails (no files) if they differ.
@@ -139,8 +140,14 @@ export async function exportInvoice(
       const groups = new Map<CaptchaType, Map<number, Group>>()
       const line = seg.kind
       const lineTail = [line, tenantCell, idCell].map(csvField).join(',')
-      for (const chunk of builder.chunks(tenant.id, seg)) {
-        for (const [, taskId, type, endedAt, threadMs, cost, price] of chunk) {
+      for await (const { taskIds, types, numbers } of builder.detail(tenant.id, seg)) {
+        for (let i = 0; i < taskIds.length; i++) {
+          const taskId = taskIds[i]!
+          const type = types[i]!
+          const endedAt = numbers[i * 4]!
+          const threadMs = numbers[i * 4 + 1]!
+          const cost = numbers[i * 4 + 2]!
+          const price = numbers[i * 4 + 3]!
           let byPrice = groups.get(type)
           if (!byPrice) groups.set(type, (byPrice = new Map()))
           let g = byPrice.get(price)
@@ -168,7 +175,7 @@ export async function exportInvoice(
         }
         await detail.flushChunk()
         const before = n
-        n += chunk.length
+        n += taskIds.length
         if (Math.floor(n / 100_000) > Math.floor(before / 100_000)) onProgress?.(n)
       }
       allGroups.push([...groups.values()].flatMap((m) => [...m.values()]))

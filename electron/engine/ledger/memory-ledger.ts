@@ -5,6 +5,7 @@
  */
 import type { CaptchaType } from '@shared/captcha'
 import { checkSettle, isNewAttempt, isNewSubmission, known, storedThreadMs } from './ledger-rules'
+import { pagedSolvedDetail } from './solved-detail'
 import {
   BUCKET_MS,
   OPEN_STATUSES,
@@ -12,6 +13,7 @@ import {
   type BeginAttempt,
   type Ledger,
   type SettleOutcome,
+  type SolvedDetailChunk,
   type SolvedRow,
   type SolvedSlice,
   type UsageBucket,
@@ -213,6 +215,10 @@ export class MemoryLedger implements Ledger {
       costMicros: t.costMicros,
       threadMs: t.threadMs,
     }))
+  }
+
+  solvedDetail(q: SolvedSlice): AsyncIterable<SolvedDetailChunk> {
+    return pagedSolvedDetail((slice, after, limit) => this.solvedRows(slice, after, limit), q)
   }
 
   solvedRows(q: SolvedSlice, after: { endedAt: number; attemptId: string }, limit: number): SolvedRow[] {

@@ -1,11 +1,12 @@
 /** The ledger's billing reads on SQLite: invoice slices (sums and keyset pages) and per-account usage. */
 import type { CaptchaType } from '@shared/captcha'
 import type { Database } from '../db/database'
+import { pagedSolvedDetail, workerSolvedDetail } from './solved-detail'
 import type { Ledger, SolvedRow, SolvedSlice } from './types'
 
 type BillingReads = Pick<
   Ledger,
-  'firstSolveAt' | 'solvedGroups' | 'solvedRows' | 'solvedByAccount' | 'solvedPriceCreatedIn'
+  'firstSolveAt' | 'solvedGroups' | 'solvedRows' | 'solvedDetail' | 'solvedByAccount' | 'solvedPriceCreatedIn'
 >
 
 /** Rows of a slice: ended in [?, ?) and recorded in [?, ?). */
@@ -35,15 +36,22 @@ export function sqliteBillingReads(db: Database): BillingReads {
    * Keyset pagination in (ended_at, attempt_id) order. The only lower bound on ended_at is the keyset position, so
    * the index seek starts there (with two, SQLite may seek on the month's start and rescan every earlier page).
    */
+  const pageSql = (index: string) =>
+    `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
+     FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} AND (ended_at > ? OR attempt_id > ?)
+     ORDER BY ended_at, attempt_id LIMIT ?`
+  /** The whole slice in one statement (a worker reads it inside one transaction: no pages needed). */
+  const detailSql = (index: string) =>
+    `SELECT upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
+     FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} ORDER BY ended_at, attempt_id`
   const page = (index: string) => {
-    const q = db.prepare(
-      `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
-       FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} AND (ended_at > ? OR attempt_id > ?)
-       ORDER BY ended_at, attempt_id LIMIT ?`,
-    )
+    const q = db.prepare(pageSql(index))
     q.setReturnArrays(true)
     return q
   }
+  // A file database is read on a worker thread (./solved-detail.ts); an in-memory one (tests) on this thread.
+  // (location() is there from Node 22.16 / 24; without it, the same rows are read here.)
+  const file = typeof db.location === 'function' ? db.location() : null
   const s = {
     firstSolve: db.prepare(
       "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
@@ -61,6 +69,13 @@ export function sqliteBillingReads(db: Database): BillingReads {
        GROUP BY tenant_id, captcha_type ORDER BY tenant_id`,
     ),
   }
+  const solvedRows: BillingReads['solvedRows'] = (q, after, limit) =>
+    s.page[q.selective].all(
+      ...sliceArgs(q, Math.max(after.endedAt, q.endedFrom)),
+      after.endedAt,
+      after.attemptId,
+      limit,
+    ) as unknown as SolvedRow[]
   return {
     firstSolveAt(tenantId) {
       const first = (s.firstSolve.get(tenantId) as { first: number | null }).first
@@ -85,13 +100,10 @@ export function sqliteBillingReads(db: Database): BillingReads {
         threadMs: Number(r.thread_ms),
       }))
     },
-    solvedRows(q, after, limit) {
-      return s.page[q.selective].all(
-        ...sliceArgs(q, Math.max(after.endedAt, q.endedFrom)),
-        after.endedAt,
-        after.attemptId,
-        limit,
-      ) as unknown as SolvedRow[]
+    solvedRows,
+    solvedDetail(q) {
+      if (file) return workerSolvedDetail(file, detailSql(INDEX[q.selective]), sliceArgs(q))
+      return pagedSolvedDetail(solvedRows, q)
     },
     solvedPriceCreatedIn(tenantId, createdIn, q) {
       let sum = 0

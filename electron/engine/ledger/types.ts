@@ -116,6 +116,16 @@ export interface SolvedGroup {
 /** A solved row as exports read it: [attemptId, upstreamTaskId, type, endedAt, threadMs, costMicros, priceMicros]. */
 export type SolvedRow = [string, string | null, CaptchaType, number, number, number, number]
 
+/**
+ * Solved rows as an invoice's detail lists them, by column: row i is `taskIds[i]`, `types[i]` and
+ * `numbers[4i .. 4i+3]` = endedAt, threadMs, costMicros, priceMicros (whole numbers, exact in a double).
+ */
+export interface SolvedDetailChunk {
+  taskIds: Array<string | null>
+  types: CaptchaType[]
+  numbers: Float64Array
+}
+
 /** Solved usage of one upstream account per tenant and type (cost allocation). */
 export interface AccountUsageRow {
   tenantId: TenantId
@@ -175,6 +185,8 @@ export interface Ledger {
   solvedGroups(slice: SolvedSlice): SolvedGroup[]
   /** A slice's rows after `after` in (endedAt, attemptId) order, at most `limit` (keyset pagination). */
   solvedRows(slice: SolvedSlice, after: { endedAt: number; attemptId: string }, limit: number): SolvedRow[]
+  /** All of a slice's rows in (endedAt, attemptId) order, in chunks: what an invoice's detail file lists. */
+  solvedDetail(slice: SolvedSlice): AsyncIterable<SolvedDetailChunk>
   /**
    * Billed price of the tenant's solves admitted (created) inside any of `createdIn` (half-open, not overlapping),
    * recorded at or before `settledUpTo` and ended in [endedFrom, endedTo) — prepaid credit used.

@@ -239,6 +239,16 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
         ['x3', 'x4'],
       ])
       expect(pages[0]![0]).toEqual(['x1', 'task-x1', 'turnstile', 2_000, 490, 2_000, 3_000])
+      // The detail stream lists the same rows in the same order (a file SQLite ledger reads them on a worker).
+      const detail = async (q: SolvedSlice) => {
+        const out: unknown[][] = []
+        for await (const c of l.solvedDetail(q))
+          c.taskIds.forEach((id, i) => out.push([id, c.types[i], ...c.numbers.subarray(i * 4, i * 4 + 4)]))
+        return out
+      }
+      expect(await detail(slice)).toEqual(pages.flat().map((r) => r.slice(1)))
+      expect((await detail(early)).map((r) => r[0])).toEqual(['task-x1', 'task-x2', 'task-x3'])
+      expect(await detail({ ...slice, tenantId: 't9' })).toEqual([])
       expect(l.solvedByAccount('sandbox:abc', 0, 5_000)).toEqual([
         { tenantId: 't1', captchaType: 'turnstile', solves: 3, threadMs: 1_470, costMicros: 6_000 },
         { tenantId: 't2', captchaType: 'turnstile', solves: 1, threadMs: 490, costMicros: 2_000 },
