@@ -355,7 +355,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: report,
     solveTimeoutMs: () => settings.get().solveTimeoutSeconds * 1000,
     // Prepaid credit left, or the month's budget left, or what the operator chose in Settings — never invented.
-    balance: (t) => tenantBalanceFor({ credit, ledger, settings }, t, now()),
+    balance: (t) => tenantBalanceFor({ credit, admission, settings }, t, now()),
     report: async (t, attemptId, verdict) => {
       const a = ledger.get(attemptId)
       if (!a?.upstreamTaskId) return

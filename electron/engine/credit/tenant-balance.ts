@@ -7,12 +7,17 @@ import type { Micros } from '@shared/money'
 import type { Settings } from '@shared/settings'
 import type { Tenant } from '@shared/tenant'
 import { billingOf } from '@shared/tenant-billing'
-import { localMonthBounds, localMonthOf } from '../time/zoned'
 import type { CreditBook } from './credit-book'
 
 export interface TenantBalanceDeps {
   credit: CreditBook
-  ledger: { spendForMonth(id: string, a: number, b: number): { spentMicros: Micros; reservedMicros: Micros } }
+  /**
+   * The admission state's month (spent and reserved in the tenant's month, loaded from the ledger once): what the
+   * budget limit itself decides with, and no ledger query per call — clients ask for their balance often.
+   */
+  admission: {
+    snapshot(tenant: Tenant, now: number): { month: { spentMicros: Micros; reservedMicros: Micros } }
+  }
   settings: { get(): Settings }
 }
 
@@ -20,9 +25,8 @@ export function tenantBalanceFor(deps: TenantBalanceDeps, tenant: Tenant, now = 
   if (billingOf(tenant).mode === 'prepaid') return Math.max(0, deps.credit.balance(tenant.id).availableMicros)
   const budget = tenant.limits.monthlyBudgetMicros
   if (budget !== undefined) {
-    const [a, b] = localMonthBounds(localMonthOf(now, tenant.timezone), tenant.timezone)
-    const s = deps.ledger.spendForMonth(tenant.id, a, b)
-    return Math.max(0, budget - s.spentMicros - s.reservedMicros)
+    const { month } = deps.admission.snapshot(tenant, now)
+    return Math.max(0, budget - month.spentMicros - month.reservedMicros)
   }
   const fallback = deps.settings.get().gatewayBalance
   return fallback.mode === 'amount' ? fallback.amountMicros : 0

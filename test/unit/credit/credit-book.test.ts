@@ -1,6 +1,7 @@
 /** The credit book's rules: idempotent references, append-only rows, prepaid periods, and what getbalance answers. */
 import { describe, expect, it } from 'vitest'
 import type { Settings } from '@shared/settings'
+import { createAdmissionController, ledgerUsageLoader } from '../../../electron/engine/admission'
 import { openCreditBook, tenantBalanceFor } from '../../../electron/engine/credit'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
 import { openDatabase } from '../../../electron/engine/db/database'
@@ -101,15 +102,26 @@ describe('credit book', () => {
   })
 
   it('getbalance: prepaid credit, else what is left of the budget, else the operator’s choice — never made up', () => {
-    const { ledger, book } = setup()
+    const { db, ledger, book } = setup()
     let settings: Settings = DEFAULT_SETTINGS
-    const deps = { credit: book, ledger, settings: { get: () => settings } }
+    // The budget left is the admission state's month (loaded from the ledger once), as the budget limit sees it.
+    const admission = createAdmissionController({ loader: ledgerUsageLoader(ledger) })
+    const deps = { credit: book, admission, settings: { get: () => settings } }
     const t = prepaid('t_g')
     book.syncMode(t, 0)
     book.record({ tenantId: t.id, kind: 'top_up', amountMicros: 2_500_000, reference: 'p', actor: 'op' })
     expect(tenantBalanceFor(deps, t)).toBe(2_500_000)
     const budget = tenantFixture('t_b', { limits: { monthlyBudgetMicros: 7_000_000 } })
-    expect(tenantBalanceFor(deps, budget)).toBe(7_000_000)
+    const now = Date.parse('2026-11-15T12:00:00Z')
+    seedAttempts(db, [
+      { id: 'b1', tenantId: 't_b', type: 'turnstile', endedAt: now - 3_600_000, price: 1_500_000 },
+      { id: 'b0', tenantId: 't_b', type: 'turnstile', endedAt: Date.parse('2026-10-20T12:00:00Z'), price: 9 },
+    ])
+    expect(tenantBalanceFor(deps, budget, now)).toBe(5_500_000) // this month's spend only
+    const held = admission.reserve({ tenant: budget, captchaType: 'turnstile', estimateMicros: 500_000, now })
+    expect(held.ok).toBe(true)
+    expect(tenantBalanceFor(deps, budget, now)).toBe(5_000_000) // a solve in flight holds its price
+    expect(tenantBalanceFor(deps, tenantFixture('t_b2', { limits: { monthlyBudgetMicros: 1 } }), now)).toBe(1)
     const plain = tenantFixture('t_n')
     expect(tenantBalanceFor(deps, plain)).toBe(0)
     settings = { ...settings, gatewayBalance: { mode: 'amount', amountMicros: 42_000_000 } }
