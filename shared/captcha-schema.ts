@@ -165,6 +165,21 @@ export const captchaRequestSchema: z.ZodType<CaptchaRequest> = z.discriminatedUn
   blsRequestSchema,
 ]) as unknown as z.ZodType<CaptchaRequest>
 
+const validated = new WeakSet<object>()
+
+/**
+ * `captchaRequestSchema.safeParse`, once per request: what this returned (frozen, so it cannot change afterwards)
+ * passes as it is when the same request is checked again further down one solve — the gateway parses it, the solve
+ * service and the provider client each check what they are given. Anything else is parsed in full.
+ */
+export function parseCaptchaRequest(input: unknown): ReturnType<typeof captchaRequestSchema.safeParse> {
+  if (typeof input === 'object' && input !== null && validated.has(input))
+    return { success: true, data: input as CaptchaRequest }
+  const parsed = captchaRequestSchema.safeParse(input)
+  if (parsed.success) validated.add(Object.freeze(parsed.data))
+  return parsed
+}
+
 /** Human-readable summary of the first problems, naming the fields. */
 export function describeIssues(error: z.ZodError, max = 3): string {
   return error.issues

@@ -36,19 +36,30 @@ export interface GatewayKeys {
   list(tenantId?: string): GatewayKeyInfo[]
 }
 
+const CACHE_MS = 1_000
+const CACHE_MAX = 10_000
+
 const hash = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex')
 
 export function createGatewayKeys(db: Database, now: () => number = Date.now): GatewayKeys {
   migrate(db, 'gateway', MIGRATIONS)
   const active = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'
   // Every gateway request looks its key up: prepared once, not parsed per request.
-  const byHash = db.prepare(`SELECT tenant_id FROM gateway_keys WHERE key_hash = ? AND ${active}`)
+  const byHash = db.prepare(`SELECT tenant_id, expires_at FROM gateway_keys WHERE key_hash = ? AND ${active}`)
+  /**
+   * Valid keys seen in the last second (by hash, never the key itself), so a busy tenant's requests do not each query
+   * the database. Issuing or revoking through this object clears it at once; a change made by another process on
+   * the same data folder is seen within CACHE_MS. Unknown keys are never cached (a flood of bad keys cannot fill it).
+   */
+  const cache = new Map<string, { tenantId: string; expiresAt: number | null; checkedAt: number }>()
+  const forget = (): void => cache.clear()
   return {
     issue(tenantId, graceMs = 0) {
       let key = ''
       for (let i = 0; i < 32; i++) key += ALPHABET[randomInt(ALPHABET.length)]
       const at = now()
       db.exec('BEGIN IMMEDIATE')
+      forget()
       try {
         // The previous key keeps working for the grace period, then expires.
         db.prepare(`UPDATE gateway_keys SET expires_at = ? WHERE tenant_id = ? AND ${active}`).run(
@@ -67,6 +78,7 @@ export function createGatewayKeys(db: Database, now: () => number = Date.now): G
       return { key, info: { tenantId, last4: key.slice(-4), createdAt: at, expiresAt: null } }
     },
     revoke(tenantId) {
+      forget()
       const r = db
         .prepare(`UPDATE gateway_keys SET revoked_at = ? WHERE tenant_id = ? AND ${active}`)
         .run(now(), tenantId, now())
@@ -74,8 +86,23 @@ export function createGatewayKeys(db: Database, now: () => number = Date.now): G
     },
     lookup(key) {
       if (typeof key !== 'string' || key.length !== 32) return undefined
-      const row = byHash.get(hash(key), now()) as { tenant_id: string } | undefined
-      return row?.tenant_id
+      const h = hash(key)
+      const at = now()
+      const hit = cache.get(h)
+      if (hit && at - hit.checkedAt < CACHE_MS && at >= hit.checkedAt) {
+        if (hit.expiresAt === null || hit.expiresAt > at) return hit.tenantId
+        cache.delete(h)
+        return undefined
+      }
+      const row = byHash.get(h, at) as { tenant_id: string; expires_at: number | null } | undefined
+      if (!row) {
+        cache.delete(h)
+        return undefined
+      }
+      if (cache.size >= CACHE_MAX) cache.clear()
+      const expiresAt = row.expires_at === null ? null : Number(row.expires_at)
+      cache.set(h, { tenantId: row.tenant_id, expiresAt, checkedAt: at })
+      return row.tenant_id
     },
     list(tenantId) {
       const rows = (

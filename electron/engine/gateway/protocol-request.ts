@@ -1,6 +1,6 @@
 /** in.php parameters (as platforms' existing clients send them) → a typed CaptchaRequest, or the protocol's error code. */
 import type { CaptchaRequest } from '@shared/captcha'
-import { captchaRequestSchema } from '@shared/captcha-schema'
+import { parseCaptchaRequest } from '@shared/captcha-schema'
 
 const flag = (v: string | undefined): boolean | undefined =>
   v === undefined ? undefined : v === '1' || v.toLowerCase() === 'true'
@@ -101,7 +101,7 @@ export function requestFromParams(
   }
   if (missing) return { ok: false, code: missing }
   for (const k of Object.keys(candidate)) if (candidate[k] === undefined) delete candidate[k]
-  const parsed = captchaRequestSchema.safeParse(candidate)
+  const parsed = parseCaptchaRequest(candidate)
   if (parsed.success) return { ok: true, request: parsed.data }
   const paths = parsed.error.issues.map((i) => i.path.join('.'))
   if (paths.includes('pageurl')) return { ok: false, code: 'ERROR_PAGEURL' }

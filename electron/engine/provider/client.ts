@@ -3,7 +3,7 @@
  * It never logs or throws an API key.
  */
 import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
-import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
+import { describeIssues, parseCaptchaRequest } from '@shared/captcha-schema'
 import type { Micros } from '@shared/money'
 import type { ProviderProfile } from '@shared/provider'
 import { classifyCode, isNotReady } from './error-codes'
@@ -235,7 +235,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   }
 
   function validate(request: CaptchaRequest): CaptchaRequest {
-    const parsed = captchaRequestSchema.safeParse(request)
+    const parsed = parseCaptchaRequest(request)
     if (!parsed.success)
       throw new ProviderError(
         'INVALID_REQUEST',

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
-import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
+import { describeIssues, parseCaptchaRequest } from '@shared/captcha-schema'
 import type { Tenant } from '@shared/tenant'
 import { AdmissionQueue } from '../admission/wait-queue'
 import type { AdmissionStore, Reservation } from '../admission/types'
@@ -133,7 +133,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       return reject('suspended', `Tenant "${tenant.name}" is ${tenant.status}; resume it to allow solves.`, 0)
     if (closing.signal.aborted)
       return reject('shutting_down', 'CaptchaDesk is shutting down; try again in a moment.', 5_000)
-    const parsed = captchaRequestSchema.safeParse(request)
+    const parsed = parseCaptchaRequest(request)
     if (!parsed.success)
       return reject('invalid_request', `Invalid captcha request: ${describeIssues(parsed.error)}`, 0)
     const req = parsed.data

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createGatewayKeys } from '../../../electron/engine/gateway'
 import { openDatabase } from '../../../electron/engine/db/database'
@@ -24,5 +27,43 @@ describe('gateway keys', () => {
     expect(keys.lookup('')).toBeUndefined()
     expect(keys.lookup('x'.repeat(32))).toBeUndefined()
     db.close()
+  })
+
+  it('remember valid keys for a second: changes here act at once, another process’s within the second', () => {
+    let now = 5_000_000
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-keys-'))
+    const db = openDatabase(join(dir, 'engine.db'))
+    const keys = createGatewayKeys(db, () => now)
+    const { key } = keys.issue('t_a')
+    expect(keys.lookup(key)).toBe('t_a') // now cached
+    // Rotation with a grace period: the cached old key still expires on time.
+    const { key: next } = keys.issue('t_a', 500)
+    expect(keys.lookup(key)).toBe('t_a')
+    now += 501
+    expect(keys.lookup(key)).toBeUndefined()
+    expect(keys.lookup(next)).toBe('t_a')
+    // Revoked here: refused at once, although it was looked up (cached) a moment ago.
+    keys.revoke('t_a')
+    expect(keys.lookup(next)).toBeUndefined()
+    // Revoked by another process on the same database: refused once the second has passed.
+    const { key: third } = keys.issue('t_a')
+    expect(keys.lookup(third)).toBe('t_a')
+    const other = openDatabase(join(dir, 'engine.db'))
+    createGatewayKeys(other, () => now).revoke('t_a')
+    other.close()
+    now += 999
+    expect(keys.lookup(third)).toBe('t_a')
+    now += 2
+    expect(keys.lookup(third)).toBeUndefined()
+    // A clock that steps back does not stretch the second.
+    const { key: fourth } = keys.issue('t_b')
+    expect(keys.lookup(fourth)).toBe('t_b')
+    const another = openDatabase(join(dir, 'engine.db'))
+    createGatewayKeys(another, () => now).revoke('t_b')
+    another.close()
+    now -= 10_000
+    expect(keys.lookup(fourth)).toBeUndefined()
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
+import { captchaRequestSchema, describeIssues, parseCaptchaRequest } from '@shared/captcha-schema'
 import { makePng } from '../../support/images'
 
 const png = makePng().toString('base64')
@@ -70,5 +70,26 @@ describe('captchaRequestSchema', () => {
 
   it('refuses values that are not objects', () => {
     for (const v of [null, undefined, 'turnstile', 42, []]) expect(problems(v)).not.toBe('')
+  })
+})
+
+describe('parseCaptchaRequest', () => {
+  it('checks a request once: what it returned passes again as it is, frozen; anything else is parsed in full', () => {
+    const input = { type: 'turnstile', sitekey: 's', pageurl: 'https://example.com' }
+    const first = parseCaptchaRequest(input)
+    expect(first.success).toBe(true)
+    const data = first.data!
+    expect(Object.isFrozen(data)).toBe(true)
+    expect(() => Object.assign(data, { sitekey: '' })).toThrow(TypeError)
+    const again = parseCaptchaRequest(data)
+    expect(again.success && again.data).toBe(data) // the same object, not a fresh parse
+    // A copy (changed or not) is a new object: parsed in full.
+    expect(parseCaptchaRequest({ ...data, pageurl: 'not a url' }).success).toBe(false)
+    expect(parseCaptchaRequest({ ...data }).data).not.toBe(data)
+    // A request that failed is never remembered.
+    const bad = { type: 'turnstile', sitekey: '', pageurl: 'https://example.com' }
+    expect(parseCaptchaRequest(bad).success).toBe(false)
+    expect(parseCaptchaRequest(bad).success).toBe(false)
+    expect(parseCaptchaRequest(null).success).toBe(false)
   })
 })

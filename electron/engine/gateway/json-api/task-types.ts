@@ -6,7 +6,7 @@
  * field, never its value (a proxy password must not come back in a reply or a log).
  */
 import type { CaptchaRequest } from '@shared/captcha'
-import { captchaRequestSchema, describeIssues } from '@shared/captcha-schema'
+import { describeIssues, parseCaptchaRequest } from '@shared/captcha-schema'
 
 type Kind =
   | 'recaptcha_v2'
@@ -212,7 +212,7 @@ export function taskFromJson(task: unknown): TaskParse {
   // Clients send empty strings and nulls for fields they do not use: those are absent.
   for (const k of Object.keys(candidate))
     if (candidate[k] === undefined || candidate[k] === '') delete candidate[k]
-  const parsed = captchaRequestSchema.safeParse(candidate)
+  const parsed = parseCaptchaRequest(candidate)
   if (parsed.success) return { ok: true, request: parsed.data, typeName }
   const paths = parsed.error.issues.map((i) => String(i.path[0] ?? ''))
   const description = describeIssues(parsed.error).replace(
