@@ -74,6 +74,13 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
       db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)
       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`),
     get: db.prepare('SELECT * FROM attempts WHERE attempt_id = ?'),
+    // What the write path checks (every solve passes here three times): only the columns its rules read.
+    state: db.prepare(
+      'SELECT tenant_id, status, upstream_task_id, provider_account FROM attempts WHERE attempt_id = ?',
+    ),
+    taskOwner: db.prepare(
+      'SELECT attempt_id FROM attempts WHERE provider_account = ? AND upstream_task_id = ?',
+    ),
     byTask: db.prepare('SELECT * FROM attempts WHERE provider_account = ? AND upstream_task_id = ?'),
     submit: db.prepare(
       `UPDATE attempts SET status = 'submitted', upstream_task_id = ?, submitted_at = ? WHERE attempt_id = ? AND status = 'pending'`,
@@ -100,12 +107,14 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
   }
 
   const getRow = (id: string): Row | undefined => s.get.get(id) as Row | undefined
+  const stateOf = (id: string) =>
+    s.state.get(id) as Pick<Row, 'tenant_id' | 'status' | 'upstream_task_id' | 'provider_account'> | undefined
 
   const ledger: Ledger = {
     ...sqliteBillingReads(db),
     begin(a: BeginAttempt) {
       return committer.write(() => {
-        if (!isNewAttempt(a, getRow(a.attemptId)?.tenant_id)) return
+        if (!isNewAttempt(a, stateOf(a.attemptId)?.tenant_id)) return
         s.insert.run(
           a.attemptId,
           a.tenantId,
@@ -119,9 +128,10 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     },
     markSubmitted(attemptId, upstreamTaskId, submittedAt) {
       return committer.write(() => {
-        const row = known(getRow(attemptId), attemptId)
+        const row = known(stateOf(attemptId), attemptId)
         const clash = () =>
-          (s.byTask.get(row.provider_account, upstreamTaskId) as Row | undefined)?.attempt_id
+          (s.taskOwner.get(row.provider_account, upstreamTaskId) as { attempt_id: string } | undefined)
+            ?.attempt_id
         const attempt = { attemptId, status: row.status, upstreamTaskId: row.upstream_task_id }
         if (!isNewSubmission(attempt, upstreamTaskId, clash)) return
         s.submit.run(upstreamTaskId, submittedAt, attemptId)
@@ -129,7 +139,7 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     },
     settle(attemptId, o: SettleOutcome) {
       return committer.write(() => {
-        const row = known(getRow(attemptId), attemptId)
+        const row = known(stateOf(attemptId), attemptId)
         if (row.status !== 'pending' && row.status !== 'submitted') return false
         checkSettle(o)
         if (o.status === 'solved') {
