@@ -212,7 +212,11 @@ export const contract = {
     input: z.object({ passphrase: newPassphrase }).strict(),
     output: vaultStatus,
   },
-  'vault.unlock': { input: z.object({ passphrase }).strict(), output: vaultStatus },
+  'vault.unlock': {
+    // acceptOlderVault: open a copy older than the last one written (restored from a backup on purpose; audited).
+    input: z.object({ passphrase, acceptOlderVault: z.boolean().optional() }).strict(),
+    output: vaultStatus,
+  },
   'vault.lock': { input: empty, output: vaultStatus },
   'vault.changePassphrase': {
     input: z

@@ -22,11 +22,12 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { sandboxSpeed?: number; context?: BrowserContextOptions } = {},
+  options: { sandboxSpeed?: number; context?: BrowserContextOptions; dataDir?: string } = {},
 ): Promise<Harness> {
   if (!existsSync(join(RENDERER_DIR, 'index.html')))
     throw new Error('The console is not built: run `npx electron-vite build` (npm run test:e2e does).')
-  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'))
+  // A data folder prepared by the test (it is removed at close like a fresh one).
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'e2e-data-'))
   const running = await runHost({
     dataDir,
     rendererDir: RENDERER_DIR,

@@ -3,7 +3,13 @@ import { contract, isChannel, type ApiError, type Envelope } from '@shared/ipc-c
 import { describeIssues } from '@shared/captcha-schema'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/engine-errors'
 import { ProviderError } from '../provider'
-import { VaultError, VaultLockedError, VaultThrottledError, WrongPassphraseError } from '../vault'
+import {
+  VaultError,
+  VaultLockedError,
+  VaultRollbackError,
+  VaultThrottledError,
+  WrongPassphraseError,
+} from '../vault'
 import { newErrorId, type Logger } from '../log/logger'
 import type { Handlers } from './handlers'
 
@@ -24,6 +30,8 @@ export function toApiError(err: unknown, log?: Logger, channel?: string): ApiErr
   if (err instanceof WrongPassphraseError) return { code: 'WRONG_PASSPHRASE', message: err.message }
   if (err instanceof VaultThrottledError)
     return { code: 'THROTTLED', message: err.message, retryAfterMs: err.retryAfterMs }
+  // Its own code: the console offers to open the older copy when it was restored on purpose.
+  if (err instanceof VaultRollbackError) return { code: 'VAULT_ROLLBACK', message: err.message }
   if (err instanceof VaultError) return { code: 'VAULT', message: err.message }
   if (err instanceof ProviderError)
     return { code: err.code, message: err.message, retryAfterMs: err.retryAfterMs }

@@ -91,13 +91,16 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available
       return vaultStatus()
     },
-    async 'vault.unlock'({ passphrase }) {
+    async 'vault.unlock'({ passphrase, acceptOlderVault }) {
+      let older
       try {
-        await engine.vault.unlock(passphrase)
+        older = await engine.vault.unlock(passphrase, { acceptOlder: acceptOlderVault === true })
       } catch (err) {
         audit('vault.unlockFailed', null, unlockFailureDetails(err))
         throw err
       }
+      // A security event: the operator chose to open an older copy of the vault file (a restored backup).
+      if (older) audit('vault.acceptOlder', null, { ...older })
       audit('vault.unlock', null)
       await engine.afterUnlock()
       await ctx.gateway.resume() // serving switched on resumes as soon as the keys are available

@@ -38,7 +38,9 @@ export async function runHost(
       if (!engine.vault.exists())
         throw new Error('There is no vault in this data folder yet: create one in the console first.')
       const passphrase = options.passphrase
-      await unlockUnattended(engine, gateway, 'passphrase file', () => engine.vault.unlock(passphrase))
+      await unlockUnattended(engine, gateway, 'passphrase file', async () => {
+        await engine.vault.unlock(passphrase) // an older copy is never accepted unattended
+      })
     }
   } catch (err) {
     await engine.close(0)

@@ -34,7 +34,7 @@ import { IdleLock } from './idle-lock'
 import { KdfPolicy } from './kdf-policy'
 import { Listeners } from './listeners'
 import { unwrapWithPassphrase, type ThrottleState } from './passphrase-unlock'
-import { AnchorSet, type VaultAnchor } from './rollback-anchor'
+import { AnchorSet, VaultRollbackError, type VaultAnchor } from './rollback-anchor'
 import { keyFingerprint, zeroOnFailure, type KdfCost, type ScryptParams } from './vault-crypto'
 import {
   discardStaleTemp,
@@ -153,16 +153,33 @@ export class KeyVault {
   /**
    * Unlocks with the passphrase. Throws WrongPassphraseError, VaultThrottledError, VaultDamagedError (also for an
    * edited header) or VaultRollbackError (an older copy of the file).
+   *
+   * `acceptOlder`: the operator restored this older copy on purpose (a backup). With the right passphrase (the whole
+   * file verified by it) the copy is opened and written again as the newest, so the copy it replaced is the one
+   * refused from now on. A different vault (another vault id) is still refused. Returns the generations when it
+   * did so (for the audit log), else null.
    */
-  async unlock(passphrase: string): Promise<void> {
+  async unlock(
+    passphrase: string,
+    options: { acceptOlder?: boolean } = {},
+  ): Promise<{ fileGeneration: number; anchoredGeneration: number } | null> {
     const epoch = this.lockEpoch
     return this.serial(async () => {
       const file = this.requireFile()
-      const dek = await this.passphraseDek(file, passphrase)
+      const older: { accepted: VaultRollbackError | null } = { accepted: null }
+      const dek = await this.passphraseDek(file, passphrase, (err) => {
+        if (options.acceptOlder) older.accepted = err
+        return options.acceptOlder === true
+      })
       if (this.lockEpoch !== epoch) {
         // Locked (suspend, screen lock) while the key was being derived: the lock wins.
         dek.fill(0)
         throw new VaultLockedError()
+      }
+      const accepted = older.accepted
+      if (accepted) {
+        // Written again above the newest generation anchored: this copy is now the reference.
+        zeroOnFailure(dek, () => this.persist({ ...file, generation: accepted.anchoredGeneration }, dek))
       }
       if (deviceWrapStale(file, this.options.device, this.local.deviceRevoked)) {
         // The keystore backend changed: the device wrap is worthless now; drop it from the file (as it is now).
@@ -170,6 +187,9 @@ export class KeyVault {
         this.saveLocal({ deviceRevoked: false })
       }
       this.setDek(dek)
+      return accepted
+        ? { fileGeneration: accepted.fileGeneration, anchoredGeneration: accepted.anchoredGeneration }
+        : null
     })
   }
 
@@ -364,19 +384,36 @@ export class KeyVault {
   }
 
   /** The data key by passphrase: throttled, header-checked, whole file verified, not older than the anchors. */
-  private async passphraseDek(file: VaultFileV1, passphrase: unknown): Promise<Buffer> {
+  private async passphraseDek(
+    file: VaultFileV1,
+    passphrase: unknown,
+    allowOlder?: (err: VaultRollbackError) => boolean,
+  ): Promise<Buffer> {
     const dek = await unwrapWithPassphrase(file, passphrase, {
       state: this.throttle,
       now: this.now,
       headerChanged: (f) => this.anchors.headerChanged(f),
     })
-    this.acceptFresh(file, dek)
+    this.acceptFresh(file, dek, allowOlder)
     return dek
   }
 
-  /** Refuses a verified file older than the anchors (zeroing `dek`); otherwise brings the anchors up to it. */
-  private acceptFresh(file: VaultFileV1, dek: Buffer): void {
-    zeroOnFailure(dek, () => this.anchors.checkFresh(file))
+  /**
+   * Refuses a verified file older than the anchors (zeroing `dek`) unless `allowOlder` says it was restored on
+   * purpose (the caller then writes it again as the newest); otherwise brings the anchors up to it.
+   */
+  private acceptFresh(
+    file: VaultFileV1,
+    dek: Buffer,
+    allowOlder?: (err: VaultRollbackError) => boolean,
+  ): void {
+    try {
+      this.anchors.checkFresh(file)
+    } catch (err) {
+      if (err instanceof VaultRollbackError && allowOlder?.(err)) return
+      dek.fill(0)
+      throw err
+    }
     this.anchors.record(file)
   }
 

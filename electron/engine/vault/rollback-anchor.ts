@@ -33,7 +33,7 @@ export class VaultRollbackError extends VaultError {
     readonly anchoredGeneration: number,
   ) {
     super(
-      `This vault file is older than the one CaptchaDesk last wrote (version ${fileGeneration}, expected ${anchoredGeneration} or later): it may have been replaced by an old copy, which would bring back removed keys and old passphrases. It was not opened; put the newest vault.json back.`,
+      `This vault file is older than the one CaptchaDesk last wrote (version ${fileGeneration}, expected ${anchoredGeneration} or later): it may have been replaced by an old copy, which would bring back removed keys and old passphrases. It was not opened; put the newest vault.json back — or, if you restored this copy from a backup on purpose, choose “Open this older copy” when you unlock it in the console (keys and passphrase go back to what they were in it).`,
     )
   }
 }

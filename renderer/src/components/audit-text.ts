@@ -16,6 +16,7 @@ const ACTION_LABELS: Record<string, string> = {
   'vault.create': 'Created the vault',
   'vault.unlock': 'Unlocked the vault',
   'vault.unlockFailed': 'Failed to unlock the vault',
+  'vault.acceptOlder': 'Opened an older copy of the vault (restored backup)',
   'vault.lock': 'Locked the vault',
   'vault.changePassphrase': 'Changed the passphrase',
   'vault.setDeviceUnlock': 'Changed device unlock',
@@ -67,6 +68,8 @@ const FIELD_LABELS: Record<string, string> = {
   graceHours: 'grace hours',
   last4: 'key ending',
   reason: 'reason',
+  fileGeneration: 'version of the copy opened',
+  anchoredGeneration: 'version last written',
   autoLockMinutes: 'auto-lock minutes',
   lowBalanceMicros: 'low-balance alert',
 }

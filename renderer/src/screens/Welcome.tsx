@@ -123,8 +123,9 @@ export function FirstRun() {
 }
 
 export function Unlock() {
-  const { unlock, unlockWithDevice, loading, error, status, retryAt, lockedReason } = useSession()
+  const { unlock, unlockWithDevice, loading, error, status, retryAt, lockedReason, olderCopy } = useSession()
   const [pass, setPass] = useState('')
+  const [olderConfirmed, setOlderConfirmed] = useState(false)
   const now = useNow(retryAt !== null)
   const wait = secondsLeft(retryAt, now)
   return (
@@ -162,6 +163,36 @@ export function Unlock() {
         <button type="submit" className="primary" disabled={loading || pass.length === 0 || wait > 0}>
           {loading ? 'Unlocking…' : wait > 0 ? `Wait ${formatDuration(wait * 1000)}` : 'Unlock'}
         </button>
+        {olderCopy && pass.length > 0 ? (
+          <div className="older-copy" data-testid="older-copy">
+            <p>
+              If you put this copy back yourself (restored from a backup), you can open it. Keys, tenants’ own
+              keys and the passphrase go back to what they were in it; the newer copy will be refused from
+              then on. The audit log records it.
+            </p>
+            <Choice
+              type="checkbox"
+              checked={olderConfirmed}
+              onChange={(e) => setOlderConfirmed(e.target.checked)}
+            >
+              I restored this vault from a backup on purpose
+            </Choice>
+            <button
+              type="button"
+              disabled={loading || !olderConfirmed}
+              onClick={() =>
+                void unlock(pass, { acceptOlderVault: true }).then((ok) => {
+                  if (ok) {
+                    setPass('')
+                    setOlderConfirmed(false)
+                  }
+                })
+              }
+            >
+              Open this older copy
+            </button>
+          </div>
+        ) : null}
         {status?.vault.deviceUnlock ? (
           <button type="button" onClick={() => void unlockWithDevice()} disabled={loading}>
             Unlock with this device

@@ -22,11 +22,14 @@ interface SessionState {
   retryAt: number | null
   /** Why the vault was last locked (auto-lock, operator, suspend…), shown on the unlock screen. */
   lockedReason: string | null
+  /** The last unlock found an older copy of the vault file (rollback refused): the screen offers to open it. */
+  olderCopy: boolean
   refresh(): Promise<void>
   create(passphrase: string): Promise<boolean>
   /** First run: creates the vault, then (for a real provider) saves the provider and its key, then shows the app. */
   setup(passphrase: string, provider: ProviderChoice | null): Promise<boolean>
-  unlock(passphrase: string): Promise<boolean>
+  /** `acceptOlderVault`: open an older copy restored from a backup on purpose (audited). */
+  unlock(passphrase: string, options?: { acceptOlderVault?: boolean }): Promise<boolean>
   unlockWithDevice(): Promise<boolean>
   lock(): Promise<void>
   clearError(): void
@@ -35,7 +38,7 @@ interface SessionState {
 export const useSession = create<SessionState>((set, get) => {
   /** Runs a vault action with the loading flag, then refreshes the status; errors land in `error`. */
   const vaultAction = async (action: () => Promise<unknown>): Promise<boolean> => {
-    set({ loading: true, error: null, fieldErrors: {} })
+    set({ loading: true, error: null, fieldErrors: {}, olderCopy: false })
     try {
       await action()
       set({ retryAt: null, lockedReason: null })
@@ -47,6 +50,7 @@ export const useSession = create<SessionState>((set, get) => {
         error: [d.message, d.hint].filter(Boolean).join(' '),
         fieldErrors: d.fields,
         retryAt: d.retryAfterMs ? Date.now() + d.retryAfterMs : null,
+        olderCopy: d.code === 'VAULT_ROLLBACK',
       })
       return false
     } finally {
@@ -60,6 +64,7 @@ export const useSession = create<SessionState>((set, get) => {
     fieldErrors: {},
     retryAt: null,
     lockedReason: null,
+    olderCopy: false,
     async refresh() {
       try {
         set({ status: await call('app.status', {}), error: null })
@@ -86,7 +91,13 @@ export const useSession = create<SessionState>((set, get) => {
           )
         }
       }),
-    unlock: (passphrase) => vaultAction(() => call('vault.unlock', { passphrase })),
+    unlock: (passphrase, options = {}) =>
+      vaultAction(() =>
+        call(
+          'vault.unlock',
+          options.acceptOlderVault ? { passphrase, acceptOlderVault: true } : { passphrase },
+        ),
+      ),
     unlockWithDevice: () => vaultAction(() => call('vault.unlockWithDevice', {})),
     async lock() {
       set({ loading: true })
@@ -94,7 +105,7 @@ export const useSession = create<SessionState>((set, get) => {
       set({ loading: false, lockedReason: 'operator' })
       await get().refresh()
     },
-    clearError: () => set({ error: null, fieldErrors: {} }),
+    clearError: () => set({ error: null, fieldErrors: {}, olderCopy: false }),
   }
 })
 

@@ -95,6 +95,45 @@ describe('vault rollback', () => {
     expect(await caught(KeyVault.open(t.path, opts(both())).unlock(PASS))).toBeInstanceOf(VaultRollbackError)
   })
 
+  it('an older copy restored on purpose opens with the passphrase and becomes the newest', async () => {
+    const { old, current } = await withOldCopy(both())
+    const anchored = readFile(t.path).generation ?? 0
+    writeFileSync(t.path, old, 'latin1')
+    const wrong = KeyVault.open(t.path, opts(both()))
+    expect(await caught(wrong.unlock('wrong passphrase 123', { acceptOlder: true }))).toBeInstanceOf(
+      WrongPassphraseError,
+    )
+    expect(readFileSync(t.path, 'latin1')).toBe(old) // nothing written without the passphrase
+    const v = KeyVault.open(t.path, opts(both()))
+    const accepted = await v.unlock(PASS, { acceptOlder: true })
+    expect(accepted).toEqual({ fileGeneration: expect.any(Number), anchoredGeneration: anchored })
+    expect(accepted!.fileGeneration).toBeLessThan(anchored)
+    expect(v.isUnlocked()).toBe(true)
+    expect(v.hasKey('platform')).toBe(true) // what the backup held
+    expect(readFile(t.path).generation).toBe(anchored + 1) // written again above everything anchored
+    expect(databaseVaultAnchor(db).read()?.generation).toBe(anchored + 1)
+    v.lock()
+    // It is the reference now: it opens normally, and the copy it replaced is the one refused.
+    const again = KeyVault.open(t.path, opts(both()))
+    expect(await again.unlock(PASS)).toBeNull()
+    again.lock()
+    writeFileSync(t.path, current, 'latin1')
+    expect(await caught(KeyVault.open(t.path, opts(both())).unlock(PASS))).toBeInstanceOf(VaultRollbackError)
+  })
+
+  it('accepting an older copy never accepts a different vault', async () => {
+    await createVault(t.path, PASS, opts(both()))
+    const other = tempVault()
+    try {
+      await createVault(other.path, PASS, FAST) // same passphrase, another vault id
+      copyFileSync(other.path, t.path)
+      const err = await caught(KeyVault.open(t.path, opts(both())).unlock(PASS, { acceptOlder: true }))
+      expect(err).toBeInstanceOf(VaultDamagedError)
+    } finally {
+      other.cleanup()
+    }
+  })
+
   it('device unlock refuses an older copy too', async () => {
     const v = await createVault(t.path, PASS, opts(both()))
     v.enableDeviceUnlock()
@@ -116,6 +155,18 @@ describe('vault rollback', () => {
   })
 
   it('through the console: refused with an error the operator can read, and an audit entry', async () => {
+    const first = await createEngine({ dataDir: t.dir, embeddedSandbox: false, weakKdfForTests: true })
+    try {
+      await first.vault.create(PASS)
+      first.vault.setPlatformKey(PLATFORM)
+      copyFileSync(first.paths.vault, `${first.paths.vault}.old`)
+      first.vault.removePlatformKey()
+    } finally {
+      await first.close()
+    }
+    // The old copy is put back; the app starts again.
+    copyFileSync(`${t.path}.old`, t.path)
+    rmSync(`${t.path}.old`)
     const engine = await createEngine({ dataDir: t.dir, embeddedSandbox: false, weakKdfForTests: true })
     try {
       const handlers = createHandlers({
@@ -124,23 +175,32 @@ describe('vault rollback', () => {
         version: 't',
         exportTarget: async () => null,
       })
-      await engine.vault.create(PASS)
-      engine.vault.setPlatformKey(PLATFORM)
-      copyFileSync(engine.paths.vault, `${engine.paths.vault}.old`)
-      engine.vault.removePlatformKey()
-      engine.vault.lock()
-      copyFileSync(`${engine.paths.vault}.old`, engine.paths.vault)
-      rmSync(`${engine.paths.vault}.old`)
-      const reopened = KeyVault.open(engine.paths.vault, {
-        ...FAST,
-        anchors: [databaseVaultAnchor(engine.db)],
-      })
-      Object.defineProperty(engine, 'vault', { value: reopened }) // as after a restart
       const r = await dispatch(handlers, 'vault.unlock', { passphrase: PASS }, engine.log)
-      expect(r).toMatchObject({ ok: false, error: { code: 'VAULT' } })
+      expect(r).toMatchObject({ ok: false, error: { code: 'VAULT_ROLLBACK' } })
       expect(r.ok ? '' : r.error.message).toMatch(/old copy/)
+      expect(r.ok ? '' : r.error.message).toMatch(/Open this older copy/)
       expect(engine.audit.list().find((e) => e.action === 'vault.unlockFailed')?.details).toMatchObject({
         reason: expect.stringMatching(/rollback refused/),
+        anchoredGeneration: expect.any(Number),
+      })
+      // The operator restored it on purpose: opened, with its (older) keys, and an audit entry that says so.
+      const wrong = await dispatch(
+        handlers,
+        'vault.unlock',
+        { passphrase: 'not the passphrase', acceptOlderVault: true },
+        engine.log,
+      )
+      expect(wrong).toMatchObject({ ok: false, error: { code: 'WRONG_PASSPHRASE' } })
+      const opened = await dispatch(
+        handlers,
+        'vault.unlock',
+        { passphrase: PASS, acceptOlderVault: true },
+        engine.log,
+      )
+      expect(opened.ok ? 'ok' : opened.error).toBe('ok')
+      expect(engine.vault.hasKey('platform')).toBe(true)
+      expect(engine.audit.list().find((e) => e.action === 'vault.acceptOlder')?.details).toMatchObject({
+        fileGeneration: expect.any(Number),
         anchoredGeneration: expect.any(Number),
       })
     } finally {
