@@ -61,8 +61,13 @@ try {
   let ids, lengths, typeCodes, typeNames, typeIndex, numbers
   const post = () => {
     // Wait until the reader has room (credits), unless it asked us to stop.
-    while (Atomics.load(flags, ${STOP}) === 0 && Atomics.load(flags, ${CREDITS}) <= sent)
-      Atomics.wait(flags, ${CREDITS}, Atomics.load(flags, ${CREDITS}), 1000)
+    // (Waits on the value just checked: a credit granted in between wakes it at once.)
+    for (;;) {
+      if (Atomics.load(flags, ${STOP}) !== 0) break
+      const credits = Atomics.load(flags, ${CREDITS})
+      if (credits > sent) break
+      Atomics.wait(flags, ${CREDITS}, credits, 1000)
+    }
     if (Atomics.load(flags, ${STOP}) !== 0) return false
     sent++
     const chunk = {
@@ -201,6 +206,7 @@ export async function* workerSolvedDetail(
   } finally {
     // Also when the consumer stops early (an error writing the file): the worker ends and its connection closes.
     Atomics.store(flags, STOP, 1)
+    Atomics.add(flags, CREDITS, 1) // changes the value the worker may be waiting on, so the wake is not lost
     Atomics.notify(flags, CREDITS)
     await exited
   }

@@ -67,10 +67,17 @@ export class AnchorSet {
     return best
   }
 
-  /** True when an anchor exists and the file's header is not the one it recorded (id, KDF or salt edited). */
+  /**
+   * True when an anchor exists and the file's header is not the one it recorded (id, KDF or salt edited). An older
+   * copy of the same vault (a restored backup) may predate a passphrase change, so its header differs by right: that
+   * is not damage, and a wrong passphrase on it counts toward the throttle like any other. (The generation read here
+   * is not verified yet; claiming an older one only makes guesses count.)
+   */
   headerChanged(file: VaultFileV1): boolean {
     const r = this.newest()
-    return r !== undefined && (r.vaultId !== file.vaultId || r.header !== headerFingerprint(file))
+    if (r === undefined) return false
+    if (r.vaultId === file.vaultId && generationOf(file) < r.generation) return false
+    return r.vaultId !== file.vaultId || r.header !== headerFingerprint(file)
   }
 
   /** After the file's HMAC verified: refuses a file older than the newest anchor. */

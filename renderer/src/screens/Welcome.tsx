@@ -1,5 +1,5 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
-import { useState, type FormEvent } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { formatDuration } from '@shared/human-time'
 import { Choice, PassphraseField, SecretKeyField, TextField } from '../components/form-fields'
 import { NewPassphraseFields, usePassphrasePair } from '../components/new-passphrase'
@@ -126,6 +126,10 @@ export function Unlock() {
   const { unlock, unlockWithDevice, loading, error, status, retryAt, lockedReason, olderCopy } = useSession()
   const [pass, setPass] = useState('')
   const [olderConfirmed, setOlderConfirmed] = useState(false)
+  // The tick is for this offer only: it never comes back already ticked after another error.
+  useEffect(() => {
+    if (!olderCopy) setOlderConfirmed(false)
+  }, [olderCopy])
   const now = useNow(retryAt !== null)
   const wait = secondsLeft(retryAt, now)
   return (

@@ -121,6 +121,27 @@ describe('vault rollback', () => {
     expect(await caught(KeyVault.open(t.path, opts(both())).unlock(PASS))).toBeInstanceOf(VaultRollbackError)
   })
 
+  it('a backup from before a passphrase change: a wrong passphrase is a counted miss; the old one opens it', async () => {
+    const v = await createVault(t.path, PASS, opts(both()))
+    v.setPlatformKey(PLATFORM)
+    const old = readFileSync(t.path, 'latin1')
+    const NEW = 'the newer passphrase 42'
+    await v.changePassphrase(PASS, NEW)
+    v.lock()
+    const anchored = readFile(t.path).generation ?? 0
+    writeFileSync(t.path, old, 'latin1')
+    const r = KeyVault.open(t.path, opts(both()))
+    // Its header predates the change: not damage, and guesses count toward the throttle.
+    expect(await caught(r.unlock(NEW, { acceptOlder: true }))).toBeInstanceOf(WrongPassphraseError)
+    expect(failures()).toBe(1)
+    expect(await caught(r.unlock(PASS))).toBeInstanceOf(VaultRollbackError)
+    expect(await r.unlock(PASS, { acceptOlder: true })).toMatchObject({ anchoredGeneration: anchored })
+    expect(r.hasKey('platform')).toBe(true)
+    r.lock()
+    // The reference now, header included: it opens normally with the passphrase it had.
+    expect(await KeyVault.open(t.path, opts(both())).unlock(PASS)).toBeNull()
+  })
+
   it('accepting an older copy never accepts a different vault', async () => {
     await createVault(t.path, PASS, opts(both()))
     const other = tempVault()
