@@ -135,22 +135,6 @@ export class MemoryLedger implements Ledger {
       .map(copy)
   }
 
-  *iterate(q: Parameters<Ledger['iterate']>[0]): Iterable<AttemptRecord> {
-    const at = (r: Row): number | null => (q.by === 'createdAt' ? r.createdAt : r.endedAt)
-    const rows = [...this.rows.values()].filter((r) => {
-      const t = at(r)
-      return (
-        t !== null &&
-        t >= q.fromMs &&
-        t < q.toMs &&
-        (q.tenantId === undefined || r.tenantId === q.tenantId) &&
-        (!q.statuses?.length || q.statuses.includes(r.status))
-      )
-    })
-    rows.sort((a, b) => at(a)! - at(b)! || binary(a.attemptId, b.attemptId))
-    for (const r of rows) yield copy(r)
-  }
-
   countForDay(tenantId: string, startMs: number, endMs: number): { solved: number; open: number } {
     let solved = 0
     let open = 0

@@ -172,24 +172,6 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     openAttempts() {
       return (s.open.all() as unknown as Row[]).map(toRecord)
     },
-    *iterate(q) {
-      const by = q.by === 'createdAt' ? 'created_at' : 'ended_at'
-      const statuses = q.statuses ?? []
-      const where = [`${by} >= ?`, `${by} < ?`]
-      const args: Array<string | number> = [q.fromMs, q.toMs]
-      if (q.tenantId !== undefined) {
-        where.push('tenant_id = ?')
-        args.push(q.tenantId)
-      }
-      if (statuses.length > 0) {
-        where.push(`status IN (${statuses.map(() => '?').join(',')})`)
-        args.push(...statuses)
-      }
-      const stmt = db.prepare(
-        `SELECT * FROM attempts WHERE ${where.join(' AND ')} ORDER BY ${by}, attempt_id`,
-      )
-      for (const row of stmt.iterate(...args)) yield toRecord(row as unknown as Row)
-    },
     countForDay(tenantId, startMs, endMs) {
       const r = s.countDay.get(tenantId, startMs, endMs) as { solved: number; open: number }
       return { solved: Number(r.solved), open: Number(r.open) }

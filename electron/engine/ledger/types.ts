@@ -153,17 +153,6 @@ export interface Ledger {
   recent(tenantId: TenantId, limit: number): AttemptRecord[]
   /** Attempts still pending/submitted (after a crash: the ones to settle at start-up). */
   openAttempts(): AttemptRecord[]
-  /**
-   * Streams attempts in [fromMs, toMs) ordered by (endedAt, attemptId) — for billing exports over millions of rows.
-   * `statuses` defaults to all.
-   */
-  iterate(q: {
-    tenantId?: TenantId
-    fromMs: number
-    toMs: number
-    statuses?: AttemptStatus[]
-    by?: 'endedAt' | 'createdAt'
-  }): Iterable<AttemptRecord>
 
   // Usage, admission and alerts
   /** Attempts admitted in [start, end) that are solved or still open: what counts against a daily limit. */

@@ -1,7 +1,7 @@
 /**
  * Child process (run with --expose-gc) for the streaming test: fills a ledger with ROWS settled attempts, then
- * measures the live heap while `iterate` walks them all, beside `all()` of the same query holding every row.
- * Prints one JSON line.
+ * measures this thread's live heap while `solvedDetail` (an invoice's detail rows, read on a worker) hands them all
+ * over, beside `all()` of the same query holding every row. Prints one JSON line.
  */
 import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
@@ -16,8 +16,8 @@ const db = openDatabase(path)
 const ledger = openSqliteLedger(db)
 const insert = db.prepare(
   `INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, upstream_task_id, status, error_code, source,
-     created_at, submitted_at, ready_at, ended_at, thread_ms, cost_micros, price_micros, reserved_micros)
-   VALUES (?, 't1', 'recaptcha_v2', 'captchaai:fp', ?, ?, ?, 'gateway', ?, ?, ?, ?, 12000, ?, ?, 3000)`,
+     created_at, submitted_at, ready_at, ended_at, thread_ms, cost_micros, price_micros, reserved_micros, settled_at)
+   VALUES (?, 't1', 'recaptcha_v2', 'captchaai:fp', ?, ?, ?, 'gateway', ?, ?, ?, ?, 12000, ?, ?, 3000, ?)`,
 )
 db.exec('BEGIN')
 for (let i = 0; i < rows; i++) {
@@ -34,6 +34,7 @@ for (let i = 0; i < rows; i++) {
     t,
     solved ? 2_990 : 0,
     solved ? 3_000 : 0,
+    t + 5,
   )
 }
 db.exec('COMMIT')
@@ -50,17 +51,28 @@ let count = 0
 let ordered = true
 let last = -Infinity
 let priceSum = 0
-for (const r of ledger.iterate(q)) {
-  if (r.endedAt! < last) ordered = false
-  last = r.endedAt!
-  priceSum += r.priceMicros
-  if (++count % 5_000 === 0) peakIterate = Math.max(peakIterate, heap() - base)
+const slice = {
+  tenantId: q.tenantId,
+  endedFrom: q.fromMs,
+  endedTo: q.toMs,
+  settledFrom: 0,
+  settledTo: Number.MAX_SAFE_INTEGER,
+  selective: 'ended' as const,
+}
+for await (const chunk of ledger.solvedDetail(slice)) {
+  for (let i = 0; i < chunk.taskIds.length; i++) {
+    const endedAt = chunk.numbers[i * 4]!
+    if (endedAt < last) ordered = false
+    last = endedAt
+    priceSum += chunk.numbers[i * 4 + 3]!
+    if (++count % 5_000 === 0) peakIterate = Math.max(peakIterate, heap() - base)
+  }
 }
 
 base = heap()
 const held = db
   .prepare(
-    'SELECT * FROM attempts WHERE tenant_id = ? AND ended_at >= ? AND ended_at < ? ORDER BY ended_at, attempt_id',
+    "SELECT * FROM attempts WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ? ORDER BY ended_at, attempt_id",
   )
   .all(q.tenantId, q.fromMs, q.toMs)
 const peakAll = heap() - base

@@ -156,21 +156,6 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
       await u.close()
     })
 
-    it('streams rows in (time, id) order with tenant, status and time filters', async () => {
-      const { u, l, begin, solve } = setup()
-      await solve('b', { ended: 3_000 })
-      await solve('a', { ended: 3_000 })
-      await solve('c', { ended: 2_000, tenant: 't2' })
-      await begin('open', { at: 2_500 })
-      const ids = (q: Parameters<Ledger['iterate']>[0]) => [...l.iterate(q)].map((r) => r.attemptId)
-      expect(ids({ fromMs: 0, toMs: 10_000 })).toEqual(['c', 'a', 'b'])
-      expect(ids({ fromMs: 0, toMs: 10_000, tenantId: 't1' })).toEqual(['a', 'b'])
-      expect(ids({ fromMs: 0, toMs: 3_000 })).toEqual(['c'])
-      expect(ids({ fromMs: 0, toMs: 10_000, by: 'createdAt', statuses: ['pending'] })).toEqual(['open'])
-      expect(ids({ fromMs: 0, toMs: 10_000, statuses: ['failed'] })).toEqual([])
-      await u.close()
-    })
-
     it('aggregates usage into 15-minute buckets by end time (creation time for rows not ended)', async () => {
       const { u, l, begin, solve } = setup()
       const M15 = 15 * 60_000
