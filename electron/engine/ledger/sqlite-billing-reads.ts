@@ -1,7 +1,7 @@
 /** The ledger's billing reads on SQLite: invoice slices (sums and keyset pages) and per-account usage. */
 import type { CaptchaType } from '@shared/captcha'
 import type { Database } from '../db/database'
-import { pagedSolvedDetail, workerSolvedDetail } from './solved-detail'
+import { firstPageThen, pagedSolvedDetail, workerSolvedDetail } from './solved-detail'
 import type { Ledger, SolvedRow, SolvedSlice } from './types'
 
 type BillingReads = Pick<
@@ -25,7 +25,11 @@ const sliceArgs = (q: SolvedSlice, endedFrom = q.endedFrom): [string, number, nu
   q.settledTo,
 ]
 
-export function sqliteBillingReads(db: Database): BillingReads {
+/** Rows of an invoice's detail read on the calling thread before a worker takes over (see firstPageThen). */
+const FIRST_PAGE_ROWS = 5_000
+
+export function sqliteBillingReads(db: Database, options: { firstPageRows?: number } = {}): BillingReads {
+  const firstPageRows = options.firstPageRows ?? FIRST_PAGE_ROWS
   const groups = (index: string) =>
     db.prepare(
       `SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount, SUM(cost_micros) AS cost,
@@ -40,10 +44,11 @@ export function sqliteBillingReads(db: Database): BillingReads {
     `SELECT attempt_id, upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
      FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} AND (ended_at > ? OR attempt_id > ?)
      ORDER BY ended_at, attempt_id LIMIT ?`
-  /** The whole slice in one statement (a worker reads it inside one transaction: no pages needed). */
-  const detailSql = (index: string) =>
+  /** The rest of a slice after a keyset position, in one statement (a worker reads it inside one transaction). */
+  const restSql = (index: string) =>
     `SELECT upstream_task_id, captcha_type, ended_at, thread_ms, cost_micros, price_micros
-     FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} ORDER BY ended_at, attempt_id`
+     FROM attempts INDEXED BY ${index} WHERE ${SLICE_WHERE} AND (ended_at > ? OR attempt_id > ?)
+     ORDER BY ended_at, attempt_id`
   const page = (index: string) => {
     const q = db.prepare(pageSql(index))
     q.setReturnArrays(true)
@@ -102,8 +107,14 @@ export function sqliteBillingReads(db: Database): BillingReads {
     },
     solvedRows,
     solvedDetail(q) {
-      if (file) return workerSolvedDetail(file, detailSql(INDEX[q.selective]), sliceArgs(q))
-      return pagedSolvedDetail(solvedRows, q)
+      if (!file) return pagedSolvedDetail(solvedRows, q)
+      return firstPageThen(solvedRows, q, firstPageRows, (after) =>
+        workerSolvedDetail(file, restSql(INDEX[q.selective]), [
+          ...sliceArgs(q, Math.max(after.endedAt, q.endedFrom)),
+          after.endedAt,
+          after.attemptId,
+        ]),
+      )
     },
     solvedPriceCreatedIn(tenantId, createdIn, q) {
       let sum = 0

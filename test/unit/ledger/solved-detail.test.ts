@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../electron/engine/db/database'
 import { workerSolvedDetail } from '../../../electron/engine/ledger/solved-detail'
+import { sqliteBillingReads } from '../../../electron/engine/ledger/sqlite-billing-reads'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 import type { SolvedDetailChunk } from '../../../electron/engine/ledger/types'
 
@@ -77,5 +78,33 @@ describe('workerSolvedDetail', () => {
       for await (const _ of workerSolvedDetail(path, 'SELECT nope FROM attempts', [])) void _
     }
     await expect(bad()).rejects.toThrow(/no such column/)
+  })
+
+  it('the ledger reads the first page itself and the rest on a worker, with no row lost or repeated at the seam', async () => {
+    const db = openDatabase(path)
+    const slice = {
+      tenantId: 't1',
+      endedFrom: 0,
+      endedTo: 10_000_000,
+      settledFrom: 0,
+      settledTo: Number.MAX_SAFE_INTEGER,
+      selective: 'ended' as const,
+    }
+    const q = db.prepare(SQL)
+    q.setReturnArrays(true)
+    const expected = (q.all('t1') as unknown as unknown[][]).map((r) =>
+      r.map((v) => (typeof v === 'bigint' ? Number(v) : v)),
+    )
+    // Rows 7 and 8 end at the same millisecond: the seam falls between two rows with the same time.
+    const split: SolvedDetailChunk[] = []
+    for await (const c of sqliteBillingReads(db, { firstPageRows: 7 }).solvedDetail(slice)) split.push(c)
+    expect(split[0]!.taskIds).toHaveLength(7)
+    expect(flatten(split)).toEqual(expected)
+    // A month that fits in the first page never starts a worker: one chunk, read here.
+    const small: SolvedDetailChunk[] = []
+    for await (const c of sqliteBillingReads(db).solvedDetail(slice)) small.push(c)
+    expect(small).toHaveLength(1)
+    expect(flatten(small)).toEqual(expected)
+    db.close()
   })
 })
