@@ -83,8 +83,9 @@ export function createRecovery(ctx: RecoveryContext): { recoverOpenAttempts(): P
       report.unconfirmed++
       return false
     }
-    if (ctx.results?.deliverable && !ctx.results.deliverable(a)) {
-      // Accepted upstream, but the process died before the tenant was told the task id: nobody can fetch it.
+    if (a.source === 'console' || (ctx.results?.deliverable && !ctx.results.deliverable(a))) {
+      // Accepted upstream, but nobody can ever read the answer: the process died before the tenant was told the
+      // gateway task id, or it was the operator's test solve, whose answer lived only in the console's request.
       await settle({ status: 'expired', errorCode: 'NOT_ANNOUNCED', endedAt, threadMs: 0 })
       report.unconfirmed++
       return false

@@ -383,6 +383,29 @@ describe('solve service: start-up recovery', () => {
     })
   })
 
+  it('an operator’s test solve cut off by the crash is not billed, even when the upstream solved it', async () => {
+    const t = tenantFixture('t')
+    const fx = setup([t])
+    await fx.ledger.begin({
+      attemptId: 'c1',
+      tenantId: t.id,
+      captchaType: 'recaptcha_v3',
+      providerAccount: 'fake:shared',
+      source: 'console',
+      createdAt: fx.now() - 1_000,
+      reservedMicros: 1_500,
+    })
+    await fx.ledger.markSubmitted('c1', '11', fx.now() - 900)
+    fx.provider.checks.set('11', 'solved')
+    expect(await fx.solver.recoverOpenAttempts()).toMatchObject({ solved: 0, unconfirmed: 1 })
+    expect(fx.ledger.get('c1')).toMatchObject({
+      status: 'expired',
+      errorCode: 'NOT_ANNOUNCED',
+      priceMicros: 0,
+    })
+    expect(fx.admission.openReservations()).toBe(0)
+  })
+
   it('while recovery waits in the background, the adopted thread stays held; without a loader, counts still return', async () => {
     const t = tenantFixture('t', { limits: { maxConcurrent: 1 } })
     const fx = setup([t], { sharedThreads: 1 })
