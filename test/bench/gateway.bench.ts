@@ -113,22 +113,31 @@ async function productGateway(upstreamUrl: string) {
     async settled(): Promise<void> {
       while ((open.get() as { n: number }).n > 0) await new Promise((r) => setTimeout(r, 100))
     },
-    /** Stops the host (SIGTERM, as systemd does) and reads what it logged about the power-cut window. */
-    async close(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; fsyncs: number } | undefined> {
+    /**
+     * Stops the host (SIGTERM, as systemd does) and reads what it logged: the power-cut window, and its own time per
+     * in.php (arrival → reply handed to the socket), which tells the gateway's work apart from waiting for the CPU.
+     */
+    async close(): Promise<{
+      power?: { p50Ms: number; p99Ms: number; maxMs: number; fsyncs: number }
+      inPhp?: { n: number; p50Ms: number; p99Ms: number; maxMs: number }
+    }> {
       ledger.close()
       await host.stop('SIGTERM')
       const logs = join(dir, 'logs')
-      // The host's own line is the last one (the set-up engine before it logged one too, with nothing to report).
-      const line = readdirSync(logs)
+      const lines = readdirSync(logs)
         .map((f) => join(logs, f))
         .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
         .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
-        .filter((l) => l.includes('how long kill-safe writes waited for the disk'))
-        .at(-1)
+      // The host's own lines are the last ones (the set-up engine before it logged one too, with nothing to report).
+      const last = (text: string) => {
+        const line = lines.filter((l) => l.includes(text)).at(-1)
+        return line ? JSON.parse(line) : undefined
+      }
       rmSync(dir, { recursive: true, force: true })
-      return line
-        ? (JSON.parse(line) as { p50Ms: number; p99Ms: number; maxMs: number; fsyncs: number })
-        : undefined
+      return {
+        power: last('how long kill-safe writes waited for the disk'),
+        inPhp: last('gateway: in.php from arrival to reply'),
+      }
     },
   }
 }
@@ -136,116 +145,152 @@ async function productGateway(upstreamUrl: string) {
 export async function run(ctx: BenchContext): Promise<void> {
   if (ctx.quick) SECONDS = 1
   const upstream = await externalSandbox()
-  const gw = await productGateway(upstream.url)
+  const rows = []
   try {
-    const key = gw.key
     await load(upstream.url, SANDBOX_DEMO_KEY, 200) // warm-up
-    await load(gw.url, key, 100)
-    const rows = []
     for (const rate of RATES) {
-      const direct = await load(upstream.url, SANDBOX_DEMO_KEY, rate)
-      const cpu0 = gw.cpuMs()
-      const via = await load(gw.url, key, rate)
-      await gw.settled()
-      const cpu1 = gw.cpuMs()
-      const cpuPerSolveMs =
-        cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / Math.max(1, via.sent - via.errors)
-      assertBench(
-        direct.errors === 0,
-        `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed`,
-      )
-      assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
-      if (via.errors > 0)
-        console.log(`errors through the gateway at ${rate}/s, e.g.: ${via.errorSamples.join(' | ')}`)
-      const full = !ctx.quick
-      ctx.record(`straight to the Sandbox at ${rate}/s, p50`, direct.p50, 'ms')
-      ctx.record(`straight to the Sandbox at ${rate}/s, p99`, direct.p99, 'ms')
-      ctx.record(`through the gateway at ${rate}/s, p50`, via.p50, 'ms')
-      ctx.record(`through the gateway at ${rate}/s, p99`, via.p99, 'ms')
-      const goals =
-        rate === 200
-          ? { p50: { max: 1, strict: true }, p99: { max: 5, strict: true } }
-          : { p50: undefined, p99: { max: 20, strict: true } }
-      ctx.record(
-        `added by the gateway at ${rate}/s, p50`,
-        via.p50 - direct.p50,
-        'ms',
-        full ? goals.p50 : undefined,
-      )
-      ctx.record(
-        `added by the gateway at ${rate}/s, p99`,
-        via.p99 - direct.p99,
-        'ms',
-        full ? goals.p99 : undefined,
-      )
-      ctx.record(
-        `served through the gateway at ${rate}/s offered`,
-        via.rps,
-        'req/s',
-        full && rate === 1_000 ? { min: 990 } : undefined,
-      )
-      ctx.record(
-        `refused through the gateway at ${rate}/s`,
-        via.refused,
-        'requests',
-        full && rate === 1_000 ? { max: 0 } : undefined,
-      )
-      ctx.record(
-        `failed through the gateway at ${rate}/s`,
-        via.errors,
-        'requests',
-        full ? { max: 0 } : undefined,
-      )
-      ctx.record(
-        `engine CPU per gateway solve at ${rate}/s`,
-        cpuPerSolveMs,
-        'ms',
-        full ? { max: 1 } : undefined,
-      )
-      rows.push(
-        {
-          'offered /s': rate,
-          path: 'straight to the Sandbox',
-          'p50 ms': direct.p50.toFixed(2),
-          'p99 ms': direct.p99.toFixed(2),
-          'served /s': direct.rps.toFixed(0),
-          errors: direct.errors,
-          'CPU ms/solve': '',
-        },
-        {
-          'offered /s': rate,
-          path: 'through the gateway',
-          'p50 ms': via.p50.toFixed(2),
-          'p99 ms': via.p99.toFixed(2),
-          'served /s': via.rps.toFixed(0),
-          errors: `${via.errors} (${via.refused} refused)`,
-          'CPU ms/solve': cpuPerSolveMs.toFixed(2),
-        },
-        {
-          'offered /s': rate,
-          path: 'added by the gateway',
-          'p50 ms': (via.p50 - direct.p50).toFixed(2),
-          'p99 ms': (via.p99 - direct.p99).toFixed(2),
-          'served /s': '',
-          errors: '',
-          'CPU ms/solve': '',
-        },
-      )
+      // A host per rate: what it logs at stop (its own in.php times, the power-cut window) is this rate's alone.
+      const gw = await productGateway(upstream.url)
+      let closed = false
+      try {
+        const key = gw.key
+        await load(gw.url, key, 100) // warm-up
+        const direct = await load(upstream.url, SANDBOX_DEMO_KEY, rate)
+        const cpu0 = gw.cpuMs()
+        const via = await load(gw.url, key, rate)
+        await gw.settled()
+        const cpu1 = gw.cpuMs()
+        const cpuPerSolveMs =
+          cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / Math.max(1, via.sent - via.errors)
+        const logged = await gw.close()
+        closed = true
+        assertBench(
+          direct.errors === 0,
+          `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed`,
+        )
+        assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
+        if (via.errors > 0)
+          console.log(`errors through the gateway at ${rate}/s, e.g.: ${via.errorSamples.join(' | ')}`)
+        recordRate(ctx, rate, direct, via, cpuPerSolveMs, logged)
+        rows.push(...tableRows(rate, direct, via, cpuPerSolveMs, logged.inPhp))
+      } finally {
+        if (!closed) await gw.close()
+      }
     }
     console.table(rows)
   } finally {
-    const power = await gw.close()
     upstream.stop()
-    if (power) {
-      ctx.record('power-cut window: kill-safe writes waiting for the disk, p99', power.p99Ms, 'ms')
-      ctx.record('power-cut window: kill-safe writes waiting for the disk, max', power.maxMs, 'ms')
-      console.log(
-        `What a power cut could have lost: writes that were kill-safe but not yet on disk waited ` +
-          `p50 ${power.p50Ms.toFixed(1)} ms, p99 ${power.p99Ms.toFixed(1)} ms, max ${power.maxMs.toFixed(1)} ms ` +
-          `for their fsync (${power.fsyncs} fsyncs of the WAL, off the event loop; from the host's log).`,
-      )
-    } else console.log('The host logged no power-cut window figures.')
   }
+}
+
+type Logged = Awaited<ReturnType<Awaited<ReturnType<typeof productGateway>>['close']>>
+
+function recordRate(
+  ctx: BenchContext,
+  rate: number,
+  direct: Load,
+  via: Load,
+  cpuPerSolveMs: number,
+  logged: Logged,
+): void {
+  const full = !ctx.quick
+  ctx.record(`straight to the Sandbox at ${rate}/s, p50`, direct.p50, 'ms')
+  ctx.record(`straight to the Sandbox at ${rate}/s, p99`, direct.p99, 'ms')
+  ctx.record(`through the gateway at ${rate}/s, p50`, via.p50, 'ms')
+  ctx.record(`through the gateway at ${rate}/s, p99`, via.p99, 'ms')
+  const goals =
+    rate === 200
+      ? { p50: { max: 1, strict: true }, p99: { max: 5, strict: true } }
+      : { p50: undefined, p99: { max: 20, strict: true } }
+  ctx.record(
+    `added by the gateway at ${rate}/s, p50`,
+    via.p50 - direct.p50,
+    'ms',
+    full ? goals.p50 : undefined,
+  )
+  ctx.record(
+    `added by the gateway at ${rate}/s, p99`,
+    via.p99 - direct.p99,
+    'ms',
+    full ? goals.p99 : undefined,
+  )
+  ctx.record(
+    `served through the gateway at ${rate}/s offered`,
+    via.rps,
+    'req/s',
+    full && rate === 1_000 ? { min: 990 } : undefined,
+  )
+  ctx.record(
+    `refused through the gateway at ${rate}/s`,
+    via.refused,
+    'requests',
+    full && rate === 1_000 ? { max: 0 } : undefined,
+  )
+  ctx.record(`failed through the gateway at ${rate}/s`, via.errors, 'requests', full ? { max: 0 } : undefined)
+  ctx.record(`engine CPU per gateway solve at ${rate}/s`, cpuPerSolveMs, 'ms', full ? { max: 1 } : undefined)
+  if (logged.inPhp) {
+    ctx.record(`in.php inside the host at ${rate}/s (warm-up included), p50`, logged.inPhp.p50Ms, 'ms')
+    ctx.record(`in.php inside the host at ${rate}/s (warm-up included), p99`, logged.inPhp.p99Ms, 'ms')
+  }
+  const power = logged.power
+  if (power) {
+    ctx.record(`power-cut window at ${rate}/s: kill-safe writes waiting for the disk, p99`, power.p99Ms, 'ms')
+    ctx.record(`power-cut window at ${rate}/s: kill-safe writes waiting for the disk, max`, power.maxMs, 'ms')
+    console.log(
+      `At ${rate}/s, what a power cut could have lost: writes that were kill-safe but not yet on disk waited ` +
+        `p50 ${power.p50Ms.toFixed(1)} ms, p99 ${power.p99Ms.toFixed(1)} ms, max ${power.maxMs.toFixed(1)} ms ` +
+        `for their fsync (${power.fsyncs} fsyncs of the WAL, off the event loop; from the host's log).`,
+    )
+  } else console.log(`At ${rate}/s the host logged no power-cut window figures.`)
+}
+
+function tableRows(
+  rate: number,
+  direct: Load,
+  via: Load,
+  cpuPerSolveMs: number,
+  inPhp: Logged['inPhp'],
+): Array<Record<string, string | number>> {
+  const row = (
+    path: string,
+    p50: number,
+    p99: number,
+    served: string,
+    errors: string | number,
+    cpu: string,
+  ) => ({
+    'offered /s': rate,
+    path,
+    'p50 ms': p50.toFixed(2),
+    'p99 ms': p99.toFixed(2),
+    'served /s': served,
+    errors,
+    'CPU ms/solve': cpu,
+  })
+  return [
+    row('straight to the Sandbox', direct.p50, direct.p99, direct.rps.toFixed(0), direct.errors, ''),
+    row(
+      'through the gateway',
+      via.p50,
+      via.p99,
+      via.rps.toFixed(0),
+      `${via.errors} (${via.refused} refused)`,
+      cpuPerSolveMs.toFixed(2),
+    ),
+    row('added by the gateway', via.p50 - direct.p50, via.p99 - direct.p99, '', '', ''),
+    ...(inPhp
+      ? [
+          row(
+            'in.php inside the host, upstream call included (its log)',
+            inPhp.p50Ms,
+            inPhp.p99Ms,
+            '',
+            '',
+            '',
+          ),
+        ]
+      : []),
+  ]
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run(standaloneContext('gateway'))

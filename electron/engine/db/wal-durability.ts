@@ -12,6 +12,7 @@
  * it starts, not what was written while it ran).
  */
 import { close, fsync, open } from 'node:fs'
+import { LatencySample } from '../log/latency-sample'
 
 export interface WalDurability {
   /** Resolves when everything committed to the WAL before this call is on disk. */
@@ -36,8 +37,7 @@ export function openWalDurability(
   /** When the oldest commit not yet covered by an fsync was written (undefined: none). */
   let unsyncedSince: number | undefined
   let timer: NodeJS.Timeout | undefined
-  const waits: number[] = []
-  let maxWait = 0
+  const waits = new LatencySample()
   let syncs = 0
   let fd: number | undefined
   let running: Promise<void> | undefined
@@ -66,10 +66,7 @@ export function openWalDurability(
       .then(() => {
         syncs++
         if (covers === undefined) return
-        const waited = clock() - covers
-        maxWait = Math.max(maxWait, waited)
-        if (waits.length >= 10_000) waits.splice(0, 5_000) // recent ones are what matter
-        waits.push(waited)
+        waits.add(clock() - covers)
       })
       .finally(() => {
         running = undefined
@@ -81,12 +78,6 @@ export function openWalDurability(
       })
     running = p
     return p
-  }
-
-  const quantile = (q: number): number => {
-    if (waits.length === 0) return 0
-    const sorted = [...waits].sort((a, b) => a - b)
-    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!
   }
 
   const sync = (): Promise<void> => {
@@ -114,7 +105,10 @@ export function openWalDurability(
       }, maxDelayMs)
       timer.unref?.()
     },
-    exposure: () => ({ syncs, p50Ms: quantile(0.5), p99Ms: quantile(0.99), maxMs: maxWait }),
+    exposure: () => {
+      const w = waits.summary()
+      return { syncs, p50Ms: w.p50Ms, p99Ms: w.p99Ms, maxMs: w.maxMs }
+    },
     async close() {
       if (unsyncedSince !== undefined && !closed) await sync().catch(() => undefined)
       closed = true

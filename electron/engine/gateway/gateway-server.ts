@@ -17,6 +17,7 @@ import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '
 import type { GatewayCore } from './gateway-core'
 import { jsonApiCoreFrom } from './json-api/core-adapter'
 import { handleJsonApi, jsonApiMethod } from './json-api/json-api'
+import { LatencySample } from '../log/latency-sample'
 import { requestFromParams } from './protocol-request'
 
 export interface GatewayServer {
@@ -27,6 +28,8 @@ export interface GatewayServer {
   readonly httpsUrl: string | null
   readonly httpsPort: number | null
   stats(): { requests: number; tasks: number; rejectedBadKey: number }
+  /** How long in.php took here, from the request's arrival to its reply handed to the socket (ms). */
+  inPhpTimes(): ReturnType<LatencySample['summary']>
   close(): Promise<void>
 }
 
@@ -47,6 +50,7 @@ export async function startGateway(
 ): Promise<GatewayServer> {
   const sockets = new Set<Socket>()
   const stats = { requests: 0, tasks: 0, rejectedBadKey: 0 }
+  const inPhpTimes = new LatencySample()
   const jsonCore = jsonApiCoreFrom(core, {
     onBadKey: () => stats.rejectedBadKey++,
     onTask: () => stats.tasks++,
@@ -105,6 +109,7 @@ export async function startGateway(
   const send = sendProtocolReply
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now()
     stats.requests++
     if (options.routes?.(req, res)) return
     const source = req.socket.remoteAddress ?? 'unknown'
@@ -141,7 +146,9 @@ export async function startGateway(
       stats.rejectedBadKey++
       return send(res, { status: 0, request: auth.code }, json, acao)
     }
-    send(res, isIn ? await handleIn(auth.tenant, p) : await handleRes(auth.tenant, p), json, acao)
+    if (!isIn) return send(res, await handleRes(auth.tenant, p), json, acao)
+    send(res, await handleIn(auth.tenant, p), json, acao)
+    inPhpTimes.add(performance.now() - arrived)
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -190,6 +197,7 @@ export async function startGateway(
     httpsUrl: httpsPort === null ? null : `https://${shown}:${httpsPort}`,
     httpsPort,
     stats: () => ({ ...stats }),
+    inPhpTimes: () => inPhpTimes.summary(),
     async close() {
       const closing = [closeOne(server), ...(secure ? [closeOne(secure)] : [])]
       for (const s of sockets) s.destroy()

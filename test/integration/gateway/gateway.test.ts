@@ -86,6 +86,11 @@ describe('tenant gateway with an unmodified 2captcha client', () => {
     // The tenant never sees the upstream key or upstream task ids.
     for (const r of results) expect(fx.sandbox.task(String(r.id))).toBeUndefined()
     expect(await s.balance()).toBe(1000)
+    // The gateway timed each in.php it answered (arrival → reply), for the log line at stop.
+    const times = gw.inPhpTimes()
+    expect(times.n).toBe(5)
+    expect(times.p50Ms).toBeGreaterThan(0)
+    expect(times.maxMs).toBeGreaterThanOrEqual(times.p99Ms)
   }, 60_000)
 
   it('limits reach the client as the codes it backs off on', async () => {
