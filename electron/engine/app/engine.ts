@@ -37,7 +37,7 @@ import {
 } from '../credit'
 import { startCheckpointer } from '../db/checkpointer'
 import { openDatabase, type Database } from '../db/database'
-import { openWalDurability, type WalDurability } from '../db/wal-durability'
+import { openWalDurability } from '../db/wal-durability'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -92,7 +92,6 @@ export interface Engine {
   readonly vault: KeyVault
   readonly db: Database
   /** How long kill-safe-only writes waited for the disk: the window a power cut can lose, measured. */
-  readonly durability: Pick<WalDurability, 'exposure'>
   readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry
@@ -413,7 +412,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log,
     vault,
     db,
-    durability: wal,
     ledger,
     audit,
     tenants,

@@ -109,7 +109,10 @@ export interface GatewayTaskStore {
   get(taskId: string): GatewayTask | undefined
   /** The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce). */
   deliver(attemptId: string, o: DeliveredOutcome): void
-  /** Whether the tenant could ever fetch this attempt's result (recovery bills only those). */
+  /**
+   * Whether the tenant could ever fetch this gateway attempt's result (recovery bills only those); other sources are
+   * not the gateway's to judge (true — recovery has its own rule for console test solves).
+   */
   deliverable(attempt: AttemptRecord): boolean
   /** First fetch of an ended task (starts the short grace before it is forgotten). */
   markFetched(taskId: string, at: number): void

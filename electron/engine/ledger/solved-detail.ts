@@ -22,7 +22,12 @@ const DEFAULT_CHUNK_ROWS = 1_000
 
 const chunkOf = (rows: SolvedRow[]): SolvedDetailChunk => {
   const numbers = new Float64Array(rows.length * 4)
-  rows.forEach((r, i) => numbers.set([Number(r[3]), Number(r[4]), Number(r[5]), Number(r[6])], i * 4))
+  rows.forEach((r, i) => {
+    numbers[i * 4] = Number(r[3])
+    numbers[i * 4 + 1] = Number(r[4])
+    numbers[i * 4 + 2] = Number(r[5])
+    numbers[i * 4 + 3] = Number(r[6])
+  })
   return { taskIds: rows.map((r) => r[1]), types: rows.map((r) => r[2]), numbers }
 }
 

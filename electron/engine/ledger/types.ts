@@ -143,7 +143,10 @@ export interface Ledger {
   begin(attempt: BeginAttempt): Promise<void>
   /** Records the upstream task id, kill-safe like begin. Idempotent for the same (attemptId, taskId). */
   markSubmitted(attemptId: string, upstreamTaskId: string, submittedAt: number): Promise<void>
-  /** Commits the writes queued so far now, durably (also done by close). */
+  /**
+   * Commits the writes queued so far now (also done by close): kill-safe when it returns; durable writes resolve once
+   * they are on disk.
+   */
   flush(): void
   /** Ends an open attempt, durably (on disk when it resolves). Idempotent: settling an ended one returns false. */
   settle(attemptId: string, outcome: SettleOutcome): Promise<boolean>
