@@ -1,9 +1,10 @@
 /** First run (create the vault, pick the upstream) and the unlock screen. */
-import { useEffect, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { formatDuration } from '@shared/human-time'
 import { Choice, PassphraseField, SecretKeyField, TextField } from '../components/form-fields'
 import { NewPassphraseFields, usePassphrasePair } from '../components/new-passphrase'
 import { ErrorNote, fieldSummary, secondsLeft, useNow } from '../components/ui'
+import { upstreamKeyProblem } from '../components/upstream-key'
 import { useSession, type ProviderChoice } from '../stores/session'
 
 type ProviderId = 'sandbox' | ProviderChoice['providerId']
@@ -37,8 +38,8 @@ export function FirstRun() {
     if (again) errors.confirm = again
     if (provider === 'custom' && !/^https?:\/\/\S+$/.test(baseUrl.trim()))
       errors.baseUrl = 'Enter the service’s address, starting with https:// (in.php and res.php are added).'
-    if (provider !== 'sandbox' && !/^[A-Za-z0-9]{32}$/.test(key.trim()))
-      errors.key = 'An API key is 32 letters and digits: copy it from the provider’s dashboard.'
+    const keyProblem = provider === 'sandbox' ? null : upstreamKeyProblem(key)
+    if (keyProblem) errors.key = keyProblem
     setLocal(errors)
     if (Object.keys(errors).length) {
       const first = {
@@ -125,11 +126,6 @@ export function FirstRun() {
 export function Unlock() {
   const { unlock, unlockWithDevice, loading, error, status, retryAt, lockedReason, olderCopy } = useSession()
   const [pass, setPass] = useState('')
-  const [olderConfirmed, setOlderConfirmed] = useState(false)
-  // The tick is for this offer only: it never comes back already ticked after another error.
-  useEffect(() => {
-    if (!olderCopy) setOlderConfirmed(false)
-  }, [olderCopy])
   const now = useNow(retryAt !== null)
   const wait = secondsLeft(retryAt, now)
   return (
@@ -168,34 +164,7 @@ export function Unlock() {
           {loading ? 'Unlocking…' : wait > 0 ? `Wait ${formatDuration(wait * 1000)}` : 'Unlock'}
         </button>
         {olderCopy && pass.length > 0 ? (
-          <div className="older-copy" data-testid="older-copy">
-            <p>
-              If you put this copy back yourself (restored from a backup), you can open it. Keys, tenants’ own
-              keys and the passphrase go back to what they were in it; the newer copy will be refused from
-              then on. The audit log records it.
-            </p>
-            <Choice
-              type="checkbox"
-              checked={olderConfirmed}
-              onChange={(e) => setOlderConfirmed(e.target.checked)}
-            >
-              I restored this vault from a backup on purpose
-            </Choice>
-            <button
-              type="button"
-              disabled={loading || !olderConfirmed}
-              onClick={() =>
-                void unlock(pass, { acceptOlderVault: true }).then((ok) => {
-                  if (ok) {
-                    setPass('')
-                    setOlderConfirmed(false)
-                  }
-                })
-              }
-            >
-              Open this older copy
-            </button>
-          </div>
+          <OlderCopyOffer onOpen={() => void unlock(pass, { acceptOlderVault: true })} disabled={loading} />
         ) : null}
         {status?.vault.deviceUnlock ? (
           <button type="button" onClick={() => void unlockWithDevice()} disabled={loading}>
@@ -204,5 +173,28 @@ export function Unlock() {
         ) : null}
       </form>
     </main>
+  )
+}
+
+/**
+ * The unlock found an older copy of the vault file: opening it takes a deliberate tick (kept only while this offer
+ * is shown, so it never comes back already ticked).
+ */
+function OlderCopyOffer({ onOpen, disabled }: { onOpen: () => void; disabled: boolean }) {
+  const [confirmed, setConfirmed] = useState(false)
+  return (
+    <div className="older-copy" data-testid="older-copy">
+      <p>
+        If you put this copy back yourself (restored from a backup), you can open it. Keys, tenants’ own keys
+        and the passphrase go back to what they were in it; the newer copy will be refused from then on. The
+        audit log records it.
+      </p>
+      <Choice type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)}>
+        I restored this vault from a backup on purpose
+      </Choice>
+      <button type="button" disabled={disabled || !confirmed} onClick={onOpen}>
+        Open this older copy
+      </button>
+    </div>
   )
 }

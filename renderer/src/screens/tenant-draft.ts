@@ -8,7 +8,7 @@ import { parseWholeNumber, parseMoneyInput } from '@shared/typed-numbers'
 
 /** A limit as typed ("1,000" too): a whole number from 1 to 999,999,999, or null. */
 export function parseLimit(text: string): number | null {
-  return parseWholeNumber(text.trim().replaceAll(',', ''), 1, 999_999_999)
+  return parseWholeNumber(text.replaceAll(',', ''), 1, 999_999_999)
 }
 
 export interface TenantDraft {

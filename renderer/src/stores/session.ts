@@ -91,13 +91,7 @@ export const useSession = create<SessionState>((set, get) => {
           )
         }
       }),
-    unlock: (passphrase, options = {}) =>
-      vaultAction(() =>
-        call(
-          'vault.unlock',
-          options.acceptOlderVault ? { passphrase, acceptOlderVault: true } : { passphrase },
-        ),
-      ),
+    unlock: (passphrase, options = {}) => vaultAction(() => call('vault.unlock', { passphrase, ...options })),
     unlockWithDevice: () => vaultAction(() => call('vault.unlockWithDevice', {})),
     async lock() {
       set({ loading: true })
