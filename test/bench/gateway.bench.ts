@@ -11,15 +11,19 @@ import { promisify } from 'node:util'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { DatabaseSync } from 'node:sqlite'
-import { createEngine } from '../../electron/engine/app/engine'
-import { startHostProcess, writePassphraseFile } from '../support/host-process'
+import { prepareServedDataDir, startHostProcess, writePassphraseFile } from '../support/host-process'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 
 const run_ = promisify(execFile)
+/** GATEWAY_BENCH_RATES=200 (or 200,500,…): run only these offered rates (whole requests per second). */
 const RATES = process.env.GATEWAY_BENCH_RATES
   ? process.env.GATEWAY_BENCH_RATES.split(',').map(Number)
   : [200, 1_000]
+assertBench(
+  RATES.every((r) => Number.isInteger(r) && r > 0),
+  `GATEWAY_BENCH_RATES must list whole numbers above 0, e.g. 200,1000 (got "${process.env.GATEWAY_BENCH_RATES}")`,
+)
 let SECONDS = 4
 const PASSPHRASE = 'bench passphrase 1234'
 
@@ -80,19 +84,7 @@ async function externalSandbox(): Promise<{ url: string; stop(): void }> {
  */
 async function productGateway(upstreamUrl: string) {
   const dir = mkdtempSync(join(tmpdir(), 'captchadesk-bench-'))
-  const engine = await createEngine({ dataDir: dir, embeddedSandbox: false })
-  engine.settings.update({
-    providerId: 'custom',
-    baseUrl: upstreamUrl,
-    supportsBatchGet: true,
-    sharedThreads: null,
-    gateway: { ...engine.settings.get().gateway, enabled: true, port: 0 },
-  })
-  await engine.vault.create(PASSPHRASE)
-  engine.vault.setPlatformKey(SANDBOX_DEMO_KEY, 'Sandbox')
-  const tenant = engine.tenants.create({ name: 'Bench' }, 'bench')
-  const { key } = engine.gatewayKeys.issue(tenant.id, 0)
-  await engine.close(0)
+  const key = await prepareServedDataDir(dir, upstreamUrl, { passphrase: PASSPHRASE, tenantName: 'Bench' })
   const host = await startHostProcess(dir, writePassphraseFile(dir, PASSPHRASE))
   const ledger = new DatabaseSync(join(dir, 'engine.db'), { readOnly: true })
   const open = ledger.prepare("SELECT COUNT(*) AS n FROM attempts WHERE status IN ('pending','submitted')")
@@ -111,7 +103,13 @@ async function productGateway(upstreamUrl: string) {
     },
     /** Resolves once every solve has ended (CPU per solve counts the whole solve, not only its in.php). */
     async settled(): Promise<void> {
-      while ((open.get() as { n: number }).n > 0) await new Promise((r) => setTimeout(r, 100))
+      const deadline = Date.now() + 60_000
+      let n = (open.get() as { n: number }).n
+      while (n > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+        n = (open.get() as { n: number }).n
+      }
+      assertBench(n === 0, `${n} solves through the gateway were still open a minute after the load ended`)
     },
     /**
      * Stops the host (SIGTERM, as systemd does) and reads what it logged: the power-cut window, and its own time per
@@ -162,8 +160,8 @@ export async function run(ctx: BenchContext): Promise<void> {
         const cpu1 = gw.cpuMs()
         const cpuPerSolveMs =
           cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / Math.max(1, via.sent - via.errors)
+        closed = true // once, even if closing fails
         const logged = await gw.close()
-        closed = true
         assertBench(
           direct.errors === 0,
           `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed`,

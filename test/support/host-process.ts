@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createEngine } from '../../electron/engine/app/engine'
+import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 
 const ROOT = join(import.meta.dirname, '../..')
 
@@ -80,4 +82,35 @@ export async function startHostProcess(
       return exited
     },
   }
+}
+
+/**
+ * A data folder ready to serve: a custom upstream (batched gets, no shared-thread cap), serving switched on (any
+ * port), a vault with the Sandbox demo key as the platform key, and one tenant with a gateway key (returned).
+ */
+export async function prepareServedDataDir(
+  dir: string,
+  upstream: string,
+  options: { passphrase: string; tenantName: string; drainSeconds?: number },
+): Promise<string> {
+  const engine = await createEngine({ dataDir: dir, embeddedSandbox: false })
+  const gateway = engine.settings.get().gateway
+  engine.settings.update({
+    providerId: 'custom',
+    baseUrl: upstream,
+    supportsBatchGet: true,
+    sharedThreads: null,
+    gateway: {
+      ...gateway,
+      enabled: true,
+      port: 0,
+      drainSeconds: options.drainSeconds ?? gateway.drainSeconds,
+    },
+  })
+  await engine.vault.create(options.passphrase)
+  engine.vault.setPlatformKey(SANDBOX_DEMO_KEY, 'Sandbox')
+  const t = engine.tenants.create({ name: options.tenantName }, 'test')
+  const { key } = engine.gatewayKeys.issue(t.id, 0)
+  await engine.close(0)
+  return key
 }

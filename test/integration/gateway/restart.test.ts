@@ -10,10 +10,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine } from '../../../electron/engine/app/engine'
 import { SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../../../electron/engine/sandbox'
 import { makePng } from '../../support/images'
-import { startHostProcess, writePassphraseFile, type HostProcess } from '../../support/host-process'
+import {
+  prepareServedDataDir,
+  startHostProcess,
+  writePassphraseFile,
+  type HostProcess,
+} from '../../support/host-process'
 
 const PASSPHRASE = 'correct horse battery staple'
 const IN_FLIGHT = 220
@@ -23,23 +27,6 @@ interface Given {
   id: string
   answer?: string
   code?: string
-}
-
-async function prepareDataDir(dir: string, upstream: string, drainSeconds: number): Promise<string> {
-  const engine = await createEngine({ dataDir: dir, embeddedSandbox: false })
-  engine.settings.update({
-    providerId: 'custom',
-    baseUrl: upstream,
-    supportsBatchGet: true,
-    sharedThreads: null,
-    gateway: { ...engine.settings.get().gateway, enabled: true, port: 0, drainSeconds },
-  })
-  await engine.vault.create(PASSPHRASE)
-  engine.vault.setPlatformKey(SANDBOX_DEMO_KEY, 'Sandbox')
-  const t = engine.tenants.create({ name: 'Restart Co' }, 'test')
-  const { key } = engine.gatewayKeys.issue(t.id, 0)
-  await engine.close(0)
-  return key
 }
 
 const call = async (url: string, path: string, params: Record<string, string>): Promise<string> => {
@@ -153,7 +140,11 @@ afterAll(async () => {
 async function runRound(signal: 'SIGKILL' | 'SIGTERM', killAfterMs: number, drainSeconds: number) {
   const dir = mkdtempSync(join(tmpdir(), 'captchadesk-restart-'))
   dirs.push(dir)
-  const key = await prepareDataDir(dir, sandbox.url, drainSeconds)
+  const key = await prepareServedDataDir(dir, sandbox.url, {
+    passphrase: PASSPHRASE,
+    tenantName: 'Restart Co',
+    drainSeconds,
+  })
   const pass = writePassphraseFile(dir, PASSPHRASE)
   let host: HostProcess = await startHostProcess(dir, pass)
   const load = submitMany(host.gatewayUrl, key, IN_FLIGHT, 200)

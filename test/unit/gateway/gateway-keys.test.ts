@@ -34,6 +34,12 @@ describe('gateway keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gateway-keys-'))
     const db = openDatabase(join(dir, 'engine.db'))
     const keys = createGatewayKeys(db, () => now)
+    /** Another process on the same data folder revokes a tenant's keys. */
+    const revokeElsewhere = (tenantId: string) => {
+      const other = openDatabase(join(dir, 'engine.db'))
+      createGatewayKeys(other, () => now).revoke(tenantId)
+      other.close()
+    }
     const { key } = keys.issue('t_a')
     expect(keys.lookup(key)).toBe('t_a') // now cached
     // Rotation with a grace period: the cached old key still expires on time.
@@ -48,9 +54,7 @@ describe('gateway keys', () => {
     // Revoked by another process on the same database: refused once the second has passed.
     const { key: third } = keys.issue('t_a')
     expect(keys.lookup(third)).toBe('t_a')
-    const other = openDatabase(join(dir, 'engine.db'))
-    createGatewayKeys(other, () => now).revoke('t_a')
-    other.close()
+    revokeElsewhere('t_a')
     now += 999
     expect(keys.lookup(third)).toBe('t_a')
     now += 2
@@ -58,9 +62,7 @@ describe('gateway keys', () => {
     // A clock that steps back does not stretch the second.
     const { key: fourth } = keys.issue('t_b')
     expect(keys.lookup(fourth)).toBe('t_b')
-    const another = openDatabase(join(dir, 'engine.db'))
-    createGatewayKeys(another, () => now).revoke('t_b')
-    another.close()
+    revokeElsewhere('t_b')
     now -= 10_000
     expect(keys.lookup(fourth)).toBeUndefined()
     db.close()
