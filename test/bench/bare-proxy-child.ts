@@ -2,8 +2,8 @@
  * The floor under the gateway bench: a bare Node.js HTTP proxy in a process of its own that forwards each in.php to
  * the upstream and hands the reply back, with node:http on both sides (keep-alive) and nothing else — no key check,
  * no admission, no ledger, no task store, no validation. What it adds and the CPU it burns per request are what any
- * Node.js gateway costs on this machine before it does its own work. Prints "listening on URL"; at SIGTERM prints
- * its CPU time as JSON on stdout and exits.
+ * Node.js gateway costs on this machine before it does its own work. Prints "listening on URL"; SIGTERM ends it
+ * (the bench reads its CPU time from /proc).
  */
 import { Agent, createServer, request } from 'node:http'
 
@@ -48,10 +48,4 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   const address = server.address() as { port: number }
   console.log(`listening on http://127.0.0.1:${address.port}`)
-})
-
-process.once('SIGTERM', () => {
-  const cpu = process.cpuUsage()
-  console.log(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000 }))
-  process.exit(0)
 })

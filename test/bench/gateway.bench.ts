@@ -61,11 +61,27 @@ async function load(url: string, key: string, rate: number): Promise<Load> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as Load
 }
 
+/** A bench helper process (tsx script) that prints "listening on URL" once it serves. */
+async function startListening(
+  name: string,
+  args: string[],
+): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args])
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.on('exit', (c) => reject(new Error(`${name} exited ${c}`)))
+  })
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') }
+}
+
 /** The Sandbox in a process of its own too, so the gateway process runs only the gateway and the engine. */
-async function externalSandbox(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [
-    '--import',
-    'tsx',
+const externalSandbox = () =>
+  startListening('sandbox', [
     join(import.meta.dirname, '../../electron/cli/sandbox.ts'),
     '--port',
     '0',
@@ -74,17 +90,6 @@ async function externalSandbox(): Promise<{ url: string; stop(): void }> {
     '--threads',
     '100000',
   ])
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.on('exit', (c) => reject(new Error(`sandbox exited ${c}`)))
-  })
-  return { url, stop: () => child.kill('SIGTERM') }
-}
 
 /** A process's CPU time so far (ms, every thread), or undefined where /proc is not there. */
 function processCpuMs(pid: number): number | undefined {
@@ -103,22 +108,11 @@ function processCpuMs(pid: number): number | undefined {
 async function bareProxy(
   upstreamUrl: string,
 ): Promise<{ url: string; cpuMs(): number | undefined; stop(): void }> {
-  const child = spawn(process.execPath, [
-    '--import',
-    'tsx',
+  const proxy = await startListening('bare proxy', [
     join(import.meta.dirname, 'bare-proxy-child.ts'),
     upstreamUrl,
   ])
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.on('exit', (c) => reject(new Error(`bare proxy exited ${c}`)))
-  })
-  return { url, cpuMs: () => processCpuMs(child.pid!), stop: () => child.kill('SIGTERM') }
+  return { url: proxy.url, cpuMs: () => processCpuMs(proxy.pid), stop: proxy.stop }
 }
 
 /**
