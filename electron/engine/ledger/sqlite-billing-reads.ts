@@ -59,7 +59,7 @@ export function sqliteBillingReads(db: Database, options: { firstPageRows?: numb
   const file = typeof db.location === 'function' ? db.location() : null
   const s = {
     firstSolve: db.prepare(
-      "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved'",
+      "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved' AND ended_at IS NOT NULL",
     ),
     groups: { ended: groups(INDEX.ended), settled: groups(INDEX.settled) },
     page: { ended: page(INDEX.ended), settled: page(INDEX.settled) },
