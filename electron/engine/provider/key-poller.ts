@@ -93,8 +93,15 @@ export class KeyPoller extends PollerCore {
    * Plans the next wake-up. Coalesced: however many tasks end or replies arrive in one turn of the event loop, the
    * waiting tasks are scanned once (single mode also starts the gets that fell due meanwhile).
    */
-  protected schedule(): void {
+  protected schedule(change?: Waiter | 'ended'): void {
     if (this.closed || this.scheduleQueued) return
+    // Batches with a wake-up planned: a task that ended never makes it earlier, and a new one only when its own time
+    // comes first, so neither needs a scan of every task (the scan was 3 % of the host's CPU at 1,000 solves/s).
+    if (change !== undefined && this.timer && this.ctx.batch.state === 'yes') {
+      if (change === 'ended') return
+      const at = Math.min(change.deadlineAt, Math.max(change.dueAt - this.lastInterval / 2, this.nextPollAt))
+      if (at >= this.timerAt) return
+    }
     this.scheduleQueued = true
     setImmediate(() => {
       this.scheduleQueued = false

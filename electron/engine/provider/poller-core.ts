@@ -74,7 +74,8 @@ export abstract class PollerCore {
   protected readonly inflight = new AbortController()
 
   /** Plans the next wake-up after something changed. */
-  protected abstract schedule(): void
+  /** Plans the next wake-up after a change: a task `added`, a task `'ended'`, or anything else (no argument). */
+  protected abstract schedule(change?: Waiter | 'ended'): void
   /** The last task ended, or the poller closes: stop timers and forget the cadence. */
   protected abstract stopTimers(): void
 
@@ -130,7 +131,7 @@ export abstract class PollerCore {
       }
       w.dueAt = this.ctx.batch.state === 'yes' ? Math.min(activeAt, deadlineAt) : this.plannedDue(w)
       this.waiters.set(task.taskId, w)
-      this.schedule()
+      this.schedule(w)
     })
   }
 
@@ -218,7 +219,7 @@ export abstract class PollerCore {
     if (this.waiters.size === 0) {
       this.stopTimers()
       this.ctx.onIdle()
-    } else this.schedule()
+    } else this.schedule('ended')
   }
 
   // ---- outcomes ----------------------------------------------------------------------------------------------
