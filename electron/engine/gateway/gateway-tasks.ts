@@ -10,6 +10,7 @@
  * and reaches the disk with the ledger's next durable group commit (on the solve path, the settle that follows) or
  * the fsync the engine schedules after `afterWrite` (within 25 ms), whichever comes first.
  */
+import type { StatementSync } from 'node:sqlite'
 import type { Database } from '../db/database'
 import { migrate } from '../db/migrations'
 import type { AttemptRecord } from '../ledger/types'
@@ -39,6 +40,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) => db.exec('ALTER TABLE gateway_tasks ADD COLUMN price_micros INTEGER'),
   // The JSON API's callbackUrl (with what its reply needs), kept with the task so a restart does not lose it.
   (db) => db.exec('ALTER TABLE gateway_tasks ADD COLUMN callback TEXT'),
+  // The sweep finds fetched answers through an index of their own instead of scanning the whole table.
+  (db) =>
+    db.exec('CREATE INDEX gateway_tasks_fetched ON gateway_tasks (fetched_at) WHERE fetched_at IS NOT NULL'),
 ]
 
 export interface GatewayTask {
@@ -118,8 +122,11 @@ export interface GatewayTaskStore {
   markFetched(taskId: string, at: number): void
   /** Marks a report once; false if it was reported already. */
   markReported(taskId: string, at: number): boolean
-  /** Deletes what has been fetched (past the grace) or has outlived the retention. Returns how many. */
-  sweep(now: number): number
+  /**
+   * Deletes what has been fetched (past the grace) or has outlived the retention, at most `maxRows` of them (all by
+   * default) so a caller can spread a large sweep over several turns of the event loop. Returns how many.
+   */
+  sweep(now: number, maxRows?: number): number
   onEnded(listener: (task: GatewayTask) => void): () => void
 }
 
@@ -162,11 +169,19 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     reported: db.prepare(
       `UPDATE gateway_tasks SET reported_at = ? WHERE task_id = ? AND reported_at IS NULL`,
     ),
-    sweep: db.prepare(
-      `DELETE FROM gateway_tasks WHERE state != 'pending' AND (ended_at < ? OR fetched_at < ?)`,
+    // Each through its own index. One DELETE with OR scanned the whole table on the event loop: measured 0.32 s
+    // with 15 minutes of 1,000 solves/s kept (58,000 rows due), 1.6 s when most of them had been fetched.
+    sweepEnded: db.prepare(
+      'DELETE FROM gateway_tasks WHERE rowid IN (SELECT rowid FROM gateway_tasks WHERE ended_at < ? LIMIT ?)',
+    ),
+    sweepFetched: db.prepare(
+      'DELETE FROM gateway_tasks WHERE rowid IN (SELECT rowid FROM gateway_tasks WHERE fetched_at < ? LIMIT ?)',
     ),
     // A pending row can only outlive its attempt through a bug; it goes after a day so nothing grows forever.
-    sweepStale: db.prepare(`DELETE FROM gateway_tasks WHERE state = 'pending' AND created_at < ?`),
+    sweepStale: db.prepare(
+      `DELETE FROM gateway_tasks WHERE rowid IN
+        (SELECT rowid FROM gateway_tasks WHERE state = 'pending' AND created_at < ? LIMIT ?)`,
+    ),
   }
   const get = (taskId: string): GatewayTask | undefined => {
     const r = s.get.get(taskId) as Row | undefined
@@ -216,10 +231,20 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     markReported(taskId, at) {
       return Number(s.reported.run(at, taskId).changes) === 1
     },
-    sweep(at) {
-      const a = Number(s.sweep.run(at - retention(), at - grace).changes)
-      const b = Number(s.sweepStale.run(at - 86_400_000).changes)
-      return a + b
+    sweep(at, maxRows = -1) {
+      // LIMIT -1: no limit.
+      let left = maxRows
+      const step = (stmt: StatementSync, before: number): number => {
+        if (left === 0) return 0
+        const n = Number(stmt.run(before, left).changes)
+        if (left > 0) left -= n
+        return n
+      }
+      return (
+        step(s.sweepEnded, at - retention()) +
+        step(s.sweepFetched, at - grace) +
+        step(s.sweepStale, at - 86_400_000)
+      )
     },
     onEnded(listener) {
       listeners.add(listener)

@@ -73,4 +73,28 @@ describe('gateway task store', () => {
     expect(store.sweep(1_001)).toBe(1)
     expect(store.has('T4')).toBe(false)
   })
+
+  it('sweeps in chunks when asked: at most maxRows per call, the rest on the next, nothing that is not due', () => {
+    const clock = 0
+    const store = openGatewayTasks(openDatabase(':memory:'), {
+      now: () => clock,
+      retentionMs: () => 1_000,
+      fetchedGraceMs: 100,
+    })
+    for (let n = 10; n < 17; n++) {
+      store.announce(task(n))
+      store.deliver(`A${n}`, { status: 'solved', answer: 'X', priceMicros: 1 })
+    }
+    store.markFetched('T10', 50)
+    store.markFetched('T11', 50)
+    store.announce(task(17)) // still pending: never swept before a day has passed
+    expect(store.sweep(151, 1)).toBe(1) // one of the two fetched ones
+    expect(store.sweep(151, 5)).toBe(1) // the other; the unfetched are within retention
+    expect(store.sweep(1_001, 3)).toBe(3)
+    expect(store.sweep(1_001, 3)).toBe(2)
+    expect(store.sweep(1_001, 3)).toBe(0)
+    expect(store.has('T17')).toBe(true)
+    expect(store.sweep(1_001 + 86_400_000)).toBe(1)
+    expect(store.has('T17')).toBe(false)
+  })
 })
