@@ -69,15 +69,21 @@ const SWEEP_CHUNK_ROWS = 500
 export function startSweeper(deps: Pick<GatewayCompositionDeps, 'tasks' | 'now' | 'log'>): { stop(): void } {
   let stopped = false
   let sweeping = false
+  /** The last failure logged: a failure that repeats every 10 s is logged once, until a sweep succeeds. */
+  let failing: string | undefined
   const chunk = (): void => {
     if (stopped) return
     try {
-      if (deps.tasks.sweep(deps.now(), SWEEP_CHUNK_ROWS) === SWEEP_CHUNK_ROWS) {
+      const full = deps.tasks.sweep(deps.now(), SWEEP_CHUNK_ROWS) === SWEEP_CHUNK_ROWS
+      failing = undefined
+      if (full) {
         setImmediate(chunk)
         return
       }
     } catch (err) {
-      deps.log('warn', 'gateway: sweeping old answers failed', { error: (err as Error).message })
+      const error = (err as Error).message
+      if (error !== failing) deps.log('warn', 'gateway: sweeping old answers failed', { error })
+      failing = error
     }
     sweeping = false
   }

@@ -7,8 +7,16 @@ import type { Database } from './database'
 /** One step of a component's schema; never edited once released (add a new one instead). */
 export type Migration = (db: Database) => void
 
-/** Runs the migrations of one component (ledger, audit, billing…) that the file has not seen yet, each in a transaction. */
-export function migrate(db: Database, component: string, migrations: ReadonlyArray<Migration>): void {
+/**
+ * Runs the migrations of one component (ledger, audit, billing…) that the file has not seen yet, each in a transaction.
+ * `onStep` hears each one that ran and how long it took (a migration that rebuilds an index on a large file is slow).
+ */
+export function migrate(
+  db: Database,
+  component: string,
+  migrations: ReadonlyArray<Migration>,
+  onStep?: (version: number, ms: number) => void,
+): void {
   const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as
     { version: number } | undefined
   const current = row?.version ?? 0
@@ -18,6 +26,7 @@ export function migrate(db: Database, component: string, migrations: ReadonlyArr
     )
   }
   for (let v = current; v < migrations.length; v++) {
+    const started = performance.now()
     db.exec('BEGIN IMMEDIATE')
     try {
       migrations[v]!(db)
@@ -25,6 +34,7 @@ export function migrate(db: Database, component: string, migrations: ReadonlyArr
         'INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version',
       ).run(component, v + 1)
       db.exec('COMMIT')
+      onStep?.(v + 1, performance.now() - started)
     } catch (err) {
       db.exec('ROLLBACK')
       throw err

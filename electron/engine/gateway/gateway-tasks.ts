@@ -123,8 +123,9 @@ export interface GatewayTaskStore {
   /** Marks a report once; false if it was reported already. */
   markReported(taskId: string, at: number): boolean
   /**
-   * Deletes what has been fetched (past the grace) or has outlived the retention, at most `maxRows` of them (all by
-   * default) so a caller can spread a large sweep over several turns of the event loop. Returns how many.
+   * Deletes what has been fetched (past the grace) or has outlived the retention, at most `maxRows` of them (a whole
+   * number; all of them by default) so a caller can spread a large sweep over several turns of the event loop.
+   * Returns how many.
    */
   sweep(now: number, maxRows?: number): number
   onEnded(listener: (task: GatewayTask) => void): () => void
@@ -231,9 +232,9 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     markReported(taskId, at) {
       return Number(s.reported.run(at, taskId).changes) === 1
     },
-    sweep(at, maxRows = -1) {
+    sweep(at, maxRows) {
       // LIMIT -1: no limit.
-      let left = maxRows
+      let left = maxRows !== undefined && Number.isSafeInteger(maxRows) && maxRows >= 0 ? maxRows : -1
       const step = (stmt: StatementSync, before: number): number => {
         if (left === 0) return 0
         const n = Number(stmt.run(before, left).changes)

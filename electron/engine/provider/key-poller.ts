@@ -78,16 +78,20 @@ export class KeyPoller extends PollerCore {
       }
     }
     if (due === Infinity) return deadline
-    if (this.ctx.batch.state === 'yes') {
-      // Batch: a task that falls due rides with the next planned poll (or one up to half an interval early).
-      return Math.min(deadline, Math.max(due - this.lastInterval / 2, this.nextPollAt))
-    }
+    if (this.ctx.batch.state === 'yes') return this.batchWake(due, deadline)
     if (this.onWire >= this.concurrency()) return deadline // a get coming back wakes the loop
     if (this.tokens < 1) due = Math.max(due, this.refilledAt + (1 - this.tokens) / this.refillPerMs())
     return Math.min(deadline, due)
   }
 
+  /** Batch: a task that falls due rides with the next planned poll (or one up to half an interval early). */
+  private batchWake(due: number, deadline: number): number {
+    return Math.min(deadline, Math.max(due - this.lastInterval / 2, this.nextPollAt))
+  }
+
   private scheduleQueued = false
+  /** The planned wake-up follows the batch rules (batch support may be proved after it was planned). */
+  private timerBatch = false
 
   /**
    * Plans the next wake-up. Coalesced: however many tasks end or replies arrive in one turn of the event loop, the
@@ -97,10 +101,8 @@ export class KeyPoller extends PollerCore {
     if (this.closed || this.scheduleQueued) return
     // Batches with a wake-up planned: a task that ended never makes it earlier, and a new one only when its own time
     // comes first, so neither needs a scan of every task (the scan was 3 % of the host's CPU at 1,000 solves/s).
-    if (change !== undefined && this.timer && this.ctx.batch.state === 'yes') {
-      if (change === 'ended') return
-      const at = Math.min(change.deadlineAt, Math.max(change.dueAt - this.lastInterval / 2, this.nextPollAt))
-      if (at >= this.timerAt) return
+    if (change !== undefined && this.timer && this.timerBatch && this.ctx.batch.state === 'yes') {
+      if (change === 'ended' || this.batchWake(change.dueAt, change.deadlineAt) >= this.timerAt) return
     }
     this.scheduleQueued = true
     setImmediate(() => {
@@ -118,6 +120,7 @@ export class KeyPoller extends PollerCore {
     if (this.timer && next >= this.timerAt) return
     this.clearTimer()
     this.timerAt = next
+    this.timerBatch = this.ctx.batch.state === 'yes'
     this.timer = setTimeout(
       () => {
         this.timer = undefined

@@ -73,8 +73,7 @@ export abstract class PollerCore {
   protected closed = false
   protected readonly inflight = new AbortController()
 
-  /** Plans the next wake-up after something changed. */
-  /** Plans the next wake-up after a change: a task `added`, a task `'ended'`, or anything else (no argument). */
+  /** Plans the next wake-up after a change: the task just added, `'ended'` (a task ended), or anything else. */
   protected abstract schedule(change?: Waiter | 'ended'): void
   /** The last task ended, or the poller closes: stop timers and forget the cadence. */
   protected abstract stopTimers(): void

@@ -19,11 +19,17 @@ describe('migration runner', () => {
     const db = openDatabase(':memory:')
     const ran: number[] = []
     const steps = [() => ran.push(1), () => ran.push(2)]
-    migrate(db, 'x', steps)
-    migrate(db, 'x', steps)
+    const heard: number[] = []
+    const onStep = (v: number, ms: number) => {
+      expect(ms).toBeGreaterThanOrEqual(0)
+      heard.push(v)
+    }
+    migrate(db, 'x', steps, onStep)
+    migrate(db, 'x', steps, onStep)
     expect(ran).toEqual([1, 2])
-    migrate(db, 'x', [...steps, () => ran.push(3)])
+    migrate(db, 'x', [...steps, () => ran.push(3)], onStep)
     expect(ran).toEqual([1, 2, 3])
+    expect(heard).toEqual([1, 2, 3]) // each step that ran, once
     expect(version(db, 'x')).toBe(3)
   })
 

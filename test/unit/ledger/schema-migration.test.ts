@@ -42,7 +42,9 @@ describe('ledger schema', () => {
     insert.run('open', null, 'pending', 1_700, null, 0, null)
     expect(indexSql('attempts_ended')).toBeDefined()
 
-    const ledger = openSqliteLedger(db)
+    const migrated: number[] = []
+    const ledger = openSqliteLedger(db, { onMigrated: (version) => migrated.push(version) })
+    expect(migrated).toEqual([3])
     expect(indexSql('attempts_ended')).toBeUndefined()
     expect(indexSql('attempts_tenant_ended')).toMatch(/WHERE ended_at IS NOT NULL/)
     expect(indexSql('attempts_tenant_settled')).toMatch(/WHERE settled_at IS NOT NULL/)

@@ -223,6 +223,28 @@ describe('the key poller', () => {
     expect(gets.some((c) => c.params.ids!.split(',').length >= 20)).toBe(true)
   })
 
+  it('a task due sooner than the planned batch poll moves the poll earlier; the task due later waits for its own', async () => {
+    const sim = simulated(2)
+    const slowV2 = {
+      ...fastTiming,
+      recaptcha_v2: { firstPollMs: 3_000_000, pollIntervalMs: 60_000, typicalMaxMs: 3_600_000 },
+    }
+    const { up, client } = make(sim.handler, { timing: slowV2 })
+    const slow = client.solve(KEY, v2, { timeoutMs: 7_200_000 })
+    await new Promise((r) => setTimeout(r, 30)) // the key's wake-up is now planned for the slow task (3 s away)
+    const t0 = Date.now()
+    const fast = await client.solve(KEY, turnstile, { timeoutMs: 60_000 })
+    expect(fast).toMatchObject({ status: 'solved', answer: `ANS-${fast.taskId}` })
+    expect(Date.now() - t0).toBeLessThan(1_000)
+    // The slow task was not polled along: its first poll is still ahead.
+    const polled = up.calls
+      .filter((c) => c.path === 'res.php')
+      .flatMap((c) => (c.params.ids ?? c.params.id ?? '').split(','))
+    expect(new Set(polled)).toEqual(new Set([fast.taskId]))
+    await client.close()
+    expect((await slow).status).toBe('cancelled')
+  })
+
   it('splits batches into chunks of at most 100 ids', async () => {
     const sim = simulated(3)
     const { up, client } = make(sim.handler, { timing: fastTiming })
