@@ -176,7 +176,11 @@ export function parseCaptchaRequest(input: unknown): ReturnType<typeof captchaRe
   if (typeof input === 'object' && input !== null && validated.has(input))
     return { success: true, data: input as CaptchaRequest }
   const parsed = captchaRequestSchema.safeParse(input)
-  if (parsed.success) validated.add(Object.freeze(parsed.data))
+  if (parsed.success) {
+    // Frozen with its arrays (grid images), the only nested values a request has.
+    for (const v of Object.values(parsed.data)) if (Array.isArray(v)) Object.freeze(v)
+    validated.add(Object.freeze(parsed.data))
+  }
   return parsed
 }
 

@@ -91,7 +91,6 @@ export interface Engine {
   readonly log: Logger
   readonly vault: KeyVault
   readonly db: Database
-  /** How long kill-safe-only writes waited for the disk: the window a power cut can lose, measured. */
   readonly ledger: Ledger
   readonly audit: AuditLog
   readonly tenants: TenantRegistry

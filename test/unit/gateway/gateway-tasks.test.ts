@@ -12,6 +12,10 @@ const task = (n: number) => ({
   createdAt: 1_000,
 })
 
+/** A store at time 0 whose answers are kept 1 s unfetched, 100 ms after their first fetch. */
+const sweptStore = () =>
+  openGatewayTasks(openDatabase(':memory:'), { now: () => 0, retentionMs: () => 1_000, fetchedGraceMs: 100 })
+
 describe('gateway task store', () => {
   it('keeps an answer with the price it is billed at, so a reader never sees one without the other', () => {
     let clock = 2_000
@@ -51,12 +55,7 @@ describe('gateway task store', () => {
   })
 
   it('forgets a fetched answer after the grace, an unfetched one after the retention, and tells listeners once', () => {
-    const clock = 0
-    const store = openGatewayTasks(openDatabase(':memory:'), {
-      now: () => clock,
-      retentionMs: () => 1_000,
-      fetchedGraceMs: 100,
-    })
+    const store = sweptStore()
     const ended: string[] = []
     store.onEnded((t) => ended.push(t.taskId))
     store.announce(task(3))
@@ -75,12 +74,7 @@ describe('gateway task store', () => {
   })
 
   it('sweeps in chunks when asked: at most maxRows per call, the rest on the next, nothing that is not due', () => {
-    const clock = 0
-    const store = openGatewayTasks(openDatabase(':memory:'), {
-      now: () => clock,
-      retentionMs: () => 1_000,
-      fetchedGraceMs: 100,
-    })
+    const store = sweptStore()
     for (let n = 10; n < 17; n++) {
       store.announce(task(n))
       store.deliver(`A${n}`, { status: 'solved', answer: 'X', priceMicros: 1 })

@@ -92,4 +92,13 @@ describe('parseCaptchaRequest', () => {
     expect(parseCaptchaRequest(bad).success).toBe(false)
     expect(parseCaptchaRequest(null).success).toBe(false)
   })
+
+  it('freezes a grid request’s images too: nothing can be added to a request already checked', () => {
+    const image = makePng().toString('base64')
+    const parsed = parseCaptchaRequest({ type: 'bls', instructions: '7', images: [image] })
+    expect(parsed.success).toBe(true)
+    const images = (parsed.data as { images: string[] }).images
+    expect(Object.isFrozen(images)).toBe(true)
+    expect(() => images.push(image)).toThrow(TypeError)
+  })
 })
