@@ -16,7 +16,7 @@ import {
   type SolvedDetailChunk,
   type SolvedRow,
   type SolvedSlice,
-  type UsageBucket,
+  type UsageTotal,
 } from './types'
 
 type Row = AttemptRecord & { settledAt: number | null }
@@ -163,18 +163,16 @@ export class MemoryLedger implements Ledger {
     return out
   }
 
-  buckets(q: { tenantId?: string; fromMs: number; toMs: number }): UsageBucket[] {
-    const at = (r: Row): number => r.endedAt ?? r.createdAt
-    const bucketOf = (r: Row): number => Math.floor(at(r) / BUCKET_MS) * BUCKET_MS
+  usageTotals(q: { tenantId: string; fromMs: number; toMs: number }): UsageTotal[] {
+    const bucketOf = (endedAt: number): number => Math.floor(endedAt / BUCKET_MS) * BUCKET_MS
     const rows = [...this.rows.values()].filter(
-      (r) => at(r) >= q.fromMs && at(r) < q.toMs && (q.tenantId === undefined || r.tenantId === q.tenantId),
+      (r) =>
+        r.tenantId === q.tenantId &&
+        r.endedAt !== null &&
+        bucketOf(r.endedAt) >= q.fromMs &&
+        bucketOf(r.endedAt) < q.toMs,
     )
-    return totalsBy(rows, (r) =>
-      JSON.stringify([r.tenantId, bucketOf(r), r.captchaType, r.status, r.errorCode]),
-    ).map(({ first: r, totals }) => ({
-      tenantId: r.tenantId,
-      bucketStart: bucketOf(r),
-      captchaType: r.captchaType,
+    return totalsBy(rows, (r) => JSON.stringify([r.status, r.errorCode])).map(({ first: r, totals }) => ({
       status: r.status,
       errorCode: r.errorCode,
       ...totals,

@@ -104,7 +104,18 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
       FROM attempts WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`),
     spentMonth: db.prepare(`SELECT COALESCE(SUM(price_micros), 0) AS spent FROM attempts
       WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?`),
-    reservedMonth: db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts
+    // The triggers' rollup (schema.ts), through its primary key: a month is about 3,000 bucket rows per kind of
+    // outcome however many solves it had.
+    usageTotals: db.prepare(`SELECT status, error_code, SUM(n) AS n, SUM(thread_ms) AS thread_ms,
+        SUM(cost_micros) AS cost, SUM(price_micros) AS price
+      FROM usage_rollup WHERE tenant_id = ? AND bucket_start >= ? AND bucket_start < ?
+      GROUP BY status, error_code`),
+    spentBuckets: db.prepare(`SELECT COALESCE(SUM(price_micros), 0) AS spent FROM usage_rollup
+      WHERE tenant_id = ? AND bucket_start >= ? AND bucket_start < ? AND status = 'solved'`),
+    // Through the index of open attempts (only those in flight): the planner's own pick, (tenant_id, created_at),
+    // walked every attempt of the month (measured: 0.13 s per million).
+    reservedMonth:
+      db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts INDEXED BY attempts_open
       WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`),
   }
 
@@ -179,7 +190,18 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
       return { solved: Number(r.solved), open: Number(r.open) }
     },
     spendForMonth(tenantId, startMs, endMs) {
-      const spent = (s.spentMonth.get(tenantId, startMs, endMs) as { spent: number }).spent
+      // Whole buckets from the rollup, the part-buckets at either end (if any) from the rows: a month of a million
+      // solves sums ~3,000 bucket rows (measured 0.4 s → ms), and any bounds stay exact.
+      const spentIn = (a: number, b: number): number =>
+        a < b ? Number((s.spentMonth.get(tenantId, a, b) as { spent: number }).spent) : 0
+      const lo = Math.ceil(startMs / BUCKET_MS) * BUCKET_MS
+      const hi = Math.floor(endMs / BUCKET_MS) * BUCKET_MS
+      const spent =
+        lo < hi
+          ? spentIn(startMs, lo) +
+            Number((s.spentBuckets.get(tenantId, lo, hi) as { spent: number }).spent) +
+            spentIn(hi, endMs)
+          : spentIn(startMs, endMs)
       const reserved = (s.reservedMonth.get(tenantId, startMs, endMs) as { reserved: number }).reserved
       return { spentMicros: Number(spent), reservedMicros: Number(reserved) }
     },
@@ -189,27 +211,10 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
         out.set(r.tenant_id, Number(r.n))
       return out
     },
-    buckets(q) {
-      const args: Array<string | number> = [q.fromMs, q.toMs]
-      let tenant = ''
-      if (q.tenantId !== undefined) {
-        tenant = 'AND tenant_id = ?'
-        args.push(q.tenantId)
-      }
-      const rows = db
-        .prepare(
-          `SELECT tenant_id, (COALESCE(ended_at, created_at) / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, captcha_type, status, error_code,
-             COUNT(*) AS n, SUM(thread_ms) AS thread_ms, SUM(cost_micros) AS cost, SUM(price_micros) AS price
-           FROM attempts WHERE COALESCE(ended_at, created_at) >= ? AND COALESCE(ended_at, created_at) < ? ${tenant}
-           GROUP BY tenant_id, bucket, captcha_type, status, error_code`,
-        )
-        .all(...args) as Array<Record<string, unknown>>
-      return rows.map((r) => ({
-        tenantId: String(r.tenant_id),
-        bucketStart: Number(r.bucket),
-        captchaType: r.captcha_type as CaptchaType,
+    usageTotals(q) {
+      return (s.usageTotals.all(q.tenantId, q.fromMs, q.toMs) as Array<Record<string, unknown>>).map((r) => ({
         status: r.status as AttemptStatus,
-        errorCode: (r.error_code as string | null) ?? null,
+        errorCode: r.error_code === '' ? null : String(r.error_code),
         count: Number(r.n),
         threadMs: Number(r.thread_ms),
         costMicros: Number(r.cost),

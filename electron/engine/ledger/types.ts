@@ -74,19 +74,17 @@ export type SettleOutcome =
       threadMs: number
     }
 
-/** One row of usage aggregated per 15-minute UTC bucket (every zone's offset is a multiple of 15 minutes). */
-export interface UsageBucket {
-  tenantId: string
-  bucketStart: number
-  captchaType: CaptchaType
+/** A tenant's ended attempts summed by status and error code: what the usage screens show. */
+export interface UsageTotal {
   status: AttemptStatus
   errorCode: string | null
   count: number
   threadMs: number
-  costMicros: number
-  priceMicros: number
+  costMicros: Micros
+  priceMicros: Micros
 }
 
+/** Usage is kept per 15-minute UTC bucket of the end time (every zone's offset is a multiple of 15 minutes). */
 export const BUCKET_MS = 15 * 60_000
 
 /**
@@ -168,8 +166,11 @@ export interface Ledger {
   ): { spentMicros: Micros; reservedMicros: Micros }
   /** Open (pending/submitted) attempts per tenant. */
   openByTenant(): Map<TenantId, number>
-  /** Aggregates by 15-minute bucket of endedAt (createdAt for rows not ended). */
-  buckets(q: { tenantId?: TenantId; fromMs: number; toMs: number }): UsageBucket[]
+  /**
+   * A tenant's ended attempts whose 15-minute bucket of endedAt starts in [fromMs, toMs), summed by status and error
+   * code (open attempts are not usage yet). A local day or month is whole buckets, so its bounds select it exactly.
+   */
+  usageTotals(q: { tenantId: TenantId; fromMs: number; toMs: number }): UsageTotal[]
 
   // Billing
   /** End time of the tenant's first solve, if any. */

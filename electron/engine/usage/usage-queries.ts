@@ -1,6 +1,6 @@
 /**
  * Usage per tenant (or all) per local day and per local month, in each tenant's own time zone, from the ledger's
- * 15-minute buckets and the refusal counters: solves, failures and rejections by code, thread-seconds, cost, price, margin; in flight now.
+ * usage totals (kept per 15-minute bucket) and the refusal counters: solves, failures and rejections by code, thread-seconds, cost, price, margin; in flight now.
  */
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
@@ -48,37 +48,42 @@ export function createUsageQueries(
   tenants: { list(o?: { includeDeleted?: boolean }): Tenant[] },
   refusals?: Pick<RefusalCounters, 'list'>,
 ): UsageQueries {
+  /** Each period's row per tenant; `boundsOf` gives a period's [start, end) in the tenant's zone. */
   function aggregate(
     ids: string[] | 'all',
-    periodOf: (ms: number, tz: string) => string,
-    bounds: (tz: string) => [number, number],
     periods: string[],
+    boundsOf: (period: string, tz: string) => [number, number],
+    periodOf: (ms: number, tz: string) => string,
   ): UsageRow[] {
     const list = tenants.list({ includeDeleted: true }).filter((t) => ids === 'all' || ids.includes(t.id))
     const rows: UsageRow[] = []
     for (const t of list) {
-      const [from, to] = bounds(t.timezone)
-      const byPeriod = new Map(periods.map((p) => [p, empty(p, t.id)]))
-      for (const b of ledger.buckets({ tenantId: t.id, fromMs: from, toMs: to })) {
-        const row = byPeriod.get(periodOf(b.bucketStart, t.timezone))
-        if (!row) continue
-        if (b.status === 'solved') {
-          row.solves += b.count
-          row.threadMs += b.threadMs
-          row.costMicros += b.costMicros
-          row.priceMicros += b.priceMicros
-        } else if (b.status === 'rejected') {
-          row.rejections += b.count
-          const code = b.errorCode ?? 'UNKNOWN'
-          row.rejectionsByCode[code] = (row.rejectionsByCode[code] ?? 0) + b.count
-        } else if (b.status !== 'pending' && b.status !== 'submitted') {
-          row.failures += b.count
-          row.threadMs += b.threadMs
-          const code = b.errorCode ?? b.status.toUpperCase()
-          row.failuresByCode[code] = (row.failuresByCode[code] ?? 0) + b.count
+      const byPeriod = new Map<string, UsageRow>()
+      for (const period of periods) {
+        const row = empty(period, t.id)
+        byPeriod.set(period, row)
+        const [fromMs, toMs] = boundsOf(period, t.timezone)
+        for (const b of ledger.usageTotals({ tenantId: t.id, fromMs, toMs })) {
+          if (b.status === 'solved') {
+            row.solves += b.count
+            row.threadMs += b.threadMs
+            row.costMicros += b.costMicros
+            row.priceMicros += b.priceMicros
+          } else if (b.status === 'rejected') {
+            row.rejections += b.count
+            const code = b.errorCode ?? 'UNKNOWN'
+            row.rejectionsByCode[code] = (row.rejectionsByCode[code] ?? 0) + b.count
+          } else {
+            row.failures += b.count
+            row.threadMs += b.threadMs
+            const code = b.errorCode ?? b.status.toUpperCase()
+            row.failuresByCode[code] = (row.failuresByCode[code] ?? 0) + b.count
+          }
         }
       }
       // Refusals are counters per minute now; older databases may still hold rejected ledger rows (above).
+      const from = boundsOf(periods[0]!, t.timezone)[0]
+      const to = boundsOf(periods[periods.length - 1]!, t.timezone)[1]
       for (const c of refusals?.list({ tenantId: t.id, fromMs: from, toMs: to }) ?? []) {
         const row = byPeriod.get(periodOf(c.minute, t.timezone))
         if (!row) continue
@@ -96,15 +101,10 @@ export function createUsageQueries(
     byDay(ids, from, to) {
       const days = datesBetween(from, to)
       if (days.length === 0) return []
-      return aggregate(
-        ids,
-        localDateOf,
-        (tz) => [localDayBounds(days[0]!, tz)[0], localDayBounds(days[days.length - 1]!, tz)[1]],
-        days,
-      )
+      return aggregate(ids, days, localDayBounds, localDateOf)
     },
     forMonth(ids, month) {
-      return aggregate(ids, localMonthOf, (tz) => localMonthBounds(month, tz), [month])
+      return aggregate(ids, [month], localMonthBounds, localMonthOf)
     },
   }
 }

@@ -156,25 +156,63 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
       await u.close()
     })
 
-    it('aggregates usage into 15-minute buckets by end time (creation time for rows not ended)', async () => {
+    it('sums ended attempts by status and code over whole 15-minute buckets of their end time', async () => {
       const { u, l, begin, solve } = setup()
       const M15 = 15 * 60_000
       await solve('s1', { at: 10, ended: 100 })
       await solve('s2', { at: 20, ended: M15 - 1 })
       await solve('s3', { at: 30, ended: M15 + 5, type: 'image' })
-      await begin('o1', { at: 40 })
-      const rows = l
-        .buckets({ fromMs: 0, toMs: 2 * M15 })
-        .map((b) => [b.bucketStart, b.captchaType, b.status, b.count, b.priceMicros, b.threadMs])
-        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
-      expect(rows).toEqual(
-        [
-          [0, 'turnstile', 'solved', 2, 6_000, 980],
-          [0, 'turnstile', 'pending', 1, 0, 0],
-          [M15, 'image', 'solved', 1, 3_000, 490],
-        ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-      )
-      expect(l.buckets({ tenantId: 't2', fromMs: 0, toMs: 2 * M15 })).toEqual([])
+      await solve('other', { at: 30, ended: 200, tenant: 't2' })
+      await begin('open', { at: 40 }) // not usage yet
+      await begin('f1', { at: 50 })
+      await l.settle('f1', {
+        status: 'failed',
+        errorCode: 'ERROR_CAPTCHA_UNSOLVABLE',
+        endedAt: 300,
+        threadMs: 250,
+      })
+      await begin('f2', { at: 60 })
+      await l.settle('f2', { status: 'timed_out', errorCode: null, endedAt: M15 + 300, threadMs: 0 })
+      const totals = (fromMs: number, toMs: number, tenantId = 't1') =>
+        l
+          .usageTotals({ tenantId, fromMs, toMs })
+          .map((b) => [b.status, b.errorCode, b.count, b.threadMs, b.costMicros, b.priceMicros])
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+      expect(totals(0, 2 * M15)).toEqual([
+        ['failed', 'ERROR_CAPTCHA_UNSOLVABLE', 1, 250, 0, 0],
+        ['solved', null, 3, 1_470, 6_000, 9_000],
+        ['timed_out', null, 1, 0, 0, 0],
+      ])
+      expect(totals(0, M15)).toEqual([
+        ['failed', 'ERROR_CAPTCHA_UNSOLVABLE', 1, 250, 0, 0],
+        ['solved', null, 2, 980, 4_000, 6_000],
+      ])
+      // A bucket is in when it starts in the range: [1, 2·M15) starts after the first bucket.
+      expect(totals(1, 2 * M15)).toEqual([
+        ['solved', null, 1, 490, 2_000, 3_000],
+        ['timed_out', null, 1, 0, 0, 0],
+      ])
+      expect(totals(0, 2 * M15, 't2')).toEqual([['solved', null, 1, 490, 2_000, 3_000]])
+      expect(totals(0, 2 * M15, 't9')).toEqual([])
+      await u.close()
+    })
+
+    it("sums a month's spend exactly whatever its bounds (whole buckets and the part-buckets at its ends)", async () => {
+      const { u, l, solve } = setup()
+      const M15 = 15 * 60_000
+      await solve('a', { at: 1, ended: M15 - 1, price: 1 })
+      await solve('b', { at: 2, ended: M15, price: 10 })
+      await solve('c', { at: 3, ended: 2 * M15 + 5, price: 100 })
+      await solve('d', { at: 4, ended: 3 * M15 + 7, price: 1_000 })
+      await solve('e', { at: 5, ended: 3 * M15 + 7, price: 10_000, tenant: 't2' })
+      const spent = (a: number, b: number) => l.spendForMonth('t1', a, b).spentMicros
+      expect(spent(0, 4 * M15)).toBe(1_111)
+      expect(spent(10, 3 * M15 + 100)).toBe(1_111)
+      expect(spent(M15, 3 * M15)).toBe(110)
+      expect(spent(M15 - 1, 3 * M15 + 7)).toBe(111)
+      expect(spent(M15 + 1, 3 * M15 + 8)).toBe(1_100)
+      expect(spent(2 * M15 + 5, 2 * M15 + 6)).toBe(100)
+      expect(spent(2 * M15 + 6, 3 * M15 + 7)).toBe(0)
       await u.close()
     })
 

@@ -44,7 +44,7 @@ describe('ledger schema', () => {
 
     const migrated: number[] = []
     const ledger = openSqliteLedger(db, { onMigrated: (version) => migrated.push(version) })
-    expect(migrated).toEqual([3])
+    expect(migrated).toEqual([3, 4])
     expect(indexSql('attempts_ended')).toBeUndefined()
     expect(indexSql('attempts_tenant_ended')).toMatch(/WHERE ended_at IS NOT NULL/)
     expect(indexSql('attempts_tenant_settled')).toMatch(/WHERE settled_at IS NOT NULL/)
@@ -107,5 +107,119 @@ describe('ledger schema', () => {
         't1',
       ),
     ).toContain('attempts_tenant_ended')
+  })
+
+  it('a ledger from before the usage rollup gets it from its ended rows, and the triggers keep it equal to them', async () => {
+    migrate(db, 'ledger', LEDGER_MIGRATIONS.slice(0, 3))
+    const insert = db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account,
+      upstream_task_id, status, error_code, source, created_at, ended_at, thread_ms, cost_micros, price_micros)
+      VALUES (?, ?, ?, 'acct', ?, ?, ?, 'gateway', 1_000, ?, ?, ?, ?)`)
+    const M15 = 900_000
+    insert.run('a', 't1', 'image', '1', 'solved', null, 2_000, 500, 1_000, 1_500)
+    insert.run('b', 't1', 'image', '2', 'solved', null, M15 - 1, 700, 1_000, 1_500)
+    insert.run('c', 't1', 'turnstile', '3', 'solved', null, M15, 300, 2_000, 3_000)
+    insert.run('d', 't1', 'image', '4', 'failed', 'ERROR_CAPTCHA_UNSOLVABLE', 5_000, 900, 0, 0)
+    insert.run('e', 't2', 'image', '5', 'timed_out', null, 6_000, 0, 0, 0)
+    insert.run('f', 't1', 'image', null, 'rejected', 'DAILY_LIMIT', 7_000, 0, 0, 0)
+    insert.run('open', 't1', 'image', '6', 'submitted', null, null, 0, 0, 0)
+    const raw = () =>
+      db
+        .prepare(
+          `SELECT tenant_id, (ended_at / ${M15}) * ${M15} AS bucket_start, captcha_type, status,
+             COALESCE(error_code, '') AS error_code, COUNT(*) AS n, SUM(thread_ms) AS thread_ms,
+             SUM(cost_micros) AS cost_micros, SUM(price_micros) AS price_micros
+           FROM attempts WHERE ended_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+        )
+        .all()
+    const rollup = () =>
+      db
+        .prepare(
+          'SELECT * FROM usage_rollup ORDER BY tenant_id, bucket_start, captcha_type, status, error_code',
+        )
+        .all()
+
+    const migrated: number[] = []
+    const ledger = openSqliteLedger(db, { onMigrated: (version) => migrated.push(version) })
+    expect(migrated).toEqual([4])
+    expect(rollup()).toEqual(raw())
+    expect(rollup()).toHaveLength(5)
+    expect(ledger.usageTotals({ tenantId: 't1', fromMs: 0, toMs: M15 })).toEqual(
+      expect.arrayContaining([
+        {
+          status: 'solved',
+          errorCode: null,
+          count: 2,
+          threadMs: 1_200,
+          costMicros: 2_000,
+          priceMicros: 3_000,
+        },
+        {
+          status: 'rejected',
+          errorCode: 'DAILY_LIMIT',
+          count: 1,
+          threadMs: 0,
+          costMicros: 0,
+          priceMicros: 0,
+        },
+      ]),
+    )
+
+    // Settling through the ledger (the open row, and new attempts) keeps the rollup equal to the rows.
+    await ledger.settle('open', {
+      status: 'solved',
+      readyAt: M15 + 10,
+      endedAt: M15 + 10,
+      threadMs: 40,
+      costMicros: 1_000,
+      priceMicros: 1_500,
+    })
+    for (const [id, ended] of [
+      ['g', 2_500],
+      ['h', 3 * M15],
+    ] as const) {
+      await ledger.begin({
+        attemptId: id,
+        tenantId: 't1',
+        captchaType: 'image',
+        providerAccount: 'acct',
+        source: 'api',
+        createdAt: 2_000,
+        reservedMicros: 0,
+      })
+      await ledger.markSubmitted(id, `task-${id}`, 2_100)
+      await ledger.settle(id, { status: 'failed', errorCode: null, endedAt: ended, threadMs: 10 })
+    }
+    await ledger.begin({
+      attemptId: 'still-open',
+      tenantId: 't1',
+      captchaType: 'image',
+      providerAccount: 'acct',
+      source: 'api',
+      createdAt: 2_000,
+      reservedMicros: 0,
+    })
+    // A row written already ended (as older releases wrote refusals) is counted too.
+    insert.run('i', 't2', 'image', null, 'rejected', 'NO_SLOT', 4 * M15, 0, 0, 0)
+    expect(rollup()).toEqual(raw())
+    expect(rollup()).toHaveLength(9)
+    // A settle that changes nothing (the row has ended) adds nothing.
+    await ledger.settle('g', { status: 'failed', errorCode: null, endedAt: 2_600, threadMs: 10 })
+    expect(rollup()).toEqual(raw())
+    await ledger.close()
+  })
+
+  it("the usage read sums bucket rows through the rollup's key, not the attempts", () => {
+    openSqliteLedger(db)
+    const sql = plan(
+      `SELECT status, error_code, SUM(n) FROM usage_rollup WHERE tenant_id = ? AND bucket_start >= ? AND bucket_start < ?
+       GROUP BY status, error_code`,
+      't1',
+      0,
+      1,
+    )
+    expect(sql).toContain(
+      'SEARCH usage_rollup USING PRIMARY KEY (tenant_id=? AND bucket_start>? AND bucket_start<?)',
+    )
+    expect(sql).not.toContain('attempts')
   })
 })

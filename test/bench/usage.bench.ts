@@ -1,0 +1,137 @@
+/**
+ * The console's usage reads with a million solves in the month, on the engine's event loop (the gateway waits while
+ * they run): what the dashboard asks for each tenant every 5 s it is open (the month, today, the last 14 days), and
+ * the month's spend that admission and alerts read. Beside the baseline in the same run: the previous release's
+ * queries over every attempt row, on the same file. Also: how long the schema update that builds the usage rollup
+ * takes on that file (once, on the first start after the update).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Tenant } from '@shared/tenant'
+import { openDatabase, type Database } from '../../electron/engine/db/database'
+import { migrate } from '../../electron/engine/db/migrations'
+import { LEDGER_MIGRATIONS } from '../../electron/engine/ledger/schema'
+import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
+import { createUsageQueries } from '../../electron/engine/usage/usage-queries'
+import { localDayBounds, localMonthBounds } from '../../electron/engine/time/zoned'
+import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
+import { bulkSeed } from './billing.bench'
+
+const TZ = 'Europe/Berlin'
+const MONTH = '2026-11'
+const TODAY = '2026-11-29'
+const FROM_14 = '2026-11-16'
+const ROUNDS = 5
+
+/** The median of `ROUNDS` runs of `fn`, in ms. */
+function medianMs(fn: () => void): number {
+  const times: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now()
+    fn()
+    times.push(performance.now() - t0)
+  }
+  return times.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!
+}
+
+/** The previous release's reads (ledger schema 3): every attempt row of the range, grouped per bucket. */
+function previousReads(db: Database) {
+  const buckets = db.prepare(`SELECT tenant_id, (COALESCE(ended_at, created_at) / 900000) * 900000 AS bucket,
+      captcha_type, status, error_code, COUNT(*) AS n, SUM(thread_ms) AS thread_ms, SUM(cost_micros) AS cost,
+      SUM(price_micros) AS price
+    FROM attempts WHERE COALESCE(ended_at, created_at) >= ? AND COALESCE(ended_at, created_at) < ? AND tenant_id = ?
+    GROUP BY tenant_id, bucket, captcha_type, status, error_code`)
+  const spent = db.prepare(`SELECT COALESCE(SUM(price_micros), 0) AS spent FROM attempts
+    WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?`)
+  const reserved = db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts
+    WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`)
+  const solvesIn = ([a, b]: [number, number]): number =>
+    (buckets.all(a, b, 't_big') as Array<{ status: string; n: number }>)
+      .filter((r) => r.status === 'solved')
+      .reduce((sum, r) => sum + Number(r.n), 0)
+  return {
+    dashboard(): number {
+      return (
+        solvesIn(localMonthBounds(MONTH, TZ)) +
+        solvesIn(localDayBounds(TODAY, TZ)) +
+        solvesIn([localDayBounds(FROM_14, TZ)[0], localDayBounds(TODAY, TZ)[1]])
+      )
+    },
+    spend(): number {
+      const [a, b] = localMonthBounds(MONTH, TZ)
+      reserved.get('t_big', a, b)
+      return Number((spent.get('t_big', a, b) as { spent: number }).spent)
+    },
+  }
+}
+
+export async function run(ctx: BenchContext): Promise<void> {
+  const rows = ctx.quick ? 20_000 : 1_000_000
+  const full = !ctx.quick
+  const dir = mkdtempSync(join(tmpdir(), 'captchadesk-usage-'))
+  const db = openDatabase(join(dir, 'engine.db'))
+  try {
+    // The file as the previous release left it, with a month of solves for one tenant.
+    migrate(db, 'ledger', LEDGER_MIGRATIONS.slice(0, 3))
+    bulkSeed(db, rows)
+    const before = previousReads(db)
+    const beforeDashboard = medianMs(() => before.dashboard())
+    const beforeSpend = medianMs(() => before.spend())
+    const expectedSolves = before.dashboard()
+    const expectedSpend = before.spend()
+
+    let migrationMs = NaN
+    const ledger = openSqliteLedger(db, { onMigrated: (version, ms) => (migrationMs = ms) })
+    const tenant = { id: 't_big', timezone: TZ } as Tenant
+    const usage = createUsageQueries(ledger, { list: () => [tenant] })
+    const dashboard = (): number =>
+      [
+        ...usage.forMonth([tenant.id], MONTH),
+        ...usage.byDay([tenant.id], TODAY, TODAY),
+        ...usage.byDay([tenant.id], FROM_14, TODAY),
+      ].reduce((sum, r) => sum + r.solves, 0)
+    const spend = (): number => ledger.spendForMonth(tenant.id, ...localMonthBounds(MONTH, TZ)).spentMicros
+    // Same answers as the previous release on the same rows, or the figures mean nothing.
+    assertBench(
+      dashboard() === expectedSolves,
+      `usage reads disagree: ${dashboard()} vs ${expectedSolves} solves`,
+    )
+    assertBench(spend() === expectedSpend, `month spend disagrees: ${spend()} vs ${expectedSpend}`)
+    const afterDashboard = medianMs(dashboard)
+    const afterSpend = medianMs(spend)
+
+    console.table([
+      {
+        read: `dashboard, one tenant (month + today + 14 days), ${rows.toLocaleString('en')} solves`,
+        'previous ms': beforeDashboard.toFixed(1),
+        'now ms': afterDashboard.toFixed(2),
+      },
+      {
+        read: 'month spend (admission, alerts)',
+        'previous ms': beforeSpend.toFixed(1),
+        'now ms': afterSpend.toFixed(2),
+      },
+      {
+        read: 'schema update building the rollup (once)',
+        'previous ms': '',
+        'now ms': migrationMs.toFixed(0),
+      },
+    ])
+    ctx.record('dashboard usage reads per tenant, previous release (baseline)', beforeDashboard, 'ms')
+    ctx.record('dashboard usage reads per tenant', afterDashboard, 'ms', full ? { max: 20 } : undefined)
+    ctx.record('month spend read, previous release (baseline)', beforeSpend, 'ms')
+    ctx.record('month spend read', afterSpend, 'ms', full ? { max: 5 } : undefined)
+    ctx.record(
+      `schema update building the usage rollup, ${rows.toLocaleString('en')} rows`,
+      migrationMs,
+      'ms',
+    )
+    await ledger.close()
+  } finally {
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run(standaloneContext('usage'))
