@@ -1,7 +1,7 @@
 /**
  * The console's usage reads with a million solves in the month, on the engine's event loop (the gateway waits while
- * they run): what the dashboard asks for each tenant every 5 s it is open (the month, today, the last 14 days), and
- * the month's spend that admission and alerts read. Beside the baseline in the same run: the previous release's
+ * they run): what the dashboard asks for each tenant every 5 s it is open (the month, today, the last 14 days), the
+ * month's spend that admission and alerts read, and a draft invoice's lines (the tenant page and Billing preview). Beside the baseline in the same run: the previous release's
  * queries over every attempt row, on the same file. Also: how long the schema update that builds the usage rollup
  * takes on that file (once, on the first start after the update).
  */
@@ -23,6 +23,8 @@ const MONTH = '2026-11'
 const TODAY = '2026-11-29'
 const FROM_14 = '2026-11-16'
 const ROUNDS = 5
+/** The draft's cutoff: after every seeded solve was recorded (they end by 30 November, 23:00 UTC). */
+const DRAFT_AT = Date.parse('2026-12-01T00:00:00Z')
 
 /** The median of `ROUNDS` runs of `fn`, in ms. */
 function medianMs(fn: () => void): number {
@@ -34,6 +36,9 @@ function medianMs(fn: () => void): number {
   }
   return times.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!
 }
+
+/** A comparable text of invoice lines: [type, unit price, count, amount], sorted. */
+const linesKey = (lines: unknown[][]): string => JSON.stringify(lines.map((l) => l.map(String)).sort())
 
 /** The previous release's reads (ledger schema 3): every attempt row of the range, grouped per bucket. */
 function previousReads(db: Database) {
@@ -50,7 +55,17 @@ function previousReads(db: Database) {
     (buckets.all(a, b, 't_big') as Array<{ status: string; n: number }>)
       .filter((r) => r.status === 'solved')
       .reduce((sum, r) => sum + Number(r.n), 0)
+  const groups = db.prepare(`SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount
+    FROM attempts INDEXED BY attempts_tenant_ended WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ?
+      AND ended_at < ? AND settled_at >= ? AND settled_at < ? GROUP BY captcha_type, price_micros`)
   return {
+    draftLines(): string {
+      const [a, b] = localMonthBounds(MONTH, TZ)
+      const rows = groups.all('t_big', a, b, Number.MIN_SAFE_INTEGER, DRAFT_AT) as Array<
+        Record<string, unknown>
+      >
+      return linesKey(rows.map((r) => [r.captcha_type, r.price_micros, r.n, r.amount]))
+    },
     dashboard(): number {
       return (
         solvesIn(localMonthBounds(MONTH, TZ)) +
@@ -80,6 +95,8 @@ export async function run(ctx: BenchContext): Promise<void> {
     const beforeSpend = medianMs(() => before.spend())
     const expectedSolves = before.dashboard()
     const expectedSpend = before.spend()
+    const beforeDraft = medianMs(() => before.draftLines())
+    const expectedLines = before.draftLines()
 
     let migrationMs = NaN
     const ledger = openSqliteLedger(db, { onMigrated: (version, ms) => (migrationMs = ms) })
@@ -98,6 +115,18 @@ export async function run(ctx: BenchContext): Promise<void> {
       `usage reads disagree: ${dashboard()} vs ${expectedSolves} solves`,
     )
     assertBench(spend() === expectedSpend, `month spend disagrees: ${spend()} vs ${expectedSpend}`)
+    const draftLines = (): string => {
+      const [endedFrom, endedTo] = localMonthBounds(MONTH, TZ)
+      const slice = { tenantId: tenant.id, endedFrom, endedTo, selective: 'ended' as const }
+      const groups = ledger.solvedGroups({
+        ...slice,
+        settledFrom: Number.MIN_SAFE_INTEGER,
+        settledTo: DRAFT_AT,
+      })
+      return linesKey(groups.map((g) => [g.captchaType, g.priceMicros, g.count, g.amountMicros]))
+    }
+    assertBench(draftLines() === expectedLines, `draft lines disagree: ${draftLines()} vs ${expectedLines}`)
+    const afterDraft = medianMs(draftLines)
     const afterDashboard = medianMs(dashboard)
     const afterSpend = medianMs(spend)
 
@@ -113,6 +142,11 @@ export async function run(ctx: BenchContext): Promise<void> {
         'now ms': afterSpend.toFixed(2),
       },
       {
+        read: "a draft invoice's lines (tenant page, Billing preview)",
+        'previous ms': beforeDraft.toFixed(1),
+        'now ms': afterDraft.toFixed(2),
+      },
+      {
         read: 'schema update building the rollup (once)',
         'previous ms': '',
         'now ms': migrationMs.toFixed(0),
@@ -122,6 +156,8 @@ export async function run(ctx: BenchContext): Promise<void> {
     ctx.record('dashboard usage reads per tenant', afterDashboard, 'ms', full ? { max: 20 } : undefined)
     ctx.record('month spend read, previous release (baseline)', beforeSpend, 'ms')
     ctx.record('month spend read', afterSpend, 'ms', full ? { max: 5 } : undefined)
+    ctx.record('draft invoice lines, previous release (baseline)', beforeDraft, 'ms')
+    ctx.record('draft invoice lines', afterDraft, 'ms', full ? { max: 20 } : undefined)
     ctx.record(
       `schema update building the usage rollup, ${rows.toLocaleString('en')} rows`,
       migrationMs,

@@ -57,10 +57,11 @@ export const LEDGER_MIGRATIONS: ReadonlyArray<Migration> = [
       CREATE INDEX attempts_tenant_settled ON attempts (tenant_id, settled_at, ended_at) WHERE settled_at IS NOT NULL;
     `),
   // Usage per tenant and 15-minute bucket of the end time, kept by triggers as attempts end (in the same
-  // transaction) and filled from the rows already there. The console's usage reads sum these rows instead of every
-  // attempt of the month: measured with 1,000,000 solves in a month, the dashboard's reads went from 1.7 s on the
-  // event loop every 5 s (the gateway waits meanwhile) to milliseconds. 900000 ms is BUCKET_MS when this was written;
-  // an ended attempt never changes (attempts_ended_immutable), so a bucket only ever grows.
+  // transaction) and filled from the rows already there. The console's usage reads, the month's spend and a draft
+  // invoice's lines sum these rows instead of every attempt of the month: measured with 1,000,000 solves in a month,
+  // the dashboard's reads went from 1.7 s on the event loop every 5 s (the gateway waits meanwhile) to milliseconds.
+  // 900000 ms is BUCKET_MS when this was written; an ended attempt never changes (attempts_ended_immutable), so a
+  // bucket only ever grows.
   (db) =>
     db.exec(`
       CREATE TABLE usage_rollup (
@@ -69,28 +70,31 @@ export const LEDGER_MIGRATIONS: ReadonlyArray<Migration> = [
         captcha_type TEXT NOT NULL,
         status       TEXT NOT NULL,
         error_code   TEXT NOT NULL, -- '' for none: a key column, and NULL never equals NULL
+        unit_price   INTEGER NOT NULL, -- each attempt's price_micros: invoice lines are per (type, unit price)
         n            INTEGER NOT NULL,
         thread_ms    INTEGER NOT NULL,
         cost_micros  INTEGER NOT NULL,
         price_micros INTEGER NOT NULL,
-        PRIMARY KEY (tenant_id, bucket_start, captcha_type, status, error_code)
+        PRIMARY KEY (tenant_id, bucket_start, captcha_type, status, error_code, unit_price)
       ) STRICT, WITHOUT ROWID;
       INSERT INTO usage_rollup
-        SELECT tenant_id, (ended_at / 900000) * 900000, captcha_type, status, COALESCE(error_code, ''),
+        SELECT tenant_id, (ended_at / 900000) * 900000, captcha_type, status, COALESCE(error_code, ''), price_micros,
           COUNT(*), SUM(thread_ms), SUM(cost_micros), SUM(price_micros)
-        FROM attempts WHERE ended_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+        FROM attempts WHERE ended_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
       CREATE TRIGGER attempts_usage_on_end AFTER UPDATE OF status, ended_at ON attempts
         WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
       BEGIN
         INSERT INTO usage_rollup VALUES (NEW.tenant_id, (NEW.ended_at / 900000) * 900000, NEW.captcha_type,
-          NEW.status, COALESCE(NEW.error_code, ''), 1, NEW.thread_ms, NEW.cost_micros, NEW.price_micros)
+          NEW.status, COALESCE(NEW.error_code, ''), NEW.price_micros, 1, NEW.thread_ms, NEW.cost_micros,
+          NEW.price_micros)
         ON CONFLICT DO UPDATE SET n = n + 1, thread_ms = thread_ms + excluded.thread_ms,
           cost_micros = cost_micros + excluded.cost_micros, price_micros = price_micros + excluded.price_micros;
       END;
       CREATE TRIGGER attempts_usage_on_insert AFTER INSERT ON attempts WHEN NEW.ended_at IS NOT NULL
       BEGIN
         INSERT INTO usage_rollup VALUES (NEW.tenant_id, (NEW.ended_at / 900000) * 900000, NEW.captcha_type,
-          NEW.status, COALESCE(NEW.error_code, ''), 1, NEW.thread_ms, NEW.cost_micros, NEW.price_micros)
+          NEW.status, COALESCE(NEW.error_code, ''), NEW.price_micros, 1, NEW.thread_ms, NEW.cost_micros,
+          NEW.price_micros)
         ON CONFLICT DO UPDATE SET n = n + 1, thread_ms = thread_ms + excluded.thread_ms,
           cost_micros = cost_micros + excluded.cost_micros, price_micros = price_micros + excluded.price_micros;
       END;

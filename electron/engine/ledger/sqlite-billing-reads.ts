@@ -2,7 +2,7 @@
 import type { CaptchaType } from '@shared/captcha'
 import type { Database } from '../db/database'
 import { firstPageThen, pagedSolvedDetail, workerSolvedDetail } from './solved-detail'
-import type { Ledger, SolvedRow, SolvedSlice } from './types'
+import { BUCKET_MS, type Ledger, type SolvedGroup, type SolvedRow, type SolvedSlice } from './types'
 
 type BillingReads = Pick<
   Ledger,
@@ -24,6 +24,42 @@ const sliceArgs = (q: SolvedSlice, endedFrom = q.endedFrom): [string, number, nu
   q.settledFrom,
   q.settledTo,
 ]
+
+interface GroupRow {
+  captcha_type: string
+  price_micros: number
+  n: number
+  amount: number
+  cost: number
+  thread_ms: number
+}
+
+const groupsOf = (rows: unknown[]): SolvedGroup[] =>
+  (rows as GroupRow[]).map((r) => ({
+    captchaType: r.captcha_type as CaptchaType,
+    priceMicros: Number(r.price_micros),
+    count: Number(r.n),
+    amountMicros: Number(r.amount),
+    costMicros: Number(r.cost),
+    threadMs: Number(r.thread_ms),
+  }))
+
+/** Sums the groups of the same (type, unit price). */
+function mergeGroups(parts: SolvedGroup[]): SolvedGroup[] {
+  const byKey = new Map<string, SolvedGroup>()
+  for (const g of parts) {
+    const key = `${g.captchaType}\u0000${g.priceMicros}`
+    const had = byKey.get(key)
+    if (!had) byKey.set(key, { ...g })
+    else {
+      had.count += g.count
+      had.amountMicros += g.amountMicros
+      had.costMicros += g.costMicros
+      had.threadMs += g.threadMs
+    }
+  }
+  return [...byKey.values()]
+}
 
 /** Rows of an invoice's detail read on the calling thread before a worker takes over (see firstPageThen). */
 const FIRST_PAGE_ROWS = 5_000
@@ -62,6 +98,19 @@ export function sqliteBillingReads(db: Database, options: { firstPageRows?: numb
       "SELECT MIN(ended_at) AS first FROM attempts WHERE tenant_id = ? AND status = 'solved' AND ended_at IS NOT NULL",
     ),
     groups: { ended: groups(INDEX.ended), settled: groups(INDEX.settled) },
+    rollupGroups: db.prepare(
+      `SELECT captcha_type, unit_price AS price_micros, SUM(n) AS n, SUM(price_micros) AS amount,
+       SUM(cost_micros) AS cost, SUM(thread_ms) AS thread_ms FROM usage_rollup
+       WHERE tenant_id = ? AND bucket_start >= ? AND bucket_start < ? AND status = 'solved'
+       GROUP BY captcha_type, unit_price`,
+    ),
+    // The tenant's first and last record times, each one step down its index (min and max in one query would scan).
+    firstSettled: db.prepare(
+      'SELECT MIN(settled_at) AS v FROM attempts INDEXED BY attempts_tenant_settled WHERE tenant_id = ? AND settled_at IS NOT NULL',
+    ),
+    lastSettled: db.prepare(
+      'SELECT MAX(settled_at) AS v FROM attempts INDEXED BY attempts_tenant_settled WHERE tenant_id = ? AND settled_at IS NOT NULL',
+    ),
     page: { ended: page(INDEX.ended), settled: page(INDEX.settled) },
     priceCreatedIn: db.prepare(
       `SELECT COALESCE(SUM(price_micros), 0) AS v FROM attempts INDEXED BY attempts_tenant_created
@@ -73,6 +122,13 @@ export function sqliteBillingReads(db: Database, options: { firstPageRows?: numb
        FROM attempts WHERE provider_account = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?
        GROUP BY tenant_id, captcha_type ORDER BY tenant_id`,
     ),
+  }
+  /** Whether every attempt of the tenant that has a record time (every ended one) is inside the slice's bounds. */
+  const everyRecordIn = (q: SolvedSlice): boolean => {
+    const first = (s.firstSettled.get(q.tenantId) as { v: number | null }).v
+    if (first === null) return true
+    const last = (s.lastSettled.get(q.tenantId) as { v: number | null }).v!
+    return Number(first) >= q.settledFrom && Number(last) < q.settledTo
   }
   const solvedRows: BillingReads['solvedRows'] = (q, after, limit) =>
     s.page[q.selective].all(
@@ -87,23 +143,19 @@ export function sqliteBillingReads(db: Database, options: { firstPageRows?: numb
       return first === null ? undefined : Number(first)
     },
     solvedGroups(q) {
-      return (
-        s.groups[q.selective].all(...sliceArgs(q)) as Array<{
-          captcha_type: string
-          price_micros: number
-          n: number
-          amount: number
-          cost: number
-          thread_ms: number
-        }>
-      ).map((r) => ({
-        captchaType: r.captcha_type as CaptchaType,
-        priceMicros: Number(r.price_micros),
-        count: Number(r.n),
-        amountMicros: Number(r.amount),
-        costMicros: Number(r.cost),
-        threadMs: Number(r.thread_ms),
-      }))
+      const rowsOf = (slice: SolvedSlice): SolvedGroup[] =>
+        slice.endedFrom < slice.endedTo ? groupsOf(s.groups[slice.selective].all(...sliceArgs(slice))) : []
+      // Whole buckets from the usage rollup when the slice's record-time bounds hold every record of the tenant
+      // (a draft's own usage: recorded any time up to now), the part-buckets at either end from the rows. Every
+      // ended attempt has its settled_at (the ledger writes both in one statement), so the bounds' check is exact.
+      const lo = Math.ceil(q.endedFrom / BUCKET_MS) * BUCKET_MS
+      const hi = Math.floor(q.endedTo / BUCKET_MS) * BUCKET_MS
+      if (lo >= hi || !everyRecordIn(q)) return rowsOf(q)
+      return mergeGroups([
+        ...rowsOf({ ...q, endedTo: lo }),
+        ...groupsOf(s.rollupGroups.all(q.tenantId, lo, hi)),
+        ...rowsOf({ ...q, endedFrom: hi }),
+      ])
     },
     solvedRows,
     solvedDetail(q) {

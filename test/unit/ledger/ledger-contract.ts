@@ -216,6 +216,55 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
       await u.close()
     })
 
+    it('sums a month of solves by (type, unit price) exactly over whole buckets and part-buckets alike', async () => {
+      const { u, l, solve } = setup()
+      const M15 = 15 * 60_000
+      u.clock.t = 10 * M15
+      await solve('a', { ended: M15 - 1, price: 3_000 }) // a part-bucket before the first whole one
+      await solve('b', { ended: M15 + 1, price: 3_000 })
+      await solve('c', { ended: M15 + 2, price: 4_000 }) // another price in the same bucket: its own line
+      await solve('d', { ended: 2 * M15 + 3, price: 3_000, type: 'image' })
+      await solve('e', { ended: 3 * M15 + 4, price: 3_000 }) // in the part-bucket after the last whole one
+      await solve('other', { ended: M15 + 1, price: 9_000, tenant: 't2' })
+      u.clock.t = 11 * M15
+      await solve('late', { ended: 2 * M15 + 9, price: 3_000 }) // recorded after the others
+      const sums = (q: Partial<SolvedSlice>) =>
+        l
+          .solvedGroups({
+            tenantId: 't1',
+            endedFrom: 10,
+            endedTo: 3 * M15 + 10,
+            ...NEVER,
+            selective: 'ended',
+            ...q,
+          })
+          .map((g) => [g.captchaType, g.priceMicros, g.count, g.amountMicros, g.costMicros, g.threadMs])
+          .sort()
+      // Recorded any time (a draft's own usage).
+      expect(sums({})).toEqual([
+        ['image', 3_000, 1, 3_000, 2_000, 490],
+        ['turnstile', 3_000, 4, 12_000, 8_000, 1_960],
+        ['turnstile', 4_000, 1, 4_000, 2_000, 490],
+      ])
+      // Bounds inside buckets: only what ended in [M15 + 2, 3·M15 + 4).
+      expect(sums({ endedFrom: M15 + 2, endedTo: 3 * M15 + 4 })).toEqual([
+        ['image', 3_000, 1, 3_000, 2_000, 490],
+        ['turnstile', 3_000, 1, 3_000, 2_000, 490],
+        ['turnstile', 4_000, 1, 4_000, 2_000, 490],
+      ])
+      // Recorded before the late one: it is left out wherever it ended.
+      expect(sums({ settledTo: 11 * M15 })).toEqual([
+        ['image', 3_000, 1, 3_000, 2_000, 490],
+        ['turnstile', 3_000, 3, 9_000, 6_000, 1_470],
+        ['turnstile', 4_000, 1, 4_000, 2_000, 490],
+      ])
+      // Recorded from then on: only the late one.
+      expect(sums({ settledFrom: 11 * M15, selective: 'settled' })).toEqual([
+        ['turnstile', 3_000, 1, 3_000, 2_000, 490],
+      ])
+      await u.close()
+    })
+
     it('answers billing: first solve, slice sums by (type, price), keyset pages, per-account usage', async () => {
       const { u, l, solve } = setup()
       u.clock.t = 10_000

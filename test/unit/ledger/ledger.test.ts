@@ -183,4 +183,35 @@ describe('audit log', () => {
     expect(e!.details._redacted).toEqual(['apiKey', 'note'])
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/)
   })
+
+  it("reads whole buckets from the usage rollup (usage, spend, a draft's lines) and the rest from the rows", async () => {
+    const M15 = 900_000
+    await begin('a1', 't1', 1_000)
+    await ledger.markSubmitted('a1', '100', 1_010)
+    await ledger.settle('a1', {
+      status: 'solved',
+      readyAt: M15 + 5,
+      endedAt: M15 + 5,
+      threadMs: 10,
+      costMicros: 1_000,
+      priceMicros: 1_500,
+    })
+    // Mark the rollup's row: reads that use it see the mark, reads from the rows do not.
+    db.exec('UPDATE usage_rollup SET n = n + 100, price_micros = price_micros + 150_000')
+    expect(ledger.usageTotals({ tenantId: 't1', fromMs: 0, toMs: 2 * M15 })[0]!.count).toBe(101)
+    expect(ledger.spendForMonth('t1', 0, 2 * M15).spentMicros).toBe(151_500)
+    expect(ledger.spendForMonth('t1', M15 + 1, M15 + 10).spentMicros).toBe(1_500) // inside one bucket: the rows
+    const slice = {
+      tenantId: 't1',
+      endedFrom: 0,
+      endedTo: 2 * M15,
+      settledFrom: Number.MIN_SAFE_INTEGER,
+      settledTo: Number.MAX_SAFE_INTEGER,
+      selective: 'ended' as const,
+    }
+    expect(ledger.solvedGroups(slice)[0]!.count).toBe(101) // every record in bounds: the rollup
+    // Recorded now (the ledger's clock): a slice recorded until later holds every record, one from later none.
+    expect(ledger.solvedGroups({ ...slice, settledTo: Date.now() + 60_000 })[0]!.count).toBe(101)
+    expect(ledger.solvedGroups({ ...slice, settledFrom: Date.now() + 60_000 })).toEqual([]) // the rows
+  })
 })

@@ -126,15 +126,15 @@ describe('ledger schema', () => {
       db
         .prepare(
           `SELECT tenant_id, (ended_at / ${M15}) * ${M15} AS bucket_start, captcha_type, status,
-             COALESCE(error_code, '') AS error_code, COUNT(*) AS n, SUM(thread_ms) AS thread_ms,
+             COALESCE(error_code, '') AS error_code, price_micros AS unit_price, COUNT(*) AS n, SUM(thread_ms) AS thread_ms,
              SUM(cost_micros) AS cost_micros, SUM(price_micros) AS price_micros
-           FROM attempts WHERE ended_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+           FROM attempts WHERE ended_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
         )
         .all()
     const rollup = () =>
       db
         .prepare(
-          'SELECT * FROM usage_rollup ORDER BY tenant_id, bucket_start, captcha_type, status, error_code',
+          'SELECT * FROM usage_rollup ORDER BY tenant_id, bucket_start, captcha_type, status, error_code, unit_price',
         )
         .all()
 

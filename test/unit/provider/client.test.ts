@@ -212,9 +212,15 @@ describe('submit', () => {
 describe('the key poller', () => {
   it('polls all in-flight tasks of a key with one ids= call and resolves each with its answer', async () => {
     const sim = simulated(5)
-    const { up, client } = make(sim.handler, { timing: fastTiming })
+    // First poll 100 ms (real) after a submit: the 30 submits are in flight by then even on a loaded machine (with
+    // fastTiming's 1 ms they were spread over several polls when the suite ran beside others).
+    const timing = {
+      ...fastTiming,
+      turnstile: { firstPollMs: 100_000, pollIntervalMs: 2_000, typicalMaxMs: 200_000 },
+    }
+    const { up, client } = make(sim.handler, { timing })
     const outcomes = await Promise.all(
-      Array.from({ length: 30 }, () => client.solve(KEY, turnstile, { timeoutMs: 60_000 })),
+      Array.from({ length: 30 }, () => client.solve(KEY, turnstile, { timeoutMs: 600_000 })),
     )
     for (const o of outcomes) expect(o).toMatchObject({ status: 'solved', answer: `ANS-${o.taskId}` })
     const gets = up.calls.filter((c) => c.path === 'res.php')
