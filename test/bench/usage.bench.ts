@@ -14,7 +14,14 @@ import { migrate } from '../../electron/engine/db/migrations'
 import { LEDGER_MIGRATIONS } from '../../electron/engine/ledger/schema'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
 import { createUsageQueries } from '../../electron/engine/usage/usage-queries'
-import { localDayBounds, localMonthBounds } from '../../electron/engine/time/zoned'
+import { openRefusalCounters, REFUSAL_MIGRATIONS } from '../../electron/engine/refusals/refusal-counters'
+import {
+  datesBetween,
+  localDateOf,
+  localDayBounds,
+  localMonthBounds,
+  localMonthOf,
+} from '../../electron/engine/time/zoned'
 import { assertBench, standaloneContext, type BenchContext } from './bench-kit'
 import { bulkSeed } from './billing.bench'
 
@@ -51,10 +58,24 @@ function previousReads(db: Database) {
     WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?`)
   const reserved = db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts
     WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`)
-  const solvesIn = ([a, b]: [number, number]): number =>
-    (buckets.all(a, b, 't_big') as Array<{ status: string; n: number }>)
+  const refusalRows = db.prepare(
+    'SELECT * FROM refusal_counts WHERE tenant_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
+  )
+  /** Solves and refusals in the periods, read as that release did: refusals minute by minute, each to its period. */
+  const usageIn = (
+    periods: string[],
+    bounds: (p: string) => [number, number],
+    periodOf: typeof localDateOf,
+  ) => {
+    const [a, b] = [bounds(periods[0]!)[0], bounds(periods[periods.length - 1]!)[1]]
+    const solves = (buckets.all(a, b, 't_big') as Array<{ status: string; n: number }>)
       .filter((r) => r.status === 'solved')
       .reduce((sum, r) => sum + Number(r.n), 0)
+    let refused = 0
+    for (const r of refusalRows.all('t_big', a, b) as Array<{ minute: number; count: number }>)
+      if (periods.includes(periodOf(Number(r.minute), TZ))) refused += Number(r.count)
+    return solves + refused
+  }
   const groups = db.prepare(`SELECT captcha_type, price_micros, COUNT(*) AS n, SUM(price_micros) AS amount
     FROM attempts INDEXED BY attempts_tenant_ended WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ?
       AND ended_at < ? AND settled_at >= ? AND settled_at < ? GROUP BY captcha_type, price_micros`)
@@ -67,10 +88,11 @@ function previousReads(db: Database) {
       return linesKey(rows.map((r) => [r.captcha_type, r.price_micros, r.n, r.amount]))
     },
     dashboard(): number {
+      const day = (d: string) => localDayBounds(d, TZ)
       return (
-        solvesIn(localMonthBounds(MONTH, TZ)) +
-        solvesIn(localDayBounds(TODAY, TZ)) +
-        solvesIn([localDayBounds(FROM_14, TZ)[0], localDayBounds(TODAY, TZ)[1]])
+        usageIn([MONTH], (m) => localMonthBounds(m, TZ), localMonthOf) +
+        usageIn([TODAY], day, localDateOf) +
+        usageIn(datesBetween(FROM_14, TODAY), day, localDateOf)
       )
     },
     spend(): number {
@@ -81,15 +103,28 @@ function previousReads(db: Database) {
   }
 }
 
+/** Refusal counts for t_big at each of the month's last `minutes` minutes, for two codes (one INSERT … SELECT). */
+function seedRefusals(db: Database, minutes: number): void {
+  const end = localMonthBounds(MONTH, TZ)[1]
+  db.prepare(
+    `WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < $minutes)
+     INSERT INTO refusal_counts (tenant_id, minute, code, count)
+     SELECT 't_big', $end - i * 60000, code, 50 FROM m, (SELECT 'LIMIT_RATE' AS code UNION ALL SELECT 'NO_SLOT')`,
+  ).run({ minutes, end })
+}
+
 export async function run(ctx: BenchContext): Promise<void> {
   const rows = ctx.quick ? 20_000 : 1_000_000
   const full = !ctx.quick
   const dir = mkdtempSync(join(tmpdir(), 'captchadesk-usage-'))
   const db = openDatabase(join(dir, 'engine.db'))
   try {
-    // The file as the previous release left it, with a month of solves for one tenant.
+    // The file as the previous release left it, with a month of solves for one tenant, refused at every minute of
+    // the month (quick: of the last day) for two reasons as well.
     migrate(db, 'ledger', LEDGER_MIGRATIONS.slice(0, 3))
+    migrate(db, 'refusals', REFUSAL_MIGRATIONS.slice(0, 1))
     bulkSeed(db, rows)
+    seedRefusals(db, ctx.quick ? 1_440 : 43_200)
     const before = previousReads(db)
     const beforeDashboard = medianMs(() => before.dashboard())
     const beforeSpend = medianMs(() => before.spend())
@@ -100,19 +135,20 @@ export async function run(ctx: BenchContext): Promise<void> {
 
     let migrationMs = NaN
     const ledger = openSqliteLedger(db, { onMigrated: (version, ms) => (migrationMs = ms) })
+    const refusals = openRefusalCounters(db) // per 15 minutes now (its schema update)
     const tenant = { id: 't_big', timezone: TZ } as Tenant
-    const usage = createUsageQueries(ledger, { list: () => [tenant] })
+    const usage = createUsageQueries(ledger, { list: () => [tenant] }, refusals)
     const dashboard = (): number =>
       [
         ...usage.forMonth([tenant.id], MONTH),
         ...usage.byDay([tenant.id], TODAY, TODAY),
         ...usage.byDay([tenant.id], FROM_14, TODAY),
-      ].reduce((sum, r) => sum + r.solves, 0)
+      ].reduce((sum, r) => sum + r.solves + r.rejections, 0)
     const spend = (): number => ledger.spendForMonth(tenant.id, ...localMonthBounds(MONTH, TZ)).spentMicros
     // Same answers as the previous release on the same rows, or the figures mean nothing.
     assertBench(
       dashboard() === expectedSolves,
-      `usage reads disagree: ${dashboard()} vs ${expectedSolves} solves`,
+      `usage reads disagree: ${dashboard()} vs ${expectedSolves} solves and refusals`,
     )
     assertBench(spend() === expectedSpend, `month spend disagrees: ${spend()} vs ${expectedSpend}`)
     const draftLines = (): string => {
@@ -132,7 +168,7 @@ export async function run(ctx: BenchContext): Promise<void> {
 
     console.table([
       {
-        read: `dashboard, one tenant (month + today + 14 days), ${rows.toLocaleString('en')} solves`,
+        read: `dashboard, one tenant (month + today + 14 days), ${rows.toLocaleString('en')} solves, refused every minute`,
         'previous ms': beforeDashboard.toFixed(1),
         'now ms': afterDashboard.toFixed(2),
       },
@@ -163,6 +199,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       migrationMs,
       'ms',
     )
+    refusals.close()
     await ledger.close()
   } finally {
     db.close()

@@ -6,7 +6,7 @@ import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { Ledger } from '../ledger/types'
 import type { RefusalCounters } from '../refusals/refusal-counters'
-import { datesBetween, localDateOf, localDayBounds, localMonthBounds, localMonthOf } from '../time/zoned'
+import { datesBetween, localDayBounds, localMonthBounds } from '../time/zoned'
 
 export interface UsageRow {
   period: string
@@ -46,14 +46,13 @@ export interface UsageQueries {
 export function createUsageQueries(
   ledger: Ledger,
   tenants: { list(o?: { includeDeleted?: boolean }): Tenant[] },
-  refusals?: Pick<RefusalCounters, 'list'>,
+  refusals?: Pick<RefusalCounters, 'totals'>,
 ): UsageQueries {
   /** Each period's row per tenant; `boundsOf` gives a period's [start, end) in the tenant's zone. */
   function aggregate(
     ids: string[] | 'all',
     periods: string[],
     boundsOf: (period: string, tz: string) => [number, number],
-    periodOf: (ms: number, tz: string) => string,
   ): UsageRow[] {
     const list = tenants.list({ includeDeleted: true }).filter((t) => ids === 'all' || ids.includes(t.id))
     const rows: UsageRow[] = []
@@ -80,15 +79,11 @@ export function createUsageQueries(
             row.failuresByCode[code] = (row.failuresByCode[code] ?? 0) + b.count
           }
         }
-      }
-      // Refusals are counters per minute now; older databases may still hold rejected ledger rows (above).
-      const from = boundsOf(periods[0]!, t.timezone)[0]
-      const to = boundsOf(periods[periods.length - 1]!, t.timezone)[1]
-      for (const c of refusals?.list({ tenantId: t.id, fromMs: from, toMs: to }) ?? []) {
-        const row = byPeriod.get(periodOf(c.minute, t.timezone))
-        if (!row) continue
-        row.rejections += c.count
-        row.rejectionsByCode[c.code] = (row.rejectionsByCode[c.code] ?? 0) + c.count
+        // Refusals are counters per 15-minute bucket now; older databases may still hold rejected ledger rows (above).
+        for (const c of refusals?.totals({ tenantId: t.id, fromMs, toMs }) ?? []) {
+          row.rejections += c.count
+          row.rejectionsByCode[c.code] = (row.rejectionsByCode[c.code] ?? 0) + c.count
+        }
       }
       for (const r of byPeriod.values()) {
         r.marginMicros = r.priceMicros - r.costMicros
@@ -101,10 +96,10 @@ export function createUsageQueries(
     byDay(ids, from, to) {
       const days = datesBetween(from, to)
       if (days.length === 0) return []
-      return aggregate(ids, days, localDayBounds, localDateOf)
+      return aggregate(ids, days, localDayBounds)
     },
     forMonth(ids, month) {
-      return aggregate(ids, [month], localMonthBounds, localMonthOf)
+      return aggregate(ids, [month], localMonthBounds)
     },
   }
 }

@@ -123,13 +123,12 @@ describe('solve service', () => {
     expect(fx.db.prepare("SELECT COUNT(*) AS n FROM attempts WHERE status = 'rejected'").get()).toEqual({
       n: 0,
     })
-    const counted = fx.refusals.list({ fromMs: 0, toMs: Date.now() + 60_000 })
-    expect(counted.map((c) => c.code).sort()).toEqual([
-      'LIMIT_BUDGET',
-      'LIMIT_CONCURRENCY',
-      'LIMIT_DAILY',
-      'LIMIT_RATE',
-    ])
+    const refusals = fx.refusals
+    const counted = (tenantId: string) => refusals.totals({ tenantId, fromMs: 0, toMs: Date.now() + 60_000 })
+    expect(counted(rate.id)).toEqual([{ code: 'LIMIT_RATE', count: 1 }])
+    expect(counted(conc.id)).toEqual([{ code: 'LIMIT_CONCURRENCY', count: 1 }])
+    expect(counted(daily.id)).toEqual([{ code: 'LIMIT_DAILY', count: 1 }])
+    expect(counted(budget.id)).toEqual([{ code: 'LIMIT_BUDGET', count: 1 }])
   })
 
   it('failures are never billed and no reservation leaks under injected faults', async () => {
