@@ -81,7 +81,7 @@ export const LEDGER_MIGRATIONS: ReadonlyArray<Migration> = [
         SELECT tenant_id, (ended_at / 900000) * 900000, captcha_type, status, COALESCE(error_code, ''), price_micros,
           COUNT(*), SUM(thread_ms), SUM(cost_micros), SUM(price_micros)
         FROM attempts WHERE ended_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
-      CREATE TRIGGER attempts_usage_on_end AFTER UPDATE OF status, ended_at ON attempts
+      CREATE TRIGGER attempts_usage_on_end AFTER UPDATE OF ended_at ON attempts
         WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
       BEGIN
         INSERT INTO usage_rollup VALUES (NEW.tenant_id, (NEW.ended_at / 900000) * 900000, NEW.captcha_type,

@@ -2,7 +2,7 @@
 import type { CaptchaType } from '@shared/captcha'
 import type { Database } from '../db/database'
 import { firstPageThen, pagedSolvedDetail, workerSolvedDetail } from './solved-detail'
-import { BUCKET_MS, type Ledger, type SolvedGroup, type SolvedRow, type SolvedSlice } from './types'
+import { wholeBuckets, type Ledger, type SolvedGroup, type SolvedRow, type SolvedSlice } from './types'
 
 type BillingReads = Pick<
   Ledger,
@@ -148,8 +148,7 @@ export function sqliteBillingReads(db: Database, options: { firstPageRows?: numb
       // Whole buckets from the usage rollup when the slice's record-time bounds hold every record of the tenant
       // (a draft's own usage: recorded any time up to now), the part-buckets at either end from the rows. Every
       // ended attempt has its settled_at (the ledger writes both in one statement), so the bounds' check is exact.
-      const lo = Math.ceil(q.endedFrom / BUCKET_MS) * BUCKET_MS
-      const hi = Math.floor(q.endedTo / BUCKET_MS) * BUCKET_MS
+      const [lo, hi] = wholeBuckets(q.endedFrom, q.endedTo)
       if (lo >= hi || !everyRecordIn(q)) return rowsOf(q)
       return mergeGroups([
         ...rowsOf({ ...q, endedTo: lo }),

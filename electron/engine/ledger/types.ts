@@ -87,6 +87,11 @@ export interface UsageTotal {
 /** Usage is kept per 15-minute UTC bucket of the end time (every zone's offset is a multiple of 15 minutes). */
 export const BUCKET_MS = 15 * 60_000
 
+/** The whole buckets inside [fromMs, toMs): [first start, end of the last), empty (lo >= hi) when there are none. */
+export function wholeBuckets(fromMs: number, toMs: number): [lo: number, hi: number] {
+  return [Math.ceil(fromMs / BUCKET_MS) * BUCKET_MS, Math.floor(toMs / BUCKET_MS) * BUCKET_MS]
+}
+
 /**
  * A tenant's solved rows that ended in [endedFrom, endedTo) and were recorded (settled) in [settledFrom, settledTo):
  * one slice of an invoice. `selective` says which bound narrows it most ('ended': a month's own usage; 'settled':
