@@ -88,8 +88,26 @@ export function parseMonth(month: string): [number, number] {
   return [Number(m[1]), Number(m[2])]
 }
 
+/**
+ * Local midnights found so far, by zone and date. They never move for the time-zone data this process has, and
+ * finding one takes four Intl formats (about 30 µs): a dashboard of 100 tenants asks for 1,500 of them every 5 s.
+ */
+const midnights = new Map<string, number>()
+const MIDNIGHTS_KEPT = 20_000
+
 /** The first instant whose local date is `date` (local midnight, or the end of a DST gap that swallowed it). */
 export function startOfLocalDate(date: string, tz: string): number {
+  const key = `${tz}\u0000${date}`
+  let start = midnights.get(key)
+  if (start === undefined) {
+    start = findStartOfLocalDate(date, tz)
+    if (midnights.size >= MIDNIGHTS_KEPT) midnights.clear()
+    midnights.set(key, start)
+  }
+  return start
+}
+
+function findStartOfLocalDate(date: string, tz: string): number {
   const [y, m, d] = parseDate(date)
   const naive = Date.UTC(y, m - 1, d)
   // Two rounds of offset correction find midnight when it exists.

@@ -80,5 +80,21 @@ describe('zoned time', () => {
   it('rejects malformed dates and months', () => {
     expect(() => localDayBounds('2026-02-30', 'UTC')).toThrow(/calendar date/)
     expect(() => localMonthBounds('2026-13', 'UTC')).toThrow(/month/)
+    // Every time: a refused date is not remembered as if it were one.
+    expect(() => localDayBounds('2026-02-30', 'UTC')).toThrow(/calendar date/)
+  })
+
+  it('remembers midnights per zone and date: asked again, in any order, the same answers', () => {
+    const zones = ['Europe/Berlin', 'Asia/Kathmandu', 'America/Santiago', 'UTC']
+    const days = ['2026-03-29', '2026-10-25', '2026-09-06', '2026-04-05']
+    const first = zones.map((tz) => days.map((d) => localDayBounds(d, tz)))
+    const again = [...zones].reverse().map((tz) => [...days].reverse().map((d) => localDayBounds(d, tz)))
+    expect(again.map((row) => [...row].reverse()).reverse()).toEqual(first)
+    // Same date, different zones: different instants (the zone is part of what is remembered).
+    expect(new Set(first.map((row) => row[0]![0])).size).toBe(zones.length)
+    expect(localDayBounds('2026-03-29', 'Europe/Berlin')).toEqual([
+      Date.parse('2026-03-28T23:00:00Z'),
+      Date.parse('2026-03-29T22:00:00Z'),
+    ])
   })
 })
