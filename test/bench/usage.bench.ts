@@ -137,7 +137,11 @@ export async function run(ctx: BenchContext): Promise<void> {
     const ledger = openSqliteLedger(db, { onMigrated: (version, ms) => (migrationMs = ms) })
     const refusals = openRefusalCounters(db) // per 15 minutes now (its schema update)
     const tenant = { id: 't_big', timezone: TZ } as Tenant
-    const usage = createUsageQueries(ledger, { list: () => [tenant] }, refusals)
+    const usage = createUsageQueries(
+      ledger,
+      { list: () => [tenant], get: (id) => (id === tenant.id ? tenant : undefined) },
+      refusals,
+    )
     const dashboard = (): number =>
       [
         ...usage.forMonth([tenant.id], MONTH),
@@ -180,7 +184,11 @@ export async function run(ctx: BenchContext): Promise<void> {
       tenant,
       ...Array.from({ length: 99 }, (_, i) => ({ id: `quiet${i}`, timezone: zones[i % 6]! }) as Tenant),
     ]
-    const manyUsage = createUsageQueries(ledger, { list: () => many }, refusals)
+    const manyUsage = createUsageQueries(
+      ledger,
+      { list: () => many, get: (id) => many.find((t) => t.id === id) },
+      refusals,
+    )
     const refresh = (): void => {
       for (const t of many) {
         manyUsage.forMonth([t.id], MONTH)

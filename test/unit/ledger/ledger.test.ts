@@ -112,7 +112,10 @@ describe('SQLite ledger', () => {
 
   it('usage by local day splits at the tenant’s midnight', async () => {
     const tenant = { id: 't1', timezone: 'America/New_York', status: 'active' } as Tenant
-    const usage = createUsageQueries(ledger, { list: () => [tenant] })
+    const usage = createUsageQueries(ledger, {
+      list: () => [tenant],
+      get: (id) => (id === tenant.id ? tenant : undefined),
+    })
     const at = (iso: string) => Date.parse(iso)
     for (const [id, iso, status] of [
       ['x1', '2026-11-02T04:30:00Z', 'solved'], // 23:30 on Nov 1 in New York

@@ -46,7 +46,10 @@ describe('dashboard tenant rows', () => {
       {
         tenants: { list: () => [ny, tokyo] },
         admission,
-        usage: createUsageQueries(ledger, { list: () => [ny, tokyo] }),
+        usage: createUsageQueries(ledger, {
+          list: () => [ny, tokyo],
+          get: (id) => [ny, tokyo].find((t) => t.id === id),
+        }),
         inFlightByTenant: () => new Map([['ny', 1]]),
       },
       now,

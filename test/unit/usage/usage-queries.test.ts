@@ -26,6 +26,7 @@ beforeEach(() => {
     {
       list: ({ includeDeleted = false } = {}) =>
         tenants.filter((t) => includeDeleted || t.status !== 'deleted'),
+      get: (id) => tenants.find((t) => t.id === id),
     },
     refusals,
   )
@@ -145,7 +146,7 @@ describe('usage by local day and month', () => {
     expect(usage.byDay('all', '2026-07-14', '2026-07-15')).toHaveLength(6)
   })
 
-  it('counts solves, failures and rejections by code, thread time, cost, price and margin; open attempts only in flight', async () => {
+  it('counts solves, failures and rejections by code, thread time, cost, price and margin; open attempts are not counted', async () => {
     tenants.push(tenant('t', 'Europe/Berlin'), tenant('gone', 'UTC', 'deleted'))
     await attempt('t', '2026-05-10T10:00:00Z')
     await attempt('t', '2026-05-10T11:00:00Z')
@@ -175,6 +176,9 @@ describe('usage by local day and month', () => {
     expect(usage.forMonth(['t'], '2026-05')[0]).toMatchObject({ ...day, period: '2026-05' })
     // A deleted tenant's history still counts in 'all'.
     expect(usage.forMonth('all', '2026-05').find((r) => r.tenantId === 'gone')?.solves).toBe(1)
+    // Asked by id alone, a deleted tenant's usage is there too; an unknown id has none.
+    expect(usage.forMonth(['gone'], '2026-05')[0]?.solves).toBe(1)
+    expect(usage.forMonth(['nobody'], '2026-05')).toEqual([])
   })
 
   it('rejects malformed periods clearly', () => {
