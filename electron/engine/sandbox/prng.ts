@@ -21,10 +21,12 @@ export function createPrng(seed: number): Prng {
     next,
     between: (min, max) => min + (max - min) * next(),
     chance: (p) => p > 0 && next() < p,
+    // Joined, not built with +=: a string grown a character at a time is a chain of hundreds of pieces in V8 (a
+    // kept answer took ~10 KB of heap instead of ~1).
     token: (length, alphabet = BASE64URL) => {
-      let out = ''
-      for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)]
-      return out
+      const chars = new Array<string>(length)
+      for (let i = 0; i < length; i++) chars[i] = alphabet[Math.floor(next() * alphabet.length)]!
+      return chars.join('')
     },
   }
 }

@@ -119,6 +119,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!(Number.isInteger(banThreshold) && banThreshold >= 1))
     throw new RangeError('badKeyBanThreshold must be a whole number, 1 or more')
   if (!(Number.isFinite(banMs) && banMs >= 0)) throw new RangeError('banMs must be 0 or more')
+  const keep = { endedMs: options.keepEndedMs ?? 10 * 60_000, endedTasks: options.keepEndedTasks ?? 50_000 }
+  if (!(Number.isFinite(keep.endedMs) && keep.endedMs >= 0))
+    throw new RangeError('keepEndedMs must be 0 or more')
+  if (!(Number.isInteger(keep.endedTasks) && keep.endedTasks >= 0))
+    throw new RangeError('keepEndedTasks must be a whole number, 0 or more')
   const accounts = new Map<string, KeyAccount>()
   const badKeyHits = new Map<string, number[]>()
   const bannedUntil = new Map<string, number>()
@@ -151,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   for (const cfg of options.keys ?? [{ key: SANDBOX_DEMO_KEY, threads: 50 }]) addKey(cfg)
 
-  const book = new TaskBook(prng, now, (task) => sendPingback(task))
+  const book = new TaskBook(prng, now, (task) => sendPingback(task), keep)
 
   function sendPingback(task: SandboxTaskRecord): void {
     if (!task.pingback) return

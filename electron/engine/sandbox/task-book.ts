@@ -1,6 +1,8 @@
 /**
- * The Sandbox's record of every task it accepted: per-key thread accounting, solve timing, answers.
- * A task holds one of its key's threads from submit until it is ready (solved or unsolvable).
+ * The Sandbox's record of the tasks it accepted: per-key thread accounting, solve timing, answers.
+ * A task holds one of its key's threads from submit until it is ready (solved or unsolvable). Like an upstream, it
+ * forgets a task some time after it ended (its id then gets ERROR_WRONG_CAPTCHA_ID, "unknown or expired id"), and it
+ * keeps at most so many ended tasks: a Sandbox left running (the app's default provider) does not grow forever.
  */
 import type { CaptchaType } from '@shared/captcha'
 import type { Prng } from './prng'
@@ -23,11 +25,14 @@ export class TaskBook {
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Tasks still solving per key: the threads they hold (kept as a count, not a scan). */
   private readonly solving = new Map<string, number>()
+  /** Ended tasks in the order they ended (id → when): the oldest are forgotten first. */
+  private readonly ended = new Map<string, number>()
 
   constructor(
     private readonly prng: Prng,
     private readonly now: () => number,
     private readonly onReady: (task: SandboxTaskRecord) => void,
+    private readonly keep: { endedMs: number; endedTasks: number },
   ) {}
 
   /**
@@ -51,6 +56,7 @@ export class TaskBook {
     unsolvable: boolean,
     pingback: string | null,
   ): SandboxTaskRecord {
+    this.forgetOld()
     const id = this.newId()
     const submittedAt = this.now()
     const delay = Math.max(0, Math.round(this.prng.between(time.minMs, time.maxMs) / speed))
@@ -85,6 +91,7 @@ export class TaskBook {
     if (!task || task.status !== 'solving') return
     this.solving.set(task.key, (this.solving.get(task.key) ?? 1) - 1)
     task.readyAt = this.now()
+    this.ended.set(id, task.readyAt)
     if (answer === null) task.status = 'unsolvable'
     else {
       task.status = 'solved'
@@ -92,6 +99,16 @@ export class TaskBook {
       account.balanceMicros -= account.chargePerSolveMicros
     }
     this.onReady(this.view(task))
+  }
+
+  /** Forgets the tasks that ended before the kept time, and the oldest ended ones beyond the kept count. */
+  private forgetOld(): void {
+    const before = this.now() - this.keep.endedMs
+    for (const [id, endedAt] of this.ended) {
+      if (endedAt >= before && this.ended.size <= this.keep.endedTasks) break
+      this.ended.delete(id)
+      this.tasks.delete(id)
+    }
   }
 
   private answerFor(type: CaptchaType, params: Record<string, string>): string {

@@ -433,3 +433,52 @@ describe('Sandbox pingback and shutdown', () => {
     expect(out.trim()).toBe('CLOSED 5 aborted')
   })
 })
+
+describe('Sandbox left running', () => {
+  it('forgets a task some time after it ended, like an expired id upstream; never one still solving', async () => {
+    const clock = { now: 1_000_000 }
+    sb = await startSandbox({
+      speed: 1_000,
+      now: () => clock.now,
+      keepEndedMs: 60_000,
+      solveTimes: {
+        turnstile: { minMs: 1_000, maxMs: 1_000 },
+        image: { minMs: 3_600_000, maxMs: 3_600_000 },
+      },
+    })
+    const ended = String((await json('/in.php', TS)).request)
+    const solving = (
+      await call('/in.php', { key: KEY, method: 'base64', body: makePng().toString('base64') })
+    ).slice(3)
+    await until(() => sb!.task(ended)?.status === 'solved')
+    expect(sb.task(ended)?.status).toBe('solved')
+    clock.now += 59_000 // within the kept time: still there after another task arrives
+    await json('/in.php', TS)
+    expect((await json('/res.php', { key: KEY, action: 'get', id: ended })).status).toBe(1)
+    clock.now += 2_000 // past it: forgotten when the next task arrives
+    await json('/in.php', TS)
+    expect(sb.task(ended)).toBeUndefined()
+    expect(await json('/res.php', { key: KEY, action: 'get', id: ended })).toMatchObject({
+      status: 0,
+      request: 'ERROR_WRONG_CAPTCHA_ID',
+    })
+    expect(sb.task(solving)?.status).toBe('solving')
+  })
+
+  it('keeps at most so many ended tasks, the most recent', async () => {
+    sb = await startSandbox({
+      speed: 1_000,
+      keepEndedTasks: 2,
+      solveTimes: { turnstile: { minMs: 0, maxMs: 0 } },
+    })
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      ids.push(String((await json('/in.php', TS)).request))
+      await until(() => sb!.task(ids.at(-1)!)?.status === 'solved')
+    }
+    // The fifth arrived with four ended before it: the two most recent of those are kept, and the fifth itself.
+    expect(sb.tasks().map((t) => t.id)).toEqual(ids.slice(2))
+    await expect(startSandbox({ keepEndedTasks: 1.5 })).rejects.toThrow(/keepEndedTasks/)
+    await expect(startSandbox({ keepEndedMs: -1 })).rejects.toThrow(/keepEndedMs/)
+  })
+})
