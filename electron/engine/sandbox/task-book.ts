@@ -25,8 +25,8 @@ export class TaskBook {
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Tasks still solving per key: the threads they hold (kept as a count, not a scan). */
   private readonly solving = new Map<string, number>()
-  /** Ended tasks in the order they ended (id → when): the oldest are forgotten first. */
-  private readonly ended = new Map<string, number>()
+  /** Ended tasks in the order they ended: the oldest are forgotten first. */
+  private readonly ended = new Set<string>()
 
   constructor(
     private readonly prng: Prng,
@@ -91,7 +91,7 @@ export class TaskBook {
     if (!task || task.status !== 'solving') return
     this.solving.set(task.key, (this.solving.get(task.key) ?? 1) - 1)
     task.readyAt = this.now()
-    this.ended.set(id, task.readyAt)
+    this.ended.add(id)
     if (answer === null) task.status = 'unsolvable'
     else {
       task.status = 'solved'
@@ -101,11 +101,14 @@ export class TaskBook {
     this.onReady(this.view(task))
   }
 
-  /** Forgets the tasks that ended before the kept time, and the oldest ended ones beyond the kept count. */
+  /**
+   * On each new task: forgets the tasks that ended before the kept time, and the oldest ended ones beyond the kept
+   * count (an idle Sandbox forgets nothing until its next task).
+   */
   private forgetOld(): void {
     const before = this.now() - this.keep.endedMs
-    for (const [id, endedAt] of this.ended) {
-      if (endedAt >= before && this.ended.size <= this.keep.endedTasks) break
+    for (const id of this.ended) {
+      if (this.tasks.get(id)!.readyAt >= before && this.ended.size <= this.keep.endedTasks) break
       this.ended.delete(id)
       this.tasks.delete(id)
     }

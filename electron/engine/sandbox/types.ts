@@ -49,7 +49,7 @@ export interface SandboxOptions {
    * support is unconfirmed): `ids` is ignored and the call is answered as a get without an id.
    */
   batchGet?: boolean
-  /** How long an ended task can still be fetched or reported, real ms (default 10 minutes). */
+  /** How long an ended task can at least still be fetched or reported, real ms (default 10 minutes). */
   keepEndedMs?: number
   /** At most this many ended tasks are kept, the most recent (default 50,000: about 85 MB of answers). */
   keepEndedTasks?: number
