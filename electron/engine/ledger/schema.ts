@@ -1,5 +1,12 @@
 import type { Migration } from '../db/migrations'
 
+/** Adds the attempt NEW, just ended, to its bucket of usage_rollup: the body of migration 4's two triggers (as released). */
+const ADD_ENDED_ATTEMPT = `INSERT INTO usage_rollup VALUES (NEW.tenant_id, (NEW.ended_at / 900000) * 900000,
+          NEW.captcha_type, NEW.status, COALESCE(NEW.error_code, ''), NEW.price_micros, 1, NEW.thread_ms,
+          NEW.cost_micros, NEW.price_micros)
+        ON CONFLICT DO UPDATE SET n = n + 1, thread_ms = thread_ms + excluded.thread_ms,
+          cost_micros = cost_micros + excluded.cost_micros, price_micros = price_micros + excluded.price_micros;`
+
 /** The ledger's tables (component "ledger"): only the ledger reads or writes them. */
 export const LEDGER_MIGRATIONS: ReadonlyArray<Migration> = [
   (db) => {
@@ -84,19 +91,11 @@ export const LEDGER_MIGRATIONS: ReadonlyArray<Migration> = [
       CREATE TRIGGER attempts_usage_on_end AFTER UPDATE OF ended_at ON attempts
         WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
       BEGIN
-        INSERT INTO usage_rollup VALUES (NEW.tenant_id, (NEW.ended_at / 900000) * 900000, NEW.captcha_type,
-          NEW.status, COALESCE(NEW.error_code, ''), NEW.price_micros, 1, NEW.thread_ms, NEW.cost_micros,
-          NEW.price_micros)
-        ON CONFLICT DO UPDATE SET n = n + 1, thread_ms = thread_ms + excluded.thread_ms,
-          cost_micros = cost_micros + excluded.cost_micros, price_micros = price_micros + excluded.price_micros;
+        ${ADD_ENDED_ATTEMPT}
       END;
       CREATE TRIGGER attempts_usage_on_insert AFTER INSERT ON attempts WHEN NEW.ended_at IS NOT NULL
       BEGIN
-        INSERT INTO usage_rollup VALUES (NEW.tenant_id, (NEW.ended_at / 900000) * 900000, NEW.captcha_type,
-          NEW.status, COALESCE(NEW.error_code, ''), NEW.price_micros, 1, NEW.thread_ms, NEW.cost_micros,
-          NEW.price_micros)
-        ON CONFLICT DO UPDATE SET n = n + 1, thread_ms = thread_ms + excluded.thread_ms,
-          cost_micros = cost_micros + excluded.cost_micros, price_micros = price_micros + excluded.price_micros;
+        ${ADD_ENDED_ATTEMPT}
       END;
     `),
 ]

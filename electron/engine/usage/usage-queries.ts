@@ -62,10 +62,8 @@ export function createUsageQueries(
         : tenants.list({ includeDeleted: true }).filter((t) => ids === 'all' || ids.includes(t.id))
     const rows: UsageRow[] = []
     for (const t of list) {
-      const byPeriod = new Map<string, UsageRow>()
       for (const period of periods) {
         const row = empty(period, t.id)
-        byPeriod.set(period, row)
         const [fromMs, toMs] = boundsOf(period, t.timezone)
         for (const b of ledger.usageTotals({ tenantId: t.id, fromMs, toMs })) {
           if (b.status === 'solved') {
@@ -89,10 +87,8 @@ export function createUsageQueries(
           row.rejections += c.count
           row.rejectionsByCode[c.code] = (row.rejectionsByCode[c.code] ?? 0) + c.count
         }
-      }
-      for (const r of byPeriod.values()) {
-        r.marginMicros = r.priceMicros - r.costMicros
-        rows.push(r)
+        row.marginMicros = row.priceMicros - row.costMicros
+        rows.push(row)
       }
     }
     return rows

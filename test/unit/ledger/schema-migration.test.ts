@@ -173,12 +173,9 @@ describe('ledger schema', () => {
       costMicros: 1_000,
       priceMicros: 1_500,
     })
-    for (const [id, ended] of [
-      ['g', 2_500],
-      ['h', 3 * M15],
-    ] as const) {
-      await ledger.begin({
-        attemptId: id,
+    const begin = (attemptId: string) =>
+      ledger.begin({
+        attemptId,
         tenantId: 't1',
         captchaType: 'image',
         providerAccount: 'acct',
@@ -186,18 +183,15 @@ describe('ledger schema', () => {
         createdAt: 2_000,
         reservedMicros: 0,
       })
+    for (const [id, ended] of [
+      ['g', 2_500],
+      ['h', 3 * M15],
+    ] as const) {
+      await begin(id)
       await ledger.markSubmitted(id, `task-${id}`, 2_100)
       await ledger.settle(id, { status: 'failed', errorCode: null, endedAt: ended, threadMs: 10 })
     }
-    await ledger.begin({
-      attemptId: 'still-open',
-      tenantId: 't1',
-      captchaType: 'image',
-      providerAccount: 'acct',
-      source: 'api',
-      createdAt: 2_000,
-      reservedMicros: 0,
-    })
+    await begin('still-open')
     // A row written already ended (as older releases wrote refusals) is counted too.
     insert.run('i', 't2', 'image', null, 'rejected', 'NO_SLOT', 4 * M15, 0, 0, 0)
     expect(rollup()).toEqual(raw())
