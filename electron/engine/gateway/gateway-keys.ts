@@ -3,7 +3,7 @@
  * keys are random, so a fast hash is enough, as LiteLLM does); it is shown once; rotation keeps the old key working
  * for a grace period; revocation is immediate.
  */
-import { createHash, randomInt } from 'node:crypto'
+import { hash as digest, randomInt } from 'node:crypto'
 import { migrate } from '../db/migrations'
 import { type Database } from '../db/database'
 
@@ -39,7 +39,8 @@ export interface GatewayKeys {
 const CACHE_MS = 1_000
 const CACHE_MAX = 10_000
 
-const hash = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex')
+// One-shot (crypto.hash): half the CPU of createHash().update().digest(), on every gateway request.
+const hash = (key: string): string => digest('sha256', key, 'hex')
 
 export function createGatewayKeys(db: Database, now: () => number = Date.now): GatewayKeys {
   migrate(db, 'gateway', MIGRATIONS)

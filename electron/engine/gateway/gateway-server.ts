@@ -14,6 +14,7 @@ import type { Tenant } from '@shared/tenant'
 import { answerClientError } from '../http/client-error'
 import { queryAsksJson, sendPreflight, sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
+import { sendBody } from '../http/send-body'
 import type { GatewayCore } from './gateway-core'
 import { jsonApiCoreFrom } from './json-api/core-adapter'
 import { handleJsonApi, jsonApiMethod } from './json-api/json-api'
@@ -119,12 +120,12 @@ export async function startGateway(
     const isIn = pathname.endsWith('/in.php')
     if (!isIn && !pathname.endsWith('/res.php')) {
       req.resume()
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+      sendBody(res, 404, { 'content-type': 'text/plain' }, 'Not Found')
       return
     }
     if (req.method === 'OPTIONS') return sendPreflight(res)
     if (req.method !== 'GET' && req.method !== 'POST') {
-      res.writeHead(405, { allow: 'GET, POST, OPTIONS' }).end()
+      sendBody(res, 405, { allow: 'GET, POST, OPTIONS' })
       return
     }
     let parsed
@@ -132,7 +133,7 @@ export async function startGateway(
       parsed = await readRequestParams(req, 1024 * 1024)
     } catch (err) {
       if (err instanceof RequestTooLargeError)
-        res.writeHead(413, { connection: 'close' }).end('Request Entity Too Large')
+        sendBody(res, 413, { connection: 'close' }, 'Request Entity Too Large')
       else if (err instanceof MalformedRequestError)
         send(res, { status: 0, request: 'ERROR_BAD_PARAMETERS' }, queryAsksJson(req.url))
       else throw err

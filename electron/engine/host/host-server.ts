@@ -10,6 +10,7 @@ import type { Socket } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import { EVENTS, PASSIVE_CHANNELS } from '@shared/ipc-channels'
 import { SECURITY_HEADERS } from './security-headers'
+import { sendBody } from '../http/send-body'
 import type { Engine } from '../app/engine'
 import { dispatch } from '../app/dispatch'
 import type { Handlers } from '../app/handlers'
@@ -62,9 +63,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const security = SECURITY_HEADERS
 
   function deny(res: ServerResponse, status: number, message: string): void {
-    res
-      .writeHead(status, { 'content-type': 'application/json', ...security })
-      .end(JSON.stringify({ ok: false, error: { code: `HTTP_${status}`, message } }))
+    sendBody(
+      res,
+      status,
+      { 'content-type': 'application/json', ...security },
+      JSON.stringify({ ok: false, error: { code: `HTTP_${status}`, message } }),
+    )
   }
 
   /** A URL path part decoded, or (malformed) a 400 with `message` and undefined. */
@@ -220,9 +224,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
         : undefined
     const envelope = await dispatch(options.handlers, m[1], input, options.engine.log)
     if (!(PASSIVE_CHANNELS as readonly string[]).includes(m[1]!)) options.engine.vault.touch()
-    res
-      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...security })
-      .end(JSON.stringify(envelope))
+    sendBody(
+      res,
+      200,
+      { 'content-type': 'application/json', 'cache-control': 'no-store', ...security },
+      JSON.stringify(envelope),
+    )
   }
 
   const server = createServer((req, res) => {

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { errorText } from './error-texts'
+import { sendBody } from './send-body'
 
 export interface ProtocolReply {
   status: 0 | 1
@@ -29,12 +30,12 @@ export function sendProtocolReply(
     const text =
       reply.status === 0 && reply.error_text === undefined ? errorText(String(reply.request)) : undefined
     const body = text === undefined ? reply : { ...reply, error_text: text }
-    res.writeHead(200, { 'content-type': 'application/json', ...cors }).end(JSON.stringify(body))
+    sendBody(res, 200, { 'content-type': 'application/json', ...cors }, JSON.stringify(body))
     return
   }
   const request = String(reply.request)
   const text = reply.status === 1 && !request.startsWith('OK_') ? `OK|${request}` : request
-  res.writeHead(200, { 'content-type': 'text/plain', ...cors }).end(text)
+  sendBody(res, 200, { 'content-type': 'text/plain', ...cors }, text)
 }
 
 /** Whether the request's query string alone asks for JSON (for replies before the body could be read). */

@@ -12,6 +12,7 @@
  * - the reply is the same "OK" whether or not the id was ours, so the route tells a caller nothing.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { sendBody } from '../http/send-body'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 const PINGBACK_PATH = '/pingback'
@@ -43,9 +44,7 @@ export function createPingbackRoute(
     return b.length === expected.length && timingSafeEqual(b, expected)
   }
   const reply = (res: ServerResponse, status: number, text: string): void => {
-    res
-      .writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
-      .end(text)
+    sendBody(res, status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, text)
   }
   const deliver = (res: ServerResponse, params: URLSearchParams): void => {
     const id = params.get('id') ?? ''
@@ -63,6 +62,9 @@ export function createPingbackRoute(
       return base ? `${base}${PINGBACK_PATH}/${secret}` : undefined
     },
     handle(req, res) {
+      // Every gateway request passes here first: most are not callbacks, and parsing their URL cost more than the rest
+      // of this check (a spelling of the path that does not contain the word is answered by the gateway as unknown).
+      if (!(req.url ?? '').includes('pingback')) return false
       const url = new URL(req.url ?? '/', 'http://callback.invalid')
       const prefix = `${PINGBACK_PATH}/`
       if (!url.pathname.startsWith(prefix)) return false
@@ -79,7 +81,7 @@ export function createPingbackRoute(
       }
       if (req.method !== 'POST') {
         req.resume()
-        res.writeHead(405, { allow: 'GET, POST' }).end()
+        sendBody(res, 405, { allow: 'GET, POST' })
         return true
       }
       const chunks: Buffer[] = []

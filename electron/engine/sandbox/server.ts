@@ -13,6 +13,7 @@ import { answerClientError } from '../http/client-error'
 import { pingbackUrl } from '../http/pingback-url'
 import { queryAsksJson, sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
+import { sendBody } from '../http/send-body'
 import { accountFrom, TaskBook, type KeyAccount } from './task-book'
 import {
   DEFAULT_SOLVE_TIMES,
@@ -319,11 +320,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       req.resume()
       const status = faultPrng.chance(0.5) ? 502 : 500
       const title = status === 502 ? '502 Bad Gateway' : '500 Internal Server Error'
-      res
-        .writeHead(status, { 'content-type': 'text/html' })
-        .end(
-          `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center></body></html>`,
-        )
+      sendBody(
+        res,
+        status,
+        { 'content-type': 'text/html' },
+        `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center></body></html>`,
+      )
       return
     }
     if (faultPrng.chance(faults.slowReplyRate ?? 0)) {
@@ -337,9 +339,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       parsed = await readRequestParams(req, MAX_BODY_BYTES)
     } catch (err) {
       if (err instanceof RequestTooLargeError) {
-        res
-          .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
-          .end('Request Entity Too Large')
+        sendBody(res, 413, { 'content-type': 'text/plain', connection: 'close' }, 'Request Entity Too Large')
         return
       }
       if (err instanceof MalformedRequestError) {
@@ -358,20 +358,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (malformed) {
       // A garbled reply; the request itself is not acted on (no task is created), so state stays reconcilable.
       countFault('malformed')
-      res
-        .writeHead(200, { 'content-type': json ? 'application/json' : 'text/plain' })
-        .end(json ? '{"status":1,"requ' : '<!DOCTYPE html><p>upstream hiccup')
+      sendBody(
+        res,
+        200,
+        { 'content-type': json ? 'application/json' : 'text/plain' },
+        json ? '{"status":1,"requ' : '<!DOCTYPE html><p>upstream hiccup',
+      )
       return
     }
     const path = parsed.path.replace(/\/+$/, '')
     if (path.endsWith('/in.php')) send(res, handleIn(parsed.params, ip), json, acao)
     else if (path.endsWith('/res.php')) send(res, handleRes(parsed.params, ip), json, acao)
-    else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+    else sendBody(res, 404, { 'content-type': 'text/plain' }, 'Not Found')
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error')
+      if (!res.headersSent) sendBody(res, 500, { 'content-type': 'text/plain' }, 'internal error')
       else res.destroy()
     })
   })

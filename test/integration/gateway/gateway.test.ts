@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { Solver } from '@2captcha/captcha-solver'
@@ -139,6 +140,42 @@ describe('gateway protocol', () => {
     // The source is banned for unknown keys, but a valid key from the same address is never refused.
     expect(await call(gw.url, '/res.php', { key: 'y'.repeat(32), action: 'getbalance' })).toBe('IP_BANNED')
     expect(await call(gw.url, '/res.php', { key: kb, action: 'getbalance' })).toMatch(/^OK\|/)
+  })
+
+  it('replies in one piece with a Content-Length, as the upstream does (never chunked)', async () => {
+    const { fx, gw, keys } = await setup()
+    const key = keys.issue(fx.addTenant().id).key
+    const raw = (path: string, method = 'GET'): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const { port } = new URL(gw.url)
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+        )
+        let text = ''
+        socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+        socket.on('end', () => resolve(text))
+        socket.on('error', reject)
+      })
+    const q = (p: Record<string, string>) => new URLSearchParams(p).toString()
+    const replies = [
+      await raw(`/in.php?${q({ key, method: 'turnstile', sitekey: 's', pageurl: 'https://e.com' })}`),
+      await raw(
+        `/in.php?${q({ key, method: 'turnstile', sitekey: 's', pageurl: 'https://e.com', json: '1' })}`,
+      ),
+      await raw(`/res.php?${q({ key, action: 'get', id: '1' })}`),
+      await raw(`/res.php?${q({ key: 'z'.repeat(32), action: 'getbalance', json: '1' })}`),
+      await raw('/nowhere'),
+      await raw('/in.php', 'PUT'),
+    ]
+    for (const reply of replies) {
+      const [head, body] = reply.split('\r\n\r\n') as [string, string]
+      expect(head).not.toMatch(/transfer-encoding/i)
+      expect(Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1])).toBe(Buffer.byteLength(body))
+    }
+    expect(replies[0]).toMatch(/\r\n\r\nOK\|\d{12}$/)
+    expect(replies[1]).toMatch(/\r\n\r\n\{"status":1,"request":"\d{12}"\}$/)
+    expect(replies[4]).toMatch(/^HTTP\/1.1 404 /)
+    expect(replies[5]).toMatch(/^HTTP\/1.1 405 /)
   })
 
   it('forwards the tenant’s pingback when its task completes', async () => {

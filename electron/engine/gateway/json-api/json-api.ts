@@ -10,6 +10,7 @@ import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
 import { formatMoney, type Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import { sendPreflight } from '../../http/protocol-reply'
+import { sendBody } from '../../http/send-body'
 import { jsonCodeOf, jsonError, type JsonErrorReply } from './errors'
 import { solutionFor } from './solution'
 import { taskFromJson } from './task-types'
@@ -97,9 +98,12 @@ function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Body | 't
 
 function send(res: ServerResponse, body: object, status = 200): void {
   if (res.headersSent || res.destroyed) return
-  res
-    .writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-    .end(JSON.stringify(body))
+  sendBody(
+    res,
+    status,
+    { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+    JSON.stringify(body),
+  )
 }
 
 const seconds = (ms: number | undefined): number => (ms === undefined ? 0 : Math.floor(ms / 1000))
