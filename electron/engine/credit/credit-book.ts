@@ -104,6 +104,12 @@ export function openCreditBook(
     openPeriod: db.prepare('SELECT started_at FROM credit_periods WHERE tenant_id = ? AND ended_at IS NULL'),
     startPeriod: db.prepare('INSERT INTO credit_periods (tenant_id, started_at) VALUES (?, ?)'),
     endPeriod: db.prepare('UPDATE credit_periods SET ended_at = ? WHERE tenant_id = ? AND ended_at IS NULL'),
+    reopenLast: db.prepare(
+      `UPDATE credit_periods SET ended_at = NULL WHERE rowid =
+        (SELECT rowid FROM credit_periods WHERE tenant_id = ? ORDER BY ended_at DESC, started_at DESC LIMIT 1)
+      RETURNING started_at`,
+    ),
+    lastEnd: db.prepare('SELECT MAX(ended_at) AS v FROM credit_periods WHERE tenant_id = ?'),
     periodAt: db.prepare(
       'SELECT 1 FROM credit_periods WHERE tenant_id = ? AND started_at <= ? AND (ended_at IS NULL OR ended_at > ?)',
     ),
@@ -111,6 +117,8 @@ export function openCreditBook(
   const states = new Map<string, State>()
   /** tenant → start of its open prepaid period (null: postpaid now); loaded on first use. */
   const open = new Map<string, number | null>()
+  /** tenant → the latest end of its closed prepaid periods (MIN_SAFE_INTEGER: none); loaded on first use. */
+  const lastEnd = new Map<string, number>()
   const listeners = new Set<(tenantId: string) => void>()
   const changed = (tenantId: string): void => {
     for (const l of listeners) {
@@ -150,6 +158,15 @@ export function openCreditBook(
       open.set(tenantId, row ? Number(row.started_at) : null)
     }
     return open.get(tenantId)!
+  }
+  const lastEndOf = (tenantId: string): number => {
+    let end = lastEnd.get(tenantId)
+    if (end === undefined) {
+      const v = (q.lastEnd.get(tenantId) as { v: number | null }).v
+      end = v === null ? Number.MIN_SAFE_INTEGER : Number(v)
+      lastEnd.set(tenantId, end)
+    }
+    return end
   }
   const toEntry = (r: Record<string, unknown>): CreditEntry => ({
     id: Number(r.id),
@@ -236,15 +253,33 @@ export function openCreditBook(
       const prepaid = tenant.status !== 'deleted' && billingOf(tenant).mode === 'prepaid'
       const start = openStart(tenant.id)
       if (prepaid && start === null) {
-        q.startPeriod.run(tenant.id, at)
-        open.set(tenant.id, at)
+        if (lastEndOf(tenant.id) >= at) {
+          // Prepaid again in the millisecond the last period ended (or the clock went back): that period goes on.
+          // A new one would overlap it, or clash with its start (the key), and admission would throw on every solve.
+          const row = q.reopenLast.get(tenant.id) as { started_at: number }
+          open.set(tenant.id, Number(row.started_at))
+          lastEnd.delete(tenant.id) // the latest end is now an earlier period's: read again on next use
+        } else {
+          q.startPeriod.run(tenant.id, at)
+          open.set(tenant.id, at)
+        }
       } else if (!prepaid && start !== null) {
-        q.endPeriod.run(Math.max(at, start), tenant.id)
+        const end = Math.max(at, start)
+        q.endPeriod.run(end, tenant.id)
         open.set(tenant.id, null)
+        lastEnd.set(tenant.id, Math.max(lastEndOf(tenant.id), end))
       } else return
       changed(tenant.id)
     },
-    prepaidAt: (tenantId, at) => q.periodAt.get(tenantId, at, at) !== undefined,
+    prepaidAt(tenantId, at) {
+      // Admission asks at every solve, for `now`: after every closed period has ended only the open one can cover
+      // `at`, and both are in memory (the query cost a cold index walk per solve on the gateway's path).
+      if (at >= lastEndOf(tenantId)) {
+        const start = openStart(tenantId)
+        return start !== null && start <= at
+      }
+      return q.periodAt.get(tenantId, at, at) !== undefined
+    },
     hold(tenantId, micros) {
       const s = stateOf(tenantId)
       if (s.bought - s.used - s.reserved - micros < 0) return false

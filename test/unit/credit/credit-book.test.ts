@@ -1,5 +1,6 @@
 /** The credit book's rules: idempotent references, append-only rows, prepaid periods, and what getbalance answers. */
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import type { Settings } from '@shared/settings'
 import { createAdmissionController, ledgerUsageLoader } from '../../../electron/engine/admission'
 import { openCreditBook, tenantBalanceFor } from '../../../electron/engine/credit'
@@ -99,6 +100,45 @@ describe('credit book', () => {
     expect(book.prepaidAt(t.id, 3_400)).toBe(false)
     expect(openCreditBook(db, { ledger }).usedBetween(t.id, 2_000, 2_600)).toBe(300)
     expect(openCreditBook(db, { ledger }).leftAt(t.id, 1_999)).toBe(10_000)
+  })
+
+  it('prepaid periods never overlap or clash, and prepaidAt answers from memory what they say, for any switches (the clock may go back)', () => {
+    const postpaid = (t: ReturnType<typeof prepaid>) => ({
+      ...t,
+      billing: { ...t.billing!, mode: 'postpaid' as const },
+    })
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ prepaid: fc.boolean(), at: fc.integer({ min: 0, max: 100 }) }), {
+          maxLength: 12,
+        }),
+        fc.array(fc.integer({ min: -5, max: 110 }), { minLength: 1, maxLength: 20 }),
+        (switches, asks) => {
+          const { db, ledger, book } = setup()
+          const t = prepaid('t_p')
+          const stored = db.prepare(
+            'SELECT 1 FROM credit_periods WHERE tenant_id = ? AND started_at <= ? AND (ended_at IS NULL OR ended_at > ?)',
+          )
+          const check = (b: typeof book) => {
+            for (const at of asks) expect(b.prepaidAt(t.id, at)).toBe(stored.get(t.id, at, at) !== undefined)
+          }
+          const periods = db.prepare(
+            'SELECT started_at AS s, ended_at AS e FROM credit_periods WHERE tenant_id = ?',
+          )
+          for (const sw of switches) {
+            book.syncMode(sw.prepaid ? t : postpaid(t), sw.at) // never throws
+            expect(book.balance(t.id).prepaid).toBe(sw.prepaid)
+            const all = periods.all(t.id) as Array<{ s: number; e: number | null }>
+            expect(all.filter((p) => p.e === null).length).toBe(sw.prepaid ? 1 : 0)
+            for (const p of all)
+              for (const q of all)
+                if (p !== q) expect(p.s >= (q.e ?? Infinity) || q.s >= (p.e ?? Infinity)).toBe(true) // disjoint
+            check(book)
+          }
+          check(openCreditBook(db, { ledger })) // loaded from the stored periods
+        },
+      ),
+    )
   })
 
   it('getbalance: prepaid credit, else what is left of the budget, else the operator’s choice — never made up', () => {
