@@ -255,7 +255,7 @@ export function openCreditBook(
       if (prepaid && start === null) {
         if (lastEndOf(tenant.id) >= at) {
           // Prepaid again in the millisecond the last period ended (or the clock went back): that period goes on.
-          // A new one would overlap it, or clash with its start (the key), and admission would throw on every solve.
+          // A new one would overlap it, or clash with its start (the key: the insert threw).
           const row = q.reopenLast.get(tenant.id) as { started_at: number }
           open.set(tenant.id, Number(row.started_at))
           lastEnd.delete(tenant.id) // the latest end is now an earlier period's: read again on next use
