@@ -125,6 +125,30 @@ describe('next poll of a task without batches', () => {
     expect(late - 30_000).toBeGreaterThanOrEqual(timing.pollIntervalMs)
   })
 
+  it('past every solve seen, the interval while the task is young, then gaps growing with its age up to the deadline', () => {
+    // A model that has so far seen only quick tasks (the first answers of a burst) and a task that never turns ready.
+    const m = new SolveTimeModel(prior)
+    for (const t of uniform(10_000, 12_000, 200)) m.observe('turnstile', t, t)
+    const at: number[] = []
+    for (let polls = 0, last = 0; ; polls++) {
+      const next = plan(m, polls, last)
+      if (next === Infinity) break
+      at.push(next)
+      last = next
+    }
+    expect(at.length).toBe(ADVICE_BY_PROFILE.captchaai.maxPollsPerTask)
+    const end = at.findIndex((t) => t >= 120_000) // the polls left reach the deadline…
+    expect(end).toBeGreaterThan(0)
+    const tail = at.findIndex((t) => t > 12_500)
+    for (let i = tail; i < end; i++) {
+      const gap = at[i + 1]! - at[i]!
+      expect(gap).toBeGreaterThanOrEqual(timing.pollIntervalMs)
+      // …without leaving a young task unasked for long: the interval until 25 s, then a share of its age.
+      expect(gap).toBeLessThanOrEqual(Math.max(timing.pollIntervalMs, 0.3 * at[i]!) + 1)
+    }
+    expect(at[tail + 1]! - at[tail]!).toBe(timing.pollIntervalMs)
+  })
+
   it('follows the published advice: first poll ≥ 5 s (10 s for reCAPTCHA), at most 20 polls per task', () => {
     const m = new SolveTimeModel(() => ({ fromMs: 1_000, toMs: 2_000 }))
     expect(plan(m, 0, 0)).toBe(5_000)
