@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { openApplication, type Application } from '../engine/app/application'
 import { registerAppScheme, serveRenderer } from './app-protocol'
 import { createSafeStorageProtector } from './device-unlock'
-import { chooseExportFolder } from './dialogs'
+import { chooseExportFolder, showStartupFailure } from './dialogs'
 import { forwardEvents, registerIpc } from './ipc'
 import { notifyAlerts } from './notifications'
 import { lockOnSuspend } from './power'
@@ -47,7 +47,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function fatal(err: unknown): void {
-  console.error('CaptchaDesk could not start:', err instanceof Error ? err.message : err)
+  showStartupFailure(err)
   app.exit(1)
 }
 

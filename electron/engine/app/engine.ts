@@ -54,6 +54,7 @@ import { KeyVault, type DeviceKeyProtector } from '../vault'
 import { databaseVaultAnchor } from '../vault/db-anchor'
 import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { dataPaths, type DataPaths } from './data-paths'
+import { lockDataFolder, type DataFolderLock } from './data-folder-lock'
 import { composeGateway, openGatewayTaskStore } from './gateway-composition'
 import { invoiceLockEvents } from './invoice-lock-events'
 
@@ -127,9 +128,20 @@ export interface Engine {
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const now = options.now ?? Date.now
   const paths = dataPaths(options.dataDir)
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
+  // Before anything else in the folder is read or written (./data-folder-lock.ts).
+  const lock = lockDataFolder(paths.dir)
+  try {
+    return await openEngine(options, paths, lock)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFolderLock): Promise<Engine> {
+  const now = options.now ?? Date.now
   const settings = createSettingsStore(paths.dir, options.settingsOverrides, now)
   removeStalePartials(paths.exports) // a killed export's temporary files
   const logFile = options.logger ? undefined : await createFileLogger({ dataDir: paths.dir })
@@ -485,6 +497,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       gatewayStore.close()
       db.close()
       logFile?.close()
+      lock.release()
     },
   }
 }

@@ -48,6 +48,7 @@ export const electronDouble = (() => {
   const privileged: unknown[] = []
   const dialogResult = { canceled: false, filePaths: ['/chosen/folder'] as string[] }
   const showOpenDialog = vi.fn(async () => dialogResult)
+  const showErrorBox = vi.fn()
 
   class BrowserWindow extends EventEmitter {
     webContents = fakeWebContents()
@@ -85,12 +86,13 @@ export const electronDouble = (() => {
     privileged,
     dialogResult,
     showOpenDialog,
+    showErrorBox,
     module: {
       app,
       BrowserWindow,
       Notification,
       powerMonitor: new EventEmitter(),
-      dialog: { showOpenDialog },
+      dialog: { showOpenDialog, showErrorBox },
       ipcMain: {
         handle: (channel: string, fn: (event: unknown, input: unknown) => Promise<unknown>) =>
           handlers.set(channel, fn),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { lockDataFolder } from '../../../electron/engine/app/data-folder-lock'
 import { electronDouble } from './electron-double'
 
 vi.mock('electron', () => ({ ...electronDouble.module, default: electronDouble.module }))
@@ -25,7 +26,7 @@ const { applySecurity, withConsoleHeaders, isAllowedExternal } =
   await import('../../../electron/main/security')
 const { lockOnSuspend } = await import('../../../electron/main/power')
 const { notifyAlerts } = await import('../../../electron/main/notifications')
-const { chooseExportFolder } = await import('../../../electron/main/dialogs')
+const { chooseExportFolder, showStartupFailure } = await import('../../../electron/main/dialogs')
 const { isAppUrl, devServerOrigin, rendererUrl } = await import('../../../electron/main/app-origin')
 const { forwardEvents } = await import('../../../electron/main/ipc')
 const { CONTENT_SECURITY_POLICY } = await import('../../../electron/engine/host/security-headers')
@@ -164,6 +165,26 @@ describe('power, notifications, dialogs, events', () => {
     electronDouble.dialogResult.canceled = true
     expect(await chooseExportFolder(undefined, 'invoices-2026-10')).toBeNull()
     electronDouble.dialogResult.canceled = false
+  })
+
+  it('says why the app could not start in a box (no console is read when launched from the desktop)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shell-lock-'))
+    const held = lockDataFolder(dir)
+    let failure: unknown
+    try {
+      lockDataFolder(dir)
+    } catch (err) {
+      failure = err
+    }
+    held.release()
+    rmSync(dir, { recursive: true, force: true })
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    showStartupFailure(failure)
+    quiet.mockRestore()
+    expect(electronDouble.showErrorBox).toHaveBeenCalledWith(
+      'CaptchaDesk could not start',
+      expect.stringMatching(/Another CaptchaDesk engine is running on the data folder .*\(process \d+\)/),
+    )
   })
 
   it('forwards engine events to the window as payloads only, and stops when asked', () => {
