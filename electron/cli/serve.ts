@@ -9,6 +9,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readPassphraseFile, passphraseFileFrom } from './passphrase-file'
 import { join, resolve } from 'node:path'
+import { DataFolderInUseError } from '../engine/app/data-folder-lock'
 import { DEFAULT_DEMO_DIR } from '../engine/app/data-paths'
 import { runHost } from '../engine/host/run-host'
 import { parseCommandLine } from './command-line'
@@ -55,7 +56,8 @@ try {
   const e = err as NodeJS.ErrnoException
   if (e.code === 'EADDRINUSE')
     fail(`port ${port} is in use; pick another with --port, or 0 for any free port`)
-  console.error(`serve: the engine could not start in ${dataDir}: ${e.message}`)
+  const elsewhere = err instanceof DataFolderInUseError ? ' (or start this one with another --data-dir)' : ''
+  console.error(`serve: the engine could not start in ${dataDir}: ${e.message}${elsewhere}`)
   process.exit(1)
 }
 console.log(`CaptchaDesk console (headless) — data in ${dataDir}`)

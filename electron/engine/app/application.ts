@@ -26,13 +26,20 @@ export interface Application {
 
 export async function openApplication(options: ApplicationOptions): Promise<Application> {
   const engine = await createEngine(options)
-  const gateway = createGatewayController(engine)
-  const handlers = createHandlers({
-    engine,
-    gateway,
-    version: options.version,
-    exportTarget: options.exportTarget,
-  })
+  let gateway: GatewayController
+  let handlers: Handlers
+  try {
+    gateway = createGatewayController(engine)
+    handlers = createHandlers({
+      engine,
+      gateway,
+      version: options.version,
+      exportTarget: options.exportTarget,
+    })
+  } catch (err) {
+    await engine.close(0) // and its hold on the data folder: a caller may start again
+    throw err
+  }
   return {
     engine,
     gateway,

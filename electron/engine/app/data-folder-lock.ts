@@ -42,10 +42,14 @@ export function lockDataFolder(dir: string): DataFolderLock {
       // no pid written (yet): the message goes without it
     }
     throw new DataFolderInUseError(
-      `Another CaptchaDesk engine is running on the data folder ${dir}${holder}. Stop it first, or start this one ` +
-        'on another folder (--data-dir): two engines on one folder would settle each other’s solves.',
+      `Another CaptchaDesk engine is running on the data folder ${dir}${holder}. Stop it first: two engines on ` +
+        'one folder would settle each other’s solves.',
     )
   }
-  writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 })
+  try {
+    writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 })
+  } catch {
+    // only the message uses it: the lock holds without it
+  }
   return { release: () => db.close() }
 }

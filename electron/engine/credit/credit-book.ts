@@ -104,10 +104,8 @@ export function openCreditBook(
     openPeriod: db.prepare('SELECT started_at FROM credit_periods WHERE tenant_id = ? AND ended_at IS NULL'),
     startPeriod: db.prepare('INSERT INTO credit_periods (tenant_id, started_at) VALUES (?, ?)'),
     endPeriod: db.prepare('UPDATE credit_periods SET ended_at = ? WHERE tenant_id = ? AND ended_at IS NULL'),
-    reopenLast: db.prepare(
-      `UPDATE credit_periods SET ended_at = NULL WHERE rowid =
-        (SELECT rowid FROM credit_periods WHERE tenant_id = ? ORDER BY ended_at DESC, started_at DESC LIMIT 1)
-      RETURNING started_at`,
+    reopenEmpty: db.prepare(
+      'UPDATE credit_periods SET ended_at = NULL WHERE tenant_id = ?1 AND started_at = ?2 AND ended_at = ?2',
     ),
     lastEnd: db.prepare('SELECT MAX(ended_at) AS v FROM credit_periods WHERE tenant_id = ?'),
     periodAt: db.prepare(
@@ -253,16 +251,14 @@ export function openCreditBook(
       const prepaid = tenant.status !== 'deleted' && billingOf(tenant).mode === 'prepaid'
       const start = openStart(tenant.id)
       if (prepaid && start === null) {
-        if (lastEndOf(tenant.id) >= at) {
-          // Prepaid again in the millisecond the last period ended (or the clock went back): that period goes on.
-          // A new one would overlap it, or clash with its start (the key: the insert threw).
-          const row = q.reopenLast.get(tenant.id) as { started_at: number }
-          open.set(tenant.id, Number(row.started_at))
-          lastEnd.delete(tenant.id) // the latest end is now an earlier period's: read again on next use
-        } else {
-          q.startPeriod.run(tenant.id, at)
-          open.set(tenant.id, at)
-        }
+        // Never before the last period's end: after a step back of the clock, an earlier start would overlap it
+        // (solves already billed postpaid would turn prepaid). Starting where a period of no length starts, that
+        // period goes on instead (its start is the key: the insert threw).
+        const from = Math.max(at, lastEndOf(tenant.id))
+        if (Number(q.reopenEmpty.run(tenant.id, from).changes) === 1)
+          lastEnd.delete(tenant.id) // read again
+        else q.startPeriod.run(tenant.id, from)
+        open.set(tenant.id, from)
       } else if (!prepaid && start !== null) {
         const end = Math.max(at, start)
         q.endPeriod.run(end, tenant.id)

@@ -42,16 +42,16 @@ export async function runHost(
         await engine.vault.unlock(passphrase) // an older copy is never accepted unattended
       })
     }
+    const host = await startHost({ engine, handlers, rendererDir: options.rendererDir, port: options.port })
+    return {
+      host,
+      engine,
+      gateway,
+      // Serving first: in.php refused, res.php answered while solves finish (bounded), then the host, the engine.
+      close: () => app.close(() => host.close()),
+    }
   } catch (err) {
-    await engine.close(0)
+    await app.close() // the engine and its hold on the data folder with it (a caller may start again)
     throw err
-  }
-  const host = await startHost({ engine, handlers, rendererDir: options.rendererDir, port: options.port })
-  return {
-    host,
-    engine,
-    gateway,
-    // Serving first: in.php refused, res.php answered while solves finish (bounded), then the host, the engine.
-    close: () => app.close(() => host.close()),
   }
 }

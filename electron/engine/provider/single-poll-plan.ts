@@ -54,13 +54,14 @@ export function nextPollAt(
     // seconds of a burst. Sharing the polls left evenly up to the deadline left such tasks unasked for 20 s and more
     // (measured: reCAPTCHA v2 p95 35–42 s after ready, at 1,000 in flight). Instead: the type's poll interval while
     // the task is young, then gaps that grow with its age, geometrically — as fast as the polls left need to reach
-    // the deadline (at most 20 per task), and no faster.
+    // the last moment worth a poll, and no faster (with no limit on polls, the interval throughout). That moment is a
+    // gap before the deadline: at the deadline itself the task times out before any poll goes.
+    const last = deadlineMs - policy.minGapMs
     const pollsLeft = advice.maxPollsPerTask - polls
     const age = Math.max(from, 1)
-    const growth = Number.isFinite(pollsLeft)
-      ? Math.max(TAIL_GROWTH, (deadlineMs / age) ** (1 / pollsLeft) - 1)
-      : 0
+    const growth = Number.isFinite(pollsLeft) ? Math.max(TAIL_GROWTH, (last / age) ** (1 / pollsLeft) - 1) : 0
     at = from + Math.max(timing.pollIntervalMs, age * growth)
+    if (from < last) at = Math.min(at, last)
   } else {
     at = model.quantile(type, readyBefore + readyChanceFor(policy, input.inFlight) * left)
     at = Math.max(at, from + policy.minGapMs)

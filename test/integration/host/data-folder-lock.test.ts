@@ -4,11 +4,14 @@
  * a new engine starts on the folder without anyone removing a lock file.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine } from '../../../electron/engine/app/engine'
 import { DataFolderInUseError } from '../../../electron/engine/app/data-folder-lock'
+import { runHost } from '../../../electron/engine/host/run-host'
 import { startSandbox, type Sandbox } from '../../../electron/engine/sandbox'
 import { prepareServedDataDir, startHostProcess, writePassphraseFile } from '../../support/host-process'
 
@@ -36,6 +39,22 @@ describe('one engine per data folder', () => {
     await expect(second).rejects.toBeInstanceOf(DataFolderInUseError)
     await expect(second).rejects.toThrow(new RegExp(`data folder ${dir} \\(process ${process.pid}\\)`))
     await first.close(0)
+    const again = await createEngine({ dataDir: dir, embeddedSandbox: false })
+    await again.close(0)
+  })
+
+  it('a host that fails to start (its port taken) lets go of the folder: the next start is not refused', async () => {
+    const dir = tempDir()
+    const taken = createServer()
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()))
+    const port = (taken.address() as AddressInfo).port
+    try {
+      await expect(
+        runHost({ dataDir: dir, rendererDir: dir, port, embeddedSandbox: false }),
+      ).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    } finally {
+      taken.close()
+    }
     const again = await createEngine({ dataDir: dir, embeddedSandbox: false })
     await again.close(0)
   })

@@ -102,7 +102,7 @@ describe('credit book', () => {
     expect(openCreditBook(db, { ledger }).leftAt(t.id, 1_999)).toBe(10_000)
   })
 
-  it('prepaid periods never overlap or clash, and prepaidAt answers from memory what they say, for any switches (the clock may go back)', () => {
+  it('prepaid periods never overlap, clash or change once ended, and prepaidAt answers from memory what they say, for any switches (the clock may go back)', () => {
     const postpaid = (t: ReturnType<typeof prepaid>) => ({
       ...t,
       billing: { ...t.billing!, mode: 'postpaid' as const },
@@ -126,9 +126,12 @@ describe('credit book', () => {
             'SELECT started_at AS s, ended_at AS e FROM credit_periods WHERE tenant_id = ?',
           )
           for (const sw of switches) {
+            const before = periods.all(t.id) as Array<{ s: number; e: number | null }>
             book.syncMode(sw.prepaid ? t : postpaid(t), sw.at) // never throws
             expect(book.balance(t.id).prepaid).toBe(sw.prepaid)
             const all = periods.all(t.id) as Array<{ s: number; e: number | null }>
+            // History stays: a period that ended (and lasted) never changes, whatever the clock did.
+            for (const p of before.filter((p) => p.e !== null && p.e > p.s)) expect(all).toContainEqual(p)
             expect(all.filter((p) => p.e === null).length).toBe(sw.prepaid ? 1 : 0)
             for (const p of all)
               for (const q of all)
