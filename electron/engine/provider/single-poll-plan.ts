@@ -12,6 +12,13 @@ import type { PollAdvice, PollPolicy, TypeTiming } from './timing'
 const TAIL_SHARE = 0.03
 /** There, each gap is at least this share of the task's age (and never shorter than the type's poll interval). */
 const TAIL_GROWTH = 0.2
+/**
+ * Anywhere, a gap is at least this share of the task's age. The model is built from the answers seen, and in a burst
+ * every task has the same age, so it is mostly made of answers that came in a moment ago: it can look sure that a
+ * task turns ready within the next second, again and again. Measured at 1,000 in flight: one reCAPTCHA v2 task
+ * polled 15 times, every second from 21 s; requests per solve 3.17 → 2.89–3.04 (the seed's 3.10–3.16) with this.
+ */
+const AGE_GAP_SHARE = 0.05
 
 export interface PlanInput {
   type: CaptchaType
@@ -64,7 +71,7 @@ export function nextPollAt(
     if (from < last) at = Math.min(at, last)
   } else {
     at = model.quantile(type, readyBefore + readyChanceFor(policy, input.inFlight) * left)
-    at = Math.max(at, from + policy.minGapMs)
+    at = Math.max(at, from + policy.minGapMs, from + AGE_GAP_SHARE * from)
     // After the first poll, never wait longer than the type's poll interval between two polls.
     if (polls > 0) at = Math.min(at, from + Math.max(policy.minGapMs, timing.pollIntervalMs))
   }

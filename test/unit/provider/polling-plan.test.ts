@@ -150,6 +150,13 @@ describe('next poll of a task without batches', () => {
     expect(at[tail + 1]! - at[tail]!).toBe(timing.pollIntervalMs)
   })
 
+  it('never polls a task more often than a share of its age, however sure a model built on the last answers looks', () => {
+    // Answers that all came in just after 40 s (a burst: every task is as old as the others).
+    const m = new SolveTimeModel(prior)
+    for (let i = 0; i < 500; i++) m.observe('turnstile', 40_000, 40_250)
+    expect(plan(m, 3, 40_000)).toBeGreaterThanOrEqual(42_000)
+  })
+
   it('follows the published advice: first poll ≥ 5 s (10 s for reCAPTCHA), at most 20 polls per task', () => {
     const m = new SolveTimeModel(() => ({ fromMs: 1_000, toMs: 2_000 }))
     expect(plan(m, 0, 0)).toBe(5_000)
