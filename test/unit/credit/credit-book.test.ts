@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { Settings } from '@shared/settings'
 import { createAdmissionController, ledgerUsageLoader } from '../../../electron/engine/admission'
-import { openCreditBook, tenantBalanceFor } from '../../../electron/engine/credit'
+import { connectCredit, openCreditBook, tenantBalanceFor } from '../../../electron/engine/credit'
 import { openAuditLog } from '../../../electron/engine/audit/audit-log'
 import { openDatabase } from '../../../electron/engine/db/database'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
@@ -142,6 +142,30 @@ describe('credit book', () => {
         },
       ),
     )
+  })
+
+  it("a prepaid tenant's credit used is summed at start, not on its first solve (a postpaid one's not at all)", () => {
+    const { db, ledger, book: before } = setup()
+    const t = prepaid('t_w')
+    const other = tenantFixture('t_post')
+    before.syncMode(t, 1_000) // prepaid since 1 s, in an earlier run
+    let sums = 0
+    const counting = {
+      solvedPriceCreatedIn: (...a: Parameters<typeof ledger.solvedPriceCreatedIn>) => {
+        sums++
+        return ledger.solvedPriceCreatedIn(...a)
+      },
+    }
+    const book = openCreditBook(db, { ledger: counting, now: () => 5_000 })
+    connectCredit({
+      credit: book,
+      tenants: { list: () => [t, other], get: () => undefined, onChange: () => () => undefined },
+      alerts: { evaluateCredit: () => undefined } as never,
+      now: () => 5_000,
+    })
+    expect(sums).toBe(1)
+    expect(book.balance(t.id).prepaid).toBe(true) // what the first solve's admission asks
+    expect(sums).toBe(1)
   })
 
   it('getbalance: prepaid credit, else what is left of the budget, else the operator’s choice — never made up', () => {
