@@ -147,7 +147,7 @@ describe('next poll of a task without batches', () => {
       // …without leaving a young task unasked for long: the interval until 25 s, then a share of its age.
       expect(gap).toBeLessThanOrEqual(Math.max(timing.pollIntervalMs, 0.3 * made[i]!) + 1)
     }
-    expect(at[tail + 1]! - at[tail]!).toBe(timing.pollIntervalMs)
+    expect(made[tail + 1]! - made[tail]!).toBe(timing.pollIntervalMs)
   })
 
   it('never polls a task more often than a share of its age, however sure a model built on the last answers looks', () => {
