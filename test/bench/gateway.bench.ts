@@ -39,7 +39,12 @@ assertBench(
   Number.isSafeInteger(LEDGER_ROWS) && LEDGER_ROWS >= 0,
   `GATEWAY_BENCH_LEDGER_ROWS must be a whole number (got "${process.env.GATEWAY_BENCH_LEDGER_ROWS}")`,
 )
-let SECONDS = 4
+/** GATEWAY_BENCH_SECONDS=20: measure each rate for this long (default 4): steadier CPU figures on a noisy machine. */
+let SECONDS = Number(process.env.GATEWAY_BENCH_SECONDS ?? 4)
+assertBench(
+  Number.isInteger(SECONDS) && SECONDS > 0,
+  `GATEWAY_BENCH_SECONDS must be a whole number above 0 (got "${process.env.GATEWAY_BENCH_SECONDS}")`,
+)
 /**
  * Before each measurement the process under test (host or bare proxy) serves this many requests per second for
  * SECONDS: an operator's host has been running for hours, and a process that has served only a few hundred

@@ -7,6 +7,7 @@ import type { TenantCreateInput } from '@shared/tenant-schema'
 import { createAdmissionController, ledgerUsageLoader } from '../../electron/engine/admission'
 import { openAuditLog } from '../../electron/engine/audit/audit-log'
 import { openDatabase } from '../../electron/engine/db/database'
+import { GroupCommitter } from '../../electron/engine/db/group-commit'
 import { openSqliteLedger } from '../../electron/engine/ledger/sqlite-ledger'
 import { openGatewayTasks } from '../../electron/engine/gateway/gateway-tasks'
 import { createProviderClient } from '../../electron/engine/provider'
@@ -34,9 +35,11 @@ export async function engineFixture(
   const sandbox = await startSandbox({ speed, seed: 3, ...opts.sandbox })
   const db = openDatabase(join(dir, 'engine.db'))
   const audit = openAuditLog(db)
-  const ledger = openSqliteLedger(db)
+  // As the engine wires them: the ledger and the task store write through one group commit.
+  const commits = new GroupCommitter(db)
+  const ledger = openSqliteLedger(db, { commits })
   const refusals = openRefusalCounters(db)
-  const gatewayTasks = openGatewayTasks(db)
+  const gatewayTasks = openGatewayTasks(db, { commits })
   const tenants = createTenantRegistry({ dataDir: dir, audit })
   const admission = createAdmissionController({
     sharedThreads: opts.sharedThreads,

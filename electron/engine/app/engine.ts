@@ -18,7 +18,7 @@ import {
 import { createWebhook, type Webhook } from '../alerts/webhook'
 import { openAuditLog, type AuditLog } from '../audit/audit-log'
 import { createBalanceChecker, type BalanceChecker } from '../balances/balance-checker'
-import { createGatewayKeys, type GatewayCore, type GatewayKeys } from '../gateway'
+import { createGatewayKeys, openGatewayTasks, type GatewayCore, type GatewayKeys } from '../gateway'
 import {
   liveInvoiceSettings,
   openBilling,
@@ -36,8 +36,9 @@ import {
   type CreditBook,
 } from '../credit'
 import { startCheckpointer } from '../db/checkpointer'
-import { openDatabase, type Database } from '../db/database'
+import { openDatabase, openSolvePathDatabase, type Database } from '../db/database'
 import { openWalDurability } from '../db/wal-durability'
+import { GroupCommitter } from '../db/group-commit'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
 import { createProviderClient, type ProviderClient } from '../provider'
@@ -55,7 +56,7 @@ import { databaseVaultAnchor } from '../vault/db-anchor'
 import { keystoreVaultAnchor } from '../vault/keystore-anchor'
 import { dataPaths, type DataPaths } from './data-paths'
 import { lockDataFolder, type DataFolderLock } from './data-folder-lock'
-import { composeGateway, openGatewayTaskStore } from './gateway-composition'
+import { composeGateway } from './gateway-composition'
 import { invoiceLockEvents } from './invoice-lock-events'
 
 export interface EngineEvents {
@@ -188,22 +189,27 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
   for (const note of settings.loadNotes)
     audit.record({ actor: 'system', action: 'settings.load', subjectType: 'settings', details: { note } })
   // Durability off the event loop: commits write the WAL, fsyncs run on the thread pool, checkpoints on a worker
-  // (db/wal-durability.ts, db/checkpointer.ts). Set up once the task store's connection exists (below).
+  // (db/wal-durability.ts, db/checkpointer.ts). The ledger and the gateway's task store share the solve path's
+  // connection (db/database.ts).
   const wal = openWalDurability(paths.database)
-  const ledger = openSqliteLedger(db, {
+  const solveDb = openSolvePathDatabase(paths.database)
+  // One group commit for both: the upstream's task id and the tenant's task row commit in one transaction, and the
+  // answers that end in one turn of the event loop share one, then their settlements the next.
+  const commits = new GroupCommitter(solveDb, wal)
+  const ledger = openSqliteLedger(solveDb, {
     now,
-    wal,
+    commits,
     // Why a first start after an update can take longer (rebuilding an index: about 1.6 s per million solves).
     onMigrated: (version, ms) => log.info({ version, ms: Math.round(ms) }, 'ledger: schema updated'),
   })
   const refusals = openRefusalCounters(db, { now })
-  const gatewayStore = openGatewayTaskStore(paths.database, {
+  const gatewayTasks = openGatewayTasks(solveDb, {
     now,
+    commits,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
     afterWrite: () => wal.noteUnsynced(),
   })
-  const gatewayTasks = gatewayStore.tasks
-  const checkpointer = startCheckpointer(paths.database, [db, gatewayStore.db], {
+  const checkpointer = startCheckpointer(paths.database, [db, solveDb], {
     onReport: (r) => {
       if (!r.ok) log.warn({ error: r.error }, 'database: a checkpoint failed (it is retried)')
     },
@@ -494,7 +500,7 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
         { fsyncs: power.syncs, p50Ms: power.p50Ms, p99Ms: power.p99Ms, maxMs: power.maxMs },
         'database: how long kill-safe writes waited for the disk',
       )
-      gatewayStore.close()
+      solveDb.close()
       db.close()
       logFile?.close()
       lock.release()

@@ -1,29 +1,13 @@
 /**
- * The gateway's share of the composition root: its task store on a connection of its own (synchronous=NORMAL,
- * see gateway-tasks.ts), the bad-key guard (bans audited), the protocol-neutral core, and the sweep of old answers.
+ * The gateway's share of the composition root: the bad-key guard (bans audited), the protocol-neutral core, and the
+ * sweep of old answers. Its task store is opened on the solve path's connection, beside the ledger (engine.ts).
  */
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
 import type { AuditLog } from '../audit/audit-log'
-import { openDatabase, type Database } from '../db/database'
-import {
-  BadKeyGuard,
-  createGatewayCore,
-  openGatewayTasks,
-  type GatewayCore,
-  type GatewayKeys,
-} from '../gateway'
+import { BadKeyGuard, createGatewayCore, type GatewayCore, type GatewayKeys } from '../gateway'
 import type { GatewayTaskStore } from '../gateway/gateway-tasks'
 import type { SolveService } from '../solve'
-
-export function openGatewayTaskStore(
-  path: string,
-  options: { now: () => number; retentionMs: () => number; afterWrite: () => void },
-): { tasks: GatewayTaskStore; db: Database; close(): void } {
-  const db = openDatabase(path)
-  db.exec('PRAGMA synchronous = NORMAL')
-  return { tasks: openGatewayTasks(db, options), db, close: () => db.close() }
-}
 
 export interface GatewayCompositionDeps {
   keys: GatewayKeys

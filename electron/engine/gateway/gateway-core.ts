@@ -138,6 +138,8 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
       // Answer as soon as the upstream has accepted the task (or it was refused); the wait continues in the background.
       return new Promise<SubmitReply>((resolve) => {
         let announced = false
+        /** The task row, queued with the ledger's write of the upstream's id (one transaction): true once stored. */
+        let stored: Promise<boolean> | undefined
         const abort = new AbortController()
         const done = (r: SolveResult): void => {
           if (announced) return
@@ -159,27 +161,35 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
             source: 'gateway',
             signal: abort.signal,
             timeoutMs: deps.solveTimeoutMs?.(),
-            onProgress: (e) => {
-              if (e.stage !== 'submitted') return
-              try {
-                deps.tasks.announce({
+            onAccepted: ({ attemptId }) => {
+              stored = deps.tasks
+                .announce({
                   taskId,
                   tenantId: tenant.id,
-                  attemptId: e.attemptId,
+                  attemptId,
                   captchaType: request.type,
                   pingback,
                   callback: options.callback ?? null,
                   createdAt: now(),
                 })
-              } catch (err) {
-                const error = (err as Error).message
-                deps.log?.('error', NOT_STORED, { attemptId: e.attemptId, error })
-                // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
-                abort.abort()
-                return
-              }
-              announced = true
-              resolve({ ok: true, taskId })
+                .then(
+                  () => true,
+                  (err: unknown) => {
+                    deps.log?.('error', NOT_STORED, { attemptId, error: (err as Error).message })
+                    // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
+                    abort.abort()
+                    return false
+                  },
+                )
+            },
+            onProgress: (e) => {
+              // The upstream's id is recorded; the tenant is told once its task row is stored too.
+              if (e.stage !== 'submitted' || !stored) return
+              void stored.then((ok) => {
+                if (!ok || announced) return
+                announced = true
+                resolve({ ok: true, taskId })
+              })
             },
           })
           .then(done, (err: unknown) => {

@@ -6,12 +6,15 @@
  *
  * Write order is what keeps billing honest: the row is written before the tenant is told the id (an attempt with no
  * row was never announced, and recovery does not bill it), and an answer is written before the ledger bills it.
- * Writes use their own connection with synchronous=NORMAL: each is in the WAL at once (it survives a process kill)
- * and reaches the disk with the ledger's next durable group commit (on the solve path, the settle that follows) or
- * the fsync the engine schedules after `afterWrite` (within 25 ms), whichever comes first.
+ * The store shares the ledger's connection (synchronous=NORMAL, db/database.ts). Announcements and answers go
+ * through the ledger's group commit when it is given (`commits`): a task row commits in the same transaction as the
+ * upstream's task id, and the answers that end together share one. Each write is in the WAL once its promise
+ * resolves (it survives a process kill) and reaches the disk with the next durable commit (on the solve path, the
+ * settle that follows) or the fsync the WAL durability schedules (within 25 ms), whichever comes first.
  */
 import type { StatementSync } from 'node:sqlite'
 import type { Database } from '../db/database'
+import type { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
 import type { AttemptRecord } from '../ledger/types'
 import type { DeliveredOutcome } from '../solve/types'
@@ -99,7 +102,10 @@ const toTask = (r: Row): GatewayTask => ({
 })
 
 export interface GatewayTaskStore {
-  /** Records the id given to the tenant, before the tenant is told it. Throws if the id is taken. */
+  /**
+   * Records the id given to the tenant; tell the tenant once it resolves. Rejects if the id is taken. Without a
+   * group commit the row is written before this returns.
+   */
   announce(t: {
     taskId: string
     tenantId: string
@@ -108,11 +114,14 @@ export interface GatewayTaskStore {
     pingback: string | null
     callback?: string | null
     createdAt: number
-  }): void
+  }): Promise<void>
   has(taskId: string): boolean
   get(taskId: string): GatewayTask | undefined
-  /** The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce). */
-  deliver(attemptId: string, o: DeliveredOutcome): void
+  /**
+   * The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce), stored once
+   * it resolves. Without a group commit the row is written before this returns.
+   */
+  deliver(attemptId: string, o: DeliveredOutcome): Promise<void>
   /**
    * Whether the tenant could ever fetch this gateway attempt's result (recovery bills only those); other sources are
    * not the gateway's to judge (true — recovery has its own rule for console test solves).
@@ -139,6 +148,12 @@ export interface GatewayTaskOptions {
   fetchedGraceMs?: number
   /** After each write that is in the WAL but not yet on disk (the engine's WAL durability schedules the fsync). */
   afterWrite?: () => void
+  /**
+   * The ledger's group commit on this same connection: announcements and answers are queued on it (kill-safe, not
+   * waiting for the disk; it schedules the fsync), sharing the ledger's transactions. Without it they are written at
+   * once, each in a transaction of its own.
+   */
+  commits?: Pick<GroupCommitter, 'write'>
 }
 
 export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {}): GatewayTaskStore {
@@ -148,6 +163,18 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   const grace = options.fetchedGraceMs ?? 5 * 60_000
   const listeners = new Set<(t: GatewayTask) => void>()
   const written = options.afterWrite ?? (() => undefined)
+  const commits = options.commits
+  /** Runs a write through the group commit (kill-safe only), or at once. */
+  const write = <T>(run: () => T): Promise<T> => {
+    if (commits) return commits.write(run, { durable: false })
+    try {
+      const value = run()
+      written()
+      return Promise.resolve(value)
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+  }
   const s = {
     insert: db.prepare(
       `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, callback, created_at)
@@ -190,28 +217,30 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   }
   return {
     announce(t) {
-      s.insert.run(
-        t.taskId,
-        t.tenantId,
-        t.attemptId,
-        t.captchaType,
-        t.pingback,
-        t.callback ?? null,
-        t.createdAt,
-      )
-      written()
+      return write(() => {
+        s.insert.run(
+          t.taskId,
+          t.tenantId,
+          t.attemptId,
+          t.captchaType,
+          t.pingback,
+          t.callback ?? null,
+          t.createdAt,
+        )
+      })
     },
     has: (taskId) => s.exists.get(taskId) !== undefined,
     get,
-    deliver(attemptId, o) {
+    async deliver(attemptId, o) {
       const at = now()
       // One statement: the row as it now is, or nothing when the attempt was not announced or has ended already.
-      const r = (
-        'answer' in o
-          ? s.solved.get(o.answer, o.priceMicros, at, attemptId)
-          : s.failed.get('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId)
-      ) as Row | undefined
-      written()
+      const r = await write(
+        () =>
+          ('answer' in o
+            ? s.solved.get(o.answer, o.priceMicros, at, attemptId)
+            : s.failed.get('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId)) as
+            Row | undefined,
+      )
       if (!r || listeners.size === 0) return
       const task = toTask(r)
       for (const l of listeners) {

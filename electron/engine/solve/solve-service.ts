@@ -226,6 +226,11 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
             // clash with an id already in the ledger is an upstream fault: it throws here, before anyone is told.
             const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
             try {
+              a.options.onAccepted?.({ attemptId, taskId: s.taskId })
+            } catch {
+              // the listener stops the solve itself if it must (the gateway does when its task row fails)
+            }
+            try {
               await recorded
             } catch (err) {
               if (!(err instanceof UpstreamTaskClashError)) throw err

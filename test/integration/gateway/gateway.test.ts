@@ -142,6 +142,34 @@ describe('gateway protocol', () => {
     expect(await call(gw.url, '/res.php', { key: kb, action: 'getbalance' })).toMatch(/^OK\|/)
   })
 
+  it('a task row that cannot be stored is never announced: the tenant gets an error, the solve is not billed', async () => {
+    const { fx, gw, keys } = await setup()
+    const t = fx.addTenant()
+    const { key } = keys.issue(t.id)
+    // The task row's write fails inside the transaction that records the upstream's task id.
+    fx.db.exec(
+      `CREATE TRIGGER no_rows BEFORE INSERT ON gateway_tasks BEGIN SELECT RAISE(ABORT, 'disk says no'); END`,
+    )
+    const reply = await call(gw.url, '/in.php', {
+      key,
+      method: 'turnstile',
+      sitekey: 's',
+      pageurl: 'https://e.com',
+    })
+    expect(reply).toBe('ERROR_NO_SLOT_AVAILABLE')
+    await fx.solver.drain()
+    const [attempt] = fx.ledger.recent(t.id, 5)
+    // The upstream's id was still recorded (its own write in that transaction), and the attempt ended unbilled.
+    expect(attempt).toMatchObject({ status: 'cancelled', priceMicros: 0 })
+    expect(attempt!.upstreamTaskId).not.toBeNull()
+    expect(fx.db.prepare('SELECT COUNT(*) AS n FROM gateway_tasks').get()).toEqual({ n: 0 })
+    // The store works again once the fault is gone.
+    fx.db.exec('DROP TRIGGER no_rows')
+    expect(
+      await call(gw.url, '/in.php', { key, method: 'turnstile', sitekey: 's', pageurl: 'https://e.com' }),
+    ).toMatch(/^OK\|\d{12}$/)
+  })
+
   it('replies in one piece with a Content-Length, as the upstream does (never chunked)', async () => {
     const { fx, gw, keys } = await setup()
     const key = keys.issue(fx.addTenant().id).key

@@ -62,6 +62,24 @@ describe('group commit with the WAL synced off the event loop', () => {
     expect((db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous).toBe(2) // FULL
   })
 
+  it('commits at the level each write needs, whatever level the connection is at', async () => {
+    const { db } = fresh()
+    const level = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous
+    const wal = { sync: () => Promise.resolve(), noteUnsynced: () => undefined }
+    // A FULL connection (the engine's main one): NORMAL for the commit (the WAL's fsync follows), FULL after.
+    expect(await new GroupCommitter(db, wal).write(level)).toBe(1)
+    expect(level()).toBe(2)
+    // The solve path's connection (NORMAL): left at NORMAL, no switch at all.
+    db.exec('PRAGMA synchronous = NORMAL')
+    expect(await new GroupCommitter(db, wal).write(level)).toBe(1)
+    // Without the WAL's fsync, a durable write on a NORMAL connection commits at FULL (COMMIT fsyncs); a kill-safe
+    // one at NORMAL.
+    const plain = new GroupCommitter(db)
+    expect(await plain.write(level)).toBe(2)
+    expect(await plain.write(level, { durable: false })).toBe(1)
+    expect(level()).toBe(1)
+  })
+
   it('fsyncs of the WAL coalesce: many callers while one runs share the next one', async () => {
     const { path, db } = fresh()
     db.exec("INSERT INTO t (v) VALUES ('x')") // the WAL file exists

@@ -54,15 +54,15 @@ describe('gateway task store', () => {
     expect(store.deliverable(attempt('A9'))).toBe(false)
   })
 
-  it('forgets a fetched answer after the grace, an unfetched one after the retention, and tells listeners once', () => {
+  it('forgets a fetched answer after the grace, an unfetched one after the retention, and tells listeners once', async () => {
     const store = sweptStore()
     const ended: string[] = []
     store.onEnded((t) => ended.push(t.taskId))
-    store.announce(task(3))
-    store.announce(task(4))
-    store.deliver('A3', { status: 'solved', answer: 'X', priceMicros: 1 })
-    store.deliver('A3', { status: 'solved', answer: 'Y', priceMicros: 2 })
-    store.deliver('A4', { status: 'solved', answer: 'Z', priceMicros: 1 })
+    await store.announce(task(3))
+    await store.announce(task(4))
+    await store.deliver('A3', { status: 'solved', answer: 'X', priceMicros: 1 })
+    await store.deliver('A3', { status: 'solved', answer: 'Y', priceMicros: 2 })
+    await store.deliver('A4', { status: 'solved', answer: 'Z', priceMicros: 1 })
     expect(ended).toEqual(['T3', 'T4'])
     store.markFetched('T3', 50)
     expect(store.sweep(149)).toBe(0)
