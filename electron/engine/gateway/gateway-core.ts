@@ -83,12 +83,8 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
   const now = deps.now ?? Date.now
   let accepting = true
 
-  const newTaskId = (): string => {
-    for (;;) {
-      const id = String(randomInt(10 ** 11, 10 ** 12 - 1))
-      if (!deps.tasks.has(id)) return id
-    }
-  }
+  /** A 12-digit id, as the upstream's are; the task store draws again while one is taken. */
+  const newTaskId = (): string => String(randomInt(10 ** 11, 10 ** 12 - 1))
 
   /**
    * Once a task ends (also when recovery ends it after a restart): the v1 pingback, or the JSON API's callbackUrl
@@ -133,13 +129,15 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
     submit(tenant, request, options = {}) {
       if (!accepting)
         return Promise.resolve({ ok: false, code: 'ERROR_NO_SLOT_AVAILABLE', retryAfterMs: 5_000 })
-      const taskId = newTaskId()
       const pingback = options.pingback ? options.pingback.slice(0, 2_000) : null
       // Answer as soon as the upstream has accepted the task (or it was refused); the wait continues in the background.
       return new Promise<SubmitReply>((resolve) => {
         let announced = false
-        /** The task row, queued with the ledger's write of the upstream's id (one transaction): true once stored. */
-        let stored: Promise<boolean> | undefined
+        /**
+         * The task row, queued with the ledger's write of the upstream's id (one transaction): the tenant's task id
+         * once it is stored.
+         */
+        let stored: Promise<string | undefined> | undefined
         const abort = new AbortController()
         const done = (r: SolveResult): void => {
           if (announced) return
@@ -164,7 +162,7 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
             onAccepted: ({ attemptId }) => {
               stored = deps.tasks
                 .announce({
-                  taskId,
+                  taskId: newTaskId,
                   tenantId: tenant.id,
                   attemptId,
                   captchaType: request.type,
@@ -172,21 +170,18 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
                   callback: options.callback ?? null,
                   createdAt: now(),
                 })
-                .then(
-                  () => true,
-                  (err: unknown) => {
-                    deps.log?.('error', NOT_STORED, { attemptId, error: (err as Error).message })
-                    // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
-                    abort.abort()
-                    return false
-                  },
-                )
+                .catch((err: unknown) => {
+                  deps.log?.('error', NOT_STORED, { attemptId, error: (err as Error).message })
+                  // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
+                  abort.abort()
+                  return undefined
+                })
             },
             onProgress: (e) => {
               // The upstream's id is recorded; the tenant is told once its task row is stored too.
               if (e.stage !== 'submitted' || !stored) return
-              void stored.then((ok) => {
-                if (!ok || announced) return
+              void stored.then((taskId) => {
+                if (taskId === undefined || announced) return
                 announced = true
                 resolve({ ok: true, taskId })
               })

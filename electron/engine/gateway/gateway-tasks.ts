@@ -103,18 +103,19 @@ const toTask = (r: Row): GatewayTask => ({
 
 export interface GatewayTaskStore {
   /**
-   * Records the id given to the tenant; tell the tenant once it resolves. Rejects if the id is taken. Without a
-   * group commit the row is written before this returns.
+   * Records the id given to the tenant, and resolves to it: tell the tenant once it resolves. A given id that is
+   * taken rejects; a function draws ids until one is free, inside the write (no read before it). Without a group
+   * commit the row is written before this returns.
    */
   announce(t: {
-    taskId: string
+    taskId: string | (() => string)
     tenantId: string
     attemptId: string
     captchaType: string
     pingback: string | null
     callback?: string | null
     createdAt: number
-  }): Promise<void>
+  }): Promise<string>
   has(taskId: string): boolean
   get(taskId: string): GatewayTask | undefined
   /**
@@ -178,7 +179,7 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   const s = {
     insert: db.prepare(
       `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, callback, created_at)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`,
     ),
     get: db.prepare('SELECT * FROM gateway_tasks WHERE task_id = ?'),
     byAttempt: db.prepare('SELECT * FROM gateway_tasks WHERE attempt_id = ?'),
@@ -218,15 +219,20 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   return {
     announce(t) {
       return write(() => {
-        s.insert.run(
-          t.taskId,
-          t.tenantId,
-          t.attemptId,
-          t.captchaType,
-          t.pingback,
-          t.callback ?? null,
-          t.createdAt,
-        )
+        for (;;) {
+          const taskId = typeof t.taskId === 'function' ? t.taskId() : t.taskId
+          const inserted = s.insert.run(
+            taskId,
+            t.tenantId,
+            t.attemptId,
+            t.captchaType,
+            t.pingback,
+            t.callback ?? null,
+            t.createdAt,
+          )
+          if (Number(inserted.changes) === 1) return taskId
+          if (typeof t.taskId !== 'function') throw new Error(`task id ${taskId} is taken`)
+        }
       })
     },
     has: (taskId) => s.exists.get(taskId) !== undefined,

@@ -79,9 +79,9 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
   const s = {
     insert:
       db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)
-      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (attempt_id) DO NOTHING`),
     get: db.prepare('SELECT * FROM attempts WHERE attempt_id = ?'),
-    // What the write path checks (every solve passes here three times): only the columns its rules read.
+    // What the write path checks when its one-statement try did not apply: only the columns its rules read.
     state: db.prepare(
       'SELECT tenant_id, status, upstream_task_id, provider_account FROM attempts WHERE attempt_id = ?',
     ),
@@ -128,12 +128,32 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
   const stateOf = (id: string) =>
     s.state.get(id) as Pick<Row, 'tenant_id' | 'status' | 'upstream_task_id' | 'provider_account'> | undefined
 
+  /** Settles the attempt if it is still open; whether it was. */
+  const settleOpen = (attemptId: string, o: SettleOutcome): boolean => {
+    const changed =
+      o.status === 'solved'
+        ? s.settleSolved.run(
+            o.readyAt,
+            o.endedAt,
+            storedThreadMs(o.threadMs),
+            o.costMicros,
+            o.priceMicros,
+            now(),
+            attemptId,
+          )
+        : s.settleOther.run(o.status, o.errorCode, o.endedAt, storedThreadMs(o.threadMs), now(), attemptId)
+    return Number(changed.changes) === 1
+  }
+
   const ledger: Ledger = {
     ...sqliteBillingReads(db),
+    // Each write first tries the one statement that applies in the common case (a new attempt, a pending one, an open
+    // one), and reads the row to apply the rules only when that did not change anything: every solve passes here
+    // three times, and the reads cost as much as the writes (measured: 15 µs each at 200 solves/s).
     begin(a: BeginAttempt) {
       return committer.write(() => {
-        if (!isNewAttempt(a, stateOf(a.attemptId)?.tenant_id)) return
-        s.insert.run(
+        if (!Number.isFinite(a.createdAt)) isNewAttempt(a, undefined) // throws: the rule's own error
+        const inserted = s.insert.run(
           a.attemptId,
           a.tenantId,
           a.captchaType,
@@ -142,10 +162,16 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
           a.createdAt,
           a.reservedMicros,
         )
+        if (Number(inserted.changes) === 0) isNewAttempt(a, stateOf(a.attemptId)?.tenant_id) // again: no-op or error
       }, walOnly)
     },
     markSubmitted(attemptId, upstreamTaskId, submittedAt) {
       return committer.write(() => {
+        try {
+          if (Number(s.submit.run(upstreamTaskId, submittedAt, attemptId).changes) === 1) return
+        } catch {
+          // the task id is recorded for another attempt (the unique index): the rules below name the clash
+        }
         const row = known(stateOf(attemptId), attemptId)
         const clash = () =>
           (s.taskOwner.get(row.provider_account, upstreamTaskId) as { attempt_id: string } | undefined)
@@ -157,23 +183,11 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     },
     settle(attemptId, o: SettleOutcome) {
       return committer.write(() => {
+        if (wellFormed(o) && settleOpen(attemptId, o)) return true
         const row = known(stateOf(attemptId), attemptId)
         if (row.status !== 'pending' && row.status !== 'submitted') return false
-        checkSettle(o)
-        if (o.status === 'solved') {
-          s.settleSolved.run(
-            o.readyAt,
-            o.endedAt,
-            storedThreadMs(o.threadMs),
-            o.costMicros,
-            o.priceMicros,
-            now(),
-            attemptId,
-          )
-        } else {
-          s.settleOther.run(o.status, o.errorCode, o.endedAt, storedThreadMs(o.threadMs), now(), attemptId)
-        }
-        return true
+        checkSettle(o) // throws: the outcome is not one to settle with
+        return settleOpen(attemptId, o)
       })
     },
     get(attemptId) {
@@ -233,4 +247,14 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     },
   }
   return ledger
+}
+
+/** Whether checkSettle accepts the outcome. */
+function wellFormed(o: SettleOutcome): boolean {
+  try {
+    checkSettle(o)
+    return true
+  } catch {
+    return false
+  }
 }

@@ -40,6 +40,17 @@ describe('gateway task store', () => {
     })
   })
 
+  it('a task id is never given twice: a drawn id that is taken is drawn again, a given one is refused', async () => {
+    const store = openGatewayTasks(openDatabase(':memory:'), { now: () => 5 })
+    await store.announce(task(5))
+    const draws = ['T5', 'T5', 'T6']
+    await expect(store.announce({ ...task(6), taskId: () => draws.shift()! })).resolves.toBe('T6')
+    expect(draws).toEqual([])
+    expect(store.get('T6')?.attemptId).toBe('A6')
+    await expect(store.announce({ ...task(7), taskId: 'T5' })).rejects.toThrow(/taken/)
+    expect(store.get('T5')?.attemptId).toBe('A5')
+  })
+
   it('a failure has a code and no price; an attempt it never announced is not deliverable', () => {
     const store = openGatewayTasks(openDatabase(':memory:'), { now: () => 5 })
     store.announce(task(2))
