@@ -15,6 +15,7 @@ import { answerClientError } from '../http/client-error'
 import { queryAsksJson, sendPreflight, sendProtocolReply } from '../http/protocol-reply'
 import { MalformedRequestError, readRequestParams, RequestTooLargeError } from '../http/request-params'
 import { sendBody } from '../http/send-body'
+import { requestTarget } from '../http/request-target'
 import type { GatewayCore } from './gateway-core'
 import { jsonApiCoreFrom } from './json-api/core-adapter'
 import { handleJsonApi, jsonApiMethod } from './json-api/json-api'
@@ -114,7 +115,8 @@ export async function startGateway(
     stats.requests++
     if (options.routes?.(req, res)) return
     const source = req.socket.remoteAddress ?? 'unknown'
-    const pathname = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.replace(/\/+$/, '')
+    const target = requestTarget(req.url)
+    const pathname = target.pathname.replace(/\/+$/, '')
     const method = jsonApiMethod(pathname)
     if (method) return handleJsonApi(req, res, method, source, jsonCore)
     const isIn = pathname.endsWith('/in.php')
@@ -130,7 +132,7 @@ export async function startGateway(
     }
     let parsed
     try {
-      parsed = await readRequestParams(req, 1024 * 1024)
+      parsed = await readRequestParams(req, 1024 * 1024, target)
     } catch (err) {
       if (err instanceof RequestTooLargeError)
         sendBody(res, 413, { connection: 'close' }, 'Request Entity Too Large')

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import busboy from 'busboy'
+import { requestTarget, type RequestTarget } from './request-target'
 
 export class RequestTooLargeError extends Error {
   override name = 'RequestTooLargeError'
@@ -17,10 +18,14 @@ export interface ParsedRequest {
   params: Record<string, string>
 }
 
-export async function readRequestParams(req: IncomingMessage, maxBytes: number): Promise<ParsedRequest> {
-  const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+/** `target`: the request's path and query when the caller has parsed them already. */
+export async function readRequestParams(
+  req: IncomingMessage,
+  maxBytes: number,
+  target: RequestTarget = requestTarget(req.url),
+): Promise<ParsedRequest> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>
-  for (const [k, v] of url.searchParams) params[k] = v
+  if (target.query) for (const [k, v] of target.query) params[k] = v
   if (req.method === 'POST' || req.method === 'PUT') {
     const type = (req.headers['content-type'] ?? '').toLowerCase()
     if (type.startsWith('multipart/form-data')) await readMultipart(req, params, maxBytes)
@@ -43,7 +48,7 @@ export async function readRequestParams(req: IncomingMessage, maxBytes: number):
       }
     }
   }
-  return { path: url.pathname, params }
+  return { path: target.pathname, params }
 }
 
 function looksLikeJsonObject(text: string): boolean {

@@ -62,6 +62,19 @@ describe('group commit with the WAL synced off the event loop', () => {
     expect((db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous).toBe(2) // FULL
   })
 
+  it('a write alone in its commit that fails leaves nothing behind, and the next one commits', async () => {
+    const { db } = fresh()
+    const committer = new GroupCommitter(db, { sync: () => Promise.resolve(), noteUnsynced: () => undefined })
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const failing = committer.write(() => {
+      insert.run('half-written')
+      throw new Error('no')
+    })
+    await expect(failing).rejects.toThrow('no')
+    await committer.write(() => insert.run('next'))
+    expect(db.prepare('SELECT v FROM t').all()).toEqual([{ v: 'next' }])
+  })
+
   it('commits at the level each write needs, whatever level the connection is at', async () => {
     const { db } = fresh()
     const level = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous
