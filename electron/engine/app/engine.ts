@@ -207,7 +207,6 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
     now,
     commits,
     retentionMs: () => settings.get().gateway.resultRetentionMinutes * 60_000,
-    afterWrite: () => wal.noteUnsynced(),
   })
   const checkpointer = startCheckpointer(paths.database, [db, solveDb], {
     onReport: (r) => {

@@ -134,8 +134,8 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
       return new Promise<SubmitReply>((resolve) => {
         let announced = false
         /**
-         * The task row, queued with the ledger's write of the upstream's id (one transaction): the tenant's task id
-         * once it is stored.
+         * The task row, queued with the ledger's write of the upstream's id (one commit; either write rolls back
+         * alone if it fails): the tenant's task id once it is stored, undefined if it could not be.
          */
         let stored: Promise<string | undefined> | undefined
         const abort = new AbortController()

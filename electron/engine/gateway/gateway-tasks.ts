@@ -116,7 +116,6 @@ export interface GatewayTaskStore {
     callback?: string | null
     createdAt: number
   }): Promise<string>
-  has(taskId: string): boolean
   get(taskId: string): GatewayTask | undefined
   /**
    * The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce), stored once
@@ -147,8 +146,6 @@ export interface GatewayTaskOptions {
   retentionMs?: () => number
   /** How long after the first fetch an answer stays (repeated gets, reports). Default 5 minutes. */
   fetchedGraceMs?: number
-  /** After each write that is in the WAL but not yet on disk (the engine's WAL durability schedules the fsync). */
-  afterWrite?: () => void
   /**
    * The ledger's group commit on this same connection: announcements and answers are queued on it (kill-safe, not
    * waiting for the disk; it schedules the fsync), sharing the ledger's transactions. Without it they are written at
@@ -163,15 +160,12 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
   const retention = options.retentionMs ?? (() => 15 * 60_000)
   const grace = options.fetchedGraceMs ?? 5 * 60_000
   const listeners = new Set<(t: GatewayTask) => void>()
-  const written = options.afterWrite ?? (() => undefined)
   const commits = options.commits
   /** Runs a write through the group commit (kill-safe only), or at once. */
   const write = <T>(run: () => T): Promise<T> => {
     if (commits) return commits.write(run, { durable: false })
     try {
-      const value = run()
-      written()
-      return Promise.resolve(value)
+      return Promise.resolve(run())
     } catch (error) {
       return Promise.reject(error as Error)
     }
@@ -183,7 +177,6 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
     ),
     get: db.prepare('SELECT * FROM gateway_tasks WHERE task_id = ?'),
     byAttempt: db.prepare('SELECT * FROM gateway_tasks WHERE attempt_id = ?'),
-    exists: db.prepare('SELECT 1 AS x FROM gateway_tasks WHERE task_id = ?'),
     solved: db.prepare(
       `UPDATE gateway_tasks SET state = 'solved', answer = ?, price_micros = ?, code = NULL, ended_at = ?
        WHERE attempt_id = ? AND state = 'pending' RETURNING *`,
@@ -235,7 +228,6 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {})
         }
       })
     },
-    has: (taskId) => s.exists.get(taskId) !== undefined,
     get,
     async deliver(attemptId, o) {
       const at = now()

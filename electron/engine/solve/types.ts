@@ -75,8 +75,9 @@ export interface SolveCallOptions {
   onProgress?: (event: SolveProgress) => void
   /**
    * The upstream took the task and its id is being recorded: called before that write commits, so a write queued
-   * here on the ledger's group commit (the gateway's task row) commits in the same transaction. The 'submitted'
-   * progress event follows once the id is recorded. A listener's error is ignored: it must stop the solve itself.
+   * here on the ledger's group commit (the gateway's task row) commits with it, in one transaction (each write still
+   * rolls back alone if it fails). The 'submitted' progress event follows once the id is recorded. A listener's
+   * error is ignored: it must stop the solve itself.
    */
   onAccepted?: (accepted: { attemptId: string; taskId: string }) => void
   /** Overrides the service's bounded wait for a free slot (concurrency / shared threads), ms. */

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CaptchaType } from '@shared/captcha'
+import { UpstreamTaskClashError } from '../../../electron/engine/ledger/ledger-rules'
 import type { Ledger, SolvedRow, SolvedSlice } from '../../../electron/engine/ledger/types'
 
 export interface LedgerUnderTest {
@@ -101,6 +102,8 @@ export function describeLedgerContract(name: string, open: () => LedgerUnderTest
       await l.markSubmitted('a1', '100', 1_010)
       await begin('a2')
       await expect(l.markSubmitted('a2', '100', 1_020)).rejects.toThrow(/already recorded/)
+      // The solve service tells a clash from other failures by its type.
+      await expect(l.markSubmitted('a2', '100', 1_020)).rejects.toBeInstanceOf(UpstreamTaskClashError)
       await expect(l.markSubmitted('ghost', '7', 1)).rejects.toThrow(/unknown attempt/)
       await expect(
         l.settle('a1', {

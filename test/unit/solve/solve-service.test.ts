@@ -173,6 +173,42 @@ describe('solve service: every exit path settles once and releases once', () => 
     expect(r.status).toBe('solved')
   })
 
+  it('onAccepted hears the task id while it is being recorded, then submitted follows; a throwing listener changes nothing', async () => {
+    const fx = setup([tenantFixture('t')])
+    const events: string[] = []
+    const r = await fx.solver.solve('t', v3, {
+      source: 'console',
+      onAccepted: ({ attemptId, taskId }) => {
+        events.push(`accepted:${taskId}:${attemptId === fx.ledger.recent('t', 1)[0]?.attemptId}`)
+        throw new Error('listener bug')
+      },
+      onProgress: (e) => e.stage === 'submitted' && events.push(`submitted:${e.taskId}`),
+    })
+    expect(r.status).toBe('solved')
+    const id = r.status === 'solved' ? r.taskId : ''
+    expect(events).toEqual([`accepted:${id}:true`, `submitted:${id}`])
+  })
+
+  it('an upstream task id the ledger already holds fails the solve unbilled, and nobody is told it', async () => {
+    const fx = setup([tenantFixture('t')])
+    const first = await fx.solver.solve('t', v3, { source: 'gateway' })
+    expect(first.status).toBe('solved')
+    // The upstream hands out the same id again.
+    ;(fx.provider as unknown as { nextTask: number }).nextTask -= 1
+    const stages: string[] = []
+    const second = await fx.solver.solve('t', v3, {
+      source: 'gateway',
+      onProgress: (e) => stages.push(e.stage),
+    })
+    expect(second).toMatchObject({ status: 'failed', code: 'UPSTREAM_ID_COLLISION' })
+    expect(stages).toEqual(['admitted', 'ended'])
+    expect(fx.ledger.get(second.attemptId)).toMatchObject({
+      status: 'failed',
+      upstreamTaskId: null,
+      priceMicros: 0,
+    })
+  })
+
   it('progress: admitted, submitted with the task id, ended', async () => {
     const fx = setup([tenantFixture('t')])
     const events: string[] = []
