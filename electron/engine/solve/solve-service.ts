@@ -83,6 +83,15 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
   const perTenant = new Map<string, number>()
   /** Aborted by shutdown(): solves still waiting then stop waiting and stay open for the next start. */
   const closing = new AbortController()
+  /**
+   * Solves whose caller gave a signal of its own: one controller each, aborted by that signal or by shutdown (one
+   * listener on `closing` for all of them, instead of AbortSignal.any per solve: measured ~20 µs and a weak
+   * reference per solve).
+   */
+  const callerAborts = new Set<AbortController>()
+  closing.signal.addEventListener('abort', () => {
+    for (const c of callerAborts) c.abort()
+  })
   const track = (attemptId: string, tenantId: string): void => {
     live.set(attemptId, tenantId)
     perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + 1)
@@ -199,7 +208,15 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       emit({ stage: 'ended', attemptId, tenantId: tenant.id, result, at: now() })
       return result
     }
-    const signal = a.options.signal ? AbortSignal.any([a.options.signal, closing.signal]) : closing.signal
+    const caller = a.options.signal
+    const stop = caller ? new AbortController() : undefined
+    const onCallerAbort = (): void => stop!.abort()
+    if (stop) {
+      callerAborts.add(stop)
+      if (caller!.aborted || closing.signal.aborted) stop.abort()
+      else caller!.addEventListener('abort', onCallerAbort, { once: true })
+    }
+    const signal = stop ? stop.signal : closing.signal
     try {
       await deps.ledger.begin({
         attemptId,
@@ -308,6 +325,10 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       })
     } finally {
       release(false, 0) // only if nothing above released it
+      if (stop) {
+        callerAborts.delete(stop)
+        caller!.removeEventListener('abort', onCallerAbort)
+      }
       notifySettled(tenant.id)
     }
   }

@@ -209,6 +209,32 @@ describe('solve service: every exit path settles once and releases once', () => 
     })
   })
 
+  it('a caller’s abort cancels its solve alone; shutdown stops every waiting solve and leaves it open for the next start', async () => {
+    const fx = setup([tenantFixture('t')])
+    fx.provider.scripts.push({ kind: 'hold' }, { kind: 'hold' }, { kind: 'hold' }, { kind: 'hold' })
+    const mine = new AbortController()
+    const other = new AbortController()
+    const aborted = fx.solver.solve('t', v3, { source: 'gateway', signal: mine.signal })
+    const withSignal = fx.solver.solve('t', v3, { source: 'gateway', signal: other.signal })
+    const withoutSignal = fx.solver.solve('t', v3, { source: 'console' })
+    while (fx.provider.holding() < 3) await new Promise((r) => setTimeout(r, 1))
+    mine.abort()
+    expect(await aborted).toMatchObject({ status: 'cancelled', code: 'CANCELLED' })
+    expect(fx.ledger.get((await aborted).attemptId)?.status).toBe('cancelled')
+    expect(fx.solver.inFlight('t')).toBe(2) // the others still wait
+    // A caller's signal that was already aborted ends its solve at once, unbilled.
+    const late = new AbortController()
+    late.abort()
+    const early = await fx.solver.solve('t', v3, { source: 'gateway', signal: late.signal })
+    expect(early.status).toBe('cancelled')
+    expect(fx.ledger.get(early.attemptId)?.priceMicros ?? 0).toBe(0)
+    await fx.solver.shutdown(0)
+    for (const r of [await withSignal, await withoutSignal]) {
+      expect(r).toMatchObject({ status: 'cancelled', code: 'SHUTDOWN' })
+      expect(fx.ledger.get(r.attemptId)?.status).toBe('submitted') // open: the next start settles it
+    }
+  })
+
   it('progress: admitted, submitted with the task id, ended', async () => {
     const fx = setup([tenantFixture('t')])
     const events: string[] = []
