@@ -7,8 +7,8 @@
  * Write order is what keeps billing honest: the row is written before the tenant is told the id (an attempt with no
  * row was never announced, and recovery does not bill it), and an answer is written before the ledger bills it.
  * The store shares the ledger's connection (synchronous=NORMAL, db/database.ts). Announcements and answers go
- * through the ledger's group commit when it is given (`commits`): a task row commits in the same transaction as the
- * upstream's task id, and the answers that end together share one. Each write is in the WAL once its promise
+ * through the ledger's group commit (`commits`): a task row commits in the same transaction as the upstream's task
+ * id, and the answers that end together share one. Each write is in the WAL once its promise
  * resolves (it survives a process kill) and reaches the disk with the next durable commit (on the solve path, the
  * settle that follows) or the fsync the WAL durability schedules (within 25 ms), whichever comes first.
  */
@@ -104,8 +104,7 @@ const toTask = (r: Row): GatewayTask => ({
 export interface GatewayTaskStore {
   /**
    * Records the id given to the tenant, and resolves to it: tell the tenant once it resolves. A given id that is
-   * taken rejects; a function draws ids until one is free, inside the write (no read before it). Without a group
-   * commit the row is written before this returns.
+   * taken rejects; a function draws ids until one is free, inside the write (no read before it).
    */
   announce(t: {
     taskId: string | (() => string)
@@ -119,7 +118,7 @@ export interface GatewayTaskStore {
   get(taskId: string): GatewayTask | undefined
   /**
    * The result sink's deliver: an attempt's outcome (no-op for attempts the gateway did not announce), stored once
-   * it resolves. Without a group commit the row is written before this returns.
+   * it resolves.
    */
   deliver(attemptId: string, o: DeliveredOutcome): Promise<void>
   /**
@@ -148,28 +147,19 @@ export interface GatewayTaskOptions {
   fetchedGraceMs?: number
   /**
    * The ledger's group commit on this same connection: announcements and answers are queued on it (kill-safe, not
-   * waiting for the disk; it schedules the fsync), sharing the ledger's transactions. Without it they are written at
-   * once, each in a transaction of its own.
+   * waiting for the disk; it schedules the fsync), sharing the ledger's transactions.
    */
-  commits?: Pick<GroupCommitter, 'write'>
+  commits: Pick<GroupCommitter, 'write'>
 }
 
-export function openGatewayTasks(db: Database, options: GatewayTaskOptions = {}): GatewayTaskStore {
+export function openGatewayTasks(db: Database, options: GatewayTaskOptions): GatewayTaskStore {
   migrate(db, 'gateway-tasks', MIGRATIONS)
   const now = options.now ?? Date.now
   const retention = options.retentionMs ?? (() => 15 * 60_000)
   const grace = options.fetchedGraceMs ?? 5 * 60_000
   const listeners = new Set<(t: GatewayTask) => void>()
-  const commits = options.commits
-  /** Runs a write through the group commit (kill-safe only), or at once. */
-  const write = <T>(run: () => T): Promise<T> => {
-    if (commits) return commits.write(run, { durable: false })
-    try {
-      return Promise.resolve(run())
-    } catch (error) {
-      return Promise.reject(error as Error)
-    }
-  }
+  /** A write through the group commit: kill-safe, not waiting for the disk. */
+  const write = <T>(run: () => T): Promise<T> => options.commits.write(run, { durable: false })
   const s = {
     insert: db.prepare(
       `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, callback, created_at)

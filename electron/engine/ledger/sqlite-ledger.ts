@@ -2,7 +2,6 @@
 import type { CaptchaType } from '@shared/captcha'
 import { GroupCommitter } from '../db/group-commit'
 import { migrate } from '../db/migrations'
-import type { WalDurability } from '../db/wal-durability'
 import { type Database } from '../db/database'
 import { LEDGER_MIGRATIONS } from './schema'
 import { checkSettle, isNewAttempt, isNewSubmission, known, storedThreadMs } from './ledger-rules'
@@ -58,11 +57,10 @@ function toRecord(r: Row): AttemptRecord {
 
 export interface SqliteLedgerOptions {
   now?: () => number
-  /** Makes committed WAL frames durable off the event loop (db/wal-durability.ts); without it COMMIT fsyncs. */
-  wal?: Pick<WalDurability, 'sync' | 'noteUnsynced'>
   /**
    * The group commit to write through, shared with other stores on the same connection (the gateway's task store),
-   * so their writes of one step share its transactions; by default one of the ledger's own, over `wal`.
+   * so their writes of one step share its transactions; the engine's makes committed WAL frames durable off the event
+   * loop (db/wal-durability.ts). By default one of the ledger's own, whose COMMIT fsyncs.
    */
   commits?: GroupCommitter
   /** Hears each schema migration that ran on open, and how long it took. */
@@ -72,7 +70,7 @@ export interface SqliteLedgerOptions {
 export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}): Ledger {
   const now = options.now ?? Date.now
   migrate(db, 'ledger', LEDGER_MIGRATIONS, options.onMigrated)
-  const committer = options.commits ?? new GroupCommitter(db, options.wal)
+  const committer = options.commits ?? new GroupCommitter(db)
   // Written before anything goes upstream, and kill-safe once committed to the WAL; they do not wait for the disk
   // (a power cut can lose the last few tens of milliseconds of them: README, "What a power cut can lose").
   const walOnly = { durable: false }

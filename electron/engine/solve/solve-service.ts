@@ -92,6 +92,22 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
   closing.signal.addEventListener('abort', () => {
     for (const c of callerAborts) c.abort()
   })
+  /** A solve's signal: its caller's abort or shutdown, whichever comes first; `end()` once the solve has ended. */
+  const solveSignal = (caller: AbortSignal | undefined): { signal: AbortSignal; end(): void } => {
+    if (!caller) return { signal: closing.signal, end: () => undefined }
+    const stop = new AbortController()
+    const onCallerAbort = (): void => stop.abort()
+    callerAborts.add(stop)
+    if (caller.aborted || closing.signal.aborted) stop.abort()
+    else caller.addEventListener('abort', onCallerAbort, { once: true })
+    return {
+      signal: stop.signal,
+      end() {
+        callerAborts.delete(stop)
+        caller.removeEventListener('abort', onCallerAbort)
+      },
+    }
+  }
   const track = (attemptId: string, tenantId: string): void => {
     live.set(attemptId, tenantId)
     perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + 1)
@@ -208,15 +224,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       emit({ stage: 'ended', attemptId, tenantId: tenant.id, result, at: now() })
       return result
     }
-    const caller = a.options.signal
-    const stop = caller ? new AbortController() : undefined
-    const onCallerAbort = (): void => stop!.abort()
-    if (stop) {
-      callerAborts.add(stop)
-      if (caller!.aborted || closing.signal.aborted) stop.abort()
-      else caller!.addEventListener('abort', onCallerAbort, { once: true })
-    }
-    const signal = stop ? stop.signal : closing.signal
+    const { signal, end: endSignal } = solveSignal(a.options.signal)
     try {
       await deps.ledger.begin({
         attemptId,
@@ -325,10 +333,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       })
     } finally {
       release(false, 0) // only if nothing above released it
-      if (stop) {
-        callerAborts.delete(stop)
-        caller!.removeEventListener('abort', onCallerAbort)
-      }
+      endSignal()
       notifySettled(tenant.id)
     }
   }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../electron/engine/db/database'
+import { GroupCommitter } from '../../../electron/engine/db/group-commit'
 import { BadKeyGuard } from '../../../electron/engine/gateway/bad-key-guard'
 import { createGatewayCore } from '../../../electron/engine/gateway/gateway-core'
 import { openGatewayTasks } from '../../../electron/engine/gateway/gateway-tasks'
@@ -32,7 +33,7 @@ describe('JSON API callbacks', () => {
     try {
       const url = new URL(`http://127.0.0.1:${(listener.address() as { port: number }).port}/cb`)
       const before = openDatabase(join(dir, 'engine.db'))
-      openGatewayTasks(before).announce({
+      await openGatewayTasks(before, { commits: new GroupCommitter(before) }).announce({
         taskId: '123456789012',
         tenantId: 't1',
         attemptId: 'A1',
@@ -44,7 +45,7 @@ describe('JSON API callbacks', () => {
       before.close() // the process ends here
 
       const db = openDatabase(join(dir, 'engine.db'))
-      const tasks = openGatewayTasks(db, { now: () => 2_000 })
+      const tasks = openGatewayTasks(db, { now: () => 2_000, commits: new GroupCommitter(db) })
       createGatewayCore({
         keys: { lookup: () => undefined } as never,
         solver: {} as never,
@@ -54,7 +55,7 @@ describe('JSON API callbacks', () => {
         balance: () => 0,
         allowLoopbackPingbacks: true,
       })
-      tasks.deliver('A1', { status: 'solved', answer: 'TOKEN', priceMicros: 3_000 }) // recovery's answer
+      await tasks.deliver('A1', { status: 'solved', answer: 'TOKEN', priceMicros: 3_000 }) // recovery's answer
       for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
       expect(received).toEqual([
         {
