@@ -10,7 +10,7 @@ import { classifyCode, isNotReady } from './error-codes'
 import { inPhpParams } from './in-php-params'
 import { KeyPoller, type BatchSupport } from './key-poller'
 import { parseDecimalBalance } from './balance'
-import { fetchTransport, nodeHttpTransport } from './http-transport'
+import { fetchTransport, pooledHttpTransport } from './http-transport'
 import { RequestLimiter } from './request-limiter'
 import { SolveTimeModel } from './solve-time-model'
 import {
@@ -85,7 +85,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
   if (!(requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive')
   const limiter = new RequestLimiter(options.maxConcurrentRequests ?? 512)
-  const transport = options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport(limiter.max)
+  const transport = options.fetch ? fetchTransport(options.fetch) : pooledHttpTransport(limiter.max)
   const maxSubmitRetries = options.maxSubmitRetries ?? 10
   if (!Number.isInteger(maxSubmitRetries) || maxSubmitRetries < 0)
     throw new RangeError('maxSubmitRetries must be a whole number ≥ 0')
