@@ -208,6 +208,25 @@ describe('HTTP/1.1 client pool', () => {
     )
   })
 
+  it('serves a queued call after the connection ahead of it fails on a bad reply', async () => {
+    let connections = 0
+    const s = await rawServer((socket) => {
+      const n = connections++
+      socket.once('data', () =>
+        n === 0
+          ? socket.write('NOT HTTP\r\n\r\n')
+          : socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+      )
+    })
+    const p = pool({ maxConnectionsPerOrigin: 1 })
+    const [bad, good] = await Promise.allSettled([
+      p.post(s.url, FORM, 'a', signal()),
+      text(p.post(s.url, FORM, 'b', signal())),
+    ])
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'BAD_HTTP_REPLY' } })
+    expect(good).toEqual({ status: 'fulfilled', value: { status: 200, text: 'ok' } })
+  })
+
   it('does not reuse a connection that talks while idle', async () => {
     let connections = 0
     const s = await rawServer((socket) => {
@@ -269,7 +288,13 @@ describe('HTTP/1.1 client pool', () => {
 })
 
 describe('HTTP/1.1 client pool over TLS', () => {
-  async function tlsServer(): Promise<{ url: string; caFile: string; servernames: string[]; dir: string }> {
+  async function tlsServer(): Promise<{
+    url: string
+    caFile: string
+    servernames: string[]
+    resumed: boolean[]
+    dir: string
+  }> {
     const dir = mkdtempSync(join(tmpdir(), 'pool-tls-'))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
     const ca = await openLocalCa(dir)
@@ -277,10 +302,14 @@ describe('HTTP/1.1 client pool over TLS', () => {
     const caFile = join(dir, 'ca.pem')
     writeFileSync(caFile, ca.info().certPem)
     const servernames: string[] = []
+    const resumed: boolean[] = []
     const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-      servernames.push((req.socket as TLSSocket).servername || '')
+      const socket = req.socket as TLSSocket
+      servernames.push(socket.servername || '')
+      resumed.push(socket.isSessionReused())
       req.resume()
-      req.on('end', () => res.end('{"status":1,"request":"tls"}'))
+      // One request per connection, so every call after the first shows whether the TLS session was resumed.
+      req.on('end', () => res.setHeader('connection', 'close').end('{"status":1,"request":"tls"}'))
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     cleanups.push(() => server.close())
@@ -289,6 +318,7 @@ describe('HTTP/1.1 client pool over TLS', () => {
       url: `https://localhost:${(server.address() as { port: number }).port}`,
       caFile,
       servernames,
+      resumed,
       dir,
     }
   }
@@ -301,7 +331,7 @@ describe('HTTP/1.1 client pool over TLS', () => {
     })
   })
 
-  it('talks to a server it trusts (by name, with SNI), and its idle connections let the process exit', async () => {
+  it('talks to a server it trusts (by name, with SNI), resumes its TLS session, and lets the process exit', async () => {
     const s = await tlsServer()
     const script = join(s.dir, 'client.mts')
     const poolModule = join(import.meta.dirname, '../../../electron/engine/http/client/connection-pool.ts')
@@ -323,5 +353,6 @@ for (let i = 0; i < 3; i++) {
     })
     expect(stdout.trim().split('\n')).toEqual(Array(3).fill('200 {"status":1,"request":"tls"}'))
     expect(s.servernames).toEqual(['localhost', 'localhost', 'localhost'])
+    expect(s.resumed).toEqual([false, true, true])
   })
 })

@@ -90,6 +90,17 @@ describe('HTTP/1.1 reply parser (upstream replies)', () => {
     expect(hinted).toMatchObject({ keepAlive: true, keepAliveHintMs: 5000 })
   })
 
+  it('does not reuse a connection whose framing is suspect: Transfer-Encoding with Content-Length, or on HTTP/1.0', () => {
+    const both = parse(
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    )
+    expect(both).toMatchObject({ keepAlive: false })
+    expect(both.body.toString()).toBe('ok')
+    const old =
+      'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'
+    expect(parse(old).keepAlive).toBe(false)
+  })
+
   it('skips interim 1xx replies and reads bodiless 204', () => {
     const reply = parse(
       'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
@@ -146,6 +157,9 @@ describe('HTTP/1.1 reply parser (upstream replies)', () => {
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + `200\r\n${'a'.repeat(512)}\r\n`.repeat(3)
     expect(fault(chunks).code).toBe('REPLY_TOO_LARGE')
     expect(fault(`HTTP/1.1 200 OK\r\n\r\n${'a'.repeat(2000)}`).code).toBe('REPLY_TOO_LARGE')
+    // Thousands of one-byte chunks: each costs memory and time out of proportion to its byte.
+    const tiny = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + '1\r\nx\r\n'.repeat(5000)
+    expect(fault(tiny, 1_000_000).message).toBe('the reply has too many chunks')
     const longLine = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'x'.repeat(2000)}`
     expect(fault(longLine).message).toBe('a chunk size line is too long')
     const trailers = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${'X: y\r\n'.repeat(3000)}`

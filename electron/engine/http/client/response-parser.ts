@@ -30,6 +30,9 @@ export class ResponseError extends Error {
 const MAX_HEAD_BYTES = 16 * 1024
 const MAX_CHUNK_LINE_BYTES = 1024
 const MAX_TRAILER_BYTES = 16 * 1024
+/** A protocol reply is one or a few chunks; thousands of tiny ones only cost memory and time per chunk. */
+const MAX_CHUNKS = 4096
+const EMPTY = Buffer.alloc(0)
 const CRLF_CRLF = Buffer.from('\r\n\r\n')
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/
@@ -50,11 +53,12 @@ interface Framing {
 export class ResponseParser {
   private state: State = 'head'
   /** Bytes received but not yet consumed. */
-  private pending: Buffer = Buffer.alloc(0)
+  private pending: Buffer = EMPTY
   private readonly parts: Buffer[] = []
   private bodyBytes = 0
   private remaining = 0 // of the Content-Length body, or of the current chunk
   private trailerBytes = 0
+  private chunks = 0
   private framing: Framing | undefined
   /** Whether any byte of a reply has arrived. */
   started = false
@@ -101,6 +105,8 @@ export class ResponseParser {
           if (!HEX_SIZE.test(size))
             throw new ResponseError('BAD_HTTP_REPLY', 'a chunk size is not a hex number')
           this.remaining = parseInt(size, 16)
+          if (++this.chunks > MAX_CHUNKS)
+            throw new ResponseError('BAD_HTTP_REPLY', 'the reply has too many chunks')
           this.state = this.remaining === 0 ? 'trailers' : 'chunk-data'
           if (this.bodyBytes + this.remaining > this.maxBodyBytes)
             throw new ResponseError('REPLY_TOO_LARGE', 'the reply is larger than any protocol answer')
@@ -131,7 +137,7 @@ export class ResponseParser {
         }
         case 'until-close':
           this.keep(this.pending)
-          this.pending = Buffer.alloc(0)
+          this.pending = EMPTY
           return undefined
         case 'done':
           return undefined
@@ -192,7 +198,7 @@ export class ResponseParser {
     this.state = 'done'
     // Bytes after a whole reply were never asked for: the connection is not used again.
     const clean = this.pending.length === 0
-    this.pending = Buffer.alloc(0)
+    this.pending = EMPTY
     return this.result(clean && this.framing!.keepAlive)
   }
 
@@ -255,7 +261,10 @@ function parseHead(head: string): Framing {
     if (transferEncoding.toLowerCase() !== 'chunked')
       throw new ResponseError('BAD_HTTP_REPLY', 'a transfer coding other than chunked')
     chunked = true
-    length = undefined // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length
+    // RFC 9112 §6.1, §6.3: Transfer-Encoding overrides Content-Length; with both, or on HTTP/1.0, the framing is
+    // suspect (a smuggling attempt), so the connection is not used again.
+    if (length !== undefined || http10) keepAlive = false
+    length = undefined
   }
   const status = Number(m[2])
   // A body that runs to the close cannot leave the connection for another request (204 and 304 have no body).
