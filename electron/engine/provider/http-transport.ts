@@ -33,7 +33,10 @@ export function fetchTransport(fetchImpl: typeof fetch): Transport {
 
 /** The default: ../http/client/connection-pool.ts, `maxConnections` per origin. */
 export function pooledHttpTransport(maxConnections: number): Transport {
-  const pool = createConnectionPool({ maxConnectionsPerOrigin: maxConnections, maxReplyBytes: MAX_REPLY_BYTES })
+  const pool = createConnectionPool({
+    maxConnectionsPerOrigin: maxConnections,
+    maxReplyBytes: MAX_REPLY_BYTES,
+  })
   return {
     async post(url, form, signal) {
       const reply = await pool.post(url, FORM, form.toString(), signal)
