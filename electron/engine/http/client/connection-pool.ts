@@ -40,7 +40,6 @@ export interface PoolOptions {
 const KEEP_ALIVE_MARGIN_MS = 1000
 
 interface Origin {
-  key: string
   secure: boolean
   host: string
   port: number
@@ -150,7 +149,7 @@ export function createConnectionPool(options: PoolOptions): ConnectionPool {
     const key = `${u.protocol}//${u.host}`
     let origin = origins.get(key)
     if (!origin) {
-      origin = { key, secure, host, port, all: new Set(), idle: [], waiting: [], session: undefined }
+      origin = { secure, host, port, all: new Set(), idle: [], waiting: [], session: undefined }
       origins.set(key, origin)
     }
     target = { origin, headStart: `POST ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\n` }
