@@ -90,14 +90,8 @@ export class ResponseParser {
           if (!this.readHead()) return undefined
           if ((this.state as State) === 'done') return this.finish() // 204 and 304 have no body
           break
-        case 'body': {
-          const take = Math.min(this.remaining, this.pending.length)
-          this.keep(this.pending.subarray(0, take))
-          this.pending = this.pending.subarray(take)
-          this.remaining -= take
-          if (this.remaining > 0) return undefined
-          return this.finish()
-        }
+        case 'body':
+          return this.takeRemaining() ? this.finish() : undefined
         case 'chunk-size': {
           const line = this.readLine(MAX_CHUNK_LINE_BYTES, 'a chunk size line is too long')
           if (line === undefined) return undefined
@@ -112,15 +106,10 @@ export class ResponseParser {
             throw new ResponseError('REPLY_TOO_LARGE', 'the reply is larger than any protocol answer')
           break
         }
-        case 'chunk-data': {
-          const take = Math.min(this.remaining, this.pending.length)
-          this.keep(this.pending.subarray(0, take))
-          this.pending = this.pending.subarray(take)
-          this.remaining -= take
-          if (this.remaining > 0) return undefined
+        case 'chunk-data':
+          if (!this.takeRemaining()) return undefined
           this.state = 'chunk-end'
           break
-        }
         case 'chunk-end':
           if (this.pending.length < 2) return undefined
           if (this.pending[0] !== 13 || this.pending[1] !== 10)
@@ -184,6 +173,15 @@ export class ResponseParser {
     const line = this.pending.toString('latin1', 0, end)
     this.pending = this.pending.subarray(end + 2)
     return line
+  }
+
+  /** Keeps what has arrived of the `remaining` bytes (of the body, or of a chunk): true once all of them are in. */
+  private takeRemaining(): boolean {
+    const take = Math.min(this.remaining, this.pending.length)
+    this.keep(this.pending.subarray(0, take))
+    this.pending = this.pending.subarray(take)
+    this.remaining -= take
+    return this.remaining === 0
   }
 
   private keep(bytes: Buffer): void {
