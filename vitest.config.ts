@@ -15,6 +15,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Tests that start a host process run it as built, as `npm run serve` does.
+          globalSetup: ['test/support/build-app.setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

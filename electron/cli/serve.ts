@@ -1,11 +1,13 @@
 /**
  * `npm run serve [-- --port N --data-dir DIR --sandbox-speed X --no-open --passphrase-file FILE]`: the console and
- * engine on 127.0.0.1, no Electron. With no arguments: the Sandbox provider and a demo data folder, so a newcomer
+ * engine on 127.0.0.1, no Electron. The npm script builds the app first (electron-vite, a few seconds) and runs this
+ * file as built, `out/main/serve.js`, under plain Node: a process that is left running carries no TypeScript loader
+ * (see electron.vite.config.ts). With no arguments: the Sandbox provider and a demo data folder, so a newcomer
  * sees a working console at once; the browser opens by itself when there is a terminal and a desktop (never in CI).
  * Unattended (a server, systemd): the passphrase comes from --passphrase-file, CAPTCHADESK_PASSPHRASE_FILE or
  * systemd's $CREDENTIALS_DIRECTORY/captchadesk-passphrase; the vault unlocks and serving resumes if it is on.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readPassphraseFile, passphraseFileFrom } from './passphrase-file'
 import { join, resolve } from 'node:path'
@@ -17,11 +19,12 @@ import { parseCommandLine } from './command-line'
 const root = resolve(import.meta.dirname, '../..')
 const { values, fail } = parseCommandLine(
   'serve',
-  'usage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--passphrase-file FILE] [--no-open] [--no-build]',
+  'usage: npm run serve -- [--port N] [--data-dir DIR] [--sandbox-speed X] [--passphrase-file FILE] [--no-open]',
   {
     port: { type: 'string' },
     'data-dir': { type: 'string' },
     'sandbox-speed': { type: 'string' },
+    // Accepted from older command lines, and ignored: building is the npm script's step now.
     'no-build': { type: 'boolean' },
     'no-open': { type: 'boolean' },
     'passphrase-file': { type: 'string' },
@@ -32,13 +35,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be 0.
 const speed = values['sandbox-speed'] === undefined ? 10 : Number(values['sandbox-speed'])
 if (!(speed > 0 && speed <= 100_000)) fail('--sandbox-speed must be a positive number')
 const rendererDir = join(root, 'out/renderer')
-if (!values['no-build'] && !existsSync(join(rendererDir, 'index.html'))) {
-  console.log('Building the console once (electron-vite build)…')
-  execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  })
-}
+if (!existsSync(join(rendererDir, 'index.html')))
+  fail(
+    'the console is not built (out/renderer is missing): start with `npm run serve`, which builds it first',
+  )
 const dataDir = resolve(values['data-dir'] ?? join(root, DEFAULT_DEMO_DIR))
 let passphrase: string | undefined
 const passphraseFile = passphraseFileFrom(values['passphrase-file'], process.env)

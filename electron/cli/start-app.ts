@@ -23,7 +23,7 @@ function serveHeadless(reason: string, downloadFailed = false): void {
   console.log('Serving the console headless instead — open the URL below in your browser.\n')
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'electron/cli/serve.ts'), '--no-build'],
+    [join(root, 'out/main/serve.js')], // built just now, as `npm run serve` runs it
     { cwd: root, stdio: 'inherit' },
   )
   child.on('exit', (code) => process.exit(code ?? 0))

@@ -1,23 +1,25 @@
 /**
  * Console figures in Debian's Chromium (headless, the e2e flags).
  *
- * 1. Start to interactive: `npm run serve`'s CLI is SPAWNED as a child process (Node 24 + tsx, engine, embedded
- *    Sandbox, host), and timed from spawn until the first meaningful control ("Create vault and start") is enabled.
+ * 1. Start to interactive: `npm run serve`'s host is SPAWNED as a child process (Node 24 running the built
+ *    out/main/serve.js: engine, embedded Sandbox, host), and timed from spawn until the first meaningful control
+ *    ("Create vault and start") is enabled. The build itself (which `npm run serve` runs first) is not timed.
  *    Baseline in the same run: Chromium loading a static one-button page from a bare 127.0.0.1 server; and the
  *    console page alone once the host is already up (navigation → enabled control).
  * 2. The tenant list: the host runs IN-PROCESS with 10 and with 1,000 tenants; measured inside the page (performance.now
  *    around the click / keystroke until the rows are in the DOM and a frame has been painted): opening the list, and
  *    one search keystroke. Baseline in the same page: a naive, non-paged 1,000-row table written as plain HTML.
- * Medians of several runs. Needs `npx electron-vite build` first (out/renderer).
+ * Medians of several runs. Builds the app first, as `npm run serve` does.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../e2e/browser'
 import { runHost } from '../../electron/engine/host/run-host'
+import { buildApp, BUILT_HOST } from '../support/built-app'
 import { standaloneContext, type BenchContext } from './bench-kit'
 
 const root = join(import.meta.dirname, '../..')
@@ -103,11 +105,10 @@ const naiveTableScript = (n: number) => `(async () => {
 async function serveToInteractive(browser: Browser): Promise<{ total: number; page: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'))
   const t0 = performance.now()
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'electron/cli/serve.ts'), '--data-dir', dir, '--no-build'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
+  const child = spawn(process.execPath, [BUILT_HOST, '--data-dir', dir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
@@ -194,10 +195,7 @@ async function listFigures(browser: Browser, count: number): Promise<ListFigures
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
-  if (!existsSync(join(root, 'out/renderer/index.html')))
-    throw new Error(
-      'The console is not built: run `npx electron-vite build` first (npm test builds it before e2e).',
-    )
+  buildApp() // the host starts as `npm run serve` starts it: built, under plain Node
   if (ctx.quick) RUNS = 2
   const starts = ctx.quick ? 1 : 3
   const big = ctx.quick ? 100 : 1_000

@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { DatabaseSync } from 'node:sqlite'
+import { buildApp } from '../support/built-app'
 import { prepareServedDataDir, startHostProcess, writePassphraseFile } from '../support/host-process'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
 import { openDatabase } from '../../electron/engine/db/database'
@@ -240,6 +241,7 @@ function recordFloor(ctx: BenchContext, rate: number, direct: Load, floor: Floor
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
+  buildApp() // the host runs as `npm run serve` runs it: built, under plain Node
   if (ctx.quick) {
     SECONDS = 1
     WARM_UP_RATE = 100

@@ -1,12 +1,14 @@
 /**
- * Runs the headless host (`electron/cli/serve.ts`) as a child process, unattended (passphrase file), and waits for
- * its `Gateway: URL` line — the way an operator's systemd unit runs it.
+ * Runs the headless host as built (`out/main/serve.js`, what `npm run serve` starts) as a child process, unattended
+ * (passphrase file), and waits for its `Gateway: URL` line — the way an operator's systemd unit runs it. The caller
+ * builds first (the integration project's global setup, or buildApp() in a bench).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createEngine } from '../../electron/engine/app/engine'
 import { SANDBOX_DEMO_KEY } from '../../electron/engine/sandbox'
+import { BUILT_HOST } from './built-app'
 
 const ROOT = join(import.meta.dirname, '../..')
 
@@ -34,9 +36,7 @@ export async function startHostProcess(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'electron/cli/serve.ts'),
+      BUILT_HOST,
       '--data-dir',
       dataDir,
       '--passphrase-file',
@@ -44,7 +44,6 @@ export async function startHostProcess(
       '--port',
       '0',
       '--no-open',
-      '--no-build',
       ...extra,
     ],
     { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
