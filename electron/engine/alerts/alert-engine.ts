@@ -174,6 +174,22 @@ export function createAlertEngine(
     ),
     resolve: db.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL'),
   }
+  /**
+   * The last read of each (subject, kind): its period and rows. Every solve that ends re-checks its tenant's two
+   * kinds, and nearly always nothing changed; this engine is the only writer of the table (one engine per data folder),
+   * and each of its writes forgets the pair first, so a read from here is what the table holds.
+   */
+  const lastRead = new Map<string, { period: string; rows: Alert[] }>()
+  const pairKey = (subject: string, kind: AlertKind): string => `${kind}\u0000${subject}`
+  const forget = (subject: string, kind: AlertKind): void => void lastRead.delete(pairKey(subject, kind))
+  function rowsOf(subject: string, kind: AlertKind, period: string): Alert[] {
+    const key = pairKey(subject, kind)
+    const hit = lastRead.get(key)
+    if (hit && hit.period === period) return hit.rows
+    const rows = (s.ofKind.all(subject, kind, period) as Array<Record<string, unknown>>).map(toAlert)
+    lastRead.set(key, { period, rows })
+    return rows
+  }
   const emit = (out: AlertEvent[], type: AlertEvent['type'], id: number): void => {
     const alert = toAlert(s.byId.get(id) as Record<string, unknown>)
     const e = { type, alert }
@@ -199,7 +215,7 @@ export function createAlertEngine(
     wanted: Map<number, { value: number; message: string }>,
     at: number,
   ): void {
-    const rows = (s.ofKind.all(subject, kind, period) as Array<Record<string, unknown>>).map(toAlert)
+    const rows = rowsOf(subject, kind, period)
     const current = new Map(rows.filter((a) => a.period === period).map((a) => [a.threshold, a]))
     // One alert per event: only the highest threshold crossed is wanted; lower ones it replaces close quietly.
     const top = Math.max(...wanted.keys())
@@ -207,6 +223,7 @@ export function createAlertEngine(
     for (const a of rows) {
       const stillHolds = a.period === period && wanted.has(a.threshold)
       if (a.resolvedAt === null && !stillHolds) {
+        forget(subject, kind)
         s.resolve.run(at, a.id)
         if (a.period === period && a.threshold < top) continue // superseded by a higher one, not cleared
         emit(out, 'resolved', a.id)
@@ -215,9 +232,11 @@ export function createAlertEngine(
     for (const [threshold, w] of wanted) {
       const row = current.get(threshold)
       if (!row) {
+        forget(subject, kind)
         const r = s.insert.run(subject, kind, threshold, period, at, w.value, w.message)
         emit(out, 'raised', Number(r.lastInsertRowid))
       } else if (row.resolvedAt !== null && (kind === 'low_balance' || kind === 'low_credit')) {
+        forget(subject, kind)
         s.reopen.run(at, w.value, w.message, row.id)
         emit(out, 'raised', row.id)
       }

@@ -59,6 +59,57 @@ describe('threshold alerts from usage values', () => {
     expect(alerts.list().length).toBe(4)
   })
 
+  it('repeated checks read the table once per change, and leave it as an engine reading afresh would', () => {
+    const reads = { n: 0 }
+    const counted = new Proxy(db, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown
+        if (prop !== 'prepare') return typeof value === 'function' ? value.bind(target) : value
+        return (sql: string) => {
+          const stmt = target.prepare(sql)
+          if (!sql.includes('(period = ? OR resolved_at IS NULL)')) return stmt
+          return new Proxy(stmt, {
+            get(st, p) {
+              const v = Reflect.get(st, p, st) as unknown
+              if (p !== 'all' || typeof v !== 'function') return typeof v === 'function' ? v.bind(st) : v
+              return (...args: unknown[]) => {
+                reads.n++
+                return (v as (...a: unknown[]) => unknown).apply(st, args)
+              }
+            },
+          })
+        }
+      },
+    })
+    const alerts = createAlertEngine(counted, () => 1_000)
+    let t = tenantFixture('t_c', { limits: { solvesPerDay: 100 } })
+    const step = (dayCount: number, day: string): string[] => {
+      const u = { tenant: t, day, dayCount, month: day.slice(0, 7), monthSpendMicros: 0 }
+      const got = events(alerts.evaluateTenant(u))
+      // A second engine on the same file, with nothing remembered, finds nothing left to do.
+      expect(events(createAlertEngine(db, () => 2_000).evaluateTenant(u))).toEqual([])
+      return got
+    }
+    expect(step(10, '2026-11-24')).toEqual([])
+    const before = reads.n
+    for (let i = 0; i < 20; i++) expect(step(10 + i, '2026-11-24')).toEqual([])
+    expect(reads.n - before).toBe(0) // nothing changed: no reads (two kinds per check)
+    expect(step(80, '2026-11-24')).toEqual(['raised:daily_limit:80:2026-11-24'])
+    expect(step(81, '2026-11-24')).toEqual([])
+    expect(step(100, '2026-11-24')).toEqual(['raised:daily_limit:100:2026-11-24'])
+    expect(step(5, '2026-11-25')).toEqual(['resolved:daily_limit:100:2026-11-24'])
+    expect(step(96, '2026-11-25')).toEqual(['raised:daily_limit:95:2026-11-25'])
+    t = { ...t, limits: { solvesPerDay: 200 } }
+    expect(step(96, '2026-11-25')).toEqual(['resolved:daily_limit:95:2026-11-25'])
+    t = { ...t, limits: { solvesPerDay: 100 } }
+    expect(step(97, '2026-11-25')).toEqual([]) // resolved today: not raised again the same day
+    // The tenant's time zone moves it back a day, then forward again: each day reads its own rows (yesterday's
+    // 100 % alert was resolved: not raised again for that day).
+    expect(step(100, '2026-11-24')).toEqual([])
+    expect(step(97, '2026-11-25')).toEqual([])
+    expect(alerts.list({ activeOnly: true })).toEqual([])
+  })
+
   it('a prepaid tenant’s low credit raises once, resolves on a top-up, and can be raised again', () => {
     const alerts = createAlertEngine(db, () => 1_000)
     const t = tenantFixture('t_c')
