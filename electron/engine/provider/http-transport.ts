@@ -13,7 +13,8 @@ export interface TransportReply {
 }
 
 export interface Transport {
-  post(url: string, form: URLSearchParams, signal: AbortSignal): Promise<TransportReply>
+  /** POSTs `form`, an application/x-www-form-urlencoded body (./upstream-http.ts formBody). */
+  post(url: string, form: string, signal: AbortSignal): Promise<TransportReply>
   /** Closes its connections: calls in flight fail. */
   close(): void
 }
@@ -24,7 +25,12 @@ const MAX_REPLY_BYTES = 4 * 1024 * 1024
 export function fetchTransport(fetchImpl: typeof fetch): Transport {
   return {
     async post(url, form, signal) {
-      const res = await fetchImpl(url, { method: 'POST', body: form, signal })
+      const res = await fetchImpl(url, {
+        method: 'POST',
+        body: form,
+        headers: { 'content-type': FORM },
+        signal,
+      })
       return { status: res.status, text: await res.text() }
     },
     close() {},
@@ -39,7 +45,7 @@ export function pooledHttpTransport(maxConnections: number): Transport {
   })
   return {
     async post(url, form, signal) {
-      const reply = await pool.post(url, FORM, form.toString(), signal)
+      const reply = await pool.post(url, FORM, form, signal)
       return { status: reply.status, text: reply.body.toString('utf8') }
     },
     close: () => pool.close(),
