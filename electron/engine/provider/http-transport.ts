@@ -2,8 +2,8 @@
  * How a protocol call reaches the upstream: a POST of a form, its status and text back.
  *
  * The default is the engine's own HTTP/1.1 client with kept-alive connections per client: cheaper in CPU per call
- * than node:http (about a fifth of its cost) and fetch (no web streams), which matters on a path that runs for every
- * submission and poll. An injected `fetch` (tests, or a caller's own) is used as given.
+ * than node:http (less than half: ../http/client/connection-pool.ts) and fetch (no web streams), which matters on a
+ * path that runs for every submission and poll. An injected `fetch` (tests, or a caller's own) is used as given.
  */
 import { createConnectionPool } from '../http/client/connection-pool'
 
