@@ -130,68 +130,73 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
       if (!accepting)
         return Promise.resolve({ ok: false, code: 'ERROR_NO_SLOT_AVAILABLE', retryAfterMs: 5_000 })
       const pingback = options.pingback ? options.pingback.slice(0, 2_000) : null
+      // No closure below refers to `request`: they live as long as the solve, and an image's base64 body held by them
+      // would stay in memory (and be copied by every young-generation GC) until the task ends, not only until it is
+      // sent upstream.
+      const captchaType = request.type
+      let resolve!: (reply: SubmitReply) => void
       // Answer as soon as the upstream has accepted the task (or it was refused); the wait continues in the background.
-      return new Promise<SubmitReply>((resolve) => {
-        let announced = false
-        /**
-         * The task row, queued with the ledger's write of the upstream's id (one commit; either write rolls back
-         * alone if it fails): the tenant's task id once it is stored, undefined if it could not be.
-         */
-        let stored: Promise<string | undefined> | undefined
-        const abort = new AbortController()
-        const done = (r: SolveResult): void => {
-          if (announced) return
-          if (r.status === 'rejected')
-            return resolve({
-              ok: false,
-              code: LIMIT_CODES[r.limit] ?? 'ERROR_SERVER_ERROR',
-              retryAfterMs: r.retryAfterMs,
-            })
-          // Ended before the upstream took it (or before we could announce it): say so in the protocol's words.
-          const code =
-            r.status === 'failed' && !r.keyProblem && INPUT_CODES.test(r.code)
-              ? r.code
-              : 'ERROR_NO_SLOT_AVAILABLE'
-          resolve({ ok: false, code })
-        }
-        deps.solver
-          .solve(tenant.id, request, {
-            source: 'gateway',
-            signal: abort.signal,
-            timeoutMs: deps.solveTimeoutMs?.(),
-            onAccepted: ({ attemptId }) => {
-              stored = deps.tasks
-                .announce({
-                  taskId: newTaskId,
-                  tenantId: tenant.id,
-                  attemptId,
-                  captchaType: request.type,
-                  pingback,
-                  callback: options.callback ?? null,
-                  createdAt: now(),
-                })
-                .catch((err: unknown) => {
-                  deps.log?.('error', NOT_STORED, { attemptId, error: (err as Error).message })
-                  // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
-                  abort.abort()
-                  return undefined
-                })
-            },
-            onProgress: (e) => {
-              // The upstream's id is recorded; the tenant is told once its task row is stored too.
-              if (e.stage !== 'submitted' || !stored) return
-              void stored.then((taskId) => {
-                if (taskId === undefined || announced) return
-                announced = true
-                resolve({ ok: true, taskId })
+      const reply = new Promise<SubmitReply>((r) => (resolve = r))
+      let announced = false
+      /**
+       * The task row, queued with the ledger's write of the upstream's id (one commit; either write rolls back
+       * alone if it fails): the tenant's task id once it is stored, undefined if it could not be.
+       */
+      let stored: Promise<string | undefined> | undefined
+      const abort = new AbortController()
+      const done = (r: SolveResult): void => {
+        if (announced) return
+        if (r.status === 'rejected')
+          return resolve({
+            ok: false,
+            code: LIMIT_CODES[r.limit] ?? 'ERROR_SERVER_ERROR',
+            retryAfterMs: r.retryAfterMs,
+          })
+        // Ended before the upstream took it (or before we could announce it): say so in the protocol's words.
+        const code =
+          r.status === 'failed' && !r.keyProblem && INPUT_CODES.test(r.code)
+            ? r.code
+            : 'ERROR_NO_SLOT_AVAILABLE'
+        resolve({ ok: false, code })
+      }
+      deps.solver
+        .solve(tenant.id, request, {
+          source: 'gateway',
+          signal: abort.signal,
+          timeoutMs: deps.solveTimeoutMs?.(),
+          onAccepted: ({ attemptId }) => {
+            stored = deps.tasks
+              .announce({
+                taskId: newTaskId,
+                tenantId: tenant.id,
+                attemptId,
+                captchaType,
+                pingback,
+                callback: options.callback ?? null,
+                createdAt: now(),
               })
-            },
-          })
-          .then(done, (err: unknown) => {
-            deps.log?.('error', 'gateway: the solve failed unexpectedly', { error: (err as Error)?.message })
-            if (!announced) resolve({ ok: false, code: 'ERROR_SERVER_ERROR' })
-          })
-      })
+              .catch((err: unknown) => {
+                deps.log?.('error', NOT_STORED, { attemptId, error: (err as Error).message })
+                // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
+                abort.abort()
+                return undefined
+              })
+          },
+          onProgress: (e) => {
+            // The upstream's id is recorded; the tenant is told once its task row is stored too.
+            if (e.stage !== 'submitted' || !stored) return
+            void stored.then((taskId) => {
+              if (taskId === undefined || announced) return
+              announced = true
+              resolve({ ok: true, taskId })
+            })
+          },
+        })
+        .then(done, (err: unknown) => {
+          deps.log?.('error', 'gateway: the solve failed unexpectedly', { error: (err as Error)?.message })
+          if (!announced) resolve({ ok: false, code: 'ERROR_SERVER_ERROR' })
+        })
+      return reply
     },
 
     result(tenant, taskId) {

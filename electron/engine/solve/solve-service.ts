@@ -7,14 +7,14 @@
  * (recovery.ts). Refusals are counted (refusal counters), never journaled.
  */
 import { randomUUID } from 'node:crypto'
-import type { CaptchaRequest } from '@shared/captcha'
+import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
 import { describeIssues, parseCaptchaRequest } from '@shared/captcha-schema'
 import type { Tenant } from '@shared/tenant'
 import { AdmissionQueue } from '../admission/wait-queue'
 import type { AdmissionStore, Reservation } from '../admission/types'
 import { UpstreamTaskClashError } from '../ledger/ledger-rules'
 import type { Ledger } from '../ledger/types'
-import { ProviderError, type ProviderClient, type TaskOutcome } from '../provider'
+import { ProviderError, type ProviderClient, type SolveOptions, type TaskOutcome } from '../provider'
 import { createRecovery } from './recovery'
 import type {
   DeliveredOutcome,
@@ -64,7 +64,9 @@ type Rejected = Extract<SolveResult, { status: 'rejected' }>
 /** One admitted solve: everything runAdmitted needs, named. */
 interface AdmittedSolve {
   tenant: Tenant
-  request: CaptchaRequest
+  captchaType: CaptchaType
+  /** Handed to the provider once (sendUpstream), then forgotten: the solve waits for its answer without the body. */
+  request: CaptchaRequest | undefined
   key: { apiKey: string; providerAccount: string }
   reservation: Reservation
   attemptId: string
@@ -192,6 +194,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
     track(attemptId, tenant.id)
     const work = runAdmitted({
       tenant,
+      captchaType: req.type,
       request: req,
       key,
       reservation: admission.reservation,
@@ -201,12 +204,24 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       options: opts,
     })
     running.add(work)
-    try {
-      return await work
-    } finally {
+    // Not `return await work`: this function's frame (the raw request, an image's base64 among it) would stay alive
+    // for the whole solve, and every solve in flight would carry it through each young-generation GC.
+    return work.finally(() => {
       running.delete(work)
       untrack(attemptId)
-    }
+    })
+  }
+
+  /**
+   * The provider's solve, given the request for the last time. Not inline in runAdmitted: a suspended async function
+   * keeps its registers, and a task's image would stay in memory for as long as the answer takes (measured: one base64
+   * body per task in flight), not only until in.php has sent it.
+   */
+  function sendUpstream(a: AdmittedSolve, options: SolveOptions): Promise<TaskOutcome> {
+    const request = a.request
+    if (request === undefined) throw new Error('solve: the request was sent upstream already')
+    a.request = undefined
+    return deps.provider.solve(a.key.apiKey, request, options)
   }
 
   async function runAdmitted(a: AdmittedSolve): Promise<SolveResult> {
@@ -229,7 +244,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       await deps.ledger.begin({
         attemptId,
         tenantId: tenant.id,
-        captchaType: a.request.type,
+        captchaType: a.captchaType,
         providerAccount: a.key.providerAccount,
         source: a.options.source,
         createdAt: reservation.at,
@@ -238,7 +253,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       emit({ stage: 'admitted', attemptId, tenantId: tenant.id, at: now() })
       let outcome: TaskOutcome
       try {
-        outcome = await deps.provider.solve(a.key.apiKey, a.request, {
+        outcome = await sendUpstream(a, {
           signal,
           timeoutMs: a.options.timeoutMs,
           pingbackUrl: a.options.pingbackUrl,
