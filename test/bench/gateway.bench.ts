@@ -272,7 +272,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         const logged = await gw.close()
         assertBench(
           direct.errors === 0,
-          `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed`,
+          `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed, e.g.: ${direct.errorSamples.join(' | ')}`,
         )
         assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
         if (via.errors > 0)

@@ -143,7 +143,6 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
        * alone if it fails): the tenant's task id once it is stored, undefined if it could not be.
        */
       let stored: Promise<string | undefined> | undefined
-      const abort = new AbortController()
       const done = (r: SolveResult): void => {
         if (announced) return
         if (r.status === 'rejected')
@@ -161,8 +160,9 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
       }
       deps.solver
         .solve(tenant.id, request, {
+          // No signal of its own: the solve service's shutdown reaches it, and a task row that fails stops it through
+          // onAccepted's answer (an AbortController per task would stay in memory for the whole solve).
           source: 'gateway',
-          signal: abort.signal,
           timeoutMs: deps.solveTimeoutMs?.(),
           onAccepted: ({ attemptId }) => {
             stored = deps.tasks
@@ -177,10 +177,10 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
               })
               .catch((err: unknown) => {
                 deps.log?.('error', NOT_STORED, { attemptId, error: (err as Error).message })
-                // Never announced: nobody could fetch it, so it must not be billed — stop it now (ends cancelled).
-                abort.abort()
                 return undefined
               })
+            // Never announced: nobody could fetch it, so it must not be billed — the solve stops (ends cancelled).
+            return stored.then((taskId) => taskId !== undefined)
           },
           onProgress: (e) => {
             // The upstream's id is recorded; the tenant is told once its task row is stored too.

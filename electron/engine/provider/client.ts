@@ -257,7 +257,6 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     const params = inPhpParams(valid)
     if (opts.pingbackUrl) params.pingback = opts.pingbackUrl
     const retriesByCode = new Map<string, number>()
-    const signal = untilClosed(opts.signal)
     for (let attempt = 0; ; attempt++) {
       let code: string
       try {
@@ -288,7 +287,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       if (now() + wait >= deadline)
         throw new ProviderError(code, 'retry', `${c.message} Still failing at the deadline.`)
       logger?.debug?.('provider: submit retried', { code, attempt: attempt + 1, waitMs: Math.round(wait) })
-      await sleep(wait, signal)
+      // Made only for a retry (AbortSignal.any costs a signal and weak references per call).
+      await sleep(wait, untilClosed(opts.signal))
     }
   }
 

@@ -374,10 +374,8 @@ export class KeyPoller extends PollerCore {
     if (!this.waiters.has(w.taskId) || this.closed) return
     w.polls++
     try {
-      const reply = await this.ctx.get(
-        { action: 'get', id: w.taskId },
-        AbortSignal.any([this.inflight.signal, taskSignal(w)]),
-      )
+      // The task's own signal: aborted when it ends, and close() ends every task (no AbortSignal.any per get).
+      const reply = await this.ctx.get({ action: 'get', id: w.taskId }, taskSignal(w))
       this.settle(w, reply.request, reply.ok)
     } catch (err) {
       this.backOff(w, err)

@@ -59,7 +59,8 @@ export interface Waiter {
   /** Aborts this task's own single gets (cancel, deadline); made on first use (aborting one costs a DOMException). */
   abort?: AbortController
   readonly resolvers: Array<(outcome: TaskOutcome) => void>
-  detach(): void
+  /** The caller's signal, if it gave one: the task ends cancelled when it aborts (PollerCore.follow). */
+  signal: AbortSignal | undefined
 }
 
 /** The signal for a get about this one task: aborted when the task ends. */
@@ -70,6 +71,12 @@ export function taskSignal(w: Waiter): AbortSignal {
 
 export abstract class PollerCore {
   protected readonly waiters = new Map<string, Waiter>()
+  /**
+   * The tasks waiting with each caller's signal, and the one listener that cancels them all. Callers share signals
+   * (the solve service's shutdown signal is every gateway task's): a listener per task would cost a closure and a
+   * listener record per task in flight, and Node's EventTarget walks all of a signal's listeners on every add.
+   */
+  private readonly bySignal = new Map<AbortSignal, { tasks: Set<string>; onAbort: () => void }>()
   protected closed = false
   protected readonly inflight = new AbortController()
 
@@ -102,15 +109,13 @@ export abstract class PollerCore {
         existing.resolvers.push(resolve)
         return
       }
-      const cancelled = (): TaskOutcome => ({
-        status: 'cancelled',
-        taskId: task.taskId,
-        submittedAt: task.submittedAt,
-        endedAt: this.ctx.now(),
-      })
-      if (this.closed || signal?.aborted) return resolve(cancelled())
-      const onAbort = (): void => this.finish(task.taskId, cancelled())
-      signal?.addEventListener('abort', onAbort, { once: true })
+      if (this.closed || signal?.aborted)
+        return resolve({
+          status: 'cancelled',
+          taskId: task.taskId,
+          submittedAt: task.submittedAt,
+          endedAt: this.ctx.now(),
+        })
       const t = this.ctx.timing(task.type)
       const floor = this.ctx.advice.firstPollMinMs[task.type]
       const activeAt =
@@ -126,12 +131,42 @@ export abstract class PollerCore {
         onWire: false,
         errors: 0,
         resolvers: [resolve],
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        signal,
       }
       w.dueAt = this.ctx.batch.state === 'yes' ? Math.min(activeAt, deadlineAt) : this.plannedDue(w)
       this.waiters.set(task.taskId, w)
+      if (signal) this.follow(signal, task.taskId)
       this.schedule(w)
     })
+  }
+
+  /** Ends the task as cancelled when `signal` aborts: one listener per signal, however many tasks share it. */
+  private follow(signal: AbortSignal, taskId: string): void {
+    const group = this.bySignal.get(signal)
+    if (group) {
+      group.tasks.add(taskId)
+      return
+    }
+    const tasks = new Set([taskId])
+    const onAbort = (): void => {
+      this.bySignal.delete(signal)
+      const now = this.ctx.now()
+      for (const id of [...tasks]) {
+        const w = this.waiters.get(id)
+        if (w) this.finish(id, { status: 'cancelled', taskId: id, submittedAt: w.submittedAt, endedAt: now })
+      }
+    }
+    this.bySignal.set(signal, { tasks, onAbort })
+    signal.addEventListener('abort', onAbort, { once: true })
+  }
+
+  private unfollow(signal: AbortSignal, taskId: string): void {
+    const group = this.bySignal.get(signal)
+    if (!group) return
+    group.tasks.delete(taskId)
+    if (group.tasks.size > 0) return
+    this.bySignal.delete(signal)
+    signal.removeEventListener('abort', group.onAbort)
   }
 
   /**
@@ -212,7 +247,7 @@ export abstract class PollerCore {
     const w = this.waiters.get(taskId)
     if (!w) return
     this.waiters.delete(taskId)
-    w.detach()
+    if (w.signal) this.unfollow(w.signal, taskId)
     w.abort?.abort()
     for (const resolve of w.resolvers) resolve(outcome)
     if (this.waiters.size === 0) {

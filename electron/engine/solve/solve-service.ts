@@ -94,9 +94,11 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
   closing.signal.addEventListener('abort', () => {
     for (const c of callerAborts) c.abort()
   })
+  /** The signal of a solve whose caller gave none (the gateway's): shared, nothing to undo at its end. */
+  const shutdownOnly = { signal: closing.signal, end: (): void => undefined }
   /** A solve's signal: its caller's abort or shutdown, whichever comes first; `end()` once the solve has ended. */
   const solveSignal = (caller: AbortSignal | undefined): { signal: AbortSignal; end(): void } => {
-    if (!caller) return { signal: closing.signal, end: () => undefined }
+    if (!caller) return shutdownOnly
     const stop = new AbortController()
     const onCallerAbort = (): void => stop.abort()
     callerAborts.add(stop)
@@ -265,10 +267,11 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
             // commit with its neighbours) before the caller is told (the gateway answers in.php on this event). A
             // clash with an id already in the ledger is an upstream fault: it throws here, before anyone is told.
             const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
+            let keep: void | Promise<boolean> = undefined
             try {
-              a.options.onAccepted?.({ attemptId, taskId: s.taskId })
+              keep = a.options.onAccepted?.({ attemptId, taskId: s.taskId })
             } catch {
-              // the listener stops the solve itself if it must (the gateway does when its task row fails)
+              // a listener's bug does not stop the solve
             }
             try {
               await recorded
@@ -289,6 +292,12 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
                 'The upstream gave a task id that is already in the ledger; the task was not used or billed.',
               )
             }
+            if (keep && (await keep.catch(() => true)) === false)
+              throw new ProviderError(
+                'CANCELLED',
+                'fail_task',
+                'Stopped: the task could not be stored for its caller; it was not billed.',
+              )
             gate.submitted(reservation, now())
             emit({ stage: 'submitted', attemptId, tenantId: tenant.id, taskId: s.taskId, at: now() })
           },

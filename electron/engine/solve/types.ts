@@ -77,9 +77,10 @@ export interface SolveCallOptions {
    * The upstream took the task and its id is being recorded: called before that write commits, so a write queued
    * here on the ledger's group commit (the gateway's task row) commits with it, in one transaction (each write still
    * rolls back alone if it fails). The 'submitted' progress event follows once the id is recorded. A listener's
-   * error is ignored: it must stop the solve itself.
+   * error is ignored. A listener that answers a promise of `false` stops the solve before it waits for the answer
+   * (nobody could fetch it: the gateway's task row was not stored): it ends cancelled, unbilled.
    */
-  onAccepted?: (accepted: { attemptId: string; taskId: string }) => void
+  onAccepted?: (accepted: { attemptId: string; taskId: string }) => void | Promise<boolean>
   /** Overrides the service's bounded wait for a free slot (concurrency / shared threads), ms. */
   queueWaitMs?: number
 }

@@ -438,6 +438,72 @@ describe('the key poller', () => {
     expect(polls).toBe(1)
   })
 
+  it('tasks that wait with one shared signal cost it one listener; its abort cancels only them, and ended ones leave', async () => {
+    let n = 0
+    const { client } = make(
+      (call) => (call.path === 'in.php' ? { status: 1, request: String(++n) } : never()),
+      { timing: fastTiming, profile: { supportsBatchGet: false } },
+    )
+    const shared = new AbortController()
+    const added: unknown[] = []
+    const removed: unknown[] = []
+    const add = shared.signal.addEventListener.bind(shared.signal)
+    const remove = shared.signal.removeEventListener.bind(shared.signal)
+    shared.signal.addEventListener = (type: string, fn: never, o?: never) => (
+      added.push(fn),
+      add(type, fn, o)
+    )
+    shared.signal.removeEventListener = (type: string, fn: never, o?: never) => (
+      removed.push(fn),
+      remove(type, fn, o)
+    )
+    const subs = await Promise.all(Array.from({ length: 6 }, () => client.submit(KEY, turnstile)))
+    const wait = (s: (typeof subs)[number], signal?: AbortSignal) =>
+      client.waitForResult(KEY, { ...s, type: 'turnstile' }, { signal, timeoutMs: 60_000 })
+    // Four share the signal; one has a signal of its own that aborts first; one has none.
+    const own = new AbortController()
+    const sharing = subs.slice(0, 4).map((s) => wait(s, shared.signal))
+    const alone = wait(subs[4]!, own.signal)
+    const unsignalled = wait(subs[5]!)
+    expect(added).toHaveLength(1)
+    own.abort()
+    expect(await alone).toMatchObject({ status: 'cancelled', taskId: subs[4]!.taskId })
+    expect(removed).toHaveLength(0) // the shared signal's tasks still wait
+    shared.abort()
+    const outcomes = await Promise.all(sharing)
+    expect(outcomes.map((o) => [o.status, o.taskId])).toEqual(
+      subs.slice(0, 4).map((s) => ['cancelled', s.taskId]),
+    )
+    // The task without a signal is not touched by either abort; it still ends (cancelled) when the client closes.
+    const late = await Promise.race([unsignalled, new Promise((r) => setTimeout(() => r('waiting'), 20))])
+    expect(late).toBe('waiting')
+    // A task that ends by itself takes itself off its signal, and the last one takes the listener away.
+    const again = new AbortController()
+    const added2: unknown[] = []
+    const removed2: unknown[] = []
+    const add2 = again.signal.addEventListener.bind(again.signal)
+    const remove2 = again.signal.removeEventListener.bind(again.signal)
+    again.signal.addEventListener = (type: string, fn: never, o?: never) => (
+      added2.push(fn),
+      add2(type, fn, o)
+    )
+    again.signal.removeEventListener = (type: string, fn: never, o?: never) => (
+      removed2.push(fn),
+      remove2(type, fn, o)
+    )
+    const [s1, s2] = await Promise.all([client.submit(KEY, turnstile), client.submit(KEY, turnstile)])
+    const short = (s: typeof s1) =>
+      client.waitForResult(KEY, { ...s, type: 'turnstile' }, { signal: again.signal, timeoutMs: 10 })
+    expect((await Promise.all([short(s1!), short(s2!)])).map((o) => o.status)).toEqual([
+      'timed_out',
+      'timed_out',
+    ])
+    expect(added2).toHaveLength(1)
+    expect(removed2).toEqual(added2)
+    await client.close()
+    expect(await unsignalled).toMatchObject({ status: 'cancelled', taskId: subs[5]!.taskId })
+  })
+
   it('close() ends every waiting task as cancelled exactly once and refuses new work', async () => {
     let n = 0
     const { client } = make(

@@ -189,6 +189,26 @@ describe('solve service: every exit path settles once and releases once', () => 
     expect(events).toEqual([`accepted:${id}:true`, `submitted:${id}`])
   })
 
+  it('onAccepted answering false stops the solve before it waits: cancelled, unbilled, never "submitted"', async () => {
+    const fx = setup([tenantFixture('t')])
+    fx.provider.scripts.push({ kind: 'hold' }) // would wait for ever
+    const stages: string[] = []
+    const r = await fx.solver.solve('t', v3, {
+      source: 'gateway',
+      onAccepted: () => Promise.resolve(false),
+      onProgress: (e) => stages.push(e.stage),
+    })
+    expect(r).toMatchObject({ status: 'cancelled', code: 'CANCELLED' })
+    expect(stages).toEqual(['admitted', 'ended'])
+    const row = fx.ledger.get(r.attemptId)
+    expect(row).toMatchObject({ status: 'cancelled', priceMicros: 0 })
+    expect(row!.upstreamTaskId).not.toBeNull()
+    expect(fx.solver.inFlight()).toBe(0)
+    // true, or a listener's rejected promise, lets the solve go on.
+    for (const onAccepted of [() => Promise.resolve(true), () => Promise.reject(new Error('listener bug'))])
+      expect((await fx.solver.solve('t', v3, { source: 'gateway', onAccepted })).status).toBe('solved')
+  })
+
   it('an upstream task id the ledger already holds fails the solve unbilled, and nobody is told it', async () => {
     const fx = setup([tenantFixture('t')])
     const first = await fx.solver.solve('t', v3, { source: 'gateway' })
