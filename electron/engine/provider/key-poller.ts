@@ -40,11 +40,18 @@ export class KeyPoller extends PollerCore {
   /** First polls follow the model as it learns: an unpolled task's due time is its type's current first poll. */
   private readonly firstPoll = new Map<CaptchaType, { version: number; inFlight: number; offset: number }>()
 
+  /** The tasks in flight rounded to a tenth of a decade, and the count it was worked out for. */
+  private loadBucket = { size: -1, inFlight: 1 }
+
   private dueOf(w: Waiter): number {
     if (w.polls > 0 || w.errors > 0 || w.pingback || this.ctx.batch.state === 'yes') return w.dueAt
     const version = this.ctx.model.version
     // The load changes the plan: recomputed when the model learns or the tasks in flight change tenfold's tenth.
-    const inFlight = 10 ** (Math.round(Math.log10(Math.max(1, this.waiters.size)) * 10) / 10)
+    // Worked out once per count, not per task: every scan asks this of every unpolled task.
+    const size = this.waiters.size
+    if (this.loadBucket.size !== size)
+      this.loadBucket = { size, inFlight: 10 ** (Math.round(Math.log10(Math.max(1, size)) * 10) / 10) }
+    const inFlight = this.loadBucket.inFlight
     let f = this.firstPoll.get(w.type)
     if (!f || f.version !== version || f.inFlight !== inFlight) {
       const at = nextPollAt(
@@ -77,6 +84,11 @@ export class KeyPoller extends PollerCore {
         if (d < due) due = d
       }
     }
+    return this.wakeFrom(due, deadline)
+  }
+
+  /** wakeAt, given the earliest due time of a task not on the wire and the earliest deadline. */
+  private wakeFrom(due: number, deadline: number): number {
     if (due === Infinity) return deadline
     if (this.ctx.batch.state === 'yes') return this.batchWake(due, deadline)
     if (this.onWire >= this.concurrency()) return deadline // a get coming back wakes the loop
@@ -108,14 +120,15 @@ export class KeyPoller extends PollerCore {
     setImmediate(() => {
       this.scheduleQueued = false
       if (this.closed || this.waiters.size === 0) return
-      if (this.ctx.batch.state !== 'yes') this.pump(this.ctx.now())
-      this.scheduleNow()
+      if (this.ctx.batch.state !== 'yes') this.scheduleNow(this.pump(this.ctx.now()))
+      else this.scheduleNow()
     })
   }
 
-  private scheduleNow(): void {
+  /** `next`: when to wake, if the caller has just worked it out (pump does, in its own scan of the tasks). */
+  private scheduleNow(next?: number): void {
     if (this.closed || this.running) return
-    const next = this.wakeAt()
+    next ??= this.wakeAt()
     if (next === Infinity) return
     if (this.timer && next >= this.timerAt) return
     this.clearTimer()
@@ -136,19 +149,19 @@ export class KeyPoller extends PollerCore {
   private async tick(): Promise<void> {
     if (this.closed || this.running) return
     const now = this.ctx.now()
-    for (const w of [...this.waiters.values()]) {
-      if (w.deadlineAt <= now)
-        this.finish(w.taskId, {
-          status: 'timed_out',
-          taskId: w.taskId,
-          submittedAt: w.submittedAt,
-          endedAt: now,
-        })
-    }
+    // Only the tasks past their deadline are collected (not a copy of every task on every wake-up).
+    let expired: Waiter[] | undefined
+    for (const w of this.waiters.values()) if (w.deadlineAt <= now) (expired ??= []).push(w)
+    for (const w of expired ?? [])
+      this.finish(w.taskId, {
+        status: 'timed_out',
+        taskId: w.taskId,
+        submittedAt: w.submittedAt,
+        endedAt: now,
+      })
     if (this.closed || this.waiters.size === 0) return
     if (this.ctx.batch.state === 'yes') return this.batchTick(now)
-    this.pump(now)
-    this.scheduleNow()
+    this.scheduleNow(this.pump(now))
   }
 
   // ---- single gets -------------------------------------------------------------------------------------------
@@ -162,23 +175,31 @@ export class KeyPoller extends PollerCore {
     return (Math.max(1, this.waiters.size) * this.ctx.policy.pollsPerTaskPerMinute * this.ctx.speed) / 60_000
   }
 
-  /** Starts the single gets that are due, as far as the wire limit and the request budget allow. */
-  private pump(now: number): void {
+  /**
+   * Starts the single gets that are due, as far as the wire limit and the request budget allow, and returns when the
+   * loop must next wake (wakeAt), worked out in the same scan of the tasks: one pass over every task per turn, not two.
+   */
+  private pump(now: number): number {
     const cap = Math.max(this.ctx.policy.singleGetConcurrency, this.waiters.size)
     this.tokens = Math.min(cap, this.tokens + (now - this.refilledAt) * this.refillPerMs())
     this.refilledAt = now
     const due: Waiter[] = []
-    for (const w of this.waiters.values())
-      if (!w.onWire) {
-        const d = this.dueOf(w)
-        if (d <= now) {
-          w.dueAt = d
-          due.push(w)
-        }
-      }
-    if (due.length === 0) return
+    let deadline = Infinity
+    /** The earliest due time among tasks not due yet (and not on the wire). */
+    let later = Infinity
+    for (const w of this.waiters.values()) {
+      if (w.deadlineAt < deadline) deadline = w.deadlineAt
+      if (w.onWire) continue
+      const d = this.dueOf(w)
+      if (d <= now) {
+        w.dueAt = d
+        due.push(w)
+      } else if (d < later) later = d
+    }
+    if (due.length === 0) return this.wakeFrom(later, deadline)
     due.sort((a, b) => a.dueAt - b.dueAt)
     const batch = this.ctx.batch
+    let probed = false
     if (batch.state === 'unknown' && !batch.probing && this.tokens >= 1) {
       const first = due[0]!
       const partner = due[1] ?? this.probePartner(first, now)
@@ -186,13 +207,20 @@ export class KeyPoller extends PollerCore {
         due.shift()
         if (due[0] === partner) due.shift()
         void this.probe(first, partner)
+        probed = true
       }
     }
     const limit = this.concurrency()
+    let started = 0
     for (const w of due) {
       if (this.onWire >= limit || this.tokens < 1) break
       this.singleGet(w)
+      started++
     }
+    // A probe may have taken a task that was not due yet: scan again (once per upstream). Otherwise the due tasks left
+    // behind by the wire limit or the budget are the earliest due (sorted), and the rest were counted in the scan.
+    if (probed) return this.wakeAt()
+    return this.wakeFrom(started < due.length ? due[started]!.dueAt : later, deadline)
   }
 
   /**
