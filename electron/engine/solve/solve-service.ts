@@ -267,11 +267,15 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
             // commit with its neighbours) before the caller is told (the gateway answers in.php on this event). A
             // clash with an id already in the ledger is an upstream fault: it throws here, before anyone is told.
             const recorded = deps.ledger.markSubmitted(attemptId, s.taskId, s.submittedAt)
-            let keep: void | Promise<boolean> = undefined
+            // The listener's answer, read once the id is recorded. Its failure is caught now, so that it is never an
+            // unhandled rejection when recording fails first; a listener's bug does not stop the solve.
+            let keep: Promise<unknown> | undefined
             try {
-              keep = a.options.onAccepted?.({ attemptId, taskId: s.taskId })
+              const answer = a.options.onAccepted?.({ attemptId, taskId: s.taskId })
+              if (answer && typeof answer.then === 'function')
+                keep = Promise.resolve(answer).catch(() => true)
             } catch {
-              // a listener's bug does not stop the solve
+              // as above
             }
             try {
               await recorded
@@ -292,7 +296,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
                 'The upstream gave a task id that is already in the ledger; the task was not used or billed.',
               )
             }
-            if (keep && (await keep.catch(() => true)) === false)
+            if (keep && (await keep) === false)
               throw new ProviderError(
                 'CANCELLED',
                 'fail_task',

@@ -207,6 +207,22 @@ describe('solve service: every exit path settles once and releases once', () => 
     // true, or a listener's rejected promise, lets the solve go on.
     for (const onAccepted of [() => Promise.resolve(true), () => Promise.reject(new Error('listener bug'))])
       expect((await fx.solver.solve('t', v3, { source: 'gateway', onAccepted })).status).toBe('solved')
+    // Recording the id fails first (a clash): the listener's rejected answer is not left unhandled.
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown): number => unhandled.push(e)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      ;(fx.provider as unknown as { nextTask: number }).nextTask -= 1
+      const clash = await fx.solver.solve('t', v3, {
+        source: 'gateway',
+        onAccepted: () => Promise.reject(new Error('listener bug')),
+      })
+      expect(clash).toMatchObject({ status: 'failed', code: 'UPSTREAM_ID_COLLISION' })
+      await new Promise((r) => setTimeout(r, 10))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 
   it('an upstream task id the ledger already holds fails the solve unbilled, and nobody is told it', async () => {
