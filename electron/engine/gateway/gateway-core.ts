@@ -186,6 +186,7 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
             // The upstream's id is recorded; the tenant is told once its task row is stored too.
             if (e.stage !== 'submitted' || !stored) return
             void stored.then((taskId) => {
+              // undefined never gets here ('submitted' follows only onAccepted's true); the check narrows the type.
               if (taskId === undefined || announced) return
               announced = true
               resolve({ ok: true, taskId })

@@ -151,7 +151,8 @@ export abstract class PollerCore {
     const onAbort = (): void => {
       this.bySignal.delete(signal)
       const now = this.ctx.now()
-      for (const id of [...tasks]) {
+      // The group is gone from bySignal, so finish() leaves `tasks` as it is while this walks it.
+      for (const id of tasks) {
         const w = this.waiters.get(id)
         if (w) this.finish(id, { status: 'cancelled', taskId: id, submittedAt: w.submittedAt, endedAt: now })
       }

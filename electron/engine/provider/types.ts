@@ -77,7 +77,10 @@ export interface ProviderClient {
     task: SubmitResult & { type: CaptchaType; pingback?: boolean },
     options?: Pick<SolveOptions, 'signal' | 'timeoutMs'>,
   ): Promise<TaskOutcome>
-  /** submit + onSubmitted + waitForResult. Throws ProviderError only when submit fails. */
+  /**
+   * submit + onSubmitted + waitForResult. Throws ProviderError when submit fails, or whatever onSubmitted throws (the
+   * solve service stops a task there: an id clash, or a caller that could not store the task).
+   */
   solve(apiKey: string, request: CaptchaRequest, options?: SolveOptions): Promise<TaskOutcome>
   /** One res.php?action=get for a task (used at start-up to settle tasks a crash left open). */
   checkTask(

@@ -236,6 +236,8 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
       gate.release(reservation, { solved, priceMicros: price, now: now() })
     }
     let taskId: string | null = null
+    /** The caller's listener stopped the solve (onAccepted answered false): it ends cancelled, even in a shutdown. */
+    let stopped = false
     let submittedAt: number | null = null
     const end = (result: SolveResult): SolveResult => {
       emit({ stage: 'ended', attemptId, tenantId: tenant.id, result, at: now() })
@@ -296,18 +298,21 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
                 'The upstream gave a task id that is already in the ledger; the task was not used or billed.',
               )
             }
-            if (keep && (await keep) === false)
+            if (keep && (await keep) === false) {
+              stopped = true
               throw new ProviderError(
                 'CANCELLED',
                 'fail_task',
                 'Stopped: the task could not be stored for its caller; it was not billed.',
               )
+            }
             gate.submitted(reservation, now())
             emit({ stage: 'submitted', attemptId, tenantId: tenant.id, taskId: s.taskId, at: now() })
           },
         })
       } catch (err) {
-        if (closing.signal.aborted && !a.options.signal?.aborted) return end(leftOpen(a, taskId, release))
+        if (closing.signal.aborted && !a.options.signal?.aborted && !stopped)
+          return end(leftOpen(a, taskId, release))
         // Submit failed (never accepted upstream), or recording the task id failed.
         const code = err instanceof ProviderError ? err.code : 'INTERNAL_ERROR'
         const message =

@@ -225,6 +225,28 @@ describe('solve service: every exit path settles once and releases once', () => 
     }
   })
 
+  it('onAccepted answering false while a shutdown runs still ends the solve cancelled, not left open for the next start', async () => {
+    const fx = setup([tenantFixture('t')])
+    fx.provider.scripts.push({ kind: 'hold' })
+    let answer!: (keep: boolean) => void
+    let accepted!: () => void
+    const seen = new Promise<void>((r) => (accepted = r))
+    const pending = fx.solver.solve('t', v3, {
+      source: 'gateway',
+      onAccepted: () => {
+        accepted()
+        return new Promise<boolean>((r) => (answer = r))
+      },
+    })
+    await seen
+    const stopping = fx.solver.shutdown(0) // aborts the solve service's signal at once, then waits for the solve
+    answer(false)
+    const r = await pending
+    await stopping
+    expect(r).toMatchObject({ status: 'cancelled', code: 'CANCELLED' })
+    expect(fx.ledger.get(r.attemptId)).toMatchObject({ status: 'cancelled', priceMicros: 0 })
+  })
+
   it('an upstream task id the ledger already holds fails the solve unbilled, and nobody is told it', async () => {
     const fx = setup([tenantFixture('t')])
     const first = await fx.solver.solve('t', v3, { source: 'gateway' })
