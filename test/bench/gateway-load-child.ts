@@ -1,17 +1,26 @@
-/** Open-loop load generator in its own process: POSTs in.php at a fixed rate, prints latency figures as JSON. */
+/**
+ * Open-loop load generator in its own process: POSTs in.php at a fixed rate, prints latency figures as JSON. The
+ * captcha is a Turnstile token task, or with "image" a base64 image of about 11 KB (a 128×64 PNG of noise, which does
+ * not compress), as an image client sends it.
+ */
 import { Agent, request } from 'node:http'
+import { makePng } from '../support/images'
 
-const [url, key, rateArg, secondsArg] = process.argv.slice(2) as [string, string, string, string]
+const [url, key, rateArg, secondsArg, kind = 'turnstile'] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string?,
+]
 const rate = Number(rateArg)
 const seconds = Number(secondsArg)
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 })
-const body = new URLSearchParams({
-  key,
-  method: 'turnstile',
-  sitekey: 's',
-  pageurl: 'https://example.com',
-  json: '1',
-}).toString()
+const captcha: Record<string, string> =
+  kind === 'image'
+    ? { method: 'base64', body: makePng(128, 64).toString('base64') }
+    : { method: 'turnstile', sitekey: 's', pageurl: 'https://example.com' }
+const body = new URLSearchParams({ key, ...captcha, json: '1' }).toString()
 const u = new URL(`${url}/in.php`)
 
 function post(): Promise<number> {

@@ -5,7 +5,9 @@
  * refusals; engine CPU per gateway solve ≤ 1 ms. The gateway is the headless host in a process of its own, as an
  * operator runs it; the load generator and the Sandbox are processes of their own too. The floor, in the same run:
  * a bare Node.js HTTP proxy (node:http both ways, nothing else) between the same load and the same Sandbox — what
- * any Node.js gateway adds and burns on this machine before doing its own work.
+ * any Node.js gateway adds and burns on this machine before doing its own work. The goals are for token tasks
+ * (Turnstile); image solves (base64 bodies of about 11 KB, as image clients send them) are measured too, at 200/s by
+ * default, with figures only.
  */
 import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -40,6 +42,15 @@ assertBench(
   Number.isSafeInteger(LEDGER_ROWS) && LEDGER_ROWS >= 0,
   `GATEWAY_BENCH_LEDGER_ROWS must be a whole number (got "${process.env.GATEWAY_BENCH_LEDGER_ROWS}")`,
 )
+/**
+ * GATEWAY_BENCH_IMAGE_RATE=200 (the default; 0: none): also measure image solves at this rate, each a base64 image of
+ * about 11 KB, as image clients send them. Figures only, no goals: the goals are the issue's, for token tasks.
+ */
+const IMAGE_RATE = Number(process.env.GATEWAY_BENCH_IMAGE_RATE ?? 200)
+assertBench(
+  Number.isInteger(IMAGE_RATE) && IMAGE_RATE >= 0,
+  `GATEWAY_BENCH_IMAGE_RATE must be a whole number, 0 for none (got "${process.env.GATEWAY_BENCH_IMAGE_RATE}")`,
+)
 /** GATEWAY_BENCH_SECONDS=20: measure each rate for this long (default 4): steadier CPU figures on a noisy machine. */
 let SECONDS = Number(process.env.GATEWAY_BENCH_SECONDS ?? 4)
 assertBench(
@@ -66,8 +77,11 @@ interface Load {
   errorSamples: string[]
 }
 
+/** What the load submits: Turnstile token tasks, or base64 images of about 11 KB (gateway-load-child.ts). */
+type Kind = 'turnstile' | 'image'
+
 /** The load comes from a separate process, so the generator does not compete with the server's event loop. */
-async function load(url: string, key: string, rate: number): Promise<Load> {
+async function load(url: string, key: string, rate: number, kind: Kind = 'turnstile'): Promise<Load> {
   const { stdout } = await run_(process.execPath, [
     '--import',
     'tsx',
@@ -76,6 +90,7 @@ async function load(url: string, key: string, rate: number): Promise<Load> {
     key,
     String(rate),
     String(SECONDS),
+    kind,
   ])
   return JSON.parse(stdout.trim().split('\n').pop()!) as Load
 }
@@ -208,12 +223,12 @@ interface Floor {
 }
 
 /** The same load through the bare proxy (warmed up first), and the proxy's CPU per request. */
-async function measureFloor(upstreamUrl: string, rate: number): Promise<Floor> {
+async function measureFloor(upstreamUrl: string, rate: number, kind: Kind): Promise<Floor> {
   const proxy = await bareProxy(upstreamUrl)
   try {
-    await load(proxy.url, SANDBOX_DEMO_KEY, WARM_UP_RATE) // warm-up, as the host's
+    await load(proxy.url, SANDBOX_DEMO_KEY, WARM_UP_RATE, kind) // warm-up, as the host's
     const cpu0 = proxy.cpuMs()
-    const through = await load(proxy.url, SANDBOX_DEMO_KEY, rate)
+    const through = await load(proxy.url, SANDBOX_DEMO_KEY, rate, kind)
     const cpu1 = proxy.cpuMs()
     assertBench(
       through.errors === 0,
@@ -226,18 +241,10 @@ async function measureFloor(upstreamUrl: string, rate: number): Promise<Floor> {
   }
 }
 
-function recordFloor(ctx: BenchContext, rate: number, direct: Load, floor: Floor): void {
-  ctx.record(
-    `added by a bare Node.js HTTP proxy (floor) at ${rate}/s, p50`,
-    floor.load.p50 - direct.p50,
-    'ms',
-  )
-  ctx.record(
-    `added by a bare Node.js HTTP proxy (floor) at ${rate}/s, p99`,
-    floor.load.p99 - direct.p99,
-    'ms',
-  )
-  ctx.record(`CPU per request of a bare Node.js HTTP proxy (floor) at ${rate}/s`, floor.cpuPerRequestMs, 'ms')
+function recordFloor(ctx: BenchContext, at: string, direct: Load, floor: Floor): void {
+  ctx.record(`added by a bare Node.js HTTP proxy (floor) at ${at}, p50`, floor.load.p50 - direct.p50, 'ms')
+  ctx.record(`added by a bare Node.js HTTP proxy (floor) at ${at}, p99`, floor.load.p99 - direct.p99, 'ms')
+  ctx.record(`CPU per request of a bare Node.js HTTP proxy (floor) at ${at}`, floor.cpuPerRequestMs, 'ms')
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
@@ -250,110 +257,116 @@ export async function run(ctx: BenchContext): Promise<void> {
   const rows = []
   try {
     await load(upstream.url, SANDBOX_DEMO_KEY, 200) // warm-up
-    for (const rate of RATES) {
-      // A host per rate: what it logs at stop (its own in.php times, the power-cut window) is this rate's alone.
-      const gw = await productGateway(upstream.url)
-      let closed = false
-      try {
-        const key = gw.key
-        await load(gw.url, key, WARM_UP_RATE) // warm-up
-        const direct = await load(upstream.url, SANDBOX_DEMO_KEY, rate)
-        const floor = await measureFloor(upstream.url, rate)
-        const cpu0 = gw.cpuMs()
-        const main0 = gw.mainThreadCpuMs()
-        const via = await load(gw.url, key, rate)
-        await gw.settled()
-        const cpu1 = gw.cpuMs()
-        const main1 = gw.mainThreadCpuMs()
-        const solves = Math.max(1, via.sent - via.errors)
-        const cpuPerSolveMs = cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / solves
-        const mainPerSolveMs = main0 === undefined || main1 === undefined ? NaN : (main1 - main0) / solves
-        closed = true // once, even if closing fails
-        const logged = await gw.close()
-        assertBench(
-          direct.errors === 0,
-          `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed, e.g.: ${direct.errorSamples.join(' | ')}`,
-        )
-        assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
-        if (via.errors > 0)
-          console.log(`errors through the gateway at ${rate}/s, e.g.: ${via.errorSamples.join(' | ')}`)
-        recordRate(ctx, rate, direct, via, { cpuPerSolveMs, mainPerSolveMs }, logged)
-        recordFloor(ctx, rate, direct, floor)
-        rows.push(...tableRows(rate, direct, via, { cpuPerSolveMs, mainPerSolveMs }, logged.inPhp, floor))
-      } finally {
-        if (!closed) await gw.close()
-      }
-    }
+    for (const rate of RATES) rows.push(...(await measureRate(ctx, upstream.url, rate, 'turnstile')))
+    if (IMAGE_RATE > 0) rows.push(...(await measureRate(ctx, upstream.url, IMAGE_RATE, 'image')))
     console.table(rows)
   } finally {
     upstream.stop()
   }
 }
 
+/** One rate of one kind: straight to the Sandbox, through the bare proxy, and through the product's host. */
+async function measureRate(
+  ctx: BenchContext,
+  upstreamUrl: string,
+  rate: number,
+  kind: Kind,
+): Promise<Array<Record<string, string | number>>> {
+  // A host per rate: what it logs at stop (its own in.php times, the power-cut window) is this rate's alone.
+  const gw = await productGateway(upstreamUrl)
+  let closed = false
+  try {
+    const key = gw.key
+    await load(gw.url, key, WARM_UP_RATE, kind) // warm-up
+    const direct = await load(upstreamUrl, SANDBOX_DEMO_KEY, rate, kind)
+    const floor = await measureFloor(upstreamUrl, rate, kind)
+    const cpu0 = gw.cpuMs()
+    const main0 = gw.mainThreadCpuMs()
+    const via = await load(gw.url, key, rate, kind)
+    await gw.settled()
+    const cpu1 = gw.cpuMs()
+    const main1 = gw.mainThreadCpuMs()
+    const solves = Math.max(1, via.sent - via.errors)
+    const cpuPerSolveMs = cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / solves
+    const mainPerSolveMs = main0 === undefined || main1 === undefined ? NaN : (main1 - main0) / solves
+    closed = true // once, even if closing fails
+    const logged = await gw.close()
+    assertBench(
+      direct.errors === 0,
+      `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed, e.g.: ${direct.errorSamples.join(' | ')}`,
+    )
+    assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
+    const at = rateLabel(rate, kind)
+    if (via.errors > 0)
+      console.log(`errors through the gateway at ${at}, e.g.: ${via.errorSamples.join(' | ')}`)
+    recordRate(ctx, rate, kind, direct, via, { cpuPerSolveMs, mainPerSolveMs }, logged)
+    recordFloor(ctx, at, direct, floor)
+    return tableRows(at, direct, via, { cpuPerSolveMs, mainPerSolveMs }, logged.inPhp, floor)
+  } finally {
+    if (!closed) await gw.close()
+  }
+}
+
+/** "200/s" for token tasks (the figures' names as before), "200/s, images" for the image load. */
+const rateLabel = (rate: number, kind: Kind): string => (kind === 'image' ? `${rate}/s, images` : `${rate}/s`)
+
 type Logged = Awaited<ReturnType<Awaited<ReturnType<typeof productGateway>>['close']>>
 
 function recordRate(
   ctx: BenchContext,
   rate: number,
+  kind: Kind,
   direct: Load,
   via: Load,
   { cpuPerSolveMs, mainPerSolveMs }: { cpuPerSolveMs: number; mainPerSolveMs: number },
   logged: Logged,
 ): void {
-  const full = !ctx.quick
-  ctx.record(`straight to the Sandbox at ${rate}/s, p50`, direct.p50, 'ms')
-  ctx.record(`straight to the Sandbox at ${rate}/s, p99`, direct.p99, 'ms')
-  ctx.record(`through the gateway at ${rate}/s, p50`, via.p50, 'ms')
-  ctx.record(`through the gateway at ${rate}/s, p99`, via.p99, 'ms')
+  // Goals at the full size, for token tasks (the issue's); the image load gives figures only.
+  const full = !ctx.quick && kind === 'turnstile'
+  const at = rateLabel(rate, kind)
+  ctx.record(`straight to the Sandbox at ${at}, p50`, direct.p50, 'ms')
+  ctx.record(`straight to the Sandbox at ${at}, p99`, direct.p99, 'ms')
+  ctx.record(`through the gateway at ${at}, p50`, via.p50, 'ms')
+  ctx.record(`through the gateway at ${at}, p99`, via.p99, 'ms')
   const goals =
     rate === 200
       ? { p50: { max: 1, strict: true }, p99: { max: 5, strict: true } }
       : { p50: undefined, p99: { max: 20, strict: true } }
+  ctx.record(`added by the gateway at ${at}, p50`, via.p50 - direct.p50, 'ms', full ? goals.p50 : undefined)
+  ctx.record(`added by the gateway at ${at}, p99`, via.p99 - direct.p99, 'ms', full ? goals.p99 : undefined)
   ctx.record(
-    `added by the gateway at ${rate}/s, p50`,
-    via.p50 - direct.p50,
-    'ms',
-    full ? goals.p50 : undefined,
-  )
-  ctx.record(
-    `added by the gateway at ${rate}/s, p99`,
-    via.p99 - direct.p99,
-    'ms',
-    full ? goals.p99 : undefined,
-  )
-  ctx.record(
-    `served through the gateway at ${rate}/s offered`,
+    `served through the gateway at ${at} offered`,
     via.rps,
     'req/s',
     full && rate === 1_000 ? { min: 990 } : undefined,
   )
   ctx.record(
-    `refused through the gateway at ${rate}/s`,
+    `refused through the gateway at ${at}`,
     via.refused,
     'requests',
     full && rate === 1_000 ? { max: 0 } : undefined,
   )
-  ctx.record(`failed through the gateway at ${rate}/s`, via.errors, 'requests', full ? { max: 0 } : undefined)
-  ctx.record(`engine CPU per gateway solve at ${rate}/s`, cpuPerSolveMs, 'ms', full ? { max: 1 } : undefined)
-  ctx.record(`engine CPU per gateway solve at ${rate}/s, its main thread only`, mainPerSolveMs, 'ms')
+  ctx.record(`failed through the gateway at ${at}`, via.errors, 'requests', full ? { max: 0 } : undefined)
+  ctx.record(`engine CPU per gateway solve at ${at}`, cpuPerSolveMs, 'ms', full ? { max: 1 } : undefined)
+  ctx.record(`engine CPU per gateway solve at ${at}, its main thread only`, mainPerSolveMs, 'ms')
   if (logged.inPhp) {
-    ctx.record(`in.php inside the host at ${rate}/s (warm-up included), p50`, logged.inPhp.p50Ms, 'ms')
-    ctx.record(`in.php inside the host at ${rate}/s (warm-up included), p99`, logged.inPhp.p99Ms, 'ms')
+    ctx.record(`in.php inside the host at ${at} (warm-up included), p50`, logged.inPhp.p50Ms, 'ms')
+    ctx.record(`in.php inside the host at ${at} (warm-up included), p99`, logged.inPhp.p99Ms, 'ms')
   }
   const power = logged.power
   if (power) {
-    ctx.record(`power-cut window at ${rate}/s: kill-safe writes waiting for the disk, p99`, power.p99Ms, 'ms')
-    ctx.record(`power-cut window at ${rate}/s: kill-safe writes waiting for the disk, max`, power.maxMs, 'ms')
+    ctx.record(`power-cut window at ${at}: kill-safe writes waiting for the disk, p99`, power.p99Ms, 'ms')
+    ctx.record(`power-cut window at ${at}: kill-safe writes waiting for the disk, max`, power.maxMs, 'ms')
     console.log(
-      `At ${rate}/s, what a power cut could have lost: writes that were kill-safe but not yet on disk waited ` +
+      `At ${at}, what a power cut could have lost: writes that were kill-safe but not yet on disk waited ` +
         `p50 ${power.p50Ms.toFixed(1)} ms, p99 ${power.p99Ms.toFixed(1)} ms, max ${power.maxMs.toFixed(1)} ms ` +
         `for their fsync (${power.fsyncs} fsyncs of the WAL, off the event loop; from the host's log).`,
     )
-  } else console.log(`At ${rate}/s the host logged no power-cut window figures.`)
+  } else console.log(`At ${at} the host logged no power-cut window figures.`)
 }
 
 function tableRows(
-  rate: number,
+  at: string,
   direct: Load,
   via: Load,
   cpu: { cpuPerSolveMs: number; mainPerSolveMs: number },
@@ -368,7 +381,7 @@ function tableRows(
     errors: string | number,
     cpu: string,
   ) => ({
-    'offered /s': rate,
+    offered: at,
     path,
     'p50 ms': p50.toFixed(2),
     'p99 ms': p99.toFixed(2),
