@@ -16,6 +16,17 @@ const SPEED = 1_000
 const turnstile: CaptchaRequest = { type: 'turnstile', sitekey: 'site', pageurl: 'https://example.com' }
 const v2: CaptchaRequest = { type: 'recaptcha_v2', googlekey: 'g', pageurl: 'https://example.com' }
 
+/** Records the listeners added to and removed from `signal` (which still works as before). */
+function listenersOf(signal: AbortSignal): { added: unknown[]; removed: unknown[] } {
+  const added: unknown[] = []
+  const removed: unknown[] = []
+  const add = signal.addEventListener.bind(signal)
+  const remove = signal.removeEventListener.bind(signal)
+  signal.addEventListener = (type: string, fn: never, o?: never) => (added.push(fn), add(type, fn, o))
+  signal.removeEventListener = (type: string, fn: never, o?: never) => (removed.push(fn), remove(type, fn, o))
+  return { added, removed }
+}
+
 let client: ProviderClient | undefined
 afterEach(async () => {
   await client?.close()
@@ -445,18 +456,7 @@ describe('the key poller', () => {
       { timing: fastTiming, profile: { supportsBatchGet: false } },
     )
     const shared = new AbortController()
-    const added: unknown[] = []
-    const removed: unknown[] = []
-    const add = shared.signal.addEventListener.bind(shared.signal)
-    const remove = shared.signal.removeEventListener.bind(shared.signal)
-    shared.signal.addEventListener = (type: string, fn: never, o?: never) => (
-      added.push(fn),
-      add(type, fn, o)
-    )
-    shared.signal.removeEventListener = (type: string, fn: never, o?: never) => (
-      removed.push(fn),
-      remove(type, fn, o)
-    )
+    const { added, removed } = listenersOf(shared.signal)
     const subs = await Promise.all(Array.from({ length: 6 }, () => client.submit(KEY, turnstile)))
     const wait = (s: (typeof subs)[number], signal?: AbortSignal) =>
       client.waitForResult(KEY, { ...s, type: 'turnstile' }, { signal, timeoutMs: 60_000 })
@@ -479,18 +479,7 @@ describe('the key poller', () => {
     expect(late).toBe('waiting')
     // A task that ends by itself takes itself off its signal, and the last one takes the listener away.
     const again = new AbortController()
-    const added2: unknown[] = []
-    const removed2: unknown[] = []
-    const add2 = again.signal.addEventListener.bind(again.signal)
-    const remove2 = again.signal.removeEventListener.bind(again.signal)
-    again.signal.addEventListener = (type: string, fn: never, o?: never) => (
-      added2.push(fn),
-      add2(type, fn, o)
-    )
-    again.signal.removeEventListener = (type: string, fn: never, o?: never) => (
-      removed2.push(fn),
-      remove2(type, fn, o)
-    )
+    const { added: added2, removed: removed2 } = listenersOf(again.signal)
     const [s1, s2] = await Promise.all([client.submit(KEY, turnstile), client.submit(KEY, turnstile)])
     const short = (s: typeof s1) =>
       client.waitForResult(KEY, { ...s, type: 'turnstile' }, { signal: again.signal, timeoutMs: 10 })
