@@ -262,6 +262,15 @@ export abstract class PollerCore {
   protected notReady(w: Waiter): void {
     w.errors = 0
     const now = this.ctx.now()
+    if (this.ctx.batch.state !== 'yes') {
+      // Single gets plan each task's polls from the model: it learns that the task was still waiting all this time.
+      const speed = this.ctx.speed
+      this.ctx.model.observeWaiting(
+        w.type,
+        (w.lastNotReadyAt - w.submittedAt) * speed,
+        (now - w.submittedAt) * speed,
+      )
+    }
     w.lastNotReadyAt = now
     // Batch: due again at once, the key's cadence decides when. Single: where the plan puts the next poll.
     w.dueAt = this.ctx.batch.state === 'yes' ? Math.min(now, w.deadlineAt) : this.plannedDue(w)
@@ -276,11 +285,11 @@ export abstract class PollerCore {
     const text = looksLikeCode(piece) ? sanitizeUpstreamCode(piece) : piece
     if (ok && !looksLikeCode(text)) {
       const speed = this.ctx.speed
-      this.ctx.model.observe(
-        w.type,
-        (w.lastNotReadyAt - w.submittedAt) * speed,
-        (now - w.submittedAt) * speed,
-      )
+      const from = (w.lastNotReadyAt - w.submittedAt) * speed
+      const to = (now - w.submittedAt) * speed
+      this.ctx.model.observe(w.type, from, to)
+      // It turned ready somewhere in the interval: it waited about half of it (see notReady).
+      if (this.ctx.batch.state !== 'yes') this.ctx.model.observeWaiting(w.type, from, to, 0.5)
       this.finish(w.taskId, {
         status: 'solved',
         taskId: w.taskId,

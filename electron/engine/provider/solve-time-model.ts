@@ -7,6 +7,8 @@
  * observation is an interval. Its weight is spread over the interval in proportion to what the model already
  * believes (one self-consistency step, as in Turnbull's estimator), so early polls do not drag the model early.
  * A pingback gives an exact time. Until tasks have been seen, a prior (the profile's timing table) stands in.
+ * Beside it, the model keeps how long tasks were seen still waiting at each age (every "not ready" reply), so it can
+ * tell how fast tasks of an age turn ready with the tasks still in flight counted too (readyRate).
  *
  * Queries (cdf, quantile) are O(log bins) through a Fenwick tree.
  */
@@ -54,6 +56,10 @@ class Fenwick {
 class TypeModel {
   private bins = new Float64Array(BINS)
   private fenwick = new Fenwick(BINS)
+  /** Answers seen, as `bins` holds them but without the prior: where tasks turned ready (weight × scale). */
+  private seen = new Float64Array(BINS)
+  /** Time tasks were known to be still waiting, per bin (task-ms × scale): answered tasks and tasks in flight. */
+  private waiting = new Float64Array(BINS)
   /** Weights are stored multiplied by `scale`; growing it makes older weights count less. */
   private scale = 1
   observed = 0
@@ -103,10 +109,47 @@ class TypeModel {
       const w = this.scale / belief
       for (let i = first; i <= last; i++) {
         const share = this.bins[i]! * this.overlap(i, lo, hi)
-        if (share > 0) this.put(i, share * w)
+        if (share > 0) {
+          this.put(i, share * w)
+          this.seen[i]! += share * w
+        }
       }
-    } else this.addUniform(lo, hi + 1, 1)
+    } else {
+      this.addUniform(lo, hi + 1, 1)
+      this.seen[first]! += this.scale
+    }
     if (this.scale > 1e12) this.renormalise()
+  }
+
+  /** Tasks were still waiting from `fromMs` to `toMs` after submit, `weight` of them (in tasks). */
+  observeWaiting(fromMs: number, toMs: number, weight: number): void {
+    const a = Math.max(0, Math.min(MAX_MS, fromMs))
+    const b = Math.max(a, Math.min(MAX_MS, toMs))
+    const w = weight * this.scale
+    for (let i = Math.floor(a / BIN_MS); i < BINS && i * BIN_MS < b; i++) {
+      const o = Math.min(b, (i + 1) * BIN_MS) - Math.max(a, i * BIN_MS)
+      if (o > 0) this.waiting[i]! += w * o
+    }
+  }
+
+  /**
+   * How fast tasks still waiting at ages in [fromMs, toMs) turned ready, per ms: the answers seen at those ages over
+   * the time tasks were seen waiting there, tasks still in flight included (the Kaplan–Meier view of the data).
+   * Undefined with fewer than `minAnswers` answers there (recent answers count one each, older ones less).
+   * The cdf knows only the tasks that ended: in a burst the first answers are the quick ones, and it takes them for
+   * all there is, while the tasks still waiting say otherwise.
+   */
+  readyRate(fromMs: number, toMs: number, minAnswers: number): number | undefined {
+    let answers = 0
+    let waiting = 0
+    const first = Math.max(0, Math.floor(fromMs / BIN_MS))
+    const last = Math.min(BINS - 1, Math.floor(Math.max(fromMs, toMs - 1) / BIN_MS))
+    for (let i = first; i <= last; i++) {
+      answers += this.seen[i]!
+      waiting += this.waiting[i]!
+    }
+    if (answers < minAnswers * this.scale || waiting <= 0) return undefined
+    return answers / waiting
   }
 
   /** Fraction of bin i inside [lo, hi] (a point interval counts its whole bin). */
@@ -118,6 +161,7 @@ class TypeModel {
 
   private renormalise(): void {
     const bins = this.bins.map((w) => w / this.scale)
+    for (const a of [this.seen, this.waiting]) for (let i = 0; i < BINS; i++) a[i]! /= this.scale
     this.scale = 1
     this.bins = new Float64Array(BINS)
     this.fenwick = new Fenwick(BINS)
@@ -179,6 +223,21 @@ export class SolveTimeModel {
     if (!(Number.isFinite(fromMs) && Number.isFinite(toMs)) || toMs < 0) return
     this.model(type).observe(fromMs, toMs)
     this.version++
+  }
+
+  /**
+   * A task of `type` was still waiting from `fromMs` to `toMs` (real-time ms since submit): its previous "not ready"
+   * (or its submit) to this one. For a task seen ready at `toMs`, `share` 0.5: it waited about half of that interval.
+   * Changes no cdf or quantile, only readyRate, which is meaningful only if every task's waiting is reported.
+   */
+  observeWaiting(type: CaptchaType, fromMs: number, toMs: number, share = 1): void {
+    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs)) || toMs <= fromMs) return
+    this.model(type).observeWaiting(fromMs, toMs, share)
+  }
+
+  /** How fast (per ms) tasks of `type` still waiting at ages in [fromMs, toMs) turned ready; TypeModel.readyRate. */
+  readyRate(type: CaptchaType, fromMs: number, toMs: number, minAnswers = 3): number | undefined {
+    return this.types.get(type)?.readyRate(fromMs, toMs, minAnswers)
   }
 
   cdf(type: CaptchaType, ms: number): number {

@@ -61,6 +61,26 @@ describe('solve-time model', () => {
     expect(m.quantile('geetest', 0.5)).toBeLessThan(10_600)
   })
 
+  it('tells how fast tasks of an age turn ready, counting the tasks still waiting as well as those answered', () => {
+    const m = new SolveTimeModel(prior, 1e9) // a window so long that nothing is forgotten: exact figures
+    expect(m.readyRate('geetest', 9_000, 10_000)).toBeUndefined()
+    // 100 tasks submitted together, none ready at 9 s; at 10 s half of them are.
+    for (let i = 0; i < 100; i++) m.observeWaiting('geetest', 0, 9_000)
+    const cdfBefore = m.cdf('geetest', 10_000)
+    for (let i = 0; i < 50; i++) m.observeWaiting('geetest', 9_000, 10_000)
+    expect(m.cdf('geetest', 10_000)).toBe(cdfBefore) // waiting tasks change no cdf…
+    expect(m.readyRate('geetest', 9_000, 10_000)).toBeUndefined() // …and no answers, no rate
+    for (let i = 0; i < 50; i++) {
+      m.observe('geetest', 9_000, 10_000)
+      m.observeWaiting('geetest', 9_000, 10_000, 0.5)
+    }
+    // 50 answers over 50 × 1 s of tasks still waiting plus 50 × 0.5 s (the answered ones, for half the second).
+    expect(m.readyRate('geetest', 9_000, 10_000)).toBeCloseTo(50 / 75_000, 8)
+    // Before 9 s tasks waited and none turned ready: too few answers there to tell a rate.
+    expect(m.readyRate('geetest', 7_000, 9_000)).toBeUndefined()
+    expect(m.readyRate('image', 9_000, 10_000)).toBeUndefined()
+  })
+
   it('forgets slowly: a provider that got slower moves the model', () => {
     const m = new SolveTimeModel(prior, 100)
     for (const t of uniform(3_000, 5_000, 300)) m.observe('image', t, t)
@@ -155,6 +175,109 @@ describe('next poll of a task without batches', () => {
     const m = new SolveTimeModel(prior)
     for (let i = 0; i < 500; i++) m.observe('turnstile', 40_000, 40_250)
     expect(plan(m, 3, 40_000)).toBeGreaterThanOrEqual(42_000)
+  })
+
+  it('polls a task sooner where the tasks of its age are being answered (a burst), not only when the model says', () => {
+    // 200 tasks submitted together, polled at 9 s (none ready), 10 s (60 ready) and 11 s (50 more ready).
+    const burst = (waiting: boolean): SolveTimeModel => {
+      const m = new SolveTimeModel(prior, 1e9) // nothing forgotten: exact figures
+      const wait = (from: number, to: number, n: number): void => {
+        for (let i = 0; i < n && waiting; i++) m.observeWaiting('turnstile', from, to)
+      }
+      const answer = (from: number, to: number, n: number): void => {
+        for (let i = 0; i < n; i++) {
+          m.observe('turnstile', from, to)
+          if (waiting) m.observeWaiting('turnstile', from, to, 0.5)
+        }
+      }
+      wait(0, 9_000, 200)
+      answer(9_000, 10_000, 60)
+      wait(9_000, 10_000, 140)
+      answer(10_000, 11_000, 50)
+      wait(10_000, 11_000, 90)
+      return m
+    }
+    const m = burst(true)
+    // The model of answers alone has seen only these quick ones: it thinks nearly every task is done by 11 s and
+    // puts the next poll of one still waiting most of a poll interval away.
+    expect(m.cdf('turnstile', 11_000)).toBeGreaterThan(0.9)
+    const withoutRate = nextPollAt(
+      {
+        type: 'turnstile',
+        polls: 3,
+        lastNotReadyMs: 11_000,
+        deadlineMs: 120_000,
+        pingback: false,
+        inFlight: 200,
+      },
+      burst(false),
+      DEFAULT_POLL_POLICY,
+      ADVICE_BY_PROFILE.captchaai,
+      timing,
+    )
+    expect(withoutRate).toBeGreaterThan(14_000)
+    // Yet 90 of 200 still wait: in 8.8–11 s (from its 250 ms bin, 8.75 s), 110 answers came over 335 task-seconds
+    // of waiting. At that rate the chance of being ready reaches the policy's after about 1.6 s.
+    const rate = m.readyRate('turnstile', 8_800, 11_000)!
+    expect(rate).toBeCloseTo(110 / 335_000, 8)
+    const at = nextPollAt(
+      {
+        type: 'turnstile',
+        polls: 3,
+        lastNotReadyMs: 11_000,
+        deadlineMs: 120_000,
+        pingback: false,
+        inFlight: 200,
+      },
+      m,
+      DEFAULT_POLL_POLICY,
+      ADVICE_BY_PROFILE.captchaai,
+      timing,
+    )
+    const chance = readyChanceFor(DEFAULT_POLL_POLICY, 200)
+    expect(at).toBeCloseTo(11_000 - Math.log(1 - chance) / rate, 0)
+    expect(at).toBeLessThan(13_000)
+    // A task far past the cohort (no answers near its age) keeps the plan for late tasks: gaps of the poll interval
+    // and more, as without the rate.
+    const late = (model: SolveTimeModel) =>
+      nextPollAt(
+        {
+          type: 'turnstile',
+          polls: 8,
+          lastNotReadyMs: 40_000,
+          deadlineMs: 120_000,
+          pingback: false,
+          inFlight: 200,
+        },
+        model,
+        DEFAULT_POLL_POLICY,
+        ADVICE_BY_PROFILE.captchaai,
+        timing,
+      )
+    expect(late(m)).toBe(late(burst(false)))
+    expect(late(m) - 40_000).toBeGreaterThanOrEqual(timing.pollIntervalMs)
+    // Never sooner than the shortest gap, however fast the cohort is answered.
+    const fast = burst(true)
+    for (let i = 0; i < 500; i++) {
+      fast.observe('turnstile', 10_900, 11_000)
+      fast.observeWaiting('turnstile', 10_900, 11_000, 0.5)
+    }
+    expect(
+      nextPollAt(
+        {
+          type: 'turnstile',
+          polls: 3,
+          lastNotReadyMs: 11_000,
+          deadlineMs: 120_000,
+          pingback: false,
+          inFlight: 200,
+        },
+        fast,
+        DEFAULT_POLL_POLICY,
+        ADVICE_BY_PROFILE.captchaai,
+        timing,
+      ),
+    ).toBe(11_000 + DEFAULT_POLL_POLICY.minGapMs)
   })
 
   it('follows the published advice: first poll ≥ 5 s (10 s for reCAPTCHA), at most 20 polls per task', () => {
