@@ -13,7 +13,7 @@
  * Variants: the seed loop; the client with the CaptchaAI profile against a Sandbox that answers no `ids=` batches
  * (as CaptchaAI, whose batch support is unconfirmed); the client with the Sandbox profile (batched polls); and, for
  * bursts, pingback with polling as the fallback. Goal for the CaptchaAI profile on every row: requests per solve ≤
- * the seed's and median delay ≤ half the seed's, both from the same run.
+ * the seed's and median delay ≤ half the seed's, each the median of its repeats in the same run.
  *
  * The seed loop and the CaptchaAI profile, whose figures the goals compare, run REPEATS times per row in the full
  * bench, in turns and each time on a Sandbox with another random seed; every figure is the median of the repeats

@@ -98,12 +98,14 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     policy.targetReadyPerRequest > 0 &&
     policy.readyChancePerPoll > 0 &&
     policy.readyChancePerPoll <= 1 &&
+    policy.readyChanceAtScale > 0 &&
+    policy.readyChanceAtScale <= 1 &&
     policy.minGapMs > 0 &&
     policy.tasksPerConnection > 0 &&
     policy.pollsPerTaskPerMinute > 0
   ))
     throw new RangeError(
-      'pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs, targetReadyPerRequest > 0, 0 < readyChancePerPoll ≤ 1, ' +
+      'pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs, targetReadyPerRequest > 0, 0 < readyChancePerPoll ≤ 1, 0 < readyChanceAtScale ≤ 1, ' +
         'minGapMs, tasksPerConnection and pollsPerTaskPerMinute > 0',
     )
   const advice: PollAdvice =

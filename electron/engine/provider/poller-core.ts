@@ -191,8 +191,12 @@ export abstract class PollerCore {
         endedAt: now,
       })
     } else {
-      const at = (now - w.submittedAt) * this.ctx.speed
+      const speed = this.ctx.speed
+      const at = (now - w.submittedAt) * speed
       this.ctx.model.observe(w.type, at, at)
+      // A pingback gives the exact moment: the task waited all of the time since its last "not ready" (see notReady).
+      if (this.ctx.batch.state !== 'yes')
+        this.ctx.model.observeWaiting(w.type, (w.lastNotReadyAt - w.submittedAt) * speed, at)
       this.finish(taskId, {
         status: 'solved',
         taskId,

@@ -148,7 +148,8 @@ class TypeModel {
       answers += this.seen[i]!
       waiting += this.waiting[i]!
     }
-    if (answers < minAnswers * this.scale || waiting <= 0) return undefined
+    // One answer's spread weights add up to `scale` give or take rounding: a tie counts as enough.
+    if (answers < minAnswers * this.scale * (1 - 1e-9) || waiting <= 0) return undefined
     return answers / waiting
   }
 

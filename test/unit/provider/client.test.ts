@@ -116,6 +116,17 @@ describe('submit', () => {
     expect(up.calls).toHaveLength(0)
   })
 
+  it('refuses a polling policy whose chances are not between 0 and 1, naming them', () => {
+    for (const pollPolicy of [
+      { readyChanceAtScale: 1.5 },
+      { readyChanceAtScale: 0 },
+      { readyChancePerPoll: -1 },
+    ])
+      expect(() => make(() => ({ status: 1, request: '5' }), { pollPolicy })).toThrow(
+        /0 < readyChancePerPoll ≤ 1, 0 < readyChanceAtScale ≤ 1/,
+      )
+  })
+
   it('retries NO_SLOT, HTTP 429, 5xx pages and unparseable replies, then succeeds', async () => {
     const replies: FakeReply[] = [
       { status: 0, request: 'ERROR_NO_SLOT_AVAILABLE' },

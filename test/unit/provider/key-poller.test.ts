@@ -68,6 +68,20 @@ describe('key poller: what single gets teach the solve-time model', () => {
     expect((await b).status).toBe('cancelled')
   })
 
+  it('a pingback gives the exact moment: the task waited all the time since its last "not ready"', async () => {
+    const { waited, poller } = setup('no', () => false)
+    const a = poller.wait({ taskId: 'A', type: 'geetest', submittedAt: 0 }, 1_000)
+    for (let i = 0; i < 500 && waited.length < 1; i++) await new Promise((r) => setTimeout(r, 2))
+    expect(waited.length).toBeGreaterThanOrEqual(1)
+    const last = waited.at(-1)!
+    expect(poller.deliver('A', 'ANSWER')).toBe(true)
+    expect((await a).status).toBe('solved')
+    const delivered = waited.at(-1)!
+    expect(delivered).toMatchObject({ type: 'geetest', share: 1 })
+    expect(delivered.fromMs).toBeGreaterThanOrEqual(last.toMs)
+    expect(delivered.toMs).toBeGreaterThan(delivered.fromMs)
+  })
+
   it('batches plan no task from the model, so they report no waiting', async () => {
     let ready = false
     const { waited, poller } = setup('yes', () => ready)

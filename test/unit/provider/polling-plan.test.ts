@@ -100,9 +100,10 @@ describe('next poll of a task without batches', () => {
     polls: number,
     lastNotReadyMs: number,
     advice = ADVICE_BY_PROFILE.captchaai,
+    inFlight = 10,
   ) =>
     nextPollAt(
-      { type: 'turnstile', polls, lastNotReadyMs, deadlineMs: 120_000, pingback: false, inFlight: 10 },
+      { type: 'turnstile', polls, lastNotReadyMs, deadlineMs: 120_000, pingback: false, inFlight },
       m,
       DEFAULT_POLL_POLICY,
       advice,
@@ -201,59 +202,19 @@ describe('next poll of a task without batches', () => {
     // The model of answers alone has seen only these quick ones: it thinks nearly every task is done by 11 s and
     // puts the next poll of one still waiting most of a poll interval away.
     expect(m.cdf('turnstile', 11_000)).toBeGreaterThan(0.9)
-    const withoutRate = nextPollAt(
-      {
-        type: 'turnstile',
-        polls: 3,
-        lastNotReadyMs: 11_000,
-        deadlineMs: 120_000,
-        pingback: false,
-        inFlight: 200,
-      },
-      burst(false),
-      DEFAULT_POLL_POLICY,
-      ADVICE_BY_PROFILE.captchaai,
-      timing,
-    )
+    const withoutRate = plan(burst(false), 3, 11_000, ADVICE_BY_PROFILE.captchaai, 200)
     expect(withoutRate).toBeGreaterThan(14_000)
     // Yet 90 of 200 still wait: in 8.8–11 s (from its 250 ms bin, 8.75 s), 110 answers came over 335 task-seconds
     // of waiting. At that rate the chance of being ready reaches the policy's after about 1.6 s.
     const rate = m.readyRate('turnstile', 8_800, 11_000)!
     expect(rate).toBeCloseTo(110 / 335_000, 8)
-    const at = nextPollAt(
-      {
-        type: 'turnstile',
-        polls: 3,
-        lastNotReadyMs: 11_000,
-        deadlineMs: 120_000,
-        pingback: false,
-        inFlight: 200,
-      },
-      m,
-      DEFAULT_POLL_POLICY,
-      ADVICE_BY_PROFILE.captchaai,
-      timing,
-    )
+    const at = plan(m, 3, 11_000, ADVICE_BY_PROFILE.captchaai, 200)
     const chance = readyChanceFor(DEFAULT_POLL_POLICY, 200)
     expect(at).toBeCloseTo(11_000 - Math.log(1 - chance) / rate, 0)
     expect(at).toBeLessThan(13_000)
     // A task far past the cohort (no answers near its age) keeps the plan for late tasks: gaps of the poll interval
     // and more, as without the rate.
-    const late = (model: SolveTimeModel) =>
-      nextPollAt(
-        {
-          type: 'turnstile',
-          polls: 8,
-          lastNotReadyMs: 40_000,
-          deadlineMs: 120_000,
-          pingback: false,
-          inFlight: 200,
-        },
-        model,
-        DEFAULT_POLL_POLICY,
-        ADVICE_BY_PROFILE.captchaai,
-        timing,
-      )
+    const late = (model: SolveTimeModel) => plan(model, 8, 40_000, ADVICE_BY_PROFILE.captchaai, 200)
     expect(late(m)).toBe(late(burst(false)))
     expect(late(m) - 40_000).toBeGreaterThanOrEqual(timing.pollIntervalMs)
     // Never sooner than the shortest gap, however fast the cohort is answered.
@@ -262,22 +223,9 @@ describe('next poll of a task without batches', () => {
       fast.observe('turnstile', 10_900, 11_000)
       fast.observeWaiting('turnstile', 10_900, 11_000, 0.5)
     }
-    expect(
-      nextPollAt(
-        {
-          type: 'turnstile',
-          polls: 3,
-          lastNotReadyMs: 11_000,
-          deadlineMs: 120_000,
-          pingback: false,
-          inFlight: 200,
-        },
-        fast,
-        DEFAULT_POLL_POLICY,
-        ADVICE_BY_PROFILE.captchaai,
-        timing,
-      ),
-    ).toBe(11_000 + DEFAULT_POLL_POLICY.minGapMs)
+    expect(plan(fast, 3, 11_000, ADVICE_BY_PROFILE.captchaai, 200)).toBe(
+      11_000 + DEFAULT_POLL_POLICY.minGapMs,
+    )
   })
 
   it('follows the published advice: first poll ≥ 5 s (10 s for reCAPTCHA), at most 20 polls per task', () => {
