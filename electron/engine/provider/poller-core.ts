@@ -194,9 +194,8 @@ export abstract class PollerCore {
       const speed = this.ctx.speed
       const at = (now - w.submittedAt) * speed
       this.ctx.model.observe(w.type, at, at)
-      // A pingback gives the exact moment: the task waited all of the time since its last "not ready" (see notReady).
-      if (this.ctx.batch.state !== 'yes')
-        this.ctx.model.observeWaiting(w.type, (w.lastNotReadyAt - w.submittedAt) * speed, at)
+      // A pingback gives the exact moment: the task waited all of the time since its last "not ready".
+      this.waited(w, (w.lastNotReadyAt - w.submittedAt) * speed, at)
       this.finish(taskId, {
         status: 'solved',
         taskId,
@@ -263,18 +262,19 @@ export abstract class PollerCore {
 
   // ---- outcomes ----------------------------------------------------------------------------------------------
 
+  /**
+   * Tells the model how long the task was still waiting (real-time ms since submit; `share` of that span), for the
+   * ready rate single gets are planned by. Batches plan no task from the model, so they skip it.
+   */
+  private waited(w: Waiter, fromMs: number, toMs: number, share = 1): void {
+    if (this.ctx.batch.state !== 'yes') this.ctx.model.observeWaiting(w.type, fromMs, toMs, share)
+  }
+
   protected notReady(w: Waiter): void {
     w.errors = 0
     const now = this.ctx.now()
-    if (this.ctx.batch.state !== 'yes') {
-      // Single gets plan each task's polls from the model: it learns that the task was still waiting all this time.
-      const speed = this.ctx.speed
-      this.ctx.model.observeWaiting(
-        w.type,
-        (w.lastNotReadyAt - w.submittedAt) * speed,
-        (now - w.submittedAt) * speed,
-      )
-    }
+    const speed = this.ctx.speed
+    this.waited(w, (w.lastNotReadyAt - w.submittedAt) * speed, (now - w.submittedAt) * speed)
     w.lastNotReadyAt = now
     // Batch: due again at once, the key's cadence decides when. Single: where the plan puts the next poll.
     w.dueAt = this.ctx.batch.state === 'yes' ? Math.min(now, w.deadlineAt) : this.plannedDue(w)
@@ -292,8 +292,8 @@ export abstract class PollerCore {
       const from = (w.lastNotReadyAt - w.submittedAt) * speed
       const to = (now - w.submittedAt) * speed
       this.ctx.model.observe(w.type, from, to)
-      // It turned ready somewhere in the interval: it waited about half of it (see notReady).
-      if (this.ctx.batch.state !== 'yes') this.ctx.model.observeWaiting(w.type, from, to, 0.5)
+      // It turned ready somewhere in the interval: it waited about half of it.
+      this.waited(w, from, to, 0.5)
       this.finish(w.taskId, {
         status: 'solved',
         taskId: w.taskId,

@@ -26,8 +26,8 @@ const AGE_GAP_SHARE = 0.05
  * requests per solve (2.85 / 2.87); at 100 in flight 1.59 → 1.46 s. Tried and not kept: the rate walked forward
  * through older tasks' ages in place of the model (Kaplan–Meier alone): fewer requests, but longer delays.
  */
-const HAZARD_WINDOW_MS = 2_000
-const HAZARD_WINDOW_SHARE = 0.2
+const RATE_WINDOW_MS = 2_000
+const RATE_WINDOW_SHARE = 0.2
 
 export interface PlanInput {
   type: CaptchaType
@@ -88,7 +88,7 @@ export function nextPollAt(
     // The model above knows only the tasks that ended. Where tasks of this age are being answered now — its cohort,
     // in a burst — the rate at which they turn ready (answers over the time tasks were seen waiting, those still in
     // flight included) says when the chance reaches the policy's, and that may come sooner than the model thinks.
-    const rate = model.readyRate(type, from - Math.max(HAZARD_WINDOW_MS, HAZARD_WINDOW_SHARE * from), from)
+    const rate = model.readyRate(type, from - Math.max(RATE_WINDOW_MS, RATE_WINDOW_SHARE * from), from)
     if (rate !== undefined) {
       const gap = -Math.log(1 - readyChanceFor(policy, input.inFlight)) / rate
       at = Math.min(at, from + Math.max(gap, policy.minGapMs, AGE_GAP_SHARE * from))
