@@ -105,7 +105,8 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     policy.pollsPerTaskPerMinute > 0
   ))
     throw new RangeError(
-      'pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs, targetReadyPerRequest > 0, 0 < readyChancePerPoll ≤ 1, 0 < readyChanceAtScale ≤ 1, ' +
+      'pollPolicy needs 0 < minIntervalMs ≤ maxIntervalMs, targetReadyPerRequest > 0, ' +
+        '0 < readyChancePerPoll ≤ 1, 0 < readyChanceAtScale ≤ 1, ' +
         'minGapMs, tasksPerConnection and pollsPerTaskPerMinute > 0',
     )
   const advice: PollAdvice =

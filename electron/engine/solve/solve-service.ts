@@ -277,7 +277,7 @@ export function createSolveService(deps: SolveServiceDeps): SolveService {
               if (answer && typeof answer.then === 'function')
                 keep = Promise.resolve(answer).catch(() => true)
             } catch {
-              // as above
+              // a listener's bug does not stop the solve (see above)
             }
             try {
               await recorded
