@@ -12,7 +12,8 @@
  *
  * Variants: the seed loop; the client with the CaptchaAI profile against a Sandbox that answers no `ids=` batches
  * (as CaptchaAI, whose batch support is unconfirmed); the client with the Sandbox profile (batched polls); and, for
- * bursts, pingback with polling as the fallback. Goal for the CaptchaAI profile on every row: requests per solve ≤
+ * bursts, pingback with polling as the fallback, and the CaptchaAI profile after a restart: a client that starts from
+ * the solve times the row's last CaptchaAI run learned, as the engine restores them (figures only). Goal for the CaptchaAI profile on every row: requests per solve ≤
  * the seed's and median delay ≤ half the seed's, each the median of its repeats in the same run.
  *
  * The seed loop and the CaptchaAI profile, whose figures the goals compare, run REPEATS times per row in the full
@@ -25,6 +26,7 @@ import { createServer } from 'node:http'
 import type { CaptchaRequest } from '@shared/captcha'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import { createProviderClient } from '../../electron/engine/provider'
+import type { SolveTimeSnapshot } from '../../electron/engine/provider/solve-time-model'
 import { inPhpParams } from '../../electron/engine/provider/in-php-params'
 import { startSandbox, type Sandbox } from '../../electron/engine/sandbox'
 import { makePng } from '../support/images'
@@ -163,14 +165,19 @@ async function seedSolver(sb: Sandbox): Promise<{ one: SolveOne; close(): Promis
   return { one, close: async () => {} }
 }
 
+/** What the last CaptchaAI-profile client learned about solve times (as the engine saves it at stop). */
+let lastLearned: SolveTimeSnapshot | undefined
+
 async function clientSolver(
   sb: Sandbox,
   pingback: boolean,
   preset: 'sandbox' | 'captchaai' = 'sandbox',
+  solveTimes?: SolveTimeSnapshot,
 ): Promise<{ one: SolveOne; close(): Promise<void> }> {
   const client = createProviderClient({
     profile: { ...PROVIDER_PRESETS[preset], baseUrl: sb.url },
     speed: SPEED,
+    solveTimes,
   })
   // With pingback, a loopback receiver hands the upstream's callback to the client; polling stays as the fallback.
   const receiver = createServer((req, res) => {
@@ -188,6 +195,7 @@ async function clientSolver(
       return o.status === 'solved' ? o.taskId : undefined
     },
     close: async () => {
+      if (preset === 'captchaai') lastLearned = client.solveTimes()
       await client.close()
       await new Promise((r) => receiver.close(r))
     },
@@ -196,6 +204,7 @@ async function clientSolver(
 
 const SEED = 'seed loop (10 s, then 5 s each)'
 const CAPTCHAAI = 'client, CaptchaAI profile (no batches upstream)'
+const RESTARTED = 'client, CaptchaAI profile, after a restart (solve times learned before it restored)'
 
 export async function run(ctx: BenchContext): Promise<void> {
   if (ctx.quick) SPEED = 50
@@ -225,8 +234,17 @@ export async function run(ctx: BenchContext): Promise<void> {
       rows.push(
         await measure(shape, 'client, Sandbox profile (batched polls)', n, (sb) => clientSolver(sb, false)),
       )
-      if (shape === 'burst')
+      if (shape === 'burst') {
         rows.push(await measure(shape, 'client, pingback + poll fallback', n, (sb) => clientSolver(sb, true)))
+        // A restart of the engine: the client starts from what the last run learned (saved at stop), not the table.
+        const learned = lastLearned
+        rows.push(
+          await measure(shape, RESTARTED, n, (sb) => clientSolver(sb, false, 'captchaai', learned), {
+            batchGet: false,
+            seed: 11,
+          }),
+        )
+      }
       const full = !ctx.quick
       ctx.record(
         `CaptchaAI profile, ${shape}, ${n} in flight: requests per solve`,

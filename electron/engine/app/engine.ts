@@ -41,7 +41,7 @@ import { openWalDurability } from '../db/wal-durability'
 import { GroupCommitter } from '../db/group-commit'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
-import { createProviderClient, type ProviderClient } from '../provider'
+import { createProviderClient, openLearnedSolveTimes, upstreamOf, type ProviderClient } from '../provider'
 import { createPingbackRoute, type PingbackRoute } from '../provider/pingback-receiver'
 import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
@@ -58,6 +58,9 @@ import { dataPaths, type DataPaths } from './data-paths'
 import { lockDataFolder, type DataFolderLock } from './data-folder-lock'
 import { composeGateway } from './gateway-composition'
 import { invoiceLockEvents } from './invoice-lock-events'
+
+/** How often the provider's learned solve times are saved while the engine runs (also at close). */
+const LEARNED_SAVE_MS = 5 * 60_000
 
 export interface EngineEvents {
   'solve.progress': SolveProgress
@@ -83,6 +86,8 @@ export interface EngineOptions {
   logger?: Logger
   /** Tests only: timers for the invoice lock timer (with a fake clock in `now`). */
   timers?: Timers
+  /** How often the provider's learned solve times are saved while the engine runs (default 5 minutes). */
+  learnedSaveMs?: number
 }
 
 export interface Engine {
@@ -289,25 +294,50 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
   }
   let client: ProviderClient | undefined
   let clientKey = ''
+  /** Which upstream the current client's solve times belong to (provider/learned-solve-times.ts). */
+  let clientUpstream = ''
+  const learned = openLearnedSolveTimes(db, now)
+  /** Keeps what a client learned about solve times for the next client of its upstream (this run's or the next). */
+  const saveLearned = (c: ProviderClient | undefined, upstream: string): void => {
+    if (!c) return
+    try {
+      const snapshot = c.solveTimes()
+      if (Object.keys(snapshot.types).length > 0) learned.save(upstream, snapshot)
+    } catch (err) {
+      log.warn({ error: (err as Error).message }, 'provider: the learned solve times could not be saved')
+    }
+  }
   const provider = (): ProviderClient => {
     const s = settings.get()
     const key = `${s.providerId}|${s.baseUrl}|${s.supportsBatchGet}|${s.requestTimeoutSeconds}|${s.pollAdvice}`
     if (!client || key !== clientKey) {
       const old = client
+      const profile = profileOf(s)
+      const upstream = upstreamOf(s.providerId, profile.baseUrl)
+      // The old client's solve times first, so a client for the same upstream starts from them.
+      saveLearned(old, clientUpstream)
       client = createProviderClient({
-        profile: profileOf(s),
+        profile,
         speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
         requestTimeoutMs: s.requestTimeoutSeconds * 1000,
         pollAdvice: s.pollAdvice ?? 'follow',
         logger: providerLog,
+        solveTimes: learned.load(upstream),
       })
       clientKey = key
+      clientUpstream = upstream
       // Solves still running on the old client finish on it; it closes when the engine does.
       if (old) retired.push(old)
     }
     return client
   }
   const retired: ProviderClient[] = []
+  // Saved every few minutes as well as at close, so a kill loses only what was learned since.
+  const learnedTimer = setInterval(
+    () => saveLearned(client, clientUpstream),
+    options.learnedSaveMs ?? LEARNED_SAVE_MS,
+  )
+  learnedTimer.unref()
 
   const admission = withPrepaidCredit(
     createAdmissionController({
@@ -484,6 +514,8 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
       closeGateway()
       await solver.shutdown(graceMs)
       await recovering
+      clearInterval(learnedTimer)
+      saveLearned(client, clientUpstream)
       servingKeys.seal()
       vault.lock('shutdown')
       await client?.close()

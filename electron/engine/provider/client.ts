@@ -12,7 +12,7 @@ import { KeyPoller, type BatchSupport } from './key-poller'
 import { parseDecimalBalance } from './balance'
 import { fetchTransport, pooledHttpTransport } from './http-transport'
 import { RequestLimiter } from './request-limiter'
-import { SolveTimeModel } from './solve-time-model'
+import { SolveTimeModel, type SolveTimeSnapshot } from './solve-time-model'
 import {
   ADVICE_BY_PROFILE,
   DEFAULT_POLL_POLICY,
@@ -54,6 +54,11 @@ export interface ProviderClientOptions {
   /** At most this many in.php retries per submit, whatever the codes (default 10; each code may cap lower). */
   maxSubmitRetries?: number
   logger?: ProviderLogger
+  /**
+   * What an earlier client for this upstream learned about solve times (`solveTimes()`, kept across restarts by the
+   * engine): polling starts from it instead of the timing table. Checked; one that does not fit is logged and ignored.
+   */
+  solveTimes?: unknown
   /** For back-off jitter (tests); default Math.random. */
   random?: () => number
 }
@@ -127,6 +132,18 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
     fromMs: timing(type).firstPollMs,
     toMs: timing(type).typicalMaxMs,
   }))
+  if (options.solveTimes !== undefined) {
+    const restored = model.restore(options.solveTimes)
+    if (restored.ok)
+      logger?.info?.('provider: solve times learned before the restart restored', { types: restored.types })
+    else
+      logger?.warn?.(
+        'provider: the solve times learned before the restart could not be used; starting afresh',
+        {
+          reason: restored.reason,
+        },
+      )
+  }
   /** Profiles known for batches start with them; any other upstream is probed once (key-poller.ts). */
   const batch: BatchSupport = {
     state: profile.supportsBatchGet ? 'yes' : 'unknown',
@@ -316,6 +333,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
 
   return {
     profile,
+    solveTimes: (): SolveTimeSnapshot => model.snapshot(),
     submit: (apiKey, request, opts) => submit(apiKey, request, opts),
     waitForResult,
     async solve(apiKey, request, opts = {}) {

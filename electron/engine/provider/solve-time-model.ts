@@ -11,8 +11,12 @@
  * tell how fast tasks of an age turn ready with the tasks still in flight counted too (readyRate).
  *
  * Queries (cdf, quantile) are O(log bins) through a Fenwick tree.
+ *
+ * What it has learned outlives a restart: `snapshot()` gives it as plain data (the engine keeps it in its database,
+ * ./learned-solve-times.ts) and `restore()` takes it back, checked, so polling after a restart starts from the solve
+ * times seen before it instead of the timing table.
  */
-import type { CaptchaType } from '@shared/captcha'
+import { CAPTCHA_TYPES, type CaptchaType } from '@shared/captcha'
 
 /** Histogram resolution: 250 ms bins up to 10 minutes; later times count in the last bin. */
 const BIN_MS = 250
@@ -169,6 +173,37 @@ class TypeModel {
     bins.forEach((w, i) => w > 0 && this.put(i, w))
   }
 
+  /** What this type has learned, with the weights as they count now (divided by `scale`). */
+  snapshot(): TypeSnapshot {
+    const now = (a: Float64Array): string => encodeWeights(a.map((w) => w / this.scale))
+    return {
+      observed: this.observed,
+      belief: now(this.bins),
+      seen: now(this.seen),
+      waiting: now(this.waiting),
+    }
+  }
+
+  /**
+   * Takes back what a snapshot held (weights already checked: finite, ≥ 0, one per bin); a bin whose weight had
+   * faded to nothing gets the floor again, so no interval has zero belief.
+   */
+  restore(
+    observed: number,
+    belief: Float64Array<ArrayBuffer>,
+    seen: Float64Array<ArrayBuffer>,
+    waiting: Float64Array<ArrayBuffer>,
+  ): void {
+    this.scale = 1
+    this.observed = observed
+    this.bins = new Float64Array(BINS)
+    this.fenwick = new Fenwick(BINS)
+    this.seen = seen
+    this.waiting = waiting
+    // Where the stored floor had faded below float32's range, a fresh one (what the constructor gives each bin).
+    belief.forEach((w, i) => this.put(i, w > 0 ? w : FLOOR_WEIGHT / BINS))
+  }
+
   /** P(solve time ≤ t). */
   cdf(t: number): number {
     if (t <= 0) return 0
@@ -187,6 +222,41 @@ class TypeModel {
     const within = w > 0 ? Math.max(0, Math.min(1, (target - before) / w)) : 0
     return (bin + within) * BIN_MS
   }
+}
+
+/** One type's learned weights per bin, each array as base64 of little-endian float32 (BINS of them). */
+interface TypeSnapshot {
+  observed: number
+  belief: string
+  seen: string
+  waiting: string
+}
+
+/** What a SolveTimeModel has learned, as plain JSON-safe data (format 1: 250 ms bins, 2,400 of them). */
+export interface SolveTimeSnapshot {
+  format: 1
+  binMs: number
+  bins: number
+  types: Partial<Record<CaptchaType, TypeSnapshot>>
+}
+
+function encodeWeights(a: Float64Array): string {
+  const f = Float32Array.from(a)
+  return Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('base64')
+}
+
+/** The weights a snapshot holds for one array, or undefined unless there is one finite, non-negative weight per bin. */
+function decodeWeights(text: unknown): Float64Array<ArrayBuffer> | undefined {
+  if (typeof text !== 'string' || text.length !== Math.ceil((BINS * 4) / 3) * 4) return undefined
+  const bytes = Buffer.from(text, 'base64')
+  if (bytes.length !== BINS * 4) return undefined
+  const out = new Float64Array(BINS)
+  for (let i = 0; i < BINS; i++) {
+    const w = bytes.readFloatLE(i * 4)
+    if (!(Number.isFinite(w) && w >= 0)) return undefined
+    out[i] = w
+  }
+  return out
 }
 
 export interface SolveTimePrior {
@@ -252,5 +322,50 @@ export class SolveTimeModel {
   /** How many tasks of `type` have been observed (not counting the prior). */
   observed(type: CaptchaType): number {
     return this.types.get(type)?.observed ?? 0
+  }
+
+  /** What has been learned so far, per type that has seen a task (JSON-safe; `restore` takes it back). */
+  snapshot(): SolveTimeSnapshot {
+    const types: SolveTimeSnapshot['types'] = {}
+    for (const [type, m] of this.types) if (m.observed > 0) types[type] = m.snapshot()
+    return { format: 1, binMs: BIN_MS, bins: BINS, types }
+  }
+
+  /**
+   * Starts from a snapshot (what an earlier process learned), checked first: it comes from storage, so anything that
+   * is not a snapshot of this format (wrong shape, unknown type, a weight that is not a finite number ≥ 0) changes
+   * nothing and is refused with the reason. Types it does not hold keep what they have.
+   */
+  restore(snapshot: unknown): { ok: true; types: number } | { ok: false; reason: string } {
+    if (typeof snapshot !== 'object' || snapshot === null) return { ok: false, reason: 'not an object' }
+    const s = snapshot as Partial<SolveTimeSnapshot>
+    if (s.format !== 1 || s.binMs !== BIN_MS || s.bins !== BINS)
+      return { ok: false, reason: 'another format (format, binMs or bins differ)' }
+    if (typeof s.types !== 'object' || s.types === null) return { ok: false, reason: 'no types' }
+    type Weights = Float64Array<ArrayBuffer>
+    const checked: Array<{
+      type: CaptchaType
+      observed: number
+      belief: Weights
+      seen: Weights
+      waiting: Weights
+    }> = []
+    for (const [type, t] of Object.entries(s.types)) {
+      if (!(CAPTCHA_TYPES as readonly string[]).includes(type))
+        return { ok: false, reason: `unknown type ${type}` }
+      const v = t as Partial<Record<keyof TypeSnapshot, unknown>> | null
+      const observed = v?.observed
+      const belief = decodeWeights(v?.belief)
+      const seen = decodeWeights(v?.seen)
+      const waiting = decodeWeights(v?.waiting)
+      if (typeof observed !== 'number' || !Number.isSafeInteger(observed) || observed < 0)
+        return { ok: false, reason: `${type}: observed is not a whole number ≥ 0` }
+      if (!belief || !seen || !waiting)
+        return { ok: false, reason: `${type}: weights are not ${BINS} finite numbers ≥ 0` }
+      checked.push({ type: type as CaptchaType, observed, belief, seen, waiting })
+    }
+    for (const c of checked) this.model(c.type).restore(c.observed, c.belief, c.seen, c.waiting)
+    if (checked.length > 0) this.version++
+    return { ok: true, types: checked.length }
   }
 }

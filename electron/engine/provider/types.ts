@@ -5,6 +5,7 @@
 import type { CaptchaRequest, CaptchaType } from '@shared/captcha'
 import type { Micros } from '@shared/money'
 import type { ProviderProfile } from '@shared/provider'
+import type { SolveTimeSnapshot } from './solve-time-model'
 
 /** What to do about an upstream error code. */
 export type ErrorAction = 'retry' | 'fail_task' | 'stop_key'
@@ -65,6 +66,8 @@ export interface SolveOptions {
 
 export interface ProviderClient {
   readonly profile: ProviderProfile
+  /** What this client has learned about solve times (JSON-safe): the engine keeps it for the next start. */
+  solveTimes(): SolveTimeSnapshot
   /** Validates, then in.php. Retries transient errors (NO_SLOT, 5xx, bad replies) within the deadline. Throws ProviderError. */
   submit(
     apiKey: string,

@@ -57,6 +57,8 @@ export type Script =
 
 export class ScriptedProvider implements ProviderClient {
   readonly profile = {} as ProviderClient['profile']
+  /** Learns nothing: the solve service never reads it. */
+  solveTimes: ProviderClient['solveTimes'] = () => ({ format: 1, binMs: 250, bins: 2400, types: {} })
   readonly scripts: Script[] = []
   fallback: Script = { kind: 'solved' }
   submitted = 0
