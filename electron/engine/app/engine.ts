@@ -294,17 +294,32 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
   }
   let client: ProviderClient | undefined
   let clientKey = ''
-  /** Which upstream the current client's solve times belong to (provider/learned-solve-times.ts). */
-  let clientUpstream = ''
-  const learned = openLearnedSolveTimes(db, now)
+  /** Which upstream each client's solve times belong to (provider/learned-solve-times.ts). */
+  const upstreams = new Map<ProviderClient, string>()
+  const learned = openLearnedSolveTimes(solveDb, { commits, now })
   /** Keeps what a client learned about solve times for the next client of its upstream (this run's or the next). */
-  const saveLearned = (c: ProviderClient | undefined, upstream: string): void => {
-    if (!c) return
+  const saveLearned = (c: ProviderClient | undefined): void => {
+    const upstream = c && upstreams.get(c)
+    if (!c || upstream === undefined) return
+    const failed = (err: unknown): void =>
+      log.warn({ error: (err as Error).message }, 'provider: the learned solve times could not be saved')
     try {
       const snapshot = c.solveTimes()
-      if (Object.keys(snapshot.types).length > 0) learned.save(upstream, snapshot)
+      if (Object.keys(snapshot.types).length > 0) learned.save(upstream, snapshot).catch(failed)
     } catch (err) {
-      log.warn({ error: (err as Error).message }, 'provider: the learned solve times could not be saved')
+      failed(err)
+    }
+  }
+  /** What the last client of this upstream learned, or undefined (none yet, or unreadable: logged, then afresh). */
+  const learnedFor = (upstream: string): unknown => {
+    try {
+      return learned.load(upstream)
+    } catch (err) {
+      log.warn(
+        { error: (err as Error).message },
+        'provider: the solve times learned before the restart could not be read; starting afresh',
+      )
+      return undefined
     }
   }
   const provider = (): ProviderClient => {
@@ -314,18 +329,19 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
       const old = client
       const profile = profileOf(s)
       const upstream = upstreamOf(s.providerId, profile.baseUrl)
-      // The old client's solve times first, so a client for the same upstream starts from them.
-      saveLearned(old, clientUpstream)
+      saveLearned(old)
+      // A setting other than the upstream changed: the new client takes over what the old one learned (its save is
+      // only queued yet); another upstream starts from what was saved for it.
       client = createProviderClient({
         profile,
         speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
         requestTimeoutMs: s.requestTimeoutSeconds * 1000,
         pollAdvice: s.pollAdvice ?? 'follow',
         logger: providerLog,
-        solveTimes: learned.load(upstream),
+        solveTimes: old && upstreams.get(old) === upstream ? old.solveTimes() : learnedFor(upstream),
       })
+      upstreams.set(client, upstream)
       clientKey = key
-      clientUpstream = upstream
       // Solves still running on the old client finish on it; it closes when the engine does.
       if (old) retired.push(old)
     }
@@ -333,9 +349,10 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
   }
   const retired: ProviderClient[] = []
   // Saved every few minutes as well as at close, so a kill loses only what was learned since.
+  const saveEvery = options.learnedSaveMs
   const learnedTimer = setInterval(
-    () => saveLearned(client, clientUpstream),
-    options.learnedSaveMs ?? LEARNED_SAVE_MS,
+    () => saveLearned(client),
+    saveEvery !== undefined && Number.isFinite(saveEvery) && saveEvery >= 10 ? saveEvery : LEARNED_SAVE_MS,
   )
   learnedTimer.unref()
 
@@ -509,13 +526,15 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
     recovery,
     async close(graceMs = 30_000) {
       lockTimer.stop()
+      clearInterval(learnedTimer)
       await webhook.close()
       balances.stop()
       closeGateway()
       await solver.shutdown(graceMs)
       await recovering
-      clearInterval(learnedTimer)
-      saveLearned(client, clientUpstream)
+      // What every client learned, the current one last (a retired client of the same upstream learned less); queued
+      // on the solve path's group commit, which the ledger's close below drains.
+      for (const c of [...retired, client]) saveLearned(c)
       servingKeys.seal()
       vault.lock('shutdown')
       await client?.close()

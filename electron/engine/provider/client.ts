@@ -135,7 +135,10 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   if (options.solveTimes !== undefined) {
     const restored = model.restore(options.solveTimes)
     if (restored.ok)
-      logger?.info?.('provider: solve times learned before the restart restored', { types: restored.types })
+      logger?.info?.('provider: solve times learned before the restart restored', {
+        types: restored.types,
+        ...(restored.skipped.length > 0 ? { skippedUnknownTypes: restored.skipped } : {}),
+      })
     else
       logger?.warn?.(
         'provider: the solve times learned before the restart could not be used; starting afresh',

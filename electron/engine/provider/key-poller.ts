@@ -64,7 +64,11 @@ export class KeyPoller extends PollerCore {
       f = { version, inFlight, offset: at / this.ctx.speed }
       this.firstPoll.set(w.type, f)
     }
-    return Math.min(w.submittedAt + f.offset, w.deadlineAt)
+    // Never later than the last moment worth a poll: at the deadline the task times out before any poll goes, and a
+    // model that has come to expect times past the deadlines (an outage, a restored model) would then learn nothing
+    // more and keep every task unasked.
+    const last = Math.max(w.submittedAt, w.deadlineAt - this.ctx.policy.minGapMs / this.ctx.speed)
+    return Math.min(w.submittedAt + f.offset, last)
   }
 
   private clearTimer(): void {

@@ -3,8 +3,13 @@
  * send polling back to the timing table: the snapshot is saved every few minutes and when the engine closes, and the
  * next client for the same upstream starts from it (solve-time-model.ts checks it before using it). A kill loses at
  * most the minutes since the last save; what was learned before stays.
+ *
+ * Writes go through the solve path's group commit without waiting for the disk (kill-safe; the WAL's fsync follows
+ * off the event loop): losing the last save to a power cut costs only a few minutes of learning, and an fsync on the
+ * event loop every few minutes would cost every request waiting behind it.
  */
 import type { Database } from '../db/database'
+import type { GroupCommitter } from '../db/group-commit'
 import { migrate, type Migration } from '../db/migrations'
 import type { SolveTimeSnapshot } from './solve-time-model'
 
@@ -17,34 +22,60 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
     ) STRICT`),
 ]
 
-/** A stored snapshot larger than this is not read (one type is about 39 KB; eight of them stay far below). */
+/** A stored snapshot larger than this is not read (one type is about 39 KB; all of them stay far below). */
 const MAX_CHARS = 2_000_000
 
-export interface LearnedSolveTimes {
-  /** The snapshot saved for this upstream (unchecked: the model checks it), or undefined if none can be read. */
-  load(upstream: string): unknown
-  save(upstream: string, snapshot: SolveTimeSnapshot): void
+/** A stored snapshot that cannot be read at all (the model checks the ones that can). */
+export class UnreadableSolveTimesError extends Error {
+  override name = 'UnreadableSolveTimesError'
 }
 
-export function openLearnedSolveTimes(db: Database, now: () => number = Date.now): LearnedSolveTimes {
+export interface LearnedSolveTimes {
+  /**
+   * The snapshot saved for this upstream (unchecked: the model checks it), or undefined if there is none. Throws
+   * UnreadableSolveTimesError when the row is there but is not JSON of a sensible size.
+   */
+  load(upstream: string): unknown
+  /** Queues the snapshot (kill-safe once the promise resolves); one that has not changed since is not written again. */
+  save(upstream: string, snapshot: SolveTimeSnapshot): Promise<void>
+}
+
+export function openLearnedSolveTimes(
+  db: Database,
+  options: { commits: Pick<GroupCommitter, 'write'>; now?: () => number },
+): LearnedSolveTimes {
   migrate(db, 'learned-solve-times', MIGRATIONS)
+  const now = options.now ?? Date.now
   const get = db.prepare('SELECT snapshot FROM learned_solve_times WHERE upstream = ?')
   const put = db.prepare(
     `INSERT INTO learned_solve_times (upstream, snapshot, saved_at) VALUES (?, ?, ?)
      ON CONFLICT (upstream) DO UPDATE SET snapshot = excluded.snapshot, saved_at = excluded.saved_at`,
   )
+  /** What is stored per upstream, as far as this process knows: an unchanged model is not written again. */
+  const stored = new Map<string, string>()
   return {
     load(upstream) {
       const row = get.get(upstream) as { snapshot: string } | undefined
-      if (!row || row.snapshot.length > MAX_CHARS) return undefined
+      if (!row) return undefined
+      stored.set(upstream, row.snapshot)
+      if (row.snapshot.length > MAX_CHARS)
+        throw new UnreadableSolveTimesError(`the stored snapshot is ${row.snapshot.length} characters`)
       try {
         return JSON.parse(row.snapshot) as unknown
       } catch {
-        return undefined
+        throw new UnreadableSolveTimesError('the stored snapshot is not JSON')
       }
     },
-    save(upstream, snapshot) {
-      put.run(upstream, JSON.stringify(snapshot), now())
+    async save(upstream, snapshot) {
+      const text = JSON.stringify(snapshot)
+      if (stored.get(upstream) === text) return
+      stored.set(upstream, text)
+      try {
+        await options.commits.write(() => put.run(upstream, text, now()), { durable: false })
+      } catch (err) {
+        stored.delete(upstream) // written by the next save
+        throw err
+      }
     },
   }
 }

@@ -333,15 +333,20 @@ export class SolveTimeModel {
 
   /**
    * Starts from a snapshot (what an earlier process learned), checked first: it comes from storage, so anything that
-   * is not a snapshot of this format (wrong shape, unknown type, a weight that is not a finite number ≥ 0) changes
-   * nothing and is refused with the reason. Types it does not hold keep what they have.
+   * is not a snapshot of this format (wrong shape, a weight that is not a finite number ≥ 0, more answers than a model
+   * of this window can hold) changes nothing and is refused with the reason. A type this build does not know (a
+   * snapshot from a newer one) is skipped and named; types the snapshot does not hold keep what they have.
    */
-  restore(snapshot: unknown): { ok: true; types: number } | { ok: false; reason: string } {
+  restore(snapshot: unknown): { ok: true; types: number; skipped: string[] } | { ok: false; reason: string } {
     if (typeof snapshot !== 'object' || snapshot === null) return { ok: false, reason: 'not an object' }
     const s = snapshot as Partial<SolveTimeSnapshot>
     if (s.format !== 1 || s.binMs !== BIN_MS || s.bins !== BINS)
       return { ok: false, reason: 'another format (format, binMs or bins differ)' }
     if (typeof s.types !== 'object' || s.types === null) return { ok: false, reason: 'no types' }
+    // What a live model holds at most, as the weights count now: every answer adds 1 and the older ones fade by
+    // `growth` each time, so they sum to less than growth / (growth − 1); the prior and the floor fade too.
+    const most = (this.growth / (this.growth - 1)) * (1 + 1e-3)
+    const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0)
     type Weights = Float64Array<ArrayBuffer>
     const checked: Array<{
       type: CaptchaType
@@ -350,9 +355,12 @@ export class SolveTimeModel {
       seen: Weights
       waiting: Weights
     }> = []
+    const skipped: string[] = []
     for (const [type, t] of Object.entries(s.types)) {
-      if (!(CAPTCHA_TYPES as readonly string[]).includes(type))
-        return { ok: false, reason: `unknown type ${type}` }
+      if (!(CAPTCHA_TYPES as readonly string[]).includes(type)) {
+        skipped.push(type.slice(0, 40))
+        continue
+      }
       const v = t as Partial<Record<keyof TypeSnapshot, unknown>> | null
       const observed = v?.observed
       const belief = decodeWeights(v?.belief)
@@ -362,10 +370,12 @@ export class SolveTimeModel {
         return { ok: false, reason: `${type}: observed is not a whole number ≥ 0` }
       if (!belief || !seen || !waiting)
         return { ok: false, reason: `${type}: weights are not ${BINS} finite numbers ≥ 0` }
+      if (sum(seen) > most || sum(belief) > most + PRIOR_WEIGHT + FLOOR_WEIGHT)
+        return { ok: false, reason: `${type}: weights larger than a model of this window holds` }
       checked.push({ type: type as CaptchaType, observed, belief, seen, waiting })
     }
     for (const c of checked) this.model(c.type).restore(c.observed, c.belief, c.seen, c.waiting)
     if (checked.length > 0) this.version++
-    return { ok: true, types: checked.length }
+    return { ok: true, types: checked.length, skipped }
   }
 }

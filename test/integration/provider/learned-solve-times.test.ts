@@ -1,7 +1,9 @@
 /**
  * A restart keeps what polling learned: the engine saves the provider client's solve-time model (every few minutes
  * and at close) and the next engine on the same folder starts from it; a stored model that does not fit is ignored.
- * Real engine, embedded Sandbox, real database.
+ * Real engine, embedded Sandbox, real database. The cases run in order on one data folder, each a restart of the
+ * last. (That the restored model changes the polling plan is the unit tests' and the provider bench's: the Sandbox
+ * profile here polls in batches, which plan from no model.)
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -68,7 +70,7 @@ describe('learned solve times across restarts', () => {
     }
   })
 
-  it('the next engine polls from them instead of the timing table, and goes on learning', async () => {
+  it('the next engine starts from them instead of the timing table, and goes on learning', async () => {
     const engine = await open()
     try {
       const restored = engine.provider().solveTimes().types.turnstile
@@ -81,9 +83,25 @@ describe('learned solve times across restarts', () => {
     expect(storedObserved()).toBe(17) // saved at close
   })
 
+  it('a setting change that keeps the upstream hands what was learned to the new client', async () => {
+    const engine = await open()
+    try {
+      await solveSome(engine, 2)
+      const before = engine.provider()
+      engine.settings.update({ requestTimeoutSeconds: engine.settings.get().requestTimeoutSeconds + 1 })
+      const after = engine.provider()
+      expect(after).not.toBe(before)
+      expect(after.solveTimes().types.turnstile?.observed).toBe(19)
+    } finally {
+      await engine.close()
+    }
+    expect(storedObserved()).toBe(19)
+  })
+
   it('a stored model that does not fit is ignored: polling starts afresh, and the next save replaces it', async () => {
     const db = new DatabaseSync(join(dir, 'engine.db'))
-    db.prepare("UPDATE learned_solve_times SET snapshot = ? WHERE upstream = 'sandbox'").run(
+    const set = db.prepare("UPDATE learned_solve_times SET snapshot = ? WHERE upstream = 'sandbox'")
+    set.run(
       JSON.stringify({
         format: 1,
         binMs: 250,
@@ -92,7 +110,7 @@ describe('learned solve times across restarts', () => {
       }),
     )
     db.close()
-    const engine = await open()
+    let engine = await open()
     try {
       expect(engine.provider().solveTimes().types).toEqual({})
       await solveSome(engine, 3)
@@ -100,5 +118,17 @@ describe('learned solve times across restarts', () => {
       await engine.close()
     }
     expect(storedObserved()).toBe(3)
+    // Not even JSON: logged as unreadable, and the engine serves all the same.
+    const db2 = new DatabaseSync(join(dir, 'engine.db'))
+    db2.prepare("UPDATE learned_solve_times SET snapshot = '{not json' WHERE upstream = 'sandbox'").run()
+    db2.close()
+    engine = await open()
+    try {
+      expect(engine.provider().solveTimes().types).toEqual({})
+      await solveSome(engine, 1)
+    } finally {
+      await engine.close()
+    }
+    expect(storedObserved()).toBe(1)
   })
 })

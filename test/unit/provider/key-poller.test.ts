@@ -13,8 +13,13 @@ afterEach(() => poller?.close())
  * A poller on a fake upstream: `ready(id)` says whether a task is ready; the model records what the poller tells it
  * about time spent waiting.
  */
-function setup(state: BatchSupport['state'], ready: (id: string) => boolean) {
-  const model = new SolveTimeModel(() => ({ fromMs: 1_000, toMs: 2_000 }))
+function setup(
+  state: BatchSupport['state'],
+  ready: (id: string) => boolean,
+  prior = { fromMs: 1_000, toMs: 2_000 },
+  policy = DEFAULT_POLL_POLICY,
+) {
+  const model = new SolveTimeModel(() => prior)
   const waited: Array<{ type: CaptchaType; fromMs: number; toMs: number; share: number }> = []
   const observeWaiting = model.observeWaiting.bind(model)
   model.observeWaiting = (type, fromMs, toMs, share = 1) => {
@@ -31,7 +36,7 @@ function setup(state: BatchSupport['state'], ready: (id: string) => boolean) {
       return { ok: p !== 'CAPCHA_NOT_READY', request: p }
     },
     batch: { state, probing: false, inconclusive: 0 },
-    policy: DEFAULT_POLL_POLICY,
+    policy,
     advice: NO_ADVICE,
     model,
     timing: (type) => TIMING_BY_PROFILE.captchaai[type],
@@ -90,5 +95,22 @@ describe('key poller: what single gets teach the solve-time model', () => {
     ready = true
     expect((await a).status).toBe('solved')
     expect(waited).toEqual([])
+  })
+})
+
+describe('key poller: a model that expects answers after the deadline', () => {
+  it('still asks once before the deadline, so a ready task is solved and the model learns from it', async () => {
+    // What an outage teaches (or a model restored after one): answers at 400–500 s, with deadlines of 180 s.
+    // The last moment worth a poll is the shortest gap before the deadline: 30 ms here at ×1,000, so timers that run
+    // a few ms late on a busy machine still find it.
+    const { poller, model } = setup(
+      'no',
+      () => true,
+      { fromMs: 400_000, toMs: 500_000 },
+      { ...DEFAULT_POLL_POLICY, minGapMs: 30_000 },
+    )
+    const outcome = await poller.wait({ taskId: 'A', type: 'geetest', submittedAt: 0 }, 180_000 / SPEED)
+    expect(outcome.status).toBe('solved')
+    expect(model.observed('geetest')).toBe(1)
   })
 })

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { PROVIDER_PRESETS } from '@shared/provider'
 import { createProviderClient } from '../../../electron/engine/provider'
-import { SolveTimeModel, type SolveTimeSnapshot } from '../../../electron/engine/provider/solve-time-model'
+import { SolveTimeModel } from '../../../electron/engine/provider/solve-time-model'
 
 const prior = () => ({ fromMs: 5_000, toMs: 20_000 })
 
@@ -23,14 +23,21 @@ function learned(): SolveTimeModel {
   return m
 }
 
+/** A snapshot's weights (base64 float32) multiplied by `k`. */
+function scaled(weights: string, k: number): string {
+  const b = Buffer.from(weights, 'base64')
+  for (let i = 0; i < b.length; i += 4) b.writeFloatLE(b.readFloatLE(i) * k, i)
+  return b.toString('base64')
+}
+
 /** Through JSON and back, as the engine stores it. */
-const stored = (s: SolveTimeSnapshot): unknown => JSON.parse(JSON.stringify(s))
+const stored = (s: unknown): unknown => JSON.parse(JSON.stringify(s))
 
 describe('solve-time snapshots', () => {
   it('a fresh model restored from a snapshot answers as the model that learned it', () => {
     const old = learned()
     const fresh = new SolveTimeModel(prior)
-    expect(fresh.restore(stored(old.snapshot()))).toEqual({ ok: true, types: 2 })
+    expect(fresh.restore(stored(old.snapshot()))).toEqual({ ok: true, types: 2, skipped: [] })
     for (const type of ['turnstile', 'geetest'] as const) {
       expect(fresh.observed(type)).toBe(old.observed(type))
       for (const t of [500, 1_000, 1_500, 2_500, 4_000, 8_000, 12_000, 30_000])
@@ -46,10 +53,51 @@ describe('solve-time snapshots', () => {
     expect(new SolveTimeModel(prior).quantile('turnstile', 0.5)).toBeGreaterThan(10_000)
   })
 
+  it('restored weights count as much as the old model’s: the same new answers move both alike', () => {
+    const old = learned()
+    const fresh = new SolveTimeModel(prior)
+    fresh.restore(stored(old.snapshot()))
+    for (const m of [old, fresh]) for (let i = 0; i < 150; i++) m.observe('turnstile', 6_000, 7_000)
+    for (const t of [1_500, 3_000, 6_500, 7_500])
+      expect(fresh.cdf('turnstile', t)).toBeCloseTo(old.cdf('turnstile', t), 4)
+    // The ready rate needs 3 recent answers: as many count after a restore as before it.
+    for (const [from, to] of [
+      [1_000, 1_250],
+      [2_500, 3_000],
+    ] as const)
+      expect(fresh.readyRate('turnstile', from, to) === undefined).toBe(
+        old.readyRate('turnstile', from, to) === undefined,
+      )
+  })
+
+  it('a restore counts as learning for callers that cache what they derive from the model', () => {
+    const fresh = new SolveTimeModel(prior)
+    const before = fresh.version
+    fresh.restore(stored(learned().snapshot()))
+    expect(fresh.version).toBeGreaterThan(before)
+  })
+
+  it('types this build does not know (a snapshot from a newer one) are skipped and named; the rest is restored', () => {
+    const good = learned().snapshot()
+    const fresh = new SolveTimeModel(prior)
+    expect(
+      fresh.restore(stored({ ...good, types: { ...good.types, futurecaptcha: good.types.turnstile } })),
+    ).toEqual({
+      ok: true,
+      types: 2,
+      skipped: ['futurecaptcha'],
+    })
+    expect(fresh.observed('turnstile')).toBe(200)
+  })
+
   it('types the snapshot does not hold keep the prior; an empty snapshot restores nothing', () => {
     const fresh = new SolveTimeModel(prior)
-    expect(fresh.restore(stored(new SolveTimeModel(prior).snapshot()))).toEqual({ ok: true, types: 0 })
-    expect(fresh.restore(stored(learned().snapshot()))).toEqual({ ok: true, types: 2 })
+    expect(fresh.restore(stored(new SolveTimeModel(prior).snapshot()))).toEqual({
+      ok: true,
+      types: 0,
+      skipped: [],
+    })
+    expect(fresh.restore(stored(learned().snapshot()))).toEqual({ ok: true, types: 2, skipped: [] })
     expect(fresh.observed('image')).toBe(0)
     expect(fresh.quantile('image', 0.5)).toBeCloseTo(new SolveTimeModel(prior).quantile('image', 0.5), 5)
   })
@@ -75,7 +123,6 @@ describe('solve-time snapshots', () => {
       [{ ...good, format: 2 }, /another format/],
       [{ ...good, bins: 1_200 }, /another format/],
       [{ ...good, types: null }, /no types/],
-      [{ ...good, types: { ...good.types, hcaptcha: t } }, /unknown type hcaptcha/],
       [{ ...good, types: { turnstile: { ...t, observed: -1 } } }, /observed/],
       [{ ...good, types: { turnstile: { ...t, observed: 1.5 } } }, /observed/],
       [{ ...good, types: { turnstile: { ...t, belief: t.belief.slice(8) } } }, /weights/],
@@ -83,6 +130,9 @@ describe('solve-time snapshots', () => {
       [{ ...good, types: { turnstile: { ...t, seen: negative.toString('base64') } } }, /weights/],
       [{ ...good, types: { turnstile: { ...t, waiting: 42 } } }, /weights/],
       [{ ...good, types: { turnstile: null } }, /observed/],
+      // Finite but more answers than a model of this window can hold: one answer would no longer move it.
+      [{ ...good, types: { turnstile: { ...t, seen: scaled(t.seen, 1e6) } } }, /larger than/],
+      [{ ...good, types: { turnstile: { ...t, belief: scaled(t.belief, 1e6) } } }, /larger than/],
     ]
     for (const [input, reason] of cases) {
       const fresh = new SolveTimeModel(prior)
@@ -118,7 +168,7 @@ describe('a long-learned model', () => {
     const old = new SolveTimeModel(prior)
     for (let i = 0; i < 40_000; i++) old.observe('turnstile', 1_500, 2_000)
     const fresh = new SolveTimeModel(prior)
-    expect(fresh.restore(stored(old.snapshot()))).toEqual({ ok: true, types: 1 })
+    expect(fresh.restore(stored(old.snapshot()))).toEqual({ ok: true, types: 1, skipped: [] })
     expect(fresh.quantile('turnstile', 0.5)).toBeCloseTo(old.quantile('turnstile', 0.5), 0)
     // Every interval still has some belief: an answer far from the rest is learned, not lost.
     expect(fresh.cdf('turnstile', 300_000)).toBeLessThan(1)
