@@ -240,9 +240,11 @@ export interface SolveTimeSnapshot {
   types: Partial<Record<CaptchaType, TypeSnapshot>>
 }
 
+/** Little-endian whatever the machine, so a snapshot reads back the same on any other. */
 function encodeWeights(a: Float64Array): string {
-  const f = Float32Array.from(a)
-  return Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('base64')
+  const bytes = Buffer.alloc(a.length * 4)
+  a.forEach((w, i) => bytes.writeFloatLE(Math.fround(w), i * 4))
+  return bytes.toString('base64')
 }
 
 /** The weights a snapshot holds for one array, or undefined unless there is one finite, non-negative weight per bin. */
