@@ -41,7 +41,13 @@ import { openWalDurability } from '../db/wal-durability'
 import { GroupCommitter } from '../db/group-commit'
 import { openSqliteLedger } from '../ledger/sqlite-ledger'
 import type { Ledger } from '../ledger/types'
-import { createProviderClient, openLearnedSolveTimes, upstreamOf, type ProviderClient } from '../provider'
+import {
+  createProviderClient,
+  keepSolveTimes,
+  openLearnedSolveTimes,
+  upstreamOf,
+  type ProviderClient,
+} from '../provider'
 import { createPingbackRoute, type PingbackRoute } from '../provider/pingback-receiver'
 import { openRefusalCounters, type RefusalCounters } from '../refusals/refusal-counters'
 import { keyFingerprint, SANDBOX_DEMO_KEY, startSandbox, type Sandbox } from '../sandbox'
@@ -294,34 +300,10 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
   }
   let client: ProviderClient | undefined
   let clientKey = ''
-  /** Which upstream each client's solve times belong to (provider/learned-solve-times.ts). */
-  const upstreams = new Map<ProviderClient, string>()
-  const learned = openLearnedSolveTimes(solveDb, { commits, now })
-  /** Keeps what a client learned about solve times for the next client of its upstream (this run's or the next). */
-  const saveLearned = (c: ProviderClient | undefined): void => {
-    const upstream = c && upstreams.get(c)
-    if (!c || upstream === undefined) return
-    const failed = (err: unknown): void =>
-      log.warn({ error: (err as Error).message }, 'provider: the learned solve times could not be saved')
-    try {
-      const snapshot = c.solveTimes()
-      if (Object.keys(snapshot.types).length > 0) learned.save(upstream, snapshot).catch(failed)
-    } catch (err) {
-      failed(err)
-    }
-  }
-  /** What the last client of this upstream learned, or undefined (none yet, or unreadable: logged, then afresh). */
-  const learnedFor = (upstream: string): unknown => {
-    try {
-      return learned.load(upstream)
-    } catch (err) {
-      log.warn(
-        { error: (err as Error).message },
-        'provider: the solve times learned before the restart could not be read; starting afresh',
-      )
-      return undefined
-    }
-  }
+  // What clients learn about solve times outlives them and restarts (provider/learned-solve-times.ts).
+  const solveTimes = keepSolveTimes(openLearnedSolveTimes(solveDb, { commits, now }), (message, err) =>
+    log.warn({ error: (err as Error).message }, message),
+  )
   const provider = (): ProviderClient => {
     const s = settings.get()
     const key = `${s.providerId}|${s.baseUrl}|${s.supportsBatchGet}|${s.requestTimeoutSeconds}|${s.pollAdvice}`
@@ -329,18 +311,16 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
       const old = client
       const profile = profileOf(s)
       const upstream = upstreamOf(s.providerId, profile.baseUrl)
-      saveLearned(old)
-      // A setting other than the upstream changed: the new client takes over what the old one learned (its save is
-      // only queued yet); another upstream starts from what was saved for it.
+      solveTimes.save(old)
       client = createProviderClient({
         profile,
         speed: s.providerId === 'sandbox' ? sandboxSpeed : 1,
         requestTimeoutMs: s.requestTimeoutSeconds * 1000,
         pollAdvice: s.pollAdvice ?? 'follow',
         logger: providerLog,
-        solveTimes: old && upstreams.get(old) === upstream ? old.solveTimes() : learnedFor(upstream),
+        solveTimes: solveTimes.startFrom(upstream, old),
       })
-      upstreams.set(client, upstream)
+      solveTimes.track(client, upstream)
       clientKey = key
       // Solves still running on the old client finish on it; it closes when the engine does.
       if (old) retired.push(old)
@@ -351,7 +331,7 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
   // Saved every few minutes as well as at close, so a kill loses only what was learned since.
   const saveEvery = options.learnedSaveMs
   const learnedTimer = setInterval(
-    () => saveLearned(client),
+    () => solveTimes.save(client),
     saveEvery !== undefined && Number.isFinite(saveEvery) && saveEvery >= 10 ? saveEvery : LEARNED_SAVE_MS,
   )
   learnedTimer.unref()
@@ -534,7 +514,7 @@ async function openEngine(options: EngineOptions, paths: DataPaths, lock: DataFo
       await recovering
       // What every client learned, the current one last (a retired client of the same upstream learned less); queued
       // on the solve path's group commit, which the ledger's close below drains.
-      for (const c of [...retired, client]) saveLearned(c)
+      for (const c of [...retired, client]) solveTimes.save(c)
       servingKeys.seal()
       vault.lock('shutdown')
       await client?.close()

@@ -1,5 +1,5 @@
 export { createProviderClient, type ProviderClientOptions } from './client'
 export { classifyCode } from './error-codes'
-export { openLearnedSolveTimes, upstreamOf } from './learned-solve-times'
+export { keepSolveTimes, openLearnedSolveTimes, upstreamOf } from './learned-solve-times'
 export { ProviderError } from './types'
 export type { ProviderClient, SolveOptions, SubmitResult, TaskOutcome, ErrorAction } from './types'

@@ -12,6 +12,7 @@ import type { Database } from '../db/database'
 import type { GroupCommitter } from '../db/group-commit'
 import { migrate, type Migration } from '../db/migrations'
 import type { SolveTimeSnapshot } from './solve-time-model'
+import type { ProviderClient } from './types'
 
 const MIGRATIONS: ReadonlyArray<Migration> = [
   (db) =>
@@ -75,6 +76,52 @@ export function openLearnedSolveTimes(
       } catch (err) {
         stored.delete(upstream) // written by the next save
         throw err
+      }
+    },
+  }
+}
+
+/** The engine's side of it: which client serves which upstream, what a new client starts from, saving. */
+export interface SolveTimesKeeper {
+  /**
+   * What a new client for `upstream` starts from. The client it replaces hands over what it learned when it served the
+   * same upstream (a setting other than the upstream changed; its save is only queued yet); otherwise what was saved
+   * for the upstream, or undefined (none yet, or unreadable: logged, then polling starts from the timings).
+   */
+  startFrom(upstream: string, replaced: ProviderClient | undefined): unknown
+  /** The client now serving `upstream`. */
+  track(client: ProviderClient, upstream: string): void
+  /** Keeps what a tracked client learned for the next client of its upstream (this run's or the next). */
+  save(client: ProviderClient | undefined): void
+}
+
+export function keepSolveTimes(
+  store: LearnedSolveTimes,
+  warn: (message: string, error: unknown) => void,
+): SolveTimesKeeper {
+  const upstreams = new Map<ProviderClient, string>()
+  const failed = (err: unknown): void => warn('provider: the learned solve times could not be saved', err)
+  return {
+    startFrom(upstream, replaced) {
+      if (replaced && upstreams.get(replaced) === upstream) return replaced.solveTimes()
+      try {
+        return store.load(upstream)
+      } catch (err) {
+        warn('provider: the solve times learned before the restart could not be read; starting afresh', err)
+        return undefined
+      }
+    },
+    track(client, upstream) {
+      upstreams.set(client, upstream)
+    },
+    save(client) {
+      const upstream = client && upstreams.get(client)
+      if (!client || upstream === undefined) return
+      try {
+        const snapshot = client.solveTimes()
+        if (Object.keys(snapshot.types).length > 0) store.save(upstream, snapshot).catch(failed)
+      } catch (err) {
+        failed(err)
       }
     },
   }

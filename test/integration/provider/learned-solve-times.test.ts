@@ -99,36 +99,31 @@ describe('learned solve times across restarts', () => {
   })
 
   it('a stored model that does not fit is ignored: polling starts afresh, and the next save replaces it', async () => {
-    const db = new DatabaseSync(join(dir, 'engine.db'))
-    const set = db.prepare("UPDATE learned_solve_times SET snapshot = ? WHERE upstream = 'sandbox'")
-    set.run(
+    await startsAfreshFrom(
       JSON.stringify({
         format: 1,
         binMs: 250,
         bins: 2400,
         types: { turnstile: { observed: 3, belief: 'AAAA' } },
       }),
+      3,
     )
-    db.close()
-    let engine = await open()
-    try {
-      expect(engine.provider().solveTimes().types).toEqual({})
-      await solveSome(engine, 3)
-    } finally {
-      await engine.close()
-    }
-    expect(storedObserved()).toBe(3)
     // Not even JSON: logged as unreadable, and the engine serves all the same.
-    const db2 = new DatabaseSync(join(dir, 'engine.db'))
-    db2.prepare("UPDATE learned_solve_times SET snapshot = '{not json' WHERE upstream = 'sandbox'").run()
-    db2.close()
-    engine = await open()
-    try {
-      expect(engine.provider().solveTimes().types).toEqual({})
-      await solveSome(engine, 1)
-    } finally {
-      await engine.close()
-    }
-    expect(storedObserved()).toBe(1)
+    await startsAfreshFrom('{not json', 1)
   })
 })
+
+/** With `snapshot` stored for the Sandbox, the next engine starts afresh, solves `n` and saves what it learned. */
+async function startsAfreshFrom(snapshot: string, n: number): Promise<void> {
+  const db = new DatabaseSync(join(dir, 'engine.db'))
+  db.prepare("UPDATE learned_solve_times SET snapshot = ? WHERE upstream = 'sandbox'").run(snapshot)
+  db.close()
+  const engine = await open()
+  try {
+    expect(engine.provider().solveTimes().types).toEqual({})
+    await solveSome(engine, n)
+  } finally {
+    await engine.close()
+  }
+  expect(storedObserved()).toBe(n)
+}
