@@ -5,7 +5,6 @@
  * surfaces (2captcha v1 in gateway-server.ts, the JSON task API) translate their requests and replies around it.
  * Codes here are the 2captcha v1 codes; other surfaces map them to their own.
  */
-import { randomInt } from 'node:crypto'
 import type { CaptchaRequest } from '@shared/captcha'
 import type { Micros } from '@shared/money'
 import type { Tenant } from '@shared/tenant'
@@ -82,9 +81,6 @@ export interface GatewayCore {
 export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
   const now = deps.now ?? Date.now
   let accepting = true
-
-  /** A 12-digit id, as the upstream's are; the task store draws again while one is taken. */
-  const newTaskId = (): string => String(randomInt(10 ** 11, 10 ** 12 - 1))
 
   /**
    * Once a task ends (also when recovery ends it after a restart): the v1 pingback, or the JSON API's callbackUrl
@@ -167,7 +163,6 @@ export function createGatewayCore(deps: GatewayCoreDeps): GatewayCore {
           onAccepted: ({ attemptId }) => {
             stored = deps.tasks
               .announce({
-                taskId: newTaskId,
                 tenantId: tenant.id,
                 attemptId,
                 captchaType,

@@ -11,7 +11,12 @@
  * id, and the answers that end together share one. Each write is in the WAL once its promise
  * resolves (it survives a process kill) and reaches the disk with the next durable commit (on the solve path, the
  * settle that follows) or the fsync the WAL durability schedules (within 25 ms), whichever comes first.
+ *
+ * A tenant's task id is the row's own key, drawn from its attempt id (`taskIdsFor`): an attempt's row is found through
+ * that key, so an announcement writes the row and one small index, not also an index of task ids and one of attempt
+ * ids (measured: two fewer pages in the commit before the tenant is told its id).
  */
+import { hash } from 'node:crypto'
 import type { StatementSync } from 'node:sqlite'
 import type { Database } from '../db/database'
 import type { GroupCommitter } from '../db/group-commit'
@@ -19,7 +24,7 @@ import { migrate } from '../db/migrations'
 import type { AttemptRecord } from '../ledger/types'
 import type { DeliveredOutcome } from '../solve/types'
 
-const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+export const GATEWAY_TASK_MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) =>
     db.exec(`CREATE TABLE gateway_tasks (
       task_id      TEXT PRIMARY KEY,
@@ -46,7 +51,62 @@ const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   // The sweep finds fetched answers through an index of their own instead of scanning the whole table.
   (db) =>
     db.exec('CREATE INDEX gateway_tasks_fetched ON gateway_tasks (fetched_at) WHERE fetched_at IS NOT NULL'),
+  // The task id becomes the row's key (INTEGER PRIMARY KEY), drawn from the attempt id from now on, and the indexes of
+  // task ids and of attempt ids go. Rows from before keep the ids their tenants were given (random, all digits) and
+  // are marked `id_drawn = 0`: a small index of their own finds them by attempt until they are swept (15 minutes
+  // after they end, by default).
+  (db) =>
+    db.exec(`CREATE TABLE gateway_tasks_keyed (
+      task_id      INTEGER PRIMARY KEY,
+      tenant_id    TEXT NOT NULL,
+      attempt_id   TEXT NOT NULL,
+      captcha_type TEXT NOT NULL,
+      state        TEXT NOT NULL CHECK (state IN ('pending','solved','failed')),
+      answer       TEXT,
+      code         TEXT,
+      pingback     TEXT,
+      created_at   INTEGER NOT NULL,
+      ended_at     INTEGER,
+      fetched_at   INTEGER,
+      reported_at  INTEGER,
+      price_micros INTEGER,
+      callback     TEXT,
+      id_drawn     INTEGER NOT NULL DEFAULT 1 CHECK (id_drawn IN (0, 1)),
+      CHECK (state != 'solved' OR answer IS NOT NULL)
+    ) STRICT;
+    INSERT INTO gateway_tasks_keyed (task_id, tenant_id, attempt_id, captcha_type, state, answer, code, pingback,
+        created_at, ended_at, fetched_at, reported_at, price_micros, callback, id_drawn)
+      SELECT CAST(task_id AS INTEGER), tenant_id, attempt_id, captcha_type, state, answer, code, pingback, created_at,
+        ended_at, fetched_at, reported_at, price_micros, callback, 0
+      FROM gateway_tasks WHERE length(task_id) BETWEEN 1 AND 15 AND task_id NOT GLOB '*[^0-9]*';
+    DROP TABLE gateway_tasks;
+    ALTER TABLE gateway_tasks_keyed RENAME TO gateway_tasks;
+    CREATE INDEX gateway_tasks_ended ON gateway_tasks (ended_at) WHERE ended_at IS NOT NULL;
+    CREATE INDEX gateway_tasks_pending ON gateway_tasks (created_at) WHERE state = 'pending';
+    CREATE INDEX gateway_tasks_fetched ON gateway_tasks (fetched_at) WHERE fetched_at IS NOT NULL;
+    CREATE INDEX gateway_tasks_given ON gateway_tasks (attempt_id) WHERE id_drawn = 0;`),
 ]
+
+/** How many task ids an attempt can have (announce takes the first that is free). */
+const CANDIDATES = 4
+
+/**
+ * The task ids an attempt can be given, in the order announce tries them: 12-digit numbers, as the upstream's are,
+ * each from 52 bits of the attempt id's SHA-256. Attempt ids are random UUIDs the tenant never sees, so the ids reveal
+ * nothing and cannot be guessed; and a tenant can read only its own tasks anyway. All four are taken only if the store
+ * holds billions of tasks.
+ */
+export function taskIdsFor(attemptId: string): number[] {
+  const digest = hash('sha256', attemptId, 'hex')
+  const ids: number[] = []
+  for (let k = 0; k < CANDIDATES; k++)
+    ids.push(1e11 + (parseInt(digest.slice(k * 13, k * 13 + 13), 16) % 9e11))
+  return ids
+}
+
+/** A task id as the tenant sends it → the row's key, or undefined when it cannot be one (not all digits, too long). */
+const keyOf = (taskId: string): number | undefined =>
+  /^[1-9]\d{0,14}$/.test(taskId) ? Number(taskId) : undefined
 
 export interface GatewayTask {
   taskId: string
@@ -68,7 +128,7 @@ export interface GatewayTask {
 }
 
 interface Row {
-  task_id: string
+  task_id: number
   tenant_id: string
   attempt_id: string
   captcha_type: string
@@ -85,7 +145,7 @@ interface Row {
 }
 
 const toTask = (r: Row): GatewayTask => ({
-  taskId: r.task_id,
+  taskId: String(r.task_id),
   tenantId: r.tenant_id,
   attemptId: r.attempt_id,
   captchaType: r.captcha_type,
@@ -103,11 +163,10 @@ const toTask = (r: Row): GatewayTask => ({
 
 export interface GatewayTaskStore {
   /**
-   * Records the id given to the tenant, and resolves to it: tell the tenant once it resolves. A given id that is
-   * taken rejects; a function draws ids until one is free, inside the write (no read before it).
+   * Records the task, and resolves to the id the tenant is given (drawn from the attempt id: taskIdsFor): tell the
+   * tenant once it resolves. An attempt is announced once; a second time rejects.
    */
   announce(t: {
-    taskId: string | (() => string)
     tenantId: string
     attemptId: string
     captchaType: string
@@ -153,7 +212,7 @@ export interface GatewayTaskOptions {
 }
 
 export function openGatewayTasks(db: Database, options: GatewayTaskOptions): GatewayTaskStore {
-  migrate(db, 'gateway-tasks', MIGRATIONS)
+  migrate(db, 'gateway-tasks', GATEWAY_TASK_MIGRATIONS)
   const now = options.now ?? Date.now
   const retention = options.retentionMs ?? (() => 15 * 60_000)
   const grace = options.fetchedGraceMs ?? 5 * 60_000
@@ -166,13 +225,18 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions): Gat
        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`,
     ),
     get: db.prepare('SELECT * FROM gateway_tasks WHERE task_id = ?'),
-    byAttempt: db.prepare('SELECT * FROM gateway_tasks WHERE attempt_id = ?'),
+    attemptAt: db.prepare('SELECT attempt_id FROM gateway_tasks WHERE task_id = ?'),
+    // An attempt's row: at one of its drawn ids (four probes of the key), or one from before ids were drawn.
+    drawnKey: db.prepare(
+      'SELECT task_id FROM gateway_tasks WHERE task_id IN (?, ?, ?, ?) AND attempt_id = ?',
+    ),
+    givenKey: db.prepare('SELECT task_id FROM gateway_tasks WHERE id_drawn = 0 AND attempt_id = ?'),
     solved: db.prepare(
       `UPDATE gateway_tasks SET state = 'solved', answer = ?, price_micros = ?, code = NULL, ended_at = ?
-       WHERE attempt_id = ? AND state = 'pending' RETURNING *`,
+       WHERE task_id = ? AND state = 'pending' RETURNING *`,
     ),
     failed: db.prepare(
-      `UPDATE gateway_tasks SET state = 'failed', code = ?, ended_at = ? WHERE attempt_id = ? AND state = 'pending'
+      `UPDATE gateway_tasks SET state = 'failed', code = ?, ended_at = ? WHERE task_id = ? AND state = 'pending'
        RETURNING *`,
     ),
     fetched: db.prepare(
@@ -196,16 +260,23 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions): Gat
     ),
   }
   const get = (taskId: string): GatewayTask | undefined => {
-    const r = s.get.get(taskId) as Row | undefined
+    const key = keyOf(taskId)
+    const r = key === undefined ? undefined : (s.get.get(key) as Row | undefined)
     return r ? toTask(r) : undefined
+  }
+  /** The key of an attempt's row, or undefined if it was never announced (or has been swept). */
+  const keyOfAttempt = (attemptId: string): number | undefined => {
+    const r = (s.drawnKey.get(...taskIdsFor(attemptId), attemptId) ?? s.givenKey.get(attemptId)) as
+      { task_id: number } | undefined
+    return r?.task_id
   }
   return {
     announce(t) {
+      const ids = taskIdsFor(t.attemptId)
       return write(() => {
-        for (;;) {
-          const taskId = typeof t.taskId === 'function' ? t.taskId() : t.taskId
+        for (const id of ids) {
           const inserted = s.insert.run(
-            taskId,
+            id,
             t.tenantId,
             t.attemptId,
             t.captchaType,
@@ -213,22 +284,26 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions): Gat
             t.callback ?? null,
             t.createdAt,
           )
-          if (Number(inserted.changes) === 1) return taskId
-          if (typeof t.taskId !== 'function') throw new Error(`task id ${taskId} is taken`)
+          if (Number(inserted.changes) === 1) return String(id)
+          const holder = s.attemptAt.get(id) as { attempt_id: string } | undefined
+          if (holder?.attempt_id === t.attemptId) throw new Error('this attempt has a task already')
         }
+        throw new Error('every task id this attempt can have is taken')
       })
     },
     get,
     async deliver(attemptId, o) {
       const at = now()
-      // One statement: the row as it now is, or nothing when the attempt was not announced or has ended already.
-      const r = await write(
-        () =>
-          ('answer' in o
-            ? s.solved.get(o.answer, o.priceMicros, at, attemptId)
-            : s.failed.get('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, attemptId)) as
-            Row | undefined,
-      )
+      // The row as it now is, or nothing when the attempt was not announced or has ended already.
+      const r = await write(() => {
+        const key = keyOfAttempt(attemptId)
+        if (key === undefined) return undefined
+        return (
+          'answer' in o
+            ? s.solved.get(o.answer, o.priceMicros, at, key)
+            : s.failed.get('code' in o ? o.code : 'ERROR_CAPTCHA_UNSOLVABLE', at, key)
+        ) as Row | undefined
+      })
       if (!r || listeners.size === 0) return
       const task = toTask(r)
       for (const l of listeners) {
@@ -241,13 +316,15 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions): Gat
     },
     deliverable(attempt) {
       if (attempt.source !== 'gateway') return true
-      return s.byAttempt.get(attempt.attemptId) !== undefined
+      return keyOfAttempt(attempt.attemptId) !== undefined
     },
     markFetched(taskId, at) {
-      s.fetched.run(at, taskId)
+      const key = keyOf(taskId)
+      if (key !== undefined) s.fetched.run(at, key)
     },
     markReported(taskId, at) {
-      return Number(s.reported.run(at, taskId).changes) === 1
+      const key = keyOf(taskId)
+      return key !== undefined && Number(s.reported.run(at, key).changes) === 1
     },
     sweep(at, maxRows) {
       // LIMIT -1: no limit.

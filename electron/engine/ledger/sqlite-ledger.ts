@@ -55,6 +55,8 @@ function toRecord(r: Row): AttemptRecord {
   }
 }
 
+const OPEN = "status IN ('pending','submitted')"
+
 export interface SqliteLedgerOptions {
   now?: () => number
   /**
@@ -97,9 +99,11 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
       db.prepare(`UPDATE attempts SET status = ?, error_code = ?, ended_at = ?, thread_ms = ?, settled_at = ?
       WHERE attempt_id = ? AND status IN ('pending','submitted')`),
     recent: db.prepare('SELECT * FROM attempts WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?'),
-    open: db.prepare(`SELECT * FROM attempts WHERE status IN ('pending','submitted') ORDER BY created_at`),
+    // Open attempts through the index of those not ended yet (schema.ts): `ended_at IS NULL` selects it, the status
+    // keeps the meaning exact.
+    open: db.prepare(`SELECT * FROM attempts WHERE ended_at IS NULL AND ${OPEN} ORDER BY created_at`),
     openByTenant: db.prepare(
-      `SELECT tenant_id, COUNT(*) AS n FROM attempts WHERE status IN ('pending','submitted') GROUP BY tenant_id`,
+      `SELECT tenant_id, COUNT(*) AS n FROM attempts WHERE ended_at IS NULL AND ${OPEN} GROUP BY tenant_id`,
     ),
     countDay: db.prepare(`SELECT
         COALESCE(SUM(CASE WHEN status = 'solved' THEN 1 ELSE 0 END), 0) AS solved,
@@ -118,8 +122,8 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     // Through the index of open attempts (only those in flight): the planner's own pick, (tenant_id, created_at),
     // walked every attempt of the month (measured: 0.13 s per million).
     reservedMonth:
-      db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts INDEXED BY attempts_open
-      WHERE tenant_id = ? AND status IN ('pending','submitted') AND created_at >= ? AND created_at < ?`),
+      db.prepare(`SELECT COALESCE(SUM(reserved_micros), 0) AS reserved FROM attempts INDEXED BY attempts_unended
+      WHERE ended_at IS NULL AND ${OPEN} AND tenant_id = ? AND created_at >= ? AND created_at < ?`),
   }
 
   const getRow = (id: string): Row | undefined => s.get.get(id) as Row | undefined

@@ -86,7 +86,7 @@ function audit(dbPath: string, given: Given[], sandbox: Sandbox) {
   try {
     const attempts = db
       .prepare(
-        `SELECT a.attempt_id, a.status, a.error_code, a.upstream_task_id, a.price_micros, g.task_id
+        `SELECT a.attempt_id, a.status, a.error_code, a.upstream_task_id, a.price_micros, CAST(g.task_id AS TEXT) AS task_id
          FROM attempts a LEFT JOIN gateway_tasks g ON g.attempt_id = a.attempt_id
          WHERE a.source = 'gateway'`,
       )

@@ -68,7 +68,7 @@ describe('migration runner', () => {
     expect(acks.ack(1, 'op')).toMatchObject({ message: 'old alert', acknowledgedAt: 7 })
     expect(version(db, 'alerts')).toBe(2)
     expect(version(db, 'balances')).toBe(1)
-    expect(version(db, 'ledger')).toBe(4)
+    expect(version(db, 'ledger')).toBe(5)
     await ledger.close()
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../electron/engine/db/database'
 import { GroupCommitter } from '../../../electron/engine/db/group-commit'
-import { openGatewayTasks } from '../../../electron/engine/gateway/gateway-tasks'
+import { openGatewayTasks, taskIdsFor } from '../../../electron/engine/gateway/gateway-tasks'
 import { openSqliteLedger } from '../../../electron/engine/ledger/sqlite-ledger'
 
 /** The ledger and the task store on one connection and one group commit, as the engine wires them. */
@@ -27,7 +27,6 @@ const begin = (attemptId: string) => ({
   reservedMicros: 0,
 })
 const task = (n: number) => ({
-  taskId: `T${n}`,
   tenantId: 'acme',
   attemptId: `A${n}`,
   captchaType: 'turnstile',
@@ -42,11 +41,13 @@ describe('ledger and gateway task store on one group commit', () => {
     const before = commits()
     const recorded = ledger.markSubmitted('A1', '555', 1_100)
     const announced = tasks.announce(task(1))
+    const T1 = String(taskIdsFor('A1')[0])
     expect(ledger.get('A1')?.upstreamTaskId).toBeNull()
-    expect(tasks.get('T1')).toBeUndefined()
-    await Promise.all([recorded, announced])
+    expect(tasks.get(T1)).toBeUndefined()
+    const [, id] = await Promise.all([recorded, announced])
+    expect(id).toBe(T1)
     expect(ledger.get('A1')?.upstreamTaskId).toBe('555')
-    expect(tasks.get('T1')?.state).toBe('pending')
+    expect(tasks.get(T1)?.state).toBe('pending')
     expect(commits() - before).toBe(1)
   })
 
@@ -60,14 +61,15 @@ describe('ledger and gateway task store on one group commit', () => {
     await expect(tasks.announce(task(2))).rejects.toThrow('disk says no')
     await recorded
     expect(ledger.get('A2')?.upstreamTaskId).toBe('556')
-    expect(tasks.get('T2')).toBeUndefined()
+    expect(tasks.get(String(taskIdsFor('A2')[0]))).toBeUndefined()
   })
 
   it('answers that end together share one transaction; listeners hear each once it is stored', async () => {
     const { ledger, tasks, commits } = stores()
+    const ids: string[] = []
     for (const n of [3, 4]) {
       await ledger.begin(begin(`A${n}`))
-      await tasks.announce(task(n))
+      ids.push(await tasks.announce(task(n)))
     }
     const heard: Array<{ id: string; stored: boolean }> = []
     tasks.onEnded((t) => heard.push({ id: t.taskId, stored: tasks.get(t.taskId)?.state === 'solved' }))
@@ -78,8 +80,8 @@ describe('ledger and gateway task store on one group commit', () => {
     await Promise.all([a, b])
     expect(commits() - before).toBe(1)
     expect(heard).toEqual([
-      { id: 'T3', stored: true },
-      { id: 'T4', stored: true },
+      { id: ids[0], stored: true },
+      { id: ids[1], stored: true },
     ])
   })
 })

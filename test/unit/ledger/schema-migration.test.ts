@@ -44,7 +44,7 @@ describe('ledger schema', () => {
 
     const migrated: number[] = []
     const ledger = openSqliteLedger(db, { onMigrated: (version) => migrated.push(version) })
-    expect(migrated).toEqual([3, 4])
+    expect(migrated).toEqual([3, 4, 5])
     expect(indexSql('attempts_ended')).toBeUndefined()
     expect(indexSql('attempts_tenant_ended')).toMatch(/WHERE ended_at IS NOT NULL/)
     expect(indexSql('attempts_tenant_settled')).toMatch(/WHERE settled_at IS NOT NULL/)
@@ -140,7 +140,7 @@ describe('ledger schema', () => {
 
     const migrated: number[] = []
     const ledger = openSqliteLedger(db, { onMigrated: (version) => migrated.push(version) })
-    expect(migrated).toEqual([4])
+    expect(migrated).toEqual([4, 5])
     expect(rollup()).toEqual(raw())
     expect(rollup()).toHaveLength(5)
     expect(ledger.usageTotals({ tenantId: 't1', fromMs: 0, toMs: M15 })).toEqual(
@@ -215,5 +215,56 @@ describe('ledger schema', () => {
       'SEARCH usage_rollup USING PRIMARY KEY (tenant_id=? AND bucket_start>? AND bucket_start<?)',
     )
     expect(sql).not.toContain('attempts')
+  })
+
+  it('open attempts move to the index of those not ended: the same reads, and fewer pages when a task is submitted', async () => {
+    migrate(db, 'ledger', LEDGER_MIGRATIONS.slice(0, 4))
+    db.exec('PRAGMA wal_autocheckpoint = 0')
+    const frames = () => Number((db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }).log)
+    const open =
+      db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source,
+      created_at, reserved_micros) VALUES (?, ?, 'turnstile', 'acct', 'pending', 'gateway', ?, 500)`)
+    // The ledger's own statement for marking a task submitted, one commit each (as the gateway's in.php path runs it).
+    const submit = db.prepare(
+      `UPDATE attempts SET status = 'submitted', upstream_task_id = ?, submitted_at = ? WHERE attempt_id = ? AND status = 'pending'`,
+    )
+    const pagesPerSubmit = (prefix: string): number => {
+      for (let i = 0; i < 300; i++) open.run(`${prefix}-${i}`, i % 2 ? 't1' : 't2', 1_000 + i)
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      const f0 = frames()
+      for (let i = 0; i < 300; i++) submit.run(`${prefix}-up-${i}`, 2_000, `${prefix}-${i}`)
+      return (frames() - f0) / 300
+    }
+    const before = pagesPerSubmit('old')
+
+    const migrated: number[] = []
+    const ledger = openSqliteLedger(db, { onMigrated: (v) => migrated.push(v) })
+    expect(migrated).toEqual([5])
+    expect(indexSql('attempts_open')).toBeUndefined()
+    expect(indexSql('attempts_unended')).toMatch(/\(created_at\) WHERE ended_at IS NULL/)
+    const after = pagesPerSubmit('new')
+    expect(after).toBeLessThanOrEqual(before - 1)
+
+    // The open attempts read as before: oldest first, per tenant, with what they reserve; an ended one leaves them.
+    await ledger.settle('old-0', { status: 'failed', errorCode: null, endedAt: 5_000, threadMs: 0 })
+    const ids = ledger.openAttempts().map((a) => a.attemptId)
+    expect(ids).toHaveLength(599)
+    expect(ids.slice(0, 3)).toEqual(['new-0', 'old-1', 'new-1'])
+    const created = ledger.openAttempts().map((a) => a.createdAt)
+    expect(created).toEqual([...created].sort((a, b) => a - b))
+    expect(ledger.openByTenant()).toEqual(
+      new Map([
+        ['t1', 300],
+        ['t2', 299],
+      ]),
+    )
+    expect(ledger.spendForMonth('t1', 0, 10_000)).toEqual({ spentMicros: 0, reservedMicros: 300 * 500 })
+    expect(ledger.spendForMonth('t2', 0, 1_150)).toEqual({ spentMicros: 0, reservedMicros: (74 + 75) * 500 })
+    expect(
+      plan(
+        "SELECT * FROM attempts WHERE ended_at IS NULL AND status IN ('pending','submitted') ORDER BY created_at",
+      ),
+    ).toContain('attempts_unended')
+    await ledger.close()
   })
 })

@@ -156,7 +156,7 @@ describe('ledger state machine', () => {
       .all()
     expect(versions).toEqual([
       { component: 'audit', version: 1 },
-      { component: 'ledger', version: 4 },
+      { component: 'ledger', version: 5 },
     ])
   })
 })
