@@ -28,6 +28,10 @@ export interface BenchContext {
   readonly figures: readonly Figure[]
 }
 
+/** The middle value (the upper middle for an even count): what a bench reports from repeated measurements. */
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
 export function goalText(goal: Goal): string {
   if ('max' in goal) return `${goal.strict ? '<' : '<='} ${goal.max}`
   return `${goal.strict ? '>' : '>='} ${goal.min}`

@@ -20,15 +20,11 @@ import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../e2e/browser'
 import { runHost } from '../../electron/engine/host/run-host'
 import { buildApp, BUILT_HOST } from '../support/built-app'
-import { standaloneContext, type BenchContext } from './bench-kit'
+import { median, standaloneContext, type BenchContext } from './bench-kit'
 
 const root = join(import.meta.dirname, '../..')
 let RUNS = 5
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
 const ms = (n: number): string => n.toFixed(n < 10 ? 1 : 0)
 
 /**

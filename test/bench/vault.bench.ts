@@ -10,13 +10,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KeyVault, MINIMUM_KDF, RECOMMENDED_KDF } from '../../electron/engine/vault'
-import { standaloneContext, type BenchContext } from './bench-kit'
+import { median, standaloneContext, type BenchContext } from './bench-kit'
 
 const PASS = 'benchmark passphrase'
 const NEW_PASS = 'another benchmark passphrase'
 const key = (i: number): string => `K${String(i).padStart(31, '0')}`
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 async function timeIt(runs: number, fn: () => unknown): Promise<number> {
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
