@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { chromiumAvailable } from './browser'
 import { createVaultThroughUi, startHarness, type Harness } from './harness'
+import { localMonthOf } from '../../electron/engine/time/zoned'
 
 let h: Harness
 let page: Page
@@ -38,12 +39,6 @@ async function solveOnce(tenant: string, type: string): Promise<void> {
     .toContain('Solved')
 }
 
-/** The month it is now in Europe/Berlin (YYYY-MM): "this month" on Billed Ltd's invoice. */
-const monthInBerlin = (): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit' }).format(
-    new Date(),
-  )
-
 describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
   beforeAll(async () => {
     h = await startHarness()
@@ -66,7 +61,7 @@ describe.skipIf(!chromiumAvailable())('billing in Chromium', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click()
     // The month the solves are in for this tenant. The screen starts at the operator's own month, which is not the
     // Berlin tenant's in the last hours of a month (UTC); the rest of this file stays on the month picked here.
-    await page.getByLabel('Month', { exact: true }).fill(monthInBerlin())
+    await page.getByLabel('Month', { exact: true }).fill(localMonthOf(Date.now(), 'Europe/Berlin'))
     await page.getByLabel('Tenant', { exact: true }).selectOption({ label: 'Billed Ltd' })
     const preview = page.getByTestId('invoice-preview')
     await expect.poll(() => preview.textContent()).toContain('Cloudflare Turnstile')

@@ -55,6 +55,7 @@ function toRecord(r: Row): AttemptRecord {
   }
 }
 
+/** An attempt still in flight (the statuses before one of the ended ones). */
 const OPEN = "status IN ('pending','submitted')"
 
 export interface SqliteLedgerOptions {
@@ -94,10 +95,10 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     ),
     settleSolved:
       db.prepare(`UPDATE attempts SET status = 'solved', ready_at = ?, ended_at = ?, thread_ms = ?, cost_micros = ?, price_micros = ?, settled_at = ?
-      WHERE attempt_id = ? AND status IN ('pending','submitted')`),
+      WHERE attempt_id = ? AND ${OPEN}`),
     settleOther:
       db.prepare(`UPDATE attempts SET status = ?, error_code = ?, ended_at = ?, thread_ms = ?, settled_at = ?
-      WHERE attempt_id = ? AND status IN ('pending','submitted')`),
+      WHERE attempt_id = ? AND ${OPEN}`),
     recent: db.prepare('SELECT * FROM attempts WHERE tenant_id = ? ORDER BY created_at DESC LIMIT ?'),
     // Open attempts through the index of those not ended yet (schema.ts): `ended_at IS NULL` selects it, the status
     // keeps the meaning exact.
@@ -107,7 +108,7 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
     ),
     countDay: db.prepare(`SELECT
         COALESCE(SUM(CASE WHEN status = 'solved' THEN 1 ELSE 0 END), 0) AS solved,
-        COALESCE(SUM(CASE WHEN status IN ('pending','submitted') THEN 1 ELSE 0 END), 0) AS open
+        COALESCE(SUM(CASE WHEN ${OPEN} THEN 1 ELSE 0 END), 0) AS open
       FROM attempts WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`),
     spentMonth: db.prepare(`SELECT COALESCE(SUM(price_micros), 0) AS spent FROM attempts
       WHERE tenant_id = ? AND status = 'solved' AND ended_at >= ? AND ended_at < ?`),
