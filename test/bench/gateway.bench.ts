@@ -7,8 +7,9 @@
  * a bare Node.js HTTP proxy (node:http both ways, nothing else) between the same load and the same Sandbox — what
  * any Node.js gateway adds and burns on this machine before doing its own work. The goals are for token tasks
  * (Turnstile); image solves (base64 bodies of about 11 KB, as image clients send them) are measured too, at 200/s by
- * default, with figures only. Through the gateway each rate runs three times on the same host; the figures are the
- * medians (GATEWAY_BENCH_REPEATS).
+ * default, with figures only. Each rate runs in three rounds on the same host and proxy, each round straight,
+ * through the proxy and through the gateway one after another; the figures are the medians, and what is "added" is
+ * taken within a round (GATEWAY_BENCH_REPEATS).
  */
 import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -59,10 +60,11 @@ assertBench(
   `GATEWAY_BENCH_SECONDS must be a whole number above 0 (got "${process.env.GATEWAY_BENCH_SECONDS}")`,
 )
 /**
- * GATEWAY_BENCH_REPEATS=3 (the default; 1 with --quick): the load through the gateway runs this many times at each
- * rate on the same host, and each figure is the median of the runs (served per second the lowest, refusals and
- * failures the sum). The CPU per solve of one 4-second run at 200/s moved by about ±20 % between runs of the same code
- * on this machine (0.97 to 1.41 ms in ten runs); every run's figure is printed too.
+ * GATEWAY_BENCH_REPEATS=3 (the default; 1 with --quick): rounds per rate, each the load straight to the Sandbox,
+ * through the bare proxy and through the gateway, one after another on the same host and proxy. Each figure is the
+ * median of the rounds (served per second the lowest, refusals and failures the sum; "added" is taken within each
+ * round). The CPU per solve of one 4-second run at 200/s moved by about ±20 % between runs of the same code on this
+ * machine (0.97 to 1.41 ms in ten runs), and the floor's with it; every round's figures are printed too.
  */
 let REPEATS = Number(process.env.GATEWAY_BENCH_REPEATS ?? 3)
 assertBench(
@@ -229,34 +231,76 @@ async function productGateway(upstreamUrl: string) {
   }
 }
 
-interface Floor {
-  load: Load
-  cpuPerRequestMs: number
+/** One round at one rate: straight to the Sandbox, through the bare proxy, through the gateway, one after another. */
+interface Round {
+  direct: Load
+  floor: Load
+  /** The bare proxy's CPU per request in this round (ms). */
+  floorCpuMs: number
+  via: Load
+  cpuPerSolveMs: number
+  mainPerSolveMs: number
 }
 
-/** The same load through the bare proxy (warmed up first), and the proxy's CPU per request. */
-async function measureFloor(upstreamUrl: string, rate: number, kind: Kind): Promise<Floor> {
-  const proxy = await bareProxy(upstreamUrl)
-  try {
-    await load(proxy.url, SANDBOX_DEMO_KEY, WARM_UP_RATE, kind) // warm-up, as the host's
-    const cpu0 = proxy.cpuMs()
-    const through = await load(proxy.url, SANDBOX_DEMO_KEY, rate, kind)
-    const cpu1 = proxy.cpuMs()
-    assertBench(
-      through.errors === 0,
-      `${through.errors} of ${through.sent} requests through the bare proxy failed`,
-    )
-    const cpuPerRequestMs = cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / through.sent
-    return { load: through, cpuPerRequestMs }
-  } finally {
-    proxy.stop()
+/** The load through the bare proxy (warmed up before the first round), and the proxy's CPU per request. */
+async function floorRun(
+  proxy: Awaited<ReturnType<typeof bareProxy>>,
+  rate: number,
+  kind: Kind,
+): Promise<{ load: Load; cpuMs: number }> {
+  const cpu0 = proxy.cpuMs()
+  const through = await load(proxy.url, SANDBOX_DEMO_KEY, rate, kind)
+  const cpu1 = proxy.cpuMs()
+  assertBench(
+    through.errors === 0,
+    `${through.errors} of ${through.sent} requests through the bare proxy failed`,
+  )
+  return {
+    load: through,
+    cpuMs: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / through.sent,
   }
 }
 
-function recordFloor(ctx: BenchContext, at: string, direct: Load, floor: Floor): void {
-  ctx.record(`added by a bare Node.js HTTP proxy (floor) at ${at}, p50`, floor.load.p50 - direct.p50, 'ms')
-  ctx.record(`added by a bare Node.js HTTP proxy (floor) at ${at}, p99`, floor.load.p99 - direct.p99, 'ms')
-  ctx.record(`CPU per request of a bare Node.js HTTP proxy (floor) at ${at}`, floor.cpuPerRequestMs, 'ms')
+/** Medians over the rounds; what is "added" is each round's figure less the same round's straight one. */
+interface Medians {
+  direct: Load
+  via: Load
+  addedP50: number
+  addedP99: number
+  floorAddedP50: number
+  floorAddedP99: number
+  floorRps: number
+  floorErrors: number
+  floorCpuMs: number
+  cpuPerSolveMs: number
+  mainPerSolveMs: number
+  /** The gateway's CPU per solve over the bare proxy's per request, round by round (the median). */
+  cpuOverFloor: number
+}
+
+function medians(rounds: Round[]): Medians {
+  const of = (f: (r: Round) => number): number => median(rounds.map(f))
+  return {
+    direct: combined(rounds.map((r) => r.direct)),
+    via: combined(rounds.map((r) => r.via)),
+    addedP50: of((r) => r.via.p50 - r.direct.p50),
+    addedP99: of((r) => r.via.p99 - r.direct.p99),
+    floorAddedP50: of((r) => r.floor.p50 - r.direct.p50),
+    floorAddedP99: of((r) => r.floor.p99 - r.direct.p99),
+    floorRps: Math.min(...rounds.map((r) => r.floor.rps)),
+    floorErrors: rounds.reduce((n, r) => n + r.floor.errors, 0),
+    floorCpuMs: of((r) => r.floorCpuMs),
+    cpuPerSolveMs: of((r) => r.cpuPerSolveMs),
+    mainPerSolveMs: of((r) => r.mainPerSolveMs),
+    cpuOverFloor: of((r) => r.cpuPerSolveMs / r.floorCpuMs),
+  }
+}
+
+function recordFloor(ctx: BenchContext, at: string, m: Medians): void {
+  ctx.record(`added by a bare Node.js HTTP proxy (floor) at ${at}, p50`, m.floorAddedP50, 'ms')
+  ctx.record(`added by a bare Node.js HTTP proxy (floor) at ${at}, p99`, m.floorAddedP99, 'ms')
+  ctx.record(`CPU per request of a bare Node.js HTTP proxy (floor) at ${at}`, m.floorCpuMs, 'ms')
+  ctx.record(`engine CPU per gateway solve over the floor's per request at ${at}`, m.cpuOverFloor, 'x')
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
@@ -278,7 +322,12 @@ export async function run(ctx: BenchContext): Promise<void> {
   }
 }
 
-/** One rate of one kind: straight to the Sandbox, through the bare proxy, and through the product's host. */
+/**
+ * One rate of one kind: straight to the Sandbox, through the bare proxy and through the product's host, in rounds
+ * (REPEATS), each round all three one after another, so that a round's figures share the machine's state. This
+ * machine's speed moves by up to 75 % within minutes (the floor's CPU per request went from 0.28 to 0.50 ms between
+ * two runs of the same code), and a baseline measured once would be compared with gateway runs in another phase.
+ */
 async function measureRate(
   ctx: BenchContext,
   upstreamUrl: string,
@@ -287,50 +336,57 @@ async function measureRate(
 ): Promise<Array<Record<string, string | number>>> {
   // A host per rate: what it logs at stop (its own in.php times, the power-cut window) is this rate's alone.
   const gw = await productGateway(upstreamUrl)
+  const proxy = await bareProxy(upstreamUrl)
   let closed = false
   try {
     const key = gw.key
     await load(gw.url, key, WARM_UP_RATE, kind) // warm-up
-    const direct = await load(upstreamUrl, SANDBOX_DEMO_KEY, rate, kind)
-    const floor = await measureFloor(upstreamUrl, rate, kind)
-    const runs: Array<{ via: Load; cpuPerSolveMs: number; mainPerSolveMs: number }> = []
+    await load(proxy.url, SANDBOX_DEMO_KEY, WARM_UP_RATE, kind) // warm-up, as the host's
+    const rounds: Round[] = []
     for (let r = 0; r < REPEATS; r++) {
+      const direct = await load(upstreamUrl, SANDBOX_DEMO_KEY, rate, kind)
+      const floor = await floorRun(proxy, rate, kind)
       const cpu0 = gw.cpuMs()
       const main0 = gw.mainThreadCpuMs()
-      const one = await load(gw.url, key, rate, kind)
+      const via = await load(gw.url, key, rate, kind)
       await gw.settled()
       const cpu1 = gw.cpuMs()
       const main1 = gw.mainThreadCpuMs()
-      const solves = Math.max(1, one.sent - one.errors)
-      runs.push({
-        via: one,
+      const solves = Math.max(1, via.sent - via.errors)
+      rounds.push({
+        direct,
+        floor: floor.load,
+        floorCpuMs: floor.cpuMs,
+        via,
         cpuPerSolveMs: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / solves,
         mainPerSolveMs: main0 === undefined || main1 === undefined ? NaN : (main1 - main0) / solves,
       })
     }
-    const via = combined(runs.map((r) => r.via))
-    const cpuPerSolveMs = median(runs.map((r) => r.cpuPerSolveMs))
-    const mainPerSolveMs = median(runs.map((r) => r.mainPerSolveMs))
-    if (runs.length > 1)
+    const m = medians(rounds)
+    if (rounds.length > 1) {
+      const list = (f: (r: Round) => number): string => rounds.map((r) => f(r).toFixed(2)).join(', ')
       console.log(
-        `At ${rateLabel(rate, kind)} through the gateway, ${runs.length} runs: CPU per solve ` +
-          `${runs.map((r) => r.cpuPerSolveMs.toFixed(2)).join(', ')} ms (median ${cpuPerSolveMs.toFixed(2)}); ` +
-          `p50 ${runs.map((r) => r.via.p50.toFixed(2)).join(', ')} ms; p99 ${runs.map((r) => r.via.p99.toFixed(2)).join(', ')} ms.`,
+        `At ${rateLabel(rate, kind)}, ${rounds.length} rounds (each: straight, bare proxy, gateway): gateway CPU per ` +
+          `solve ${list((r) => r.cpuPerSolveMs)} ms (median ${m.cpuPerSolveMs.toFixed(2)}); floor CPU per request ` +
+          `${list((r) => r.floorCpuMs)} ms; gateway over floor ${list((r) => r.cpuPerSolveMs / r.floorCpuMs)}×; ` +
+          `added p50 ${list((r) => r.via.p50 - r.direct.p50)} ms; added p99 ${list((r) => r.via.p99 - r.direct.p99)} ms.`,
       )
+    }
     closed = true // once, even if closing fails
     const logged = await gw.close()
     assertBench(
-      direct.errors === 0,
-      `${direct.errors} of ${direct.sent} requests straight to the Sandbox failed, e.g.: ${direct.errorSamples.join(' | ')}`,
+      m.direct.errors === 0,
+      `${m.direct.errors} of ${m.direct.sent} requests straight to the Sandbox failed, e.g.: ${m.direct.errorSamples.join(' | ')}`,
     )
-    assertBench(via.sent - via.errors > 0, 'no request through the gateway succeeded')
+    assertBench(m.via.sent - m.via.errors > 0, 'no request through the gateway succeeded')
     const at = rateLabel(rate, kind)
-    if (via.errors > 0)
-      console.log(`errors through the gateway at ${at}, e.g.: ${via.errorSamples.join(' | ')}`)
-    recordRate(ctx, rate, kind, direct, via, { cpuPerSolveMs, mainPerSolveMs }, logged)
-    recordFloor(ctx, at, direct, floor)
-    return tableRows(at, direct, via, { cpuPerSolveMs, mainPerSolveMs }, logged.inPhp, floor)
+    if (m.via.errors > 0)
+      console.log(`errors through the gateway at ${at}, e.g.: ${m.via.errorSamples.join(' | ')}`)
+    recordRate(ctx, rate, kind, m, logged)
+    recordFloor(ctx, at, m)
+    return tableRows(at, m, logged.inPhp)
   } finally {
+    proxy.stop()
     if (!closed) await gw.close()
   }
 }
@@ -357,9 +413,7 @@ function recordRate(
   ctx: BenchContext,
   rate: number,
   kind: Kind,
-  direct: Load,
-  via: Load,
-  { cpuPerSolveMs, mainPerSolveMs }: { cpuPerSolveMs: number; mainPerSolveMs: number },
+  { direct, via, addedP50, addedP99, cpuPerSolveMs, mainPerSolveMs }: Medians,
   logged: Logged,
 ): void {
   // Goals at the full size, for token tasks (the issue's); the image load gives figures only.
@@ -373,8 +427,8 @@ function recordRate(
     rate === 200
       ? { p50: { max: 1, strict: true }, p99: { max: 5, strict: true } }
       : { p50: undefined, p99: { max: 20, strict: true } }
-  ctx.record(`added by the gateway at ${at}, p50`, via.p50 - direct.p50, 'ms', full ? goals.p50 : undefined)
-  ctx.record(`added by the gateway at ${at}, p99`, via.p99 - direct.p99, 'ms', full ? goals.p99 : undefined)
+  ctx.record(`added by the gateway at ${at}, p50`, addedP50, 'ms', full ? goals.p50 : undefined)
+  ctx.record(`added by the gateway at ${at}, p99`, addedP99, 'ms', full ? goals.p99 : undefined)
   ctx.record(
     `served through the gateway at ${at} offered`,
     via.rps,
@@ -406,14 +460,7 @@ function recordRate(
   } else console.log(`At ${at} the host logged no power-cut window figures.`)
 }
 
-function tableRows(
-  at: string,
-  direct: Load,
-  via: Load,
-  cpu: { cpuPerSolveMs: number; mainPerSolveMs: number },
-  inPhp: Logged['inPhp'],
-  floor: Floor,
-): Array<Record<string, string | number>> {
+function tableRows(at: string, m: Medians, inPhp: Logged['inPhp']): Array<Record<string, string | number>> {
   const row = (
     path: string,
     p50: number,
@@ -430,6 +477,7 @@ function tableRows(
     errors,
     'CPU ms/solve': cpu,
   })
+  const { direct, via } = m
   return [
     row('straight to the Sandbox', direct.p50, direct.p99, direct.rps.toFixed(0), direct.errors, ''),
     row(
@@ -438,16 +486,16 @@ function tableRows(
       via.p99,
       via.rps.toFixed(0),
       `${via.errors} (${via.refused} refused)`,
-      `${cpu.cpuPerSolveMs.toFixed(2)} (main thread ${cpu.mainPerSolveMs.toFixed(2)})`,
+      `${m.cpuPerSolveMs.toFixed(2)} (main thread ${m.mainPerSolveMs.toFixed(2)})`,
     ),
-    row('added by the gateway', via.p50 - direct.p50, via.p99 - direct.p99, '', '', ''),
+    row('added by the gateway', m.addedP50, m.addedP99, '', '', `${m.cpuOverFloor.toFixed(2)}× the floor`),
     row(
       'added by a bare Node.js proxy (floor)',
-      floor.load.p50 - direct.p50,
-      floor.load.p99 - direct.p99,
-      floor.load.rps.toFixed(0),
-      floor.load.errors,
-      floor.cpuPerRequestMs.toFixed(2),
+      m.floorAddedP50,
+      m.floorAddedP99,
+      m.floorRps.toFixed(0),
+      m.floorErrors,
+      m.floorCpuMs.toFixed(2),
     ),
     ...(inPhp
       ? [
