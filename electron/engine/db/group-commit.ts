@@ -10,14 +10,17 @@ import type { WalDurability } from './wal-durability'
  * - `{ durable: false }`: committed to the WAL — it survives a kill of the process, and a power cut only until the
  *   next durable commit or the fsync the WAL durability schedules (25 ms later). For writes that must exist before
  *   something else happens (a ledger row before the upstream sees the task) but need not wait for the disk.
+ *
+ * A tick's commit takes every `{ urgent: true }` write (those a tenant's request waits on: the ledger row before the
+ * upstream, the upstream's id and the task row before the reply) and at most BULK_PER_TICK of the others, oldest
+ * first; the rest go in the next tick's, after the event loop has read the sockets. Answers arrive hundreds at a time
+ * (a batched poll, the recovery at start-up): measured at 200 in.php a second, commits of 350–700 deliveries held the
+ * event loop for 6–29 ms, and every request that arrived meanwhile waited for them. Writes that depend on each other
+ * are awaited one after the other by their callers, so taking urgent ones first reorders only independent writes.
  */
 export class GroupCommitter {
-  private queue: Array<{
-    run: () => unknown
-    durable: boolean
-    resolve: (v: unknown) => void
-    reject: (e: unknown) => void
-  }> = []
+  private queue: Item[] = []
+  private urgent: Item[] = []
   private scheduled = false
   private readonly syncing = new Set<Promise<void>>()
   // Prepared once: re-parsing these per write costs more than the write itself at thousands of writes per second.
@@ -41,29 +44,50 @@ export class GroupCommitter {
     this.syncLevel = syncLevel(db)
   }
 
-  write<T>(run: () => T, options: { durable?: boolean } = {}): Promise<T> {
+  write<T>(run: () => T, options: { durable?: boolean; urgent?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({
+      const item = {
         run,
         durable: options.durable !== false,
         resolve: resolve as (v: unknown) => void,
         reject,
-      })
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.flush())
       }
+      if (options.urgent) this.urgent.push(item)
+      else this.queue.push(item)
+      this.schedule()
     })
   }
 
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.commit(this.take(BULK_PER_TICK))
+      if (this.queue.length > 0 || this.urgent.length > 0) this.schedule()
+    })
+  }
+
+  /** The urgent writes, then at most `bulk` of the others. */
+  private take(bulk: number): Item[] {
+    let others = this.queue
+    if (others.length <= bulk) this.queue = []
+    else others = this.queue.splice(0, bulk)
+    if (this.urgent.length === 0) return others
+    const batch = this.urgent.concat(others)
+    this.urgent = []
+    return batch
+  }
+
   /**
-   * Commits everything queued now instead of at the next tick. The commit itself fsyncs only without `wal` and
-   * when a queued write asked to be durable; WAL-only writes are kill-safe when this returns.
+   * Commits everything queued now, in one transaction, instead of at the next ticks. The commit itself fsyncs only
+   * without `wal` and when a queued write asked to be durable; WAL-only writes are kill-safe when this returns.
    */
   flush(): void {
-    this.scheduled = false
-    const batch = this.queue
-    this.queue = []
+    this.commit(this.take(Infinity))
+  }
+
+  private commit(batch: Item[]): void {
     if (batch.length === 0) return
     const durable = batch.some((item) => item.durable)
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
@@ -132,6 +156,16 @@ export class GroupCommitter {
     while (this.syncing.size > 0) await Promise.all(this.syncing)
   }
 }
+
+interface Item {
+  run: () => unknown
+  durable: boolean
+  resolve: (v: unknown) => void
+  reject: (e: unknown) => void
+}
+
+/** Non-urgent writes per tick's commit: about 0.5–1.5 ms of the event loop on this project's 2-core test machine. */
+const BULK_PER_TICK = 32
 
 const NORMAL = 1
 const FULL = 2

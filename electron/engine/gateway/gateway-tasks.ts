@@ -217,8 +217,12 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions): Gat
   const retention = options.retentionMs ?? (() => 15 * 60_000)
   const grace = options.fetchedGraceMs ?? 5 * 60_000
   const listeners = new Set<(t: GatewayTask) => void>()
-  /** A write through the group commit: kill-safe, not waiting for the disk. */
-  const write = <T>(run: () => T): Promise<T> => options.commits.write(run, { durable: false })
+  /**
+   * A write through the group commit: kill-safe, not waiting for the disk. `urgent` for the task row a tenant's in.php
+   * waits on: it goes in the next commit ahead of any backlog of deliveries (db/group-commit.ts).
+   */
+  const write = <T>(run: () => T, urgent = false): Promise<T> =>
+    options.commits.write(run, { durable: false, urgent })
   const s = {
     insert: db.prepare(
       `INSERT INTO gateway_tasks (task_id, tenant_id, attempt_id, captcha_type, state, pingback, callback, created_at)
@@ -289,7 +293,7 @@ export function openGatewayTasks(db: Database, options: GatewayTaskOptions): Gat
           if (holder?.attempt_id === t.attemptId) throw new Error('this attempt has a task already')
         }
         throw new Error('every task id this attempt can have is taken')
-      })
+      }, true)
     },
     get,
     async deliver(attemptId, o) {

@@ -75,8 +75,9 @@ export function openSqliteLedger(db: Database, options: SqliteLedgerOptions = {}
   migrate(db, 'ledger', LEDGER_MIGRATIONS, options.onMigrated)
   const committer = options.commits ?? new GroupCommitter(db)
   // Written before anything goes upstream, and kill-safe once committed to the WAL; they do not wait for the disk
-  // (a power cut can lose the last few tens of milliseconds of them: README, "What a power cut can lose").
-  const walOnly = { durable: false }
+  // (a power cut can lose the last few tens of milliseconds of them: README, "What a power cut can lose"). A caller
+  // waits on them (in.php is answered after the second), so they go in the next commit ahead of any backlog.
+  const walOnly = { durable: false, urgent: true }
   const s = {
     insert:
       db.prepare(`INSERT INTO attempts (attempt_id, tenant_id, captcha_type, provider_account, status, source, created_at, reserved_micros)

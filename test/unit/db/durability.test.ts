@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCheckpointer, type CheckpointReport } from '../../../electron/engine/db/checkpointer'
 import { openDatabase } from '../../../electron/engine/db/database'
@@ -73,6 +74,46 @@ describe('group commit with the WAL synced off the event loop', () => {
     await expect(failing).rejects.toThrow('no')
     await committer.write(() => insert.run('next'))
     expect(db.prepare('SELECT v FROM t').all()).toEqual([{ v: 'next' }])
+  })
+
+  it('a backlog commits a slice per tick, and a write a request waits on goes in the next commit ahead of it', async () => {
+    const { db, path } = fresh()
+    const committer = new GroupCommitter(db, { sync: () => Promise.resolve(), noteUnsynced: () => undefined })
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const reader = new DatabaseSync(path, { readOnly: true })
+    const committed = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n
+    const ran: string[] = []
+    const row = (v: string) => () => {
+      ran.push(v)
+      insert.run(v)
+    }
+    // A batched poll's answers: a hundred deliveries queued in one tick.
+    const backlog = Array.from({ length: 100 }, (_, i) => committer.write(row(`b${i}`), { durable: false }))
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
+    await tick()
+    expect(ran).toHaveLength(32)
+    expect(committed()).toBe(32) // committed, not only run: the next slice waits for the next tick
+    // An in.php's ledger row, queued behind the other 68: it goes in the very next commit, first.
+    const urgent = committer.write(row('u'), { durable: false, urgent: true })
+    await tick()
+    expect(ran.slice(32, 34)).toEqual(['u', 'b32'])
+    expect(committed()).toBe(65)
+    await Promise.all([...backlog, urgent])
+    expect(ran.filter((v) => v !== 'u')).toEqual(Array.from({ length: 100 }, (_, i) => `b${i}`)) // in order
+    expect(committed()).toBe(101)
+    reader.close()
+  })
+
+  it('flush() commits everything queued at once, backlog included', async () => {
+    const { db } = fresh()
+    const committer = new GroupCommitter(db, { sync: () => Promise.resolve(), noteUnsynced: () => undefined })
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const writes = Array.from({ length: 80 }, (_, i) =>
+      committer.write(() => insert.run(`r${i}`), { durable: false }),
+    )
+    committer.flush()
+    expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(80)
+    await Promise.all(writes)
   })
 
   it('commits at the level each write needs, whatever level the connection is at', async () => {

@@ -84,4 +84,22 @@ describe('ledger and gateway task store on one group commit', () => {
       { id: ids[1], stored: true },
     ])
   })
+
+  it('an in.php’s writes go in the next commit ahead of a backlog of answers being stored', async () => {
+    const { ledger, tasks } = stores()
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
+    const done: string[] = []
+    // A batched poll's answers: 200 deliveries queued in one tick (a slice of them per commit).
+    const backlog = Array.from({ length: 200 }, (_, i) =>
+      tasks.deliver(`old${i}`, { status: 'solved', answer: 'x', priceMicros: 0 }),
+    )
+    void ledger.begin(begin('N1')).then(() => done.push('ledger row'))
+    await tick()
+    expect(done).toEqual(['ledger row'])
+    void ledger.markSubmitted('N1', '777', 1_100).then(() => done.push('upstream id'))
+    void tasks.announce({ ...task(1), attemptId: 'N1' }).then(() => done.push('task row'))
+    await tick()
+    expect(done).toEqual(['ledger row', 'upstream id', 'task row'])
+    await Promise.all(backlog)
+  })
 })
