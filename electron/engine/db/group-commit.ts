@@ -3,8 +3,9 @@ import type { Database } from './database'
 import type { WalDurability } from './wal-durability'
 
 /**
- * Group commit: writes issued in the same tick share one transaction; a write that fails rolls back alone
- * (savepoint), not its neighbours. Each caller's promise resolves only once its write is as safe as it asked:
+ * Group commit: writes issued in the same tick share one transaction (a backlog is sliced: below); a write that
+ * fails rolls back alone (savepoint), not its neighbours. Each caller's promise resolves only once its write is as
+ * safe as it asked:
  * - durable (the default): on disk. Without `wal`, COMMIT fsyncs on this thread (the connection's synchronous
  *   level); with it, COMMIT only writes the WAL and the fsync runs off the event loop (./wal-durability.ts).
  * - `{ durable: false }`: committed to the WAL — it survives a kill of the process, and a power cut only until the
@@ -12,11 +13,14 @@ import type { WalDurability } from './wal-durability'
  *   something else happens (a ledger row before the upstream sees the task) but need not wait for the disk.
  *
  * A tick's commit takes every `{ urgent: true }` write (those a tenant's request waits on: the ledger row before the
- * upstream, the upstream's id and the task row before the reply) and at most BULK_PER_TICK of the others, oldest
+ * upstream, the upstream's id and the task row before the reply) and at most `bulkPerTick` (32) of the others, oldest
  * first; the rest go in the next tick's, after the event loop has read the sockets. Answers arrive hundreds at a time
  * (a batched poll, the recovery at start-up): measured at 200 in.php a second, commits of 350–700 deliveries held the
  * event loop for 6–29 ms, and every request that arrived meanwhile waited for them. Writes that depend on each other
  * are awaited one after the other by their callers, so taking urgent ones first reorders only independent writes.
+ * Once the oldest waiting write has waited `maxBulkWaitMs` (100 ms), the next commit takes the whole backlog: under a
+ * load that queues more than a slice per turn of the event loop, the backlog (answers not yet fetchable, capacity
+ * not yet released by their settles) stays bounded, as it was before slicing.
  */
 export class GroupCommitter {
   private queue: Item[] = []
@@ -29,10 +33,20 @@ export class GroupCommitter {
 
   private readonly walSync?: () => Promise<void>
 
+  private readonly bulkPerTick: number
+  private readonly maxBulkWaitMs: number
+
   constructor(
     private readonly db: Database,
     private readonly wal?: Pick<WalDurability, 'sync' | 'noteUnsynced'>,
+    /**
+     * `bulkPerTick` (32: about 0.5–1.5 ms of the event loop on this project's 2-core test machine) and
+     * `maxBulkWaitMs` (100): the slicing above. Tests set them.
+     */
+    options: { bulkPerTick?: number; maxBulkWaitMs?: number } = {},
   ) {
+    this.bulkPerTick = options.bulkPerTick ?? 32
+    this.maxBulkWaitMs = options.maxBulkWaitMs ?? 100
     this.walSync = wal?.sync
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -51,6 +65,7 @@ export class GroupCommitter {
         durable: options.durable !== false,
         resolve: resolve as (v: unknown) => void,
         reject,
+        queuedAt: performance.now(),
       }
       if (options.urgent) this.urgent.push(item)
       else this.queue.push(item)
@@ -63,12 +78,17 @@ export class GroupCommitter {
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
-      this.commit(this.take(BULK_PER_TICK))
-      if (this.queue.length > 0 || this.urgent.length > 0) this.schedule()
+      try {
+        const oldest = this.queue[0]
+        const overdue = oldest !== undefined && performance.now() - oldest.queuedAt >= this.maxBulkWaitMs
+        this.commit(this.take(overdue ? Infinity : this.bulkPerTick))
+      } finally {
+        if (this.queue.length > 0 || this.urgent.length > 0) this.schedule()
+      }
     })
   }
 
-  /** The urgent writes, then at most `bulk` of the others. */
+  /** The urgent writes, then at most `bulk` of the others (oldest first). */
   private take(bulk: number): Item[] {
     let others = this.queue
     if (others.length <= bulk) this.queue = []
@@ -99,8 +119,8 @@ export class GroupCommitter {
     const walOnly = this.walSync !== undefined || !durable
     const level = walOnly ? NORMAL : Math.max(this.syncLevel, FULL)
     const toggle = level !== this.syncLevel
-    if (toggle) this.db.exec(`PRAGMA synchronous = ${level}`)
     try {
+      if (toggle) this.db.exec(`PRAGMA synchronous = ${level}`)
       this.sql.begin.run()
       // Alone in its transaction (most commits at a few hundred writes a second), a write needs no savepoint: if it
       // fails, the whole transaction rolls back (below), which is the same.
@@ -162,10 +182,9 @@ interface Item {
   durable: boolean
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
+  /** performance.now() when it was queued. */
+  queuedAt: number
 }
-
-/** Non-urgent writes per tick's commit: about 0.5–1.5 ms of the event loop on this project's 2-core test machine. */
-const BULK_PER_TICK = 32
 
 const NORMAL = 1
 const FULL = 2

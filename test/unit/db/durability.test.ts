@@ -78,7 +78,9 @@ describe('group commit with the WAL synced off the event loop', () => {
 
   it('a backlog commits a slice per tick, and a write a request waits on goes in the next commit ahead of it', async () => {
     const { db, path } = fresh()
-    const committer = new GroupCommitter(db, { sync: () => Promise.resolve(), noteUnsynced: () => undefined })
+    const wal = { sync: () => Promise.resolve(), noteUnsynced: () => undefined }
+    // No backlog grows old in this test, however slow the machine: only the slicing is under test here.
+    const committer = new GroupCommitter(db, wal, { maxBulkWaitMs: 60_000 })
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
     const reader = new DatabaseSync(path, { readOnly: true })
     const committed = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n
@@ -102,6 +104,19 @@ describe('group commit with the WAL synced off the event loop', () => {
     expect(ran.filter((v) => v !== 'u')).toEqual(Array.from({ length: 100 }, (_, i) => `b${i}`)) // in order
     expect(committed()).toBe(101)
     reader.close()
+  })
+
+  it('a backlog whose oldest write has waited too long goes in one commit', async () => {
+    const { db } = fresh()
+    const wal = { sync: () => Promise.resolve(), noteUnsynced: () => undefined }
+    const committer = new GroupCommitter(db, wal, { maxBulkWaitMs: 0 }) // every backlog is overdue at once
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const writes = Array.from({ length: 100 }, (_, i) =>
+      committer.write(() => insert.run(`r${i}`), { durable: false }),
+    )
+    await new Promise((r) => setImmediate(r))
+    expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(100)
+    await Promise.all(writes)
   })
 
   it('flush() commits everything queued at once, backlog included', async () => {
