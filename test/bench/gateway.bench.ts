@@ -325,8 +325,8 @@ export async function run(ctx: BenchContext): Promise<void> {
 /**
  * One rate of one kind: straight to the Sandbox, through the bare proxy and through the product's host, in rounds
  * (REPEATS), each round all three one after another, so that a round's figures share the machine's state. This
- * machine's speed moves by up to 75 % within minutes (the floor's CPU per request went from 0.28 to 0.50 ms between
- * two runs of the same code), and a baseline measured once would be compared with gateway runs in another phase.
+ * machine's speed moves by up to 2× for long stretches (the floor's CPU per request was 0.28 ms in one run and
+ * 0.46–0.81 ms in others of the same code), and a baseline measured once would be compared with gateway runs in another phase.
  */
 async function measureRate(
   ctx: BenchContext,
